@@ -1,0 +1,99 @@
+using PeaKd.Modeling;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PeaKd.Checkpoints;
+
+/// <summary>A model read from a Hugging Face folder. Dispose it to free the weights.</summary>
+public sealed record LoadedCheckpoint(BertClassifier Model, string? VocabFile, CheckpointLoadReport Report) : IDisposable
+{
+    public void Dispose() => Model.Dispose();
+}
+
+/// <summary>
+/// Hugging Face model folders: config.json, model.safetensors (or pytorch_model.bin on load) and
+/// vocab.txt, with BertForSequenceClassification's key names.
+/// </summary>
+public static class HfCheckpoint
+{
+    public const string ConfigFileName = "config.json";
+    public const string SafetensorsFileName = "model.safetensors";
+    public const string PyTorchFileName = "pytorch_model.bin";
+    public const string VocabFileName = "vocab.txt";
+
+    /// <summary>Loads a folder strictly; a checkpoint without a classifier gets a fresh one (see the report).</summary>
+    public static LoadedCheckpoint Load(string folder, Device? device = null)
+    {
+        if (!Directory.Exists(folder))
+        {
+            throw new DirectoryNotFoundException($"{folder}: model folder not found.");
+        }
+        BertConfig config = BertConfig.Load(Path.Combine(folder, ConfigFileName));
+        string weights = FindWeights(folder);
+
+        var model = new BertClassifier(config);
+        try
+        {
+            Dictionary<string, Tensor> tensors = WeightsFile.Read(weights);
+            CheckpointLoadReport report;
+            try
+            {
+                report = StateDictLoader.Load(model, tensors, weights);
+            }
+            finally
+            {
+                foreach (Tensor tensor in tensors.Values)
+                {
+                    tensor.Dispose();
+                }
+            }
+            if (device is not null)
+            {
+                model.to(device);
+            }
+            string vocab = Path.Combine(folder, VocabFileName);
+            return new LoadedCheckpoint(model, File.Exists(vocab) ? vocab : null, report);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Writes config.json, model.safetensors and (when given) a copy of vocab.txt; each file atomically.</summary>
+    public static void Save(BertClassifier model, string folder, string? vocabFile = null)
+    {
+        int owned = model.Bert.Encoder.Layer.Count;
+        if (model.EffectiveDepth != owned)
+        {
+            throw new InvalidOperationException(
+                $"The model runs {model.EffectiveDepth} effective layers with {owned} owned ones (shared layers); a plain BERT folder cannot express that. Export it with shared layers unrolled instead.");
+        }
+        Directory.CreateDirectory(folder);
+        WeightsFile.WriteSafetensors(Path.Combine(folder, SafetensorsFileName), model.state_dict());
+        (model.Config with { NumHiddenLayers = owned }).Save(Path.Combine(folder, ConfigFileName));
+        if (vocabFile is not null)
+        {
+            string target = Path.Combine(folder, VocabFileName);
+            if (!string.Equals(Path.GetFullPath(vocabFile), Path.GetFullPath(target), StringComparison.Ordinal))
+            {
+                AtomicFile.Write(target, temporary => File.Copy(vocabFile, temporary, overwrite: true));
+            }
+        }
+    }
+
+    private static string FindWeights(string folder)
+    {
+        foreach (string name in new[] { SafetensorsFileName, PyTorchFileName })
+        {
+            string path = Path.Combine(folder, name);
+            if (File.Exists(path))
+            {
+                return path;
+            }
+        }
+        throw new FileNotFoundException(
+            $"{folder}: no weights found; expected {SafetensorsFileName} or {PyTorchFileName}. Sharded checkpoints (*.index.json) are not supported.");
+    }
+}

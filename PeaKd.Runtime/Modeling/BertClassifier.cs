@@ -1,0 +1,74 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace PeaKd.Modeling;
+
+/// <summary>
+/// BERT with a sequence-classification head (Hugging Face's BertForSequenceClassification):
+/// <c>bert.*</c> plus <c>classifier.*</c>. Returns the logits and the hidden state after every
+/// effective encoder layer. Students derive from it and override <see cref="RunEncoder"/> to reuse layers.
+/// </summary>
+public class BertClassifier : nn.Module
+{
+    private readonly double _classifierDropout;
+
+    /// <param name="config">Sizes and label set; <see cref="BertConfig.Validate"/> runs first.</param>
+    /// <param name="ownedLayers">Encoder layers that own parameters; the config's layer count when null.</param>
+    public BertClassifier(BertConfig config, int? ownedLayers = null) : base(nameof(BertClassifier))
+    {
+        config.Validate();
+        Config = config;
+        _classifierDropout = config.HiddenDropoutProb;
+        Bert = this.Register("bert", new BertModel(config, ownedLayers ?? config.NumHiddenLayers));
+        Classifier = this.Register("classifier", nn.Linear(config.HiddenSize, config.NumLabels));
+        BertInitializer.Initialize(this, config);
+    }
+
+    public BertConfig Config { get; }
+    public BertModel Bert { get; }
+    public Linear Classifier { get; }
+
+    /// <summary>Encoder layers in the forward pass (owned layers plus reused ones).</summary>
+    public virtual int EffectiveDepth => Bert.Encoder.Layer.Count;
+
+    /// <param name="inputIds">[batch, sequence] token ids.</param>
+    /// <param name="attentionMask">[batch, sequence], 1 for tokens and 0 for padding; null means no padding.</param>
+    /// <param name="tokenTypeIds">[batch, sequence] segment ids; null means all zeros.</param>
+    public ClassifierOutput forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? tokenTypeIds = null)
+    {
+        using var scope = NewDisposeScope();
+        Tensor segments = tokenTypeIds ?? zeros_like(inputIds);
+        Tensor embeddings = Bert.Embeddings.forward(inputIds, segments);
+        Tensor? mask = attentionMask is null ? null : BertModel.ExtendAttentionMask(attentionMask, embeddings.dtype);
+        IReadOnlyList<Tensor> hiddenStates = RunEncoder(embeddings, mask);
+        Tensor pooled = Bert.Pooler.forward(hiddenStates[^1]);
+        Tensor logits = Classifier.forward(nn.functional.dropout(pooled, _classifierDropout, training));
+        return new ClassifierOutput(
+            logits.MoveToOuterDisposeScope(),
+            hiddenStates.Select(state => state.MoveToOuterDisposeScope()).ToArray(),
+            pooled.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Runs the encoder and returns the hidden state after each effective layer, in order.
+    /// The default runs every owned layer once, as BERT does.</summary>
+    protected virtual IReadOnlyList<Tensor> RunEncoder(Tensor embeddings, Tensor? attentionMask)
+    {
+        var states = new List<Tensor>(Bert.Encoder.Layer.Count);
+        Tensor hidden = embeddings;
+        foreach (BertLayer layer in Bert.Encoder.Layer)
+        {
+            hidden = layer.forward(hidden, attentionMask);
+            states.Add(hidden);
+        }
+        return states;
+    }
+
+    /// <summary>Replaces the classification head with a fresh one (weights N(0, initializer_range), bias 0).</summary>
+    public void ResetClassifier()
+    {
+        using var noGrad = no_grad();
+        Classifier.weight!.normal_(0, Config.InitializerRange);
+        Classifier.bias!.zero_();
+    }
+}

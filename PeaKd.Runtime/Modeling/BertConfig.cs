@@ -1,0 +1,202 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace PeaKd.Modeling;
+
+/// <summary>
+/// The sizes and hyper-parameters of a BERT model, with the field names of Hugging Face's
+/// config.json (<c>hidden_size</c> is <see cref="HiddenSize"/>, and so on).
+/// </summary>
+public sealed record BertConfig
+{
+    public int VocabSize { get; init; } = 30522;
+    public int HiddenSize { get; init; } = 768;
+    public int NumHiddenLayers { get; init; } = 12;
+    public int NumAttentionHeads { get; init; } = 12;
+    public int IntermediateSize { get; init; } = 3072;
+    public string HiddenAct { get; init; } = "gelu";
+    public double HiddenDropoutProb { get; init; } = 0.1;
+    public double AttentionProbsDropoutProb { get; init; } = 0.1;
+    public int MaxPositionEmbeddings { get; init; } = 512;
+    public int TypeVocabSize { get; init; } = 2;
+    public double LayerNormEps { get; init; } = 1e-12;
+    public double InitializerRange { get; init; } = 0.02;
+    public int PadTokenId { get; init; }
+
+    /// <summary>Class names by label id (Hugging Face's <c>id2label</c>); their count is the number of labels.</summary>
+    public IReadOnlyList<string> Labels { get; init; } = ["LABEL_0", "LABEL_1"];
+
+    /// <summary>"single_label_classification" or "regression" (STS-B); null leaves it to the task.</summary>
+    public string? ProblemType { get; init; }
+
+    public int NumLabels => Labels.Count;
+    public int HeadSize => HiddenSize / NumAttentionHeads;
+
+    /// <summary>bert-base-uncased: 12 layers, hidden 768, 12 heads, FFN 3072.</summary>
+    public static BertConfig BertBase { get; } = new();
+
+    /// <summary>Activations the modeling code implements, by their Hugging Face names.</summary>
+    public static IReadOnlyList<string> SupportedActivations { get; } = ["gelu", "gelu_new", "gelu_pytorch_tanh", "relu"];
+
+    /// <summary>A copy with <paramref name="count"/> labels named LABEL_0, LABEL_1, ...</summary>
+    public BertConfig WithLabelCount(int count) =>
+        this with { Labels = Enumerable.Range(0, count).Select(i => $"LABEL_{i}").ToArray() };
+
+    /// <summary>Throws <see cref="InvalidConfigException"/> naming the first invalid field.</summary>
+    public void Validate(string source = "BertConfig")
+    {
+        RequirePositive(source, "vocab_size", VocabSize);
+        RequirePositive(source, "hidden_size", HiddenSize);
+        RequirePositive(source, "num_hidden_layers", NumHiddenLayers);
+        RequirePositive(source, "num_attention_heads", NumAttentionHeads);
+        RequirePositive(source, "intermediate_size", IntermediateSize);
+        RequirePositive(source, "max_position_embeddings", MaxPositionEmbeddings);
+        RequirePositive(source, "type_vocab_size", TypeVocabSize);
+        if (HiddenSize % NumAttentionHeads != 0)
+        {
+            throw new InvalidConfigException(source, "hidden_size",
+                $"hidden_size {HiddenSize} is not divisible by num_attention_heads {NumAttentionHeads}.");
+        }
+        if (!SupportedActivations.Contains(HiddenAct))
+        {
+            throw new InvalidConfigException(source, "hidden_act",
+                $"hidden_act '{HiddenAct}' is not supported; use one of {string.Join(", ", SupportedActivations)}.");
+        }
+        RequireProbability(source, "hidden_dropout_prob", HiddenDropoutProb);
+        RequireProbability(source, "attention_probs_dropout_prob", AttentionProbsDropoutProb);
+        if (!(LayerNormEps > 0))
+        {
+            throw new InvalidConfigException(source, "layer_norm_eps", $"layer_norm_eps must be positive, got {LayerNormEps}.");
+        }
+        if (!(InitializerRange > 0))
+        {
+            throw new InvalidConfigException(source, "initializer_range", $"initializer_range must be positive, got {InitializerRange}.");
+        }
+        if (Labels.Count < 1)
+        {
+            throw new InvalidConfigException(source, "id2label", "at least one label is needed.");
+        }
+        if (PadTokenId < 0 || PadTokenId >= VocabSize)
+        {
+            throw new InvalidConfigException(source, "pad_token_id", $"pad_token_id {PadTokenId} is outside the vocabulary (size {VocabSize}).");
+        }
+    }
+
+    /// <summary>Reads a Hugging Face config.json. Sizes are required; the rest default as in Hugging Face.</summary>
+    public static BertConfig Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{path}: config file not found.", path);
+        }
+
+        JsonObject json;
+        try
+        {
+            json = JsonNode.Parse(File.ReadAllText(path)) as JsonObject
+                ?? throw new InvalidConfigException(path, "(root)", "the file must hold a JSON object.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidConfigException(path, "(json)", $"not valid JSON (line {e.LineNumber + 1}): {e.Message}");
+        }
+
+        var reader = new ConfigReader(path, json);
+        string modelType = reader.String("model_type", "bert");
+        if (modelType != "bert")
+        {
+            throw new InvalidConfigException(path, "model_type", $"model_type '{modelType}' is not a BERT model; PeaKd reads model_type 'bert'.");
+        }
+        string positions = reader.String("position_embedding_type", "absolute");
+        if (positions != "absolute")
+        {
+            throw new InvalidConfigException(path, "position_embedding_type",
+                $"position_embedding_type '{positions}' is not supported; only 'absolute' is.");
+        }
+
+        var config = new BertConfig
+        {
+            VocabSize = reader.RequiredInt("vocab_size"),
+            HiddenSize = reader.RequiredInt("hidden_size"),
+            NumHiddenLayers = reader.RequiredInt("num_hidden_layers"),
+            NumAttentionHeads = reader.RequiredInt("num_attention_heads"),
+            IntermediateSize = reader.RequiredInt("intermediate_size"),
+            HiddenAct = reader.String("hidden_act", "gelu"),
+            HiddenDropoutProb = reader.Double("hidden_dropout_prob", 0.1),
+            AttentionProbsDropoutProb = reader.Double("attention_probs_dropout_prob", 0.1),
+            MaxPositionEmbeddings = reader.Int("max_position_embeddings", 512),
+            TypeVocabSize = reader.Int("type_vocab_size", 2),
+            LayerNormEps = reader.Double("layer_norm_eps", 1e-12),
+            InitializerRange = reader.Double("initializer_range", 0.02),
+            PadTokenId = reader.Int("pad_token_id", 0),
+            Labels = reader.Labels(),
+            ProblemType = reader.OptionalString("problem_type"),
+        };
+        config.Validate(path);
+        return config;
+    }
+
+    /// <summary>Writes config.json with Hugging Face key names, readable by transformers' BertConfig.</summary>
+    public void Save(string path)
+    {
+        Validate();
+        var json = new JsonObject
+        {
+            ["architectures"] = new JsonArray("BertForSequenceClassification"),
+            ["model_type"] = "bert",
+            ["vocab_size"] = VocabSize,
+            ["hidden_size"] = HiddenSize,
+            ["num_hidden_layers"] = NumHiddenLayers,
+            ["num_attention_heads"] = NumAttentionHeads,
+            ["intermediate_size"] = IntermediateSize,
+            ["hidden_act"] = HiddenAct,
+            ["hidden_dropout_prob"] = HiddenDropoutProb,
+            ["attention_probs_dropout_prob"] = AttentionProbsDropoutProb,
+            ["max_position_embeddings"] = MaxPositionEmbeddings,
+            ["type_vocab_size"] = TypeVocabSize,
+            ["layer_norm_eps"] = LayerNormEps,
+            ["initializer_range"] = InitializerRange,
+            ["pad_token_id"] = PadTokenId,
+            ["position_embedding_type"] = "absolute",
+            ["id2label"] = new JsonObject(Labels.Select((label, id) =>
+                KeyValuePair.Create(id.ToString(CultureInfo.InvariantCulture), (JsonNode?)label))),
+            ["label2id"] = new JsonObject(Labels.Select((label, id) => KeyValuePair.Create(label, (JsonNode?)id))),
+        };
+        if (ProblemType is not null)
+        {
+            json["problem_type"] = ProblemType;
+        }
+        AtomicFile.WriteAllText(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+    }
+
+    public bool Equals(BertConfig? other) =>
+        other is not null
+        && VocabSize == other.VocabSize && HiddenSize == other.HiddenSize && NumHiddenLayers == other.NumHiddenLayers
+        && NumAttentionHeads == other.NumAttentionHeads && IntermediateSize == other.IntermediateSize
+        && HiddenAct == other.HiddenAct && HiddenDropoutProb.Equals(other.HiddenDropoutProb)
+        && AttentionProbsDropoutProb.Equals(other.AttentionProbsDropoutProb)
+        && MaxPositionEmbeddings == other.MaxPositionEmbeddings && TypeVocabSize == other.TypeVocabSize
+        && LayerNormEps.Equals(other.LayerNormEps) && InitializerRange.Equals(other.InitializerRange)
+        && PadTokenId == other.PadTokenId && ProblemType == other.ProblemType
+        && Labels.SequenceEqual(other.Labels);
+
+    public override int GetHashCode() =>
+        HashCode.Combine(VocabSize, HiddenSize, NumHiddenLayers, NumAttentionHeads, IntermediateSize, HiddenAct, NumLabels);
+
+    private static void RequirePositive(string source, string field, int value)
+    {
+        if (value <= 0)
+        {
+            throw new InvalidConfigException(source, field, $"{field} must be a positive integer, got {value}.");
+        }
+    }
+
+    private static void RequireProbability(string source, string field, double value)
+    {
+        if (!(value >= 0 && value < 1))
+        {
+            throw new InvalidConfigException(source, field, $"{field} must be in [0, 1), got {value}.");
+        }
+    }
+}

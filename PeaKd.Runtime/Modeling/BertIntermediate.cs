@@ -1,0 +1,34 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace PeaKd.Modeling;
+
+/// <summary>The feed-forward expansion and its activation (Hugging Face's BertIntermediate).</summary>
+public sealed class BertIntermediate : nn.Module
+{
+    private readonly string _activation;
+
+    public BertIntermediate(BertConfig config) : base(nameof(BertIntermediate))
+    {
+        _activation = config.HiddenAct;
+        Dense = this.Register("dense", nn.Linear(config.HiddenSize, config.IntermediateSize));
+    }
+
+    public Linear Dense { get; }
+
+    public Tensor forward(Tensor hidden)
+    {
+        using var scope = NewDisposeScope();
+        return Activate(Dense.forward(hidden)).MoveToOuterDisposeScope();
+    }
+
+    private Tensor Activate(Tensor x) => _activation switch
+    {
+        // BERT's "gelu" is the exact erf form; "gelu_new" and "gelu_pytorch_tanh" are the tanh approximation.
+        "gelu" => nn.functional.gelu(x),
+        "gelu_new" or "gelu_pytorch_tanh" => nn.functional.gelu(x, TorchSharp.Modules.GELU.Approximate.tanh),
+        "relu" => nn.functional.relu(x),
+        _ => throw new InvalidOperationException($"hidden_act '{_activation}' is not supported."),
+    };
+}

@@ -1,0 +1,39 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PeaKd.Modeling;
+
+/// <summary>
+/// The BERT backbone as a parameter container: <c>embeddings</c>, <c>encoder.layer.N</c> and <c>pooler</c>.
+/// The order in which layers run is the job of the model that holds it (<see cref="BertClassifier"/>).
+/// </summary>
+public sealed class BertModel : nn.Module
+{
+    public BertModel(BertConfig config, int layers) : base(nameof(BertModel))
+    {
+        Embeddings = this.Register("embeddings", new BertEmbeddings(config));
+        Encoder = this.Register("encoder", new BertEncoder(config, layers));
+        Pooler = this.Register("pooler", new BertPooler(config));
+    }
+
+    public BertEmbeddings Embeddings { get; }
+    public BertEncoder Encoder { get; }
+    public BertPooler Pooler { get; }
+
+    /// <summary>
+    /// The additive attention mask [batch, 1, 1, sequence]: 0 where <paramref name="attentionMask"/> is 1,
+    /// the dtype's lowest value where it is 0 (padding), as Hugging Face builds it.
+    /// </summary>
+    public static Tensor ExtendAttentionMask(Tensor attentionMask, ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        double lowest = dtype switch
+        {
+            ScalarType.Float16 => -65504.0,
+            ScalarType.BFloat16 or ScalarType.Float32 => float.MinValue,
+            _ => double.MinValue,
+        };
+        Tensor padding = attentionMask.eq(0).unsqueeze(1).unsqueeze(1);
+        return zeros(padding.shape, dtype, attentionMask.device).masked_fill(padding, lowest).MoveToOuterDisposeScope();
+    }
+}

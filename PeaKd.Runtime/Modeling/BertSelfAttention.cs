@@ -1,0 +1,51 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace PeaKd.Modeling;
+
+/// <summary>
+/// Multi-head scaled dot-product self-attention (Hugging Face's BertSelfAttention). With
+/// <see cref="Shuffle.QueryKey"/> the same parameters run with the Query and Key roles exchanged,
+/// the primitive that shuffled parameter sharing needs.
+/// </summary>
+public sealed class BertSelfAttention : nn.Module
+{
+    private readonly int _heads;
+    private readonly double _dropout;
+
+    public BertSelfAttention(BertConfig config) : base(nameof(BertSelfAttention))
+    {
+        _heads = config.NumAttentionHeads;
+        _dropout = config.AttentionProbsDropoutProb;
+        Query = this.Register("query", nn.Linear(config.HiddenSize, config.HiddenSize));
+        Key = this.Register("key", nn.Linear(config.HiddenSize, config.HiddenSize));
+        Value = this.Register("value", nn.Linear(config.HiddenSize, config.HiddenSize));
+    }
+
+    public Linear Query { get; }
+    public Linear Key { get; }
+    public Linear Value { get; }
+
+    /// <param name="hidden">[batch, sequence, hidden].</param>
+    /// <param name="attentionMask">Additive mask broadcastable to [batch, heads, sequence, sequence], or null.</param>
+    /// <param name="shuffle">Whether queries and keys come from the exchanged projections.</param>
+    public Tensor forward(Tensor hidden, Tensor? attentionMask, Shuffle shuffle = Shuffle.None)
+    {
+        using var scope = NewDisposeScope();
+        (Linear queryProjection, Linear keyProjection) = shuffle == Shuffle.QueryKey ? (Key, Query) : (Query, Key);
+        Tensor queries = SplitHeads(queryProjection.forward(hidden));
+        Tensor keys = SplitHeads(keyProjection.forward(hidden));
+        Tensor values = SplitHeads(Value.forward(hidden));
+        Tensor context = nn.functional.scaled_dot_product_attention(
+            queries, keys, values, attentionMask, training ? _dropout : 0.0);
+        long batch = hidden.shape[0], length = hidden.shape[1], width = hidden.shape[2];
+        return context.transpose(1, 2).reshape(batch, length, width).MoveToOuterDisposeScope();
+    }
+
+    private Tensor SplitHeads(Tensor projected)
+    {
+        long batch = projected.shape[0], length = projected.shape[1], width = projected.shape[2];
+        return projected.view(batch, length, _heads, width / _heads).transpose(1, 2);
+    }
+}

@@ -1,0 +1,81 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace PeaKd.Modeling;
+
+/// <summary>Typed reads of config.json fields; every failure names the file and the field.</summary>
+internal sealed class ConfigReader(string path, JsonObject json)
+{
+    public int RequiredInt(string field) =>
+        json.TryGetPropertyValue(field, out JsonNode? node) && node is not null
+            ? AsInt(field, node)
+            : throw new InvalidConfigException(path, field, $"required field '{field}' is missing.");
+
+    public int Int(string field, int fallback) =>
+        json.TryGetPropertyValue(field, out JsonNode? node) && node is not null ? AsInt(field, node) : fallback;
+
+    public double Double(string field, double fallback)
+    {
+        if (!json.TryGetPropertyValue(field, out JsonNode? node) || node is null)
+        {
+            return fallback;
+        }
+        return node is JsonValue value && value.TryGetValue(out double number)
+            ? number
+            : throw new InvalidConfigException(path, field, $"'{field}' must be a number, got {node.ToJsonString()}.");
+    }
+
+    public string String(string field, string fallback) => OptionalString(field) ?? fallback;
+
+    public string? OptionalString(string field)
+    {
+        if (!json.TryGetPropertyValue(field, out JsonNode? node) || node is null)
+        {
+            return null;
+        }
+        return node is JsonValue value && value.TryGetValue(out string? text)
+            ? text
+            : throw new InvalidConfigException(path, field, $"'{field}' must be a string, got {node.ToJsonString()}.");
+    }
+
+    /// <summary>Labels from id2label (ids 0..n-1, all present), else num_labels, else two.</summary>
+    public IReadOnlyList<string> Labels()
+    {
+        if (json["id2label"] is JsonObject id2label)
+        {
+            var labels = new string[id2label.Count];
+            foreach ((string key, JsonNode? node) in id2label)
+            {
+                if (!int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out int id) || id >= labels.Length)
+                {
+                    throw new InvalidConfigException(path, "id2label",
+                        $"id2label key '{key}' is not a label id in 0..{labels.Length - 1}.");
+                }
+                labels[id] = node is JsonValue value && value.TryGetValue(out string? name)
+                    ? name
+                    : throw new InvalidConfigException(path, "id2label", $"id2label['{key}'] must be a string.");
+            }
+            return labels;
+        }
+        if (json.ContainsKey("id2label") && json["id2label"] is not null)
+        {
+            throw new InvalidConfigException(path, "id2label", "id2label must be an object mapping ids to names.");
+        }
+        int count = Int("num_labels", 2);
+        if (count < 1)
+        {
+            throw new InvalidConfigException(path, "num_labels", $"num_labels must be at least 1, got {count}.");
+        }
+        return Enumerable.Range(0, count).Select(i => $"LABEL_{i}").ToArray();
+    }
+
+    private int AsInt(string field, JsonNode node)
+    {
+        if (node is JsonValue value && value.GetValueKind() == JsonValueKind.Number && value.TryGetValue(out int number))
+        {
+            return number;
+        }
+        throw new InvalidConfigException(path, field, $"'{field}' must be an integer, got {node.ToJsonString()}.");
+    }
+}

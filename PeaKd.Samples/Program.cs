@@ -1,0 +1,6 @@
+using System.CommandLine;
+using PeaKd.Samples.Cli;
+
+var root = new RootCommand("peakd: Pea-KD distillation of BERT models with TorchSharp.");
+root.Subcommands.Add(InfoCommand.Create());
+return root.Parse(args).Invoke();
