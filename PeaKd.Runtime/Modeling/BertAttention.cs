@@ -1,4 +1,5 @@
 using TorchSharp;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
 
 namespace PeaKd.Modeling;
@@ -6,14 +7,19 @@ namespace PeaKd.Modeling;
 /// <summary>Self-attention followed by its output block (Hugging Face's BertAttention).</summary>
 public sealed class BertAttention : nn.Module
 {
+    [ComponentName(Name = "self")]
+    private readonly BertSelfAttention _self;
+    [ComponentName(Name = "output")]
+    private readonly BertSelfOutput _output;
     public BertAttention(BertConfig config) : base(nameof(BertAttention))
     {
-        Self = this.Register("self", new BertSelfAttention(config));
-        Output = this.Register("output", new BertSelfOutput(config));
+        _self = new BertSelfAttention(config);
+        _output = new BertSelfOutput(config);
+        RegisterComponents();
     }
 
-    public BertSelfAttention Self { get; }
-    public BertSelfOutput Output { get; }
+    public BertSelfAttention Self => _self;
+    public BertSelfOutput Output => _output;
 
     public Tensor forward(Tensor hidden, Tensor? attentionMask, Shuffle shuffle = Shuffle.None)
     {

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
 
 namespace PeaKd.Modeling;
@@ -11,6 +12,10 @@ namespace PeaKd.Modeling;
 /// </summary>
 public class BertClassifier : nn.Module
 {
+    [ComponentName(Name = "bert")]
+    private readonly BertModel _bert;
+    [ComponentName(Name = "classifier")]
+    private readonly Linear _classifier;
     private readonly double _classifierDropout;
 
     /// <param name="config">Sizes and label set; <see cref="BertConfig.Validate"/> runs first.</param>
@@ -20,14 +25,15 @@ public class BertClassifier : nn.Module
         config.Validate();
         Config = config;
         _classifierDropout = config.HiddenDropoutProb;
-        Bert = this.Register("bert", new BertModel(config, ownedLayers ?? config.NumHiddenLayers));
-        Classifier = this.Register("classifier", nn.Linear(config.HiddenSize, config.NumLabels));
+        _bert = new BertModel(config, ownedLayers ?? config.NumHiddenLayers);
+        _classifier = nn.Linear(config.HiddenSize, config.NumLabels);
+        RegisterComponents();
         BertInitializer.Initialize(this, config);
     }
 
     public BertConfig Config { get; }
-    public BertModel Bert { get; }
-    public Linear Classifier { get; }
+    public BertModel Bert => _bert;
+    public Linear Classifier => _classifier;
 
     /// <summary>Encoder layers in the forward pass (owned layers plus reused ones).</summary>
     public virtual int EffectiveDepth => Bert.Encoder.Layer.Count;

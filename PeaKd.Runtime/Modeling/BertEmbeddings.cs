@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
 
 namespace PeaKd.Modeling;
@@ -7,21 +8,30 @@ namespace PeaKd.Modeling;
 /// <summary>Word + position + token type embeddings, then LayerNorm and dropout (Hugging Face's BertEmbeddings).</summary>
 public sealed class BertEmbeddings : nn.Module
 {
+    [ComponentName(Name = "word_embeddings")]
+    private readonly Embedding _wordEmbeddings;
+    [ComponentName(Name = "position_embeddings")]
+    private readonly Embedding _positionEmbeddings;
+    [ComponentName(Name = "token_type_embeddings")]
+    private readonly Embedding _tokenTypeEmbeddings;
+    [ComponentName(Name = "LayerNorm")]
+    private readonly LayerNorm _layerNorm;
     private readonly double _dropout;
 
     public BertEmbeddings(BertConfig config) : base(nameof(BertEmbeddings))
     {
         _dropout = config.HiddenDropoutProb;
-        WordEmbeddings = this.Register("word_embeddings", nn.Embedding(config.VocabSize, config.HiddenSize, padding_idx: config.PadTokenId));
-        PositionEmbeddings = this.Register("position_embeddings", nn.Embedding(config.MaxPositionEmbeddings, config.HiddenSize));
-        TokenTypeEmbeddings = this.Register("token_type_embeddings", nn.Embedding(config.TypeVocabSize, config.HiddenSize));
-        LayerNorm = this.Register("LayerNorm", nn.LayerNorm(config.HiddenSize, config.LayerNormEps));
+        _wordEmbeddings = nn.Embedding(config.VocabSize, config.HiddenSize, padding_idx: config.PadTokenId);
+        _positionEmbeddings = nn.Embedding(config.MaxPositionEmbeddings, config.HiddenSize);
+        _tokenTypeEmbeddings = nn.Embedding(config.TypeVocabSize, config.HiddenSize);
+        _layerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
+        RegisterComponents();
     }
 
-    public Embedding WordEmbeddings { get; }
-    public Embedding PositionEmbeddings { get; }
-    public Embedding TokenTypeEmbeddings { get; }
-    public LayerNorm LayerNorm { get; }
+    public Embedding WordEmbeddings => _wordEmbeddings;
+    public Embedding PositionEmbeddings => _positionEmbeddings;
+    public Embedding TokenTypeEmbeddings => _tokenTypeEmbeddings;
+    public LayerNorm LayerNorm => _layerNorm;
 
     /// <param name="inputIds">[batch, sequence] token ids.</param>
     /// <param name="tokenTypeIds">[batch, sequence] segment ids (0 for the first sentence, 1 for the second).</param>

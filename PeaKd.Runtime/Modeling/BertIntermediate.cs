@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
 
 namespace PeaKd.Modeling;
@@ -7,15 +8,18 @@ namespace PeaKd.Modeling;
 /// <summary>The feed-forward expansion and its activation (Hugging Face's BertIntermediate).</summary>
 public sealed class BertIntermediate : nn.Module
 {
+    [ComponentName(Name = "dense")]
+    private readonly Linear _dense;
     private readonly string _activation;
 
     public BertIntermediate(BertConfig config) : base(nameof(BertIntermediate))
     {
         _activation = config.HiddenAct;
-        Dense = this.Register("dense", nn.Linear(config.HiddenSize, config.IntermediateSize));
+        _dense = nn.Linear(config.HiddenSize, config.IntermediateSize);
+        RegisterComponents();
     }
 
-    public Linear Dense { get; }
+    public Linear Dense => _dense;
 
     public Tensor forward(Tensor hidden)
     {

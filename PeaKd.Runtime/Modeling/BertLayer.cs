@@ -1,4 +1,5 @@
 using TorchSharp;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
 
 namespace PeaKd.Modeling;
@@ -6,16 +7,23 @@ namespace PeaKd.Modeling;
 /// <summary>One transformer encoder layer (Hugging Face's BertLayer).</summary>
 public sealed class BertLayer : nn.Module
 {
+    [ComponentName(Name = "attention")]
+    private readonly BertAttention _attention;
+    [ComponentName(Name = "intermediate")]
+    private readonly BertIntermediate _intermediate;
+    [ComponentName(Name = "output")]
+    private readonly BertOutput _output;
     public BertLayer(BertConfig config) : base(nameof(BertLayer))
     {
-        Attention = this.Register("attention", new BertAttention(config));
-        Intermediate = this.Register("intermediate", new BertIntermediate(config));
-        Output = this.Register("output", new BertOutput(config));
+        _attention = new BertAttention(config);
+        _intermediate = new BertIntermediate(config);
+        _output = new BertOutput(config);
+        RegisterComponents();
     }
 
-    public BertAttention Attention { get; }
-    public BertIntermediate Intermediate { get; }
-    public BertOutput Output { get; }
+    public BertAttention Attention => _attention;
+    public BertIntermediate Intermediate => _intermediate;
+    public BertOutput Output => _output;
 
     /// <summary>Runs the layer; with <see cref="Shuffle.QueryKey"/> its Query and Key projections trade roles.</summary>
     public Tensor forward(Tensor hidden, Tensor? attentionMask, Shuffle shuffle = Shuffle.None)

@@ -1,4 +1,5 @@
 using TorchSharp;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
 
 namespace PeaKd.Modeling;
@@ -9,16 +10,23 @@ namespace PeaKd.Modeling;
 /// </summary>
 public sealed class BertModel : nn.Module
 {
+    [ComponentName(Name = "embeddings")]
+    private readonly BertEmbeddings _embeddings;
+    [ComponentName(Name = "encoder")]
+    private readonly BertEncoder _encoder;
+    [ComponentName(Name = "pooler")]
+    private readonly BertPooler _pooler;
     public BertModel(BertConfig config, int layers) : base(nameof(BertModel))
     {
-        Embeddings = this.Register("embeddings", new BertEmbeddings(config));
-        Encoder = this.Register("encoder", new BertEncoder(config, layers));
-        Pooler = this.Register("pooler", new BertPooler(config));
+        _embeddings = new BertEmbeddings(config);
+        _encoder = new BertEncoder(config, layers);
+        _pooler = new BertPooler(config);
+        RegisterComponents();
     }
 
-    public BertEmbeddings Embeddings { get; }
-    public BertEncoder Encoder { get; }
-    public BertPooler Pooler { get; }
+    public BertEmbeddings Embeddings => _embeddings;
+    public BertEncoder Encoder => _encoder;
+    public BertPooler Pooler => _pooler;
 
     /// <summary>
     /// The additive attention mask [batch, 1, 1, sequence]: 0 where <paramref name="attentionMask"/> is 1,

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
 
 namespace PeaKd.Modeling;
@@ -7,17 +8,22 @@ namespace PeaKd.Modeling;
 /// <summary>The feed-forward contraction, dropout, residual and LayerNorm (Hugging Face's BertOutput).</summary>
 public sealed class BertOutput : nn.Module
 {
+    [ComponentName(Name = "dense")]
+    private readonly Linear _dense;
+    [ComponentName(Name = "LayerNorm")]
+    private readonly LayerNorm _layerNorm;
     private readonly double _dropout;
 
     public BertOutput(BertConfig config) : base(nameof(BertOutput))
     {
         _dropout = config.HiddenDropoutProb;
-        Dense = this.Register("dense", nn.Linear(config.IntermediateSize, config.HiddenSize));
-        LayerNorm = this.Register("LayerNorm", nn.LayerNorm(config.HiddenSize, config.LayerNormEps));
+        _dense = nn.Linear(config.IntermediateSize, config.HiddenSize);
+        _layerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
+        RegisterComponents();
     }
 
-    public Linear Dense { get; }
-    public LayerNorm LayerNorm { get; }
+    public Linear Dense => _dense;
+    public LayerNorm LayerNorm => _layerNorm;
 
     public Tensor forward(Tensor intermediate, Tensor residual)
     {

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
 
 namespace PeaKd.Modeling;
@@ -7,12 +8,15 @@ namespace PeaKd.Modeling;
 /// <summary>tanh(dense([CLS])) (Hugging Face's BertPooler).</summary>
 public sealed class BertPooler : nn.Module
 {
+    [ComponentName(Name = "dense")]
+    private readonly Linear _dense;
     public BertPooler(BertConfig config) : base(nameof(BertPooler))
     {
-        Dense = this.Register("dense", nn.Linear(config.HiddenSize, config.HiddenSize));
+        _dense = nn.Linear(config.HiddenSize, config.HiddenSize);
+        RegisterComponents();
     }
 
-    public Linear Dense { get; }
+    public Linear Dense => _dense;
 
     public Tensor forward(Tensor hidden)
     {

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
 
 namespace PeaKd.Modeling;
@@ -11,6 +12,12 @@ namespace PeaKd.Modeling;
 /// </summary>
 public sealed class BertSelfAttention : nn.Module
 {
+    [ComponentName(Name = "query")]
+    private readonly Linear _query;
+    [ComponentName(Name = "key")]
+    private readonly Linear _key;
+    [ComponentName(Name = "value")]
+    private readonly Linear _value;
     private readonly int _heads;
     private readonly double _dropout;
 
@@ -18,14 +25,15 @@ public sealed class BertSelfAttention : nn.Module
     {
         _heads = config.NumAttentionHeads;
         _dropout = config.AttentionProbsDropoutProb;
-        Query = this.Register("query", nn.Linear(config.HiddenSize, config.HiddenSize));
-        Key = this.Register("key", nn.Linear(config.HiddenSize, config.HiddenSize));
-        Value = this.Register("value", nn.Linear(config.HiddenSize, config.HiddenSize));
+        _query = nn.Linear(config.HiddenSize, config.HiddenSize);
+        _key = nn.Linear(config.HiddenSize, config.HiddenSize);
+        _value = nn.Linear(config.HiddenSize, config.HiddenSize);
+        RegisterComponents();
     }
 
-    public Linear Query { get; }
-    public Linear Key { get; }
-    public Linear Value { get; }
+    public Linear Query => _query;
+    public Linear Key => _key;
+    public Linear Value => _value;
 
     /// <param name="hidden">[batch, sequence, hidden].</param>
     /// <param name="attentionMask">Additive mask broadcastable to [batch, heads, sequence, sequence], or null.</param>
