@@ -1,0 +1,74 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using PeaKd.Generators.Diagnostics;
+using PeaKd.Generators.Emitting;
+using PeaKd.Generators.Model;
+using PeaKd.Generators.Parsing;
+
+namespace PeaKd.Generators;
+
+/// <summary>
+/// Completes every [Student] partial class into a TorchSharp student module with its SPS wiring, and
+/// writes a catalog of them. Pipeline: parse (to an equatable spec plus diagnostics), then emit.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class StudentGenerator : IIncrementalGenerator
+{
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        IncrementalValuesProvider<StudentParseResult> students = context.SyntaxProvider.ForAttributeWithMetadataName(
+            StudentParser.StudentAttribute,
+            predicate: static (node, _) => node is ClassDeclarationSyntax,
+            transform: static (syntaxContext, cancellationToken) => StudentParser.Parse(syntaxContext, cancellationToken))
+            .WithTrackingName(TrackingNames.Parse);
+
+        context.RegisterSourceOutput(students, static (output, result) =>
+        {
+            foreach (DiagnosticInfo diagnostic in result.Diagnostics)
+            {
+                output.ReportDiagnostic(diagnostic.ToDiagnostic());
+            }
+            if (result.Spec is { } spec)
+            {
+                output.AddSource(spec.HintName, StudentEmitter.Emit(spec));
+            }
+        });
+
+        IncrementalValueProvider<ImmutableArray<StudentSpec>> valid = students
+            .Where(static result => result.Spec is not null)
+            .Select(static (result, _) => result.Spec!)
+            .WithTrackingName(TrackingNames.Specs)
+            .Collect();
+
+        context.RegisterSourceOutput(valid, static (output, specs) =>
+        {
+            var catalog = new List<StudentSpec>();
+            var byName = new Dictionary<string, StudentSpec>();
+            foreach (StudentSpec spec in specs.Where(s => s.VisibleToCatalog).OrderBy(s => s.FullyQualifiedName, System.StringComparer.Ordinal))
+            {
+                if (byName.TryGetValue(spec.ClassName, out StudentSpec? first))
+                {
+                    output.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.DuplicateStudentName,
+                        spec.Location?.ToLocation(), spec.ClassName, first.FullyQualifiedName.Replace("global::", "")));
+                    continue;
+                }
+                byName[spec.ClassName] = spec;
+                catalog.Add(spec);
+            }
+            if (catalog.Count > 0)
+            {
+                output.AddSource(CatalogEmitter.HintName, CatalogEmitter.Emit(catalog));
+            }
+        });
+    }
+}
+
+/// <summary>Step names that tests use to check incremental caching.</summary>
+public static class TrackingNames
+{
+    public const string Parse = "PeaKd.Parse";
+    public const string Specs = "PeaKd.Specs";
+}

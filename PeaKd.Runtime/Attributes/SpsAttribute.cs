@@ -1,0 +1,15 @@
+namespace PeaKd;
+
+/// <summary>
+/// Shuffled parameter sharing in one line: with k owned layers, effective layers k, k+1, ... reuse the
+/// owned layers <see cref="Of"/> (all of them, 0..k-1, by default) in order.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class SpsAttribute : Attribute
+{
+    /// <summary><see cref="PeaKd.Shuffle.QueryKey"/> (default, Pea-KD) or <see cref="PeaKd.Shuffle.None"/> (the "without shuffle" ablation).</summary>
+    public Shuffle Shuffle { get; set; } = Shuffle.QueryKey;
+
+    /// <summary>The owned layers to reuse, in order; e.g. { 3, 4, 5 } for the authors' k = 6 student.</summary>
+    public int[]? Of { get; set; }
+}

@@ -1,0 +1,21 @@
+namespace PeaKd.Samples.Students;
+
+/// <summary>Ablation: paired sharing without the shuffle (Query and Key keep their roles).</summary>
+[Student(3), Sps(Shuffle = Shuffle.None)]
+[PatientMap(1, 3, 5, 7, 9)]
+public partial class SpsNoShuffle3;
+
+/// <summary>ALBERT-style: one owned layer run 12 times, all parameters shared across depth.</summary>
+[Student(1)]
+[SharedLayer(1, From = 0)]
+[SharedLayer(2, From = 0)]
+[SharedLayer(3, From = 0)]
+[SharedLayer(4, From = 0)]
+[SharedLayer(5, From = 0)]
+[SharedLayer(6, From = 0)]
+[SharedLayer(7, From = 0)]
+[SharedLayer(8, From = 0)]
+[SharedLayer(9, From = 0)]
+[SharedLayer(10, From = 0)]
+[SharedLayer(11, From = 0)]
+public partial class Albert12;
