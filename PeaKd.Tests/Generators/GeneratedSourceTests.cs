@@ -1,0 +1,50 @@
+using System.Runtime.CompilerServices;
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace PeaKd.Tests.Generators;
+
+/// <summary>The generated source, compared with checked-in baselines, and compiled.</summary>
+public class GeneratedSourceTests
+{
+    private static string RepositoryFile(string relative, [CallerFilePath] string callerFile = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(callerFile)!, "..", "..", relative));
+
+    private static void VerifyCase(string caseName, params string[] sources)
+    {
+        var (result, errors) = GeneratorHarness.Run(sources);
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(errors);
+        Baselines.Verify(Baselines.Folder(caseName),
+            result.GeneratedSources.ToDictionary(s => s.HintName, s => s.SourceText.ToString()));
+    }
+
+    [Fact]
+    public void The_sample_students_match_their_baselines_and_compile()
+    {
+        string[] files = Directory.GetFiles(RepositoryFile("PeaKd.Samples/Students"), "*.cs").Order().ToArray();
+        Assert.NotEmpty(files);
+        VerifyCase("Samples", files.Select(File.ReadAllText).ToArray());
+    }
+
+    [Fact]
+    public void A_custom_student_matches_its_baseline_and_compiles()
+    {
+        VerifyCase("Custom", """
+            using PeaKd;
+
+            public static partial class Zoo
+            {
+                internal partial class Inner
+                {
+                    /// <summary>Pinned MiniLM sizes; a mix of plain and shuffled reuse, in any attribute order.</summary>
+                    [Student(2, Hidden = 384, Heads = 12, Intermediate = 1536)]
+                    [SharedLayer(3, From = 0)]
+                    [SharedLayer(2, From = 1, Shuffle = Shuffle.QueryKey)]
+                    [PatientMap(2, 6, At = new[] { 0, 2 })]
+                    public sealed partial class Mixed;
+                }
+            }
+            """);
+    }
+}
