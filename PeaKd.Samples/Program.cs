@@ -3,4 +3,5 @@ using PeaKd.Samples.Cli;
 
 var root = new RootCommand("peakd: Pea-KD distillation of BERT models with TorchSharp.");
 root.Subcommands.Add(InfoCommand.Create());
+root.Subcommands.Add(StudentsCommand.Create());
 return root.Parse(args).Invoke();

@@ -46,4 +46,18 @@ public class ParameterCountTests
         ];
         Assert.Equal(expected.Order(), names.Order());
     }
+
+    [Theory]
+    [InlineData(30522, 768, 12, 3072, 512)]
+    [InlineData(50, 32, 4, 48, 24)]
+    [InlineData(30522, 384, 12, 1536, 512)]
+    public void The_closed_form_counts_equal_the_modules(int vocab, int hidden, int heads, int intermediate, int positions)
+    {
+        var config = new BertConfig { VocabSize = vocab, HiddenSize = hidden, NumAttentionHeads = heads, IntermediateSize = intermediate, MaxPositionEmbeddings = positions, NumHiddenLayers = 2 };
+        using var model = new BertClassifier(config);
+        Assert.Equal(Count(model.Bert.Embeddings), ParameterCount.Embeddings(config));
+        Assert.Equal(Count(model.Bert.Encoder.Layer[0]), ParameterCount.Layer(config));
+        Assert.Equal(Count(model.Bert.Pooler), ParameterCount.Pooler(config));
+        Assert.Equal(Count(model.Bert), ParameterCount.Backbone(config, 2));
+    }
 }
