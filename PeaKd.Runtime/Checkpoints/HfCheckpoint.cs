@@ -62,7 +62,11 @@ public static class HfCheckpoint
     }
 
     /// <summary>Writes config.json, model.safetensors and (when given) a copy of vocab.txt; each file atomically.</summary>
-    public static void Save(BertClassifier model, string folder, string? vocabFile = null)
+    /// <param name="model">The model to save.</param>
+    /// <param name="folder">The folder to write.</param>
+    /// <param name="vocabFile">The vocab.txt to copy beside the weights.</param>
+    /// <param name="includeClassifier">False writes the backbone only (bert.*), for encoders without a trained head.</param>
+    public static void Save(BertClassifier model, string folder, string? vocabFile = null, bool includeClassifier = true)
     {
         int owned = model.Bert.Encoder.Layer.Count;
         if (model.EffectiveDepth != owned)
@@ -71,7 +75,12 @@ public static class HfCheckpoint
                 $"The model runs {model.EffectiveDepth} effective layers with {owned} owned ones (shared layers); a plain BERT folder cannot express that. Export it with shared layers unrolled instead.");
         }
         Directory.CreateDirectory(folder);
-        WeightsFile.WriteSafetensors(Path.Combine(folder, SafetensorsFileName), model.state_dict());
+        Dictionary<string, Tensor> tensors = model.state_dict();
+        if (!includeClassifier)
+        {
+            tensors = tensors.Where(t => !t.Key.StartsWith("classifier.", StringComparison.Ordinal)).ToDictionary();
+        }
+        WeightsFile.WriteSafetensors(Path.Combine(folder, SafetensorsFileName), tensors);
         (model.Config with { NumHiddenLayers = owned }).Save(Path.Combine(folder, ConfigFileName));
         if (vocabFile is not null)
         {

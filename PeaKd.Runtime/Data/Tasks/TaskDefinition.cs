@@ -1,0 +1,41 @@
+namespace PeaKd.Data.Tasks;
+
+/// <summary>Where a split's text and label live: header column names, or 0-based positions for files without a header.</summary>
+/// <param name="PairOptional">The pair column is used only when the file has it (the tsv task's default text_b).</param>
+public sealed record ColumnLayout(bool HasHeader, string Text, string? Pair, string? Label, int? FieldCount = null, bool PairOptional = false);
+
+/// <summary>The metrics a task reports.</summary>
+public enum Metric
+{
+    Accuracy,
+    F1,
+    Matthews,
+    Pearson,
+    Spearman,
+}
+
+/// <summary>One task: its files, column layout, labels and metrics.</summary>
+/// <param name="Name">Canonical name (GLUE's spelling, e.g. "SST-2").</param>
+/// <param name="Labels">Class names in id order, as Hugging Face's GLUE processors order them; null for regression
+/// and for tasks whose labels come from the training data.</param>
+/// <param name="Metrics">The first is the one a best checkpoint is chosen by.</param>
+/// <param name="Labelled">Columns of train and dev.</param>
+/// <param name="Test">Columns of the unlabelled test split.</param>
+/// <param name="SplitFiles">File name of each split (train, dev, test, and MNLI's mismatched ones).</param>
+public sealed record TaskDefinition(
+    string Name,
+    IReadOnlyList<string>? Labels,
+    IReadOnlyList<Metric> Metrics,
+    ColumnLayout Labelled,
+    ColumnLayout Test,
+    IReadOnlyDictionary<string, string> SplitFiles)
+{
+    public bool IsRegression => Metrics.Contains(Metric.Pearson);
+
+    public static IReadOnlyDictionary<string, string> StandardSplits { get; } = new Dictionary<string, string>
+    {
+        ["train"] = "train.tsv",
+        ["dev"] = "dev.tsv",
+        ["test"] = "test.tsv",
+    };
+}

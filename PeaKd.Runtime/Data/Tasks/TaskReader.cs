@@ -1,0 +1,86 @@
+using System.Globalization;
+
+namespace PeaKd.Data.Tasks;
+
+/// <summary>Reads the splits of a task from a data folder, checking every row.</summary>
+public static class TaskReader
+{
+    /// <param name="task">The task (GLUE or tsv).</param>
+    /// <param name="folder">The folder holding train.tsv, dev.tsv, test.tsv (or MNLI's names).</param>
+    /// <param name="split">train, dev, test, or dev_mismatched/test_mismatched for MNLI.</param>
+    /// <param name="labels">For the tsv task: the labels from train, so dev and test use the same ids. Ignored for GLUE.</param>
+    public static Dataset Read(TaskDefinition task, string folder, string split, IReadOnlyList<string>? labels = null)
+    {
+        if (!task.SplitFiles.TryGetValue(split, out string? fileName))
+        {
+            throw new ArgumentException($"Task {task.Name} has no split '{split}'; it has {string.Join(", ", task.SplitFiles.Keys)}.");
+        }
+        string path = Path.Combine(folder, fileName);
+        if (!File.Exists(path))
+        {
+            throw new DataFormatException(path, null,
+                $"file not found; task {task.Name} expects {string.Join(", ", task.SplitFiles.Values)} in {folder}.");
+        }
+
+        bool isTest = split.StartsWith("test", StringComparison.Ordinal);
+        ColumnLayout layout = isTest ? task.Test : task.Labelled;
+        TsvFile file = TsvFile.Read(path, layout.HasHeader, layout.FieldCount);
+        if (isTest && task.Labelled.Label is { } labelColumn && layout.HasHeader && file.IndexOf(labelColumn) >= 0)
+        {
+            throw new DataFormatException(path, 1, $"the test split has a label column '{labelColumn}'; test files carry no labels (use it as dev instead).");
+        }
+
+        int text = ColumnIndex(file, layout.Text);
+        int? pair = layout.Pair is null || (layout.PairOptional && file.IndexOf(layout.Pair) < 0) ? null : ColumnIndex(file, layout.Pair);
+        int? label = layout.Label is null ? null : ColumnIndex(file, layout.Label);
+
+        IReadOnlyList<string> classes = task.Labels ?? labels ?? (task.IsRegression || label is null ? [] : FirstAppearance(file, label.Value));
+        var examples = new List<Example>(file.Rows.Count);
+        foreach ((int line, string[] fields) in file.Rows)
+        {
+            int? id = null;
+            float? target = null;
+            if (label is int column)
+            {
+                string value = fields[column];
+                if (task.IsRegression)
+                {
+                    target = float.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out float score) && float.IsFinite(score)
+                        ? score
+                        : throw new DataFormatException(path, line, $"score '{value}' is not a number.");
+                }
+                else
+                {
+                    int index = IndexOf(classes, value);
+                    id = index >= 0 ? index : throw new DataFormatException(path, line,
+                        $"unknown label '{value}'; {task.Name} labels are {string.Join(", ", classes.Select(c => $"'{c}'"))}.");
+                }
+            }
+            examples.Add(new Example(fields[text], pair is int p ? fields[p] : null, id, target, line));
+        }
+        if (examples.Count == 0)
+        {
+            throw new DataFormatException(path, null, $"the {split} split has no examples.");
+        }
+        return new Dataset(task.Name, split, path, examples, classes);
+    }
+
+    private static int ColumnIndex(TsvFile file, string column) =>
+        file.Header is null ? int.Parse(column, CultureInfo.InvariantCulture) : file.Column(column);
+
+    private static int IndexOf(IReadOnlyList<string> classes, string value)
+    {
+        for (int i = 0; i < classes.Count; i++)
+        {
+            if (classes[i] == value)
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /// <summary>The tsv task's label set: the distinct training labels in order of first appearance.</summary>
+    private static IReadOnlyList<string> FirstAppearance(TsvFile file, int column) =>
+        file.Rows.Select(r => r.Fields[column]).Distinct(StringComparer.Ordinal).ToArray();
+}

@@ -1,0 +1,103 @@
+using System.Text;
+
+namespace PeaKd.Data;
+
+/// <summary>
+/// Tab-separated files as GLUE writes them: UTF-8 (a BOM is skipped), no quoting, LF or CRLF line ends.
+/// Every row must have as many fields as the first.
+/// </summary>
+public sealed class TsvFile
+{
+    private TsvFile(string path, IReadOnlyList<string>? header, IReadOnlyList<(int Line, string[] Fields)> rows)
+    {
+        Path = path;
+        Header = header;
+        Rows = rows;
+    }
+
+    public string Path { get; }
+
+    /// <summary>The column names of the first line, or null for files without a header (CoLA train/dev).</summary>
+    public IReadOnlyList<string>? Header { get; }
+
+    public IReadOnlyList<(int Line, string[] Fields)> Rows { get; }
+
+    /// <param name="path">The file.</param>
+    /// <param name="hasHeader">Whether the first line names the columns.</param>
+    /// <param name="fieldCount">Fields per row when there is no header.</param>
+    public static TsvFile Read(string path, bool hasHeader, int? fieldCount = null)
+    {
+        if (!File.Exists(path))
+        {
+            throw new DataFormatException(path, null, "file not found.");
+        }
+        var strictUtf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+        string text;
+        try
+        {
+            text = strictUtf8.GetString(File.ReadAllBytes(path));
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new DataFormatException(path, null, $"not valid UTF-8 (byte offset {e.Index}); save the file as UTF-8.");
+        }
+        if (text.Length > 0 && text[0] == '\uFEFF')
+        {
+            text = text[1..];
+        }
+
+        string[] lines = text.Split('\n');
+        IReadOnlyList<string>? header = null;
+        int expected = fieldCount ?? -1;
+        var rows = new List<(int, string[])>();
+        for (int i = 0; i < lines.Length; i++)
+        {
+            string line = lines[i].EndsWith('\r') ? lines[i][..^1] : lines[i];
+            int number = i + 1;
+            if (line.Length == 0)
+            {
+                if (lines.Skip(i + 1).Any(rest => rest.TrimEnd('\r').Length > 0))
+                {
+                    throw new DataFormatException(path, number, "empty line inside the data; remove it.");
+                }
+                break; // trailing newline(s)
+            }
+            string[] fields = line.Split('\t');
+            if (hasHeader && header is null)
+            {
+                header = fields;
+                expected = fields.Length;
+                continue;
+            }
+            if (expected < 0)
+            {
+                expected = fields.Length;
+            }
+            if (fields.Length != expected)
+            {
+                throw new DataFormatException(path, number,
+                    $"expected {expected} tab-separated fields{(header is null ? "" : " (as in the header)")}, found {fields.Length}. Fields must not contain tabs; quoting is not supported.");
+            }
+            rows.Add((number, fields));
+        }
+        if (hasHeader && header is null)
+        {
+            throw new DataFormatException(path, null, "the file is empty; expected a header row.");
+        }
+        return new TsvFile(path, header, rows);
+    }
+
+    /// <summary>The index of a header column; fails naming the column and the ones that exist.</summary>
+    public int Column(string name)
+    {
+        if (Header is null)
+        {
+            throw new InvalidOperationException($"{Path} has no header.");
+        }
+        int index = IndexOf(name);
+        return index >= 0 ? index : throw new DataFormatException(Path, 1,
+            $"column '{name}' not found; the header has: {string.Join(", ", Header.Select(h => $"'{h}'"))}.");
+    }
+
+    public int IndexOf(string name) => Header is null ? -1 : Header.ToList().IndexOf(name);
+}
