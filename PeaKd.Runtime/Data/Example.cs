@@ -9,7 +9,8 @@ namespace PeaKd.Data;
 public sealed record Example(string Text, string? TextPair, int? Label, float? Target, int Line);
 
 /// <summary>The rows of one split of a task.</summary>
-public sealed record Dataset(string Task, string Split, string File, IReadOnlyList<Example> Examples, IReadOnlyList<string> Labels)
+/// <param name="ContentHash">SHA-256 of the file as read (the feature cache's key).</param>
+public sealed record Dataset(string Task, string Split, string File, string ContentHash, IReadOnlyList<Example> Examples, IReadOnlyList<string> Labels)
 {
     public bool IsPairTask => Examples.Any(e => e.TextPair is not null);
     public bool HasLabels => Examples.Count > 0 && Examples.All(e => e.Label is not null || e.Target is not null);

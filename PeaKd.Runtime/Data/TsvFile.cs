@@ -8,14 +8,18 @@ namespace PeaKd.Data;
 /// </summary>
 public sealed class TsvFile
 {
-    private TsvFile(string path, IReadOnlyList<string>? header, IReadOnlyList<(int Line, string[] Fields)> rows)
+    private TsvFile(string path, string contentHash, IReadOnlyList<string>? header, IReadOnlyList<(int Line, string[] Fields)> rows)
     {
         Path = path;
+        ContentHash = contentHash;
         Header = header;
         Rows = rows;
     }
 
     public string Path { get; }
+
+    /// <summary>SHA-256 of the bytes that were read, so caches key on exactly this content.</summary>
+    public string ContentHash { get; }
 
     /// <summary>The column names of the first line, or null for files without a header (CoLA train/dev).</summary>
     public IReadOnlyList<string>? Header { get; }
@@ -32,10 +36,11 @@ public sealed class TsvFile
             throw new DataFormatException(path, null, "file not found.");
         }
         var strictUtf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+        byte[] bytes = File.ReadAllBytes(path);
         string text;
         try
         {
-            text = strictUtf8.GetString(File.ReadAllBytes(path));
+            text = strictUtf8.GetString(bytes);
         }
         catch (DecoderFallbackException e)
         {
@@ -84,7 +89,7 @@ public sealed class TsvFile
         {
             throw new DataFormatException(path, null, "the file is empty; expected a header row.");
         }
-        return new TsvFile(path, header, rows);
+        return new TsvFile(path, Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes)), header, rows);
     }
 
     /// <summary>The index of a header column; fails naming the column and the ones that exist.</summary>

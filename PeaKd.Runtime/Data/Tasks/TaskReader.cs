@@ -62,7 +62,7 @@ public static class TaskReader
         {
             throw new DataFormatException(path, null, $"the {split} split has no examples.");
         }
-        return new Dataset(task.Name, split, path, examples, classes);
+        return new Dataset(task.Name, split, path, file.ContentHash, examples, classes);
     }
 
     private static int ColumnIndex(TsvFile file, string column) =>

@@ -44,8 +44,7 @@ public static class FeatureCache
     /// <summary>The cache key: data file, vocabulary, max length, casing and label set.</summary>
     public static string Key(Dataset data, BertTextEncoder encoder, int maxLength)
     {
-        string fileHash = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(data.File)));
-        string identity = string.Join("\n", fileHash, encoder.VocabHash, maxLength, encoder.Lowercase, data.Task, string.Join("\t", data.Labels));
+        string identity = string.Join("\n", data.ContentHash, encoder.VocabHash, maxLength, encoder.Lowercase, data.Task, string.Join("\t", data.Labels));
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..20].ToLowerInvariant();
     }
 
