@@ -76,11 +76,21 @@ public class BadInputTests
     }
 
     [Fact]
-    public void A_label_column_in_a_test_file_is_an_error()
+    public void A_label_column_in_a_GLUE_test_file_is_an_error()
     {
-        DataFormatException error = Fails("tsv", "test", "test.tsv", "text\tlabel\nx\tgreat\n");
+        DataFormatException error = Fails("SST-2", "test", "test.tsv", "index\tsentence\tlabel\n0\tgood\t1\n");
         Assert.Equal(1, error.Line);
-        Assert.Contains("the test split has a label column 'label'", error.Message);
+        Assert.Contains("the test split has a label column 'label'; SST-2 test files carry no labels", error.Message);
+    }
+
+    [Fact]
+    public void A_tsv_test_file_may_carry_labels_or_not()
+    {
+        using var folder = TestFiles.TempFolder();
+        File.WriteAllText(folder.File("test.tsv"), "text\tlabel\nx\tother\n");
+        Assert.Equal(1, TaskReader.Read(TaskRegistry.Tsv(), folder.Path, "test", ["great", "other"]).Examples[0].Label);
+        File.WriteAllText(folder.File("test.tsv"), "text\nx\n");
+        Assert.Null(TaskReader.Read(TaskRegistry.Tsv(), folder.Path, "test", ["great", "other"]).Examples[0].Label);
     }
 
     [Fact]

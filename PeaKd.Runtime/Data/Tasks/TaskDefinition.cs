@@ -2,7 +2,8 @@ namespace PeaKd.Data.Tasks;
 
 /// <summary>Where a split's text and label live: header column names, or 0-based positions for files without a header.</summary>
 /// <param name="PairOptional">The pair column is used only when the file has it (the tsv task's default text_b).</param>
-public sealed record ColumnLayout(bool HasHeader, string Text, string? Pair, string? Label, int? FieldCount = null, bool PairOptional = false);
+/// <param name="LabelOptional">The label column is read only when the file has it (the tsv task's test split).</param>
+public sealed record ColumnLayout(bool HasHeader, string Text, string? Pair, string? Label, int? FieldCount = null, bool PairOptional = false, bool LabelOptional = false);
 
 /// <summary>The metrics a task reports.</summary>
 public enum Metric

@@ -25,14 +25,14 @@ public static class TaskReader
         bool isTest = split.StartsWith("test", StringComparison.Ordinal);
         ColumnLayout layout = isTest ? task.Test : task.Labelled;
         TsvFile file = TsvFile.Read(path, layout.HasHeader, layout.FieldCount);
-        if (isTest && task.Labelled.Label is { } labelColumn && layout.HasHeader && file.IndexOf(labelColumn) >= 0)
+        if (isTest && layout.Label is null && task.Labelled.Label is { } labelColumn && layout.HasHeader && file.IndexOf(labelColumn) >= 0)
         {
-            throw new DataFormatException(path, 1, $"the test split has a label column '{labelColumn}'; test files carry no labels (use it as dev instead).");
+            throw new DataFormatException(path, 1, $"the test split has a label column '{labelColumn}'; {task.Name} test files carry no labels (is this the dev file?).");
         }
 
         int text = ColumnIndex(file, layout.Text);
         int? pair = layout.Pair is null || (layout.PairOptional && file.IndexOf(layout.Pair) < 0) ? null : ColumnIndex(file, layout.Pair);
-        int? label = layout.Label is null ? null : ColumnIndex(file, layout.Label);
+        int? label = layout.Label is null || (layout.LabelOptional && file.IndexOf(layout.Label) < 0) ? null : ColumnIndex(file, layout.Label);
 
         IReadOnlyList<string> classes = task.Labels ?? labels ?? (task.IsRegression || label is null ? [] : FirstAppearance(file, label.Value));
         var examples = new List<Example>(file.Rows.Count);

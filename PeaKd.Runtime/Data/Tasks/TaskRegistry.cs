@@ -48,11 +48,12 @@ public static class TaskRegistry
     ];
 
     /// <summary>The generic task for any other TSV data: columns chosen by name (the pair column defaults to
-    /// text_b when the file has one), labels taken from train in order of first appearance.</summary>
+    /// text_b when the file has one), labels taken from train in order of first appearance. Unlike GLUE's,
+    /// its test file may carry labels (then the test split can be evaluated).</summary>
     public static TaskDefinition Tsv(string textColumn = "text", string? pairColumn = null, string labelColumn = "label") =>
         new("tsv", null, [Metric.Accuracy, Metric.F1],
             new ColumnLayout(true, textColumn, pairColumn ?? "text_b", labelColumn, PairOptional: pairColumn is null),
-            new ColumnLayout(true, textColumn, pairColumn ?? "text_b", null, PairOptional: pairColumn is null), TaskDefinition.StandardSplits);
+            new ColumnLayout(true, textColumn, pairColumn ?? "text_b", labelColumn, PairOptional: pairColumn is null, LabelOptional: true), TaskDefinition.StandardSplits);
 
     public static IEnumerable<string> Names => Glue.Select(t => t.Name).Append("tsv");
 
