@@ -43,8 +43,16 @@ public sealed class StudentGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.Specs)
             .Collect();
 
-        context.RegisterSourceOutput(valid, static (output, specs) =>
+        // The catalog lives in the project's root namespace, so assemblies that see each other's internals
+        // (InternalsVisibleTo) each keep their own.
+        IncrementalValueProvider<string> catalogNamespace = context.AnalyzerConfigOptionsProvider
+            .Select(static (options, _) => options.GlobalOptions.TryGetValue("build_property.RootNamespace", out string? root) ? root : null)
+            .Combine(context.CompilationProvider.Select(static (compilation, _) => compilation.AssemblyName))
+            .Select(static (names, _) => CatalogEmitter.NamespaceFor(names.Left, names.Right));
+
+        context.RegisterSourceOutput(valid.Combine(catalogNamespace), static (output, input) =>
         {
+            (ImmutableArray<StudentSpec> specs, string catalogNamespaceName) = input;
             var catalog = new List<StudentSpec>();
             var byName = new Dictionary<string, StudentSpec>();
             foreach (StudentSpec spec in specs.Where(s => s.VisibleToCatalog).OrderBy(s => s.FullyQualifiedName, System.StringComparer.Ordinal))
@@ -60,7 +68,7 @@ public sealed class StudentGenerator : IIncrementalGenerator
             }
             if (catalog.Count > 0)
             {
-                output.AddSource(CatalogEmitter.HintName, CatalogEmitter.Emit(catalog));
+                output.AddSource(CatalogEmitter.HintName, CatalogEmitter.Emit(catalog, catalogNamespaceName));
             }
         });
     }

@@ -67,6 +67,7 @@ public static class StateDictLoader
             throw new CheckpointMismatchException(sourceFile, missing, unexpected, mismatched);
         }
 
+        using (NewDisposeScope())
         using (no_grad())
         {
             foreach ((string name, Tensor parameter) in parameters)

@@ -38,17 +38,9 @@ public static class WeightsFile
     /// <summary>Writes a safetensors file atomically (a temporary file, then a rename).</summary>
     public static void WriteSafetensors(string path, IReadOnlyDictionary<string, Tensor> tensors)
     {
+        // detach/cpu/contiguous each make a handle; the scope frees them all (the weights themselves stay).
+        using var scope = NewDisposeScope();
         var contiguous = tensors.ToDictionary(t => t.Key, t => t.Value.detach().cpu().contiguous());
-        try
-        {
-            AtomicFile.Write(path, temporary => Safetensors.SaveStateDict(temporary, contiguous));
-        }
-        finally
-        {
-            foreach (Tensor tensor in contiguous.Values)
-            {
-                tensor.Dispose();
-            }
-        }
+        AtomicFile.Write(path, temporary => Safetensors.SaveStateDict(temporary, contiguous));
     }
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using PeaKd.Generated;
 using PeaKd.Modeling;
 using PeaKd.Students;
 

@@ -10,9 +10,9 @@ public class GeneratedSourceTests
     private static string RepositoryFile(string relative, [CallerFilePath] string callerFile = "") =>
         Path.GetFullPath(Path.Combine(Path.GetDirectoryName(callerFile)!, "..", "..", relative));
 
-    private static void VerifyCase(string caseName, params string[] sources)
+    private static void VerifyCase(string caseName, string? rootNamespace, params string[] sources)
     {
-        var (result, errors) = GeneratorHarness.Run(sources);
+        var (result, errors) = GeneratorHarness.RunIn(rootNamespace, sources);
         Assert.Empty(result.Diagnostics);
         Assert.Empty(errors);
         Baselines.Verify(Baselines.Folder(caseName),
@@ -24,13 +24,13 @@ public class GeneratedSourceTests
     {
         string[] files = Directory.GetFiles(RepositoryFile("PeaKd.Samples/Students"), "*.cs").Order().ToArray();
         Assert.NotEmpty(files);
-        VerifyCase("Samples", files.Select(File.ReadAllText).ToArray());
+        VerifyCase("Samples", "PeaKd.Samples", files.Select(File.ReadAllText).ToArray());
     }
 
     [Fact]
     public void A_custom_student_matches_its_baseline_and_compiles()
     {
-        VerifyCase("Custom", """
+        VerifyCase("Custom", null, """
             using PeaKd;
 
             public static partial class Zoo

@@ -24,18 +24,37 @@ internal static class GeneratorHarness
             References.Value,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
 
-    public static GeneratorDriver Driver() =>
+    /// <param name="rootNamespace">The project's RootNamespace MSBuild property, as the SDK passes it; null for none.</param>
+    public static GeneratorDriver Driver(string? rootNamespace = null) =>
         CSharpGeneratorDriver.Create(
             [new StudentGenerator().AsSourceGenerator()],
             parseOptions: ParseOptions,
+            optionsProvider: new BuildProperties(rootNamespace is null ? [] : new() { ["build_property.RootNamespace"] = rootNamespace }),
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
     /// <summary>Runs the generator; returns its result and the diagnostics of the compilation it completes.</summary>
-    public static (GeneratorRunResult Result, ImmutableArray<Diagnostic> CompilationDiagnostics) Run(params string[] sources)
+    public static (GeneratorRunResult Result, ImmutableArray<Diagnostic> CompilationDiagnostics) Run(params string[] sources) => RunIn(null, sources);
+
+    public static (GeneratorRunResult Result, ImmutableArray<Diagnostic> CompilationDiagnostics) RunIn(string? rootNamespace, params string[] sources)
     {
         CSharpCompilation compilation = Compilation(sources);
-        GeneratorDriver driver = Driver().RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out _);
+        GeneratorDriver driver = Driver(rootNamespace).RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out _);
         GeneratorRunResult result = driver.GetRunResult().Results.Single();
         return (result, output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToImmutableArray());
+    }
+}
+
+/// <summary>Build properties as the SDK hands them to generators (build_property.*).</summary>
+internal sealed class BuildProperties(Dictionary<string, string> values) : Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptionsProvider
+{
+    private readonly Options _options = new(values);
+
+    public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GlobalOptions => _options;
+    public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GetOptions(SyntaxTree tree) => _options;
+    public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GetOptions(AdditionalText textFile) => _options;
+
+    private sealed class Options(Dictionary<string, string> values) : Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions
+    {
+        public override bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value) => values.TryGetValue(key, out value);
     }
 }

@@ -1,4 +1,3 @@
-using PeaKd.Generated;
 using PeaKd.Modeling;
 using PeaKd.Samples.Students;
 using PeaKd.Students;
@@ -26,8 +25,8 @@ public class StudentModelTests
     [InlineData("PeaBert6", "Bert6", 66_955_008)]
     public void PeaBERT_has_exactly_BERTk_parameters_at_BERT_base(string peaBert, string bert, long expected)
     {
-        using StudentModel shared = StudentCatalog.Find(peaBert)!.Create(BertConfig.BertBase, 2);
-        using StudentModel plain = StudentCatalog.Find(bert)!.Create(BertConfig.BertBase, 2);
+        using StudentModel shared = PeaKd.Samples.StudentCatalog.Find(peaBert)!.Create(BertConfig.BertBase, 2);
+        using StudentModel plain = PeaKd.Samples.StudentCatalog.Find(bert)!.Create(BertConfig.BertBase, 2);
         Assert.Equal(expected, CountWithoutClassifier(shared));
         Assert.Equal(expected, CountWithoutClassifier(plain));
         Assert.True(shared.EffectiveDepth > plain.EffectiveDepth);
@@ -50,9 +49,9 @@ public class StudentModelTests
     public void The_catalog_lists_every_sample_with_its_plan()
     {
         Assert.Equal(["Albert12", "Bert1", "Bert2", "Bert3", "Bert6", "PeaBert1", "PeaBert2", "PeaBert3", "PeaBert6", "SpsNoShuffle3"],
-            StudentCatalog.All.Select(s => s.Name));
-        Assert.Same(PeaBert3.Plan, StudentCatalog.Find("peabert3")!.Plan);
-        Assert.Null(StudentCatalog.Find("PeaBert4"));
+            PeaKd.Samples.StudentCatalog.All.Select(s => s.Name));
+        Assert.Same(PeaBert3.Plan, PeaKd.Samples.StudentCatalog.Find("peabert3")!.Plan);
+        Assert.Null(PeaKd.Samples.StudentCatalog.Find("PeaBert4"));
 
         StudentPlan peaBert6 = PeaBert6.Plan;
         Assert.Equal("0 1 2 3 4 5 3' 4' 5'", peaBert6.ToString());

@@ -1,0 +1,44 @@
+using PeaKd.Data;
+using PeaKd.Runs;
+using PeaKd.Students;
+using PeaKd.Training;
+using static TorchSharp.torch;
+
+namespace PeaKd.Distillation;
+
+/// <summary>Stage 5: distils the teacher record into the student with the KD loss, keeping the best dev checkpoint.</summary>
+public static class KnowledgeDistiller
+{
+    public const string StageName = "kd";
+
+    /// <param name="student">The student on the device, with the task's classifier.</param>
+    /// <param name="data">The task data.</param>
+    /// <param name="trainRecord">The teacher record of train (the teacher never runs here).</param>
+    /// <param name="settings">alpha, T, beta.</param>
+    /// <param name="map">Patient-loss layer matching.</param>
+    /// <param name="options">Training settings.</param>
+    /// <param name="run">The run folder.</param>
+    /// <param name="device">Where to train.</param>
+    /// <param name="progress">Progress output.</param>
+    /// <param name="resume">Continue an interrupted stage.</param>
+    /// <param name="stopAfterStep">Test hook standing in for a kill.</param>
+    public static TrainingResult Run(StudentModel student, TaskData data, TeacherRecord trainRecord, KdSettings settings, PatientMap map,
+        TrainingOptions options, RunFolder run, Device device, ITrainingProgress progress, bool resume, Func<long, bool>? stopAfterStep = null)
+    {
+        settings.Validate();
+        if (trainRecord.Count != data.Train.Count)
+        {
+            throw new ArgumentException($"The teacher record has {trainRecord.Count} training examples but the data has {data.Train.Count}; it belongs to other data.");
+        }
+        var loop = new TrainingLoop(StageName, student, options, run.Stage(StageName), run.Log, progress) { StopAfterStep = stopAfterStep };
+        return loop.Run(data.Train, data.Encoder.PaddingTokenId, device,
+            batch =>
+            {
+                (Tensor teacherLogits, Tensor[] teacherCls) = trainRecord.Select(batch.Indices, map.TeacherLayers, device);
+                var output = student.forward(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds);
+                Tensor[] studentCls = map.StudentLayers.Select(layer => output.HiddenStates[layer].select(1, 0)).ToArray();
+                return KdLoss.Compute(settings, output.Logits, teacherLogits, batch.Labels, batch.Targets, studentCls, teacherCls);
+            },
+            () => TeacherFineTuner.DevScore(student, data, device, options.EvalBatchSize), resume);
+    }
+}

@@ -1,0 +1,142 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using PeaKd.Checkpoints;
+using PeaKd.Data.Batching;
+using PeaKd.Data.Tokenization;
+using PeaKd.Modeling;
+using static TorchSharp.torch;
+
+namespace PeaKd.Distillation;
+
+/// <summary>What a teacher record was computed from; a record is reused only when all of it matches.</summary>
+public sealed record TeacherRecordKey(string Teacher, string Data, string Vocab, int MaxLength);
+
+/// <summary>
+/// The teacher's outputs over one split, computed once: logits [examples, labels] and the [CLS] hidden state
+/// after every layer [examples, layers, hidden]. KD and PTP read it instead of running the teacher.
+/// Saved as record-{split}.safetensors with record-{split}.json (the key and the file's SHA-256).
+/// </summary>
+public sealed class TeacherRecord : IDisposable
+{
+    private TeacherRecord(Tensor logits, Tensor cls)
+    {
+        Logits = logits;
+        Cls = cls;
+    }
+
+    public Tensor Logits { get; }
+    public Tensor Cls { get; }
+    public int Count => (int)Logits.shape[0];
+    public int Layers => (int)Cls.shape[1];
+
+    /// <summary>One eval-mode teacher pass over <paramref name="features"/>, in data order.</summary>
+    public static TeacherRecord Compute(BertClassifier teacher, IReadOnlyList<EncodedExample> features, int paddingId, int batchSize, Device device)
+    {
+        teacher.eval();
+        var logits = new List<Tensor>();
+        var cls = new List<Tensor>();
+        using (no_grad())
+        {
+            foreach (int[] indices in Batcher.Order(features, batchSize, shuffleSeed: null))
+            {
+                using var scope = NewDisposeScope();
+                using Batch batch = Batcher.Collate(features, indices, paddingId, device);
+                using ClassifierOutput output = teacher.forward(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds);
+                logits.Add(output.Logits.to(ScalarType.Float32).cpu().MoveToOuterDisposeScope());
+                cls.Add(stack(output.HiddenStates.Select(h => h.select(1, 0)).ToArray(), 1).to(ScalarType.Float32).cpu().MoveToOuterDisposeScope());
+            }
+        }
+        var record = new TeacherRecord(cat(logits, 0), cat(cls, 0));
+        logits.ForEach(t => t.Dispose());
+        cls.ForEach(t => t.Dispose());
+        return record;
+    }
+
+    /// <summary>The teacher logits and the [CLS] states at <paramref name="layers"/> for a batch's rows.</summary>
+    public (Tensor Logits, Tensor[] Cls) Select(int[] indices, IReadOnlyList<int> layers, Device device)
+    {
+        using var scope = NewDisposeScope();
+        Tensor rows = tensor(indices.Select(i => (long)i).ToArray());
+        Tensor logits = Logits.index_select(0, rows).to(device);
+        Tensor[] cls = layers.Select(layer => Cls.index_select(0, rows).select(1, layer).to(device).MoveToOuterDisposeScope()).ToArray();
+        return (logits.MoveToOuterDisposeScope(), cls);
+    }
+
+    public void Save(string folder, string split, TeacherRecordKey key)
+    {
+        string tensors = Path.Combine(folder, $"record-{split}.safetensors");
+        WeightsFile.WriteSafetensors(tensors, new Dictionary<string, Tensor> { ["logits"] = Logits, ["cls"] = Cls });
+        var meta = new Metadata(key, Count, Layers, Sha256(tensors));
+        AtomicFile.WriteAllText(Path.Combine(folder, $"record-{split}.json"), JsonSerializer.Serialize(meta, JsonOptions));
+    }
+
+    /// <summary>The saved record of <paramref name="split"/> when its key matches and its file is intact; else null.</summary>
+    public static TeacherRecord? TryLoad(string folder, string split, TeacherRecordKey key)
+    {
+        string metaPath = Path.Combine(folder, $"record-{split}.json");
+        string tensorsPath = Path.Combine(folder, $"record-{split}.safetensors");
+        if (!File.Exists(metaPath) || !File.Exists(tensorsPath))
+        {
+            return null;
+        }
+        Metadata? meta;
+        try
+        {
+            meta = JsonSerializer.Deserialize<Metadata>(File.ReadAllText(metaPath), JsonOptions);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+        if (meta is null || meta.Key != key || meta.Sha256 != Sha256(tensorsPath))
+        {
+            return null;
+        }
+        Dictionary<string, Tensor> tensors = WeightsFile.Read(tensorsPath);
+        return new TeacherRecord(tensors["logits"], tensors["cls"]);
+    }
+
+    /// <summary>A record for the split: the saved one when it matches, else a new teacher pass, saved.</summary>
+    public static (TeacherRecord Record, bool Reused) LoadOrCompute(string folder, string split, TeacherRecordKey key, Func<TeacherRecord> compute)
+    {
+        if (TryLoad(folder, split, key) is { } saved)
+        {
+            return (saved, true);
+        }
+        TeacherRecord record = compute();
+        Directory.CreateDirectory(folder);
+        record.Save(folder, split, key);
+        return (record, false);
+    }
+
+    /// <summary>A teacher folder's identity: the hash of its config and weights.</summary>
+    public static string FolderHash(string modelFolder)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (string name in new[] { HfCheckpoint.ConfigFileName, HfCheckpoint.SafetensorsFileName, HfCheckpoint.PyTorchFileName })
+        {
+            string path = Path.Combine(modelFolder, name);
+            if (File.Exists(path))
+            {
+                hash.AppendData(File.ReadAllBytes(path));
+            }
+        }
+        return Convert.ToHexString(hash.GetHashAndReset());
+    }
+
+    public void Dispose()
+    {
+        Logits.Dispose();
+        Cls.Dispose();
+    }
+
+    private static string Sha256(string path)
+    {
+        using FileStream stream = File.OpenRead(path);
+        return Convert.ToHexString(SHA256.HashData(stream));
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    private sealed record Metadata(TeacherRecordKey Key, int Examples, int Layers, string Sha256);
+}

@@ -1,0 +1,11 @@
+namespace PeaKd.Training;
+
+/// <summary>The loss became NaN or infinite; training stopped before the bad step changed any weight.</summary>
+public sealed class TrainingDivergedException(string stage, long step, string term, string? lastCheckpoint)
+    : Exception($"{stage}: the {term} loss became NaN or infinite at step {step}; training stopped. " +
+        (lastCheckpoint is null ? "No checkpoint was written yet. " : $"The last good checkpoint is {lastCheckpoint}. ") +
+        "Try a lower --lr, or check the data and the teacher record for extreme values.")
+{
+    public string Stage { get; } = stage;
+    public long Step { get; } = step;
+}

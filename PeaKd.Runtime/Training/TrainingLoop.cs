@@ -1,0 +1,242 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PeaKd.Checkpoints;
+using PeaKd.Data.Batching;
+using PeaKd.Data.Tokenization;
+using static TorchSharp.torch;
+
+namespace PeaKd.Training;
+
+/// <summary>What a stage's training produced.</summary>
+public sealed record TrainingResult(
+    double? BestScore,
+    long BestStep,
+    IReadOnlyDictionary<string, double>? BestMetrics,
+    long Steps,
+    double Seconds,
+    double ExamplesPerSecond);
+
+/// <summary>
+/// The training loop every stage shares: seeded batches, AdamW with BERT's weight-decay groups, linear warmup
+/// and decay, gradient clipping, a dev evaluation after each epoch keeping the best weights, metrics.jsonl,
+/// resumable checkpoints, and a stop with a clear error when the loss stops being finite.
+/// </summary>
+/// <remarks>
+/// Resuming is bitwise exact on the same device and thread count: the batch order of an epoch depends only on
+/// (seed, epoch), dropout is re-seeded from (seed, step) before every step, and the checkpoint holds the weights
+/// and the optimizer moments exactly.
+/// </remarks>
+public sealed class TrainingLoop(string stage, nn.Module model, TrainingOptions options, string folder, MetricsLog log, ITrainingProgress progress)
+{
+    private const string BestFile = "best.safetensors";
+    private const string DoneFile = "done.json";
+
+    /// <summary>Test hook standing in for a kill: when it returns true after a step, the loop stops there
+    /// (with <see cref="OperationCanceledException"/>), leaving only what a killed process would leave.</summary>
+    public Func<long, bool>? StopAfterStep { get; init; }
+
+    /// <param name="train">The encoded training set.</param>
+    /// <param name="paddingId">The vocabulary's [PAD] id.</param>
+    /// <param name="device">Where batches go (the model must already be there).</param>
+    /// <param name="loss">The loss of a batch; runs the forward pass.</param>
+    /// <param name="evaluate">The dev evaluation (higher score is better), or null to keep the last weights.</param>
+    /// <param name="resume">Continue from this stage's checkpoint, or skip the stage if it finished.</param>
+    public TrainingResult Run(IReadOnlyList<EncodedExample> train, int paddingId, Device device,
+        Func<Batch, LossTerms> loss, Func<EvaluationResult>? evaluate, bool resume)
+    {
+        options.Validate();
+        if (train.Count == 0)
+        {
+            throw new ArgumentException($"{stage}: the training set is empty.");
+        }
+        Directory.CreateDirectory(folder);
+        string donePath = Path.Combine(folder, DoneFile);
+        if (resume && File.Exists(donePath))
+        {
+            TrainingResult finished = JsonSerializer.Deserialize<TrainingResult>(File.ReadAllText(donePath), JsonOptions)!;
+            LoadWeights(Path.Combine(folder, BestFile));
+            progress.Message($"{stage}: already finished, reusing it (best score {finished.BestScore?.ToString("F4", CultureInfo.InvariantCulture) ?? "n/a"}).");
+            return finished;
+        }
+        if (!resume)
+        {
+            ClearFolder();
+        }
+
+        using AdamW optimizer = AdamW.ForModel(model, options.WeightDecay);
+        int batchesPerEpoch = (train.Count + options.BatchSize - 1) / options.BatchSize;
+        long totalSteps = (long)options.Epochs * batchesPerEpoch;
+        var schedule = new LinearWarmupSchedule(options.LearningRate, totalSteps, options.WarmupFraction);
+
+        LoopState state = (resume ? TrainingCheckpoint.TryLoad(folder, model, optimizer) : null)
+            ?? new LoopState(0, 0, 0, 0, null, 0, null, 0, 0);
+        string? lastCheckpoint = state.GlobalStep > 0 ? Path.Combine(folder, TrainingCheckpoint.StateFile) : null;
+        if (state.GlobalStep > 0)
+        {
+            log.TruncateAfter(stage, state.GlobalStep);
+            progress.Message($"{stage}: resuming at step {state.GlobalStep} of {totalSteps} (epoch {state.Epoch + 1}).");
+        }
+
+        progress.Start(stage, totalSteps, state.GlobalStep);
+        var clock = Stopwatch.StartNew();
+        double secondsBefore = state.Seconds;
+        long examples = state.ExamplesSeen;
+        long step = state.GlobalStep;
+        var window = new Dictionary<string, double>();
+        int windowSteps = 0;
+        long windowExamples = 0;
+        var windowClock = Stopwatch.StartNew();
+
+        for (int epoch = state.Epoch; epoch < options.Epochs; epoch++)
+        {
+            IReadOnlyList<int[]> order = Batcher.Order(train, options.BatchSize, options.Seed + epoch, options.BucketByLength);
+            for (int b = epoch == state.Epoch ? state.BatchInEpoch : 0; b < order.Count; b++)
+            {
+                model.train();
+                double learningRate = schedule.At(step);
+                Dictionary<string, double> values;
+                using (NewDisposeScope())
+                {
+                    SeedStep(step);
+                    using Batch batch = Batcher.Collate(train, order[b], paddingId, device);
+                    LossTerms terms = loss(batch);
+                    values = terms.Parts.ToDictionary(p => p.Key, p => (double)p.Value.item<float>());
+                    values["loss"] = terms.Total.item<float>();
+                    string? bad = values.FirstOrDefault(v => !double.IsFinite(v.Value)).Key;
+                    if (bad is not null)
+                    {
+                        throw new TrainingDivergedException(stage, step, bad, lastCheckpoint);
+                    }
+                    terms.Total.backward();
+                    nn.utils.clip_grad_norm_(optimizer.Parameters, options.MaxGradNorm);
+                    optimizer.Step(learningRate);
+                    optimizer.ZeroGrad();
+                }
+                step++;
+                examples += order[b].Length;
+                windowExamples += order[b].Length;
+                windowSteps++;
+                foreach ((string name, double value) in values)
+                {
+                    window[name] = window.GetValueOrDefault(name) + value;
+                }
+                if (step % options.LogEvery == 0 || step == totalSteps)
+                {
+                    double rate = windowExamples / Math.Max(windowClock.Elapsed.TotalSeconds, 1e-9);
+                    var entry = new JsonObject { ["stage"] = stage, ["step"] = step, ["epoch"] = epoch + (b + 1.0) / order.Count };
+                    foreach ((string name, double sum) in window)
+                    {
+                        entry[name] = sum / windowSteps;
+                    }
+                    entry["lr"] = learningRate;
+                    entry["examples_per_second"] = rate;
+                    log.Write(entry);
+                    window.Clear();
+                    windowSteps = 0;
+                    windowExamples = 0;
+                    windowClock.Restart();
+                }
+                progress.Advance(step, string.Join(" ", values.Select(v => $"{v.Key} {v.Value:F4}")));
+
+                bool epochEnd = b == order.Count - 1;
+                if (!epochEnd && options.CheckpointEvery > 0 && step % options.CheckpointEvery == 0)
+                {
+                    lastCheckpoint = TrainingCheckpoint.Save(folder, model, optimizer,
+                        state with { Epoch = epoch, BatchInEpoch = b + 1, GlobalStep = step, OptimizerSteps = optimizer.Steps, Seconds = secondsBefore + clock.Elapsed.TotalSeconds, ExamplesSeen = examples });
+                }
+                if (StopAfterStep?.Invoke(step) == true)
+                {
+                    throw new OperationCanceledException($"{stage}: stopped after step {step} (test hook).");
+                }
+            }
+
+            double trainingSeconds = secondsBefore + clock.Elapsed.TotalSeconds;
+            if (evaluate is not null)
+            {
+                EvaluationResult result = evaluate();
+                var entry = new JsonObject { ["stage"] = stage, ["step"] = step, ["epoch"] = epoch + 1.0, ["split"] = "dev", ["score"] = result.Score };
+                foreach ((string name, double value) in result.Metrics)
+                {
+                    entry["dev_" + name] = value;
+                }
+                log.Write(entry);
+                bool better = state.BestScore is not double best || result.Score > best;
+                progress.Message($"{stage}: epoch {epoch + 1}/{options.Epochs} dev {string.Join(", ", result.Metrics.Select(m => $"{m.Key} {m.Value:F4}"))}{(better ? " (best so far)" : "")}");
+                if (better)
+                {
+                    WeightsFile.WriteSafetensors(Path.Combine(folder, BestFile), model.state_dict());
+                    state = state with { BestScore = result.Score, BestStep = step, BestMetrics = result.Metrics };
+                }
+            }
+            clock.Stop();
+            state = state with { Epoch = epoch + 1, BatchInEpoch = 0, GlobalStep = step, OptimizerSteps = optimizer.Steps, Seconds = trainingSeconds, ExamplesSeen = examples };
+            lastCheckpoint = TrainingCheckpoint.Save(folder, model, optimizer, state);
+            clock.Restart();
+            secondsBefore = trainingSeconds;
+        }
+        progress.Finish();
+
+        if (evaluate is null)
+        {
+            WeightsFile.WriteSafetensors(Path.Combine(folder, BestFile), model.state_dict());
+        }
+        else
+        {
+            LoadWeights(Path.Combine(folder, BestFile));
+        }
+        var done = new TrainingResult(state.BestScore, state.BestStep, state.BestMetrics, step, state.Seconds,
+            state.Seconds > 0 ? state.ExamplesSeen / state.Seconds : 0);
+        AtomicFile.WriteAllText(donePath, JsonSerializer.Serialize(done, JsonOptions));
+        return done;
+    }
+
+    /// <summary>Dropout's randomness depends only on the seed and the step, so a resumed step repeats exactly.</summary>
+    private void SeedStep(long step)
+    {
+        long seed = options.Seed * 1_000_003L + step;
+        random.manual_seed(seed);
+        if (cuda.is_available())
+        {
+            cuda.manual_seed_all(seed);
+        }
+    }
+
+    private void LoadWeights(string path)
+    {
+        Dictionary<string, Tensor> weights = WeightsFile.Read(path);
+        try
+        {
+            using (no_grad())
+            {
+                foreach ((string name, Tensor target) in model.state_dict())
+                {
+                    target.copy_(weights[name]);
+                }
+            }
+        }
+        finally
+        {
+            foreach (Tensor tensor in weights.Values)
+            {
+                tensor.Dispose();
+            }
+        }
+    }
+
+    private void ClearFolder()
+    {
+        foreach (string file in Directory.GetFiles(folder))
+        {
+            string name = Path.GetFileName(file);
+            if (name == DoneFile || name == BestFile || name == TrainingCheckpoint.StateFile || name.StartsWith("checkpoint-", StringComparison.Ordinal))
+            {
+                File.Delete(file);
+            }
+        }
+        log.TruncateAfter(stage, -1);
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+}

@@ -1,0 +1,47 @@
+using PeaKd.Checkpoints;
+using PeaKd.Modeling;
+using static TorchSharp.torch;
+
+namespace PeaKd.Tests.Infrastructure;
+
+/// <summary>
+/// A small learnable task over the tiny fixture vocabulary, written as tsv files: a sentence is "great" when it
+/// holds one of the words tok10 .. tok14, "other" otherwise. Half the sentences hold one. And a tiny teacher
+/// folder with random weights, to be fine-tuned on it.
+/// </summary>
+internal static class TinyTask
+{
+    public static readonly BertConfig TeacherConfig = BertConfig.Load(TestFiles.Fixture("tiny-bert", "config.json")) with
+    {
+        HiddenDropoutProb = 0.0, // tiny models learn the keyword task faster and more reliably without dropout
+        AttentionProbsDropoutProb = 0.0,
+    };
+
+    public static void WriteData(string folder, int train = 480, int dev = 160, int seed = 1)
+    {
+        Directory.CreateDirectory(folder);
+        var random = new Random(seed);
+        string Sentence(bool positive)
+        {
+            var words = Enumerable.Range(0, random.Next(4, 9)).Select(_ => $"tok{random.Next(15, 50)}").ToList();
+            if (positive)
+            {
+                words.Insert(random.Next(words.Count + 1), $"tok{random.Next(10, 15)}");
+            }
+            return string.Join(' ', words);
+        }
+        void Write(string file, int rows) => File.WriteAllLines(Path.Combine(folder, file),
+            ["text\tlabel", .. Enumerable.Range(0, rows).Select(i => { bool positive = random.Next(2) == 0; return $"{Sentence(positive)}\t{(positive ? "great" : "other")}"; })]);
+        Write("train.tsv", train);
+        Write("dev.tsv", dev);
+        Write("test.tsv", dev);
+    }
+
+    /// <summary>A pretrained-like teacher folder: random weights (seeded), no classifier, the fixture vocabulary.</summary>
+    public static void WriteRandomTeacher(string folder, int seed = 0)
+    {
+        manual_seed(seed);
+        using var model = new BertClassifier(TeacherConfig);
+        HfCheckpoint.Save(model, folder, TestFiles.Fixture("tiny-bert", "vocab.txt"), includeClassifier: false);
+    }
+}

@@ -1,0 +1,132 @@
+using PeaKd.Data;
+using PeaKd.Data.Batching;
+using PeaKd.Data.Tasks;
+using PeaKd.Distillation;
+using PeaKd.Modeling;
+using PeaKd.Runs;
+using PeaKd.Tests.Infrastructure;
+using PeaKd.Training;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace PeaKd.Tests.Training;
+
+public class TrainingLoopTests
+{
+    private static TrainingOptions Options => new() { Epochs = 3, BatchSize = 16, LearningRate = 2e-3, LogEvery = 5, CheckpointEvery = 7, Seed = 11 };
+
+    private static (TaskData Data, TempFolder Folder) Setup()
+    {
+        var folder = TestFiles.TempFolder();
+        TinyTask.WriteData(folder.File("data"), train: 160, dev: 48);
+        TinyTask.WriteRandomTeacher(folder.File("model"));
+        return (TaskData.Load(TaskRegistry.Tsv(), folder.File("data"), folder.File("model"), 16), folder);
+    }
+
+    private static BertClassifier Model(TaskData data)
+    {
+        manual_seed(3);
+        return new BertClassifier(TeacherFineTuner.TaskConfig(TinyTask.TeacherConfig with { HiddenDropoutProb = 0.1 }, data));
+    }
+
+    private static TrainingResult Train(BertClassifier model, TaskData data, string runFolder, bool resume, Func<long, bool>? stop = null, Func<Batch, LossTerms>? loss = null)
+    {
+        var run = new RunFolder(runFolder);
+        var loop = new TrainingLoop("finetune", model, Options, run.Stage("finetune"), run.Log, SilentProgress.Instance) { StopAfterStep = stop };
+        return loop.Run(data.Train, data.Encoder.PaddingTokenId, CPU, loss ?? (batch => TeacherFineTuner.SupervisedLoss(model, batch)),
+            () => TeacherFineTuner.DevScore(model, data, CPU, 32), resume);
+    }
+
+    /// <summary>Killed after a step between checkpoints, then resumed: the final weights are bitwise those of an uninterrupted run.</summary>
+    [Theory]
+    [InlineData(9)]   // mid-epoch, two steps after the step-7 checkpoint
+    [InlineData(10)]  // right after the end of epoch 1 (10 batches per epoch)
+    [InlineData(23)]  // in the last epoch
+    public void Resuming_after_a_kill_finishes_bitwise_like_an_uninterrupted_run(int killedAfter)
+    {
+        var (data, folder) = Setup();
+        using var _ = folder;
+
+        using BertClassifier straight = Model(data);
+        TrainingResult expected = Train(straight, data, folder.File("straight"), resume: false);
+
+        using BertClassifier killed = Model(data);
+        Assert.Throws<OperationCanceledException>(() => Train(killed, data, folder.File("killed"), resume: false, stop: step => step == killedAfter));
+        using BertClassifier resumed = Model(data); // a new process: fresh weights, everything else from the run folder
+        TrainingResult result = Train(resumed, data, folder.File("killed"), resume: true);
+
+        Assert.Equal(expected.Steps, result.Steps);
+        Assert.Equal(expected.BestScore, result.BestScore);
+        Assert.Equal(expected.BestStep, result.BestStep);
+        Dictionary<string, Tensor> a = straight.state_dict(), b = resumed.state_dict();
+        foreach (string name in a.Keys)
+        {
+            Assert.True(a[name].equal(b[name]).all().item<bool>(), $"{name} differs after resuming");
+        }
+        var straightLog = MetricsLog.Read(folder.File("straight/metrics.jsonl")).Select(e => e["step"]!.GetValue<long>()).ToList();
+        var resumedLog = MetricsLog.Read(folder.File("killed/metrics.jsonl")).Select(e => e["step"]!.GetValue<long>()).ToList();
+        Assert.Equal(straightLog, resumedLog); // no duplicated or missing log lines
+    }
+
+    [Fact]
+    public void The_log_has_one_line_per_log_step_and_one_per_evaluation()
+    {
+        var (data, folder) = Setup();
+        using var _ = folder;
+        using BertClassifier model = Model(data);
+        TrainingResult result = Train(model, data, folder.File("run"), resume: false);
+
+        var entries = MetricsLog.Read(folder.File("run/metrics.jsonl"));
+        var steps = entries.Where(e => e["split"] is null).ToList();
+        Assert.Equal([5L, 10, 15, 20, 25, 30], steps.Select(e => e["step"]!.GetValue<long>()));
+        Assert.All(steps, e =>
+        {
+            Assert.Equal("finetune", e["stage"]!.GetValue<string>());
+            Assert.True(e["loss"]!.GetValue<double>() > 0);
+            Assert.True(e["hard"]!.GetValue<double>() > 0);
+            Assert.True(e["lr"]!.GetValue<double>() >= 0);
+            Assert.True(e["examples_per_second"]!.GetValue<double>() > 0);
+        });
+        Assert.Equal(3, entries.Count(e => e["split"]?.GetValue<string>() == "dev"));
+        Assert.Equal(30, result.Steps);
+        Assert.True(result.ExamplesPerSecond > 0);
+    }
+
+    [Fact]
+    public void A_non_finite_loss_stops_with_a_clear_error_and_keeps_the_last_checkpoint()
+    {
+        var (data, folder) = Setup();
+        using var _ = folder;
+        using BertClassifier model = Model(data);
+        int calls = 0;
+        LossTerms Poisoned(Batch batch)
+        {
+            LossTerms terms = TeacherFineTuner.SupervisedLoss(model, batch);
+            return ++calls == 12 ? new LossTerms(terms.Total * double.NaN, new Dictionary<string, Tensor> { ["hard"] = terms.Total * double.NaN }) : terms;
+        }
+
+        var error = Assert.Throws<TrainingDivergedException>(() => Train(model, data, folder.File("run"), resume: false, loss: Poisoned));
+        Assert.Equal(11, error.Step);
+        Assert.Contains("finetune: the hard loss became NaN or infinite at step 11", error.Message);
+        Assert.Contains("The last good checkpoint is " + folder.File("run/stages/finetune/checkpoint-10.safetensors"), error.Message);
+        Assert.True(File.Exists(folder.File("run/stages/finetune/checkpoint.json")));
+        Assert.All(model.parameters(), p => Assert.True(isfinite(p).all().item<bool>()));
+    }
+
+    [Fact]
+    public void Hundreds_of_steps_leave_no_tensors_behind()
+    {
+        var (data, folder) = Setup();
+        using var _ = folder;
+        using BertClassifier model = Model(data);
+        var options = Options with { Epochs = 30, CheckpointEvery = 0, LogEvery = 50 };
+        var run = new RunFolder(folder.File("run"));
+        long before = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        var loop = new TrainingLoop("finetune", model, options, run.Stage("finetune"), run.Log, SilentProgress.Instance);
+        TrainingResult result = loop.Run(data.Train, data.Encoder.PaddingTokenId, CPU, batch => TeacherFineTuner.SupervisedLoss(model, batch), null, resume: false);
+        long after = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+
+        Assert.Equal(300, result.Steps);
+        Assert.Equal(before, after);
+    }
+}
