@@ -6,8 +6,9 @@ namespace PeaKd.Tests.Infrastructure;
 
 /// <summary>
 /// A small learnable task over the tiny fixture vocabulary, written as tsv files: a sentence is "great" when it
-/// holds one of the words tok10 .. tok14, "other" otherwise. Half the sentences hold one. And a tiny teacher
-/// folder with random weights, to be fine-tuned on it.
+/// holds one of the words tok10 .. tok14, "other" otherwise. Half the sentences hold one; a tenth of the training
+/// labels are flipped, so the teacher is wrong on some training rows (PTP's classes 2 and 3 are not empty).
+/// And a tiny teacher folder with random weights, to be fine-tuned on it.
 /// </summary>
 internal static class TinyTask
 {
@@ -30,11 +31,16 @@ internal static class TinyTask
             }
             return string.Join(' ', words);
         }
-        void Write(string file, int rows) => File.WriteAllLines(Path.Combine(folder, file),
-            ["text\tlabel", .. Enumerable.Range(0, rows).Select(i => { bool positive = random.Next(2) == 0; return $"{Sentence(positive)}\t{(positive ? "great" : "other")}"; })]);
-        Write("train.tsv", train);
-        Write("dev.tsv", dev);
-        Write("test.tsv", dev);
+        void Write(string file, int rows, double noise) => File.WriteAllLines(Path.Combine(folder, file),
+            ["text\tlabel", .. Enumerable.Range(0, rows).Select(i =>
+            {
+                bool positive = random.Next(2) == 0;
+                bool label = random.NextDouble() < noise ? !positive : positive;
+                return $"{Sentence(positive)}\t{(label ? "great" : "other")}";
+            })]);
+        Write("train.tsv", train, noise: 0.1);
+        Write("dev.tsv", dev, noise: 0);
+        Write("test.tsv", dev, noise: 0);
     }
 
     /// <summary>A pretrained-like teacher folder: random weights (seeded), no classifier, the fixture vocabulary.</summary>

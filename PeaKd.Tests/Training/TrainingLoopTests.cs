@@ -11,6 +11,7 @@ using static TorchSharp.torch;
 
 namespace PeaKd.Tests.Training;
 
+[Collection(TrainingCollection.Name)]
 public class TrainingLoopTests
 {
     private static TrainingOptions Options => new() { Epochs = 3, BatchSize = 16, LearningRate = 2e-3, LogEvery = 5, CheckpointEvery = 7, Seed = 11 };
