@@ -31,6 +31,10 @@ public sealed record PipelineOptions
     /// <summary>Teacher layers copied into the owned layers; null for the first k.</summary>
     public IReadOnlyList<int>? InitLayers { get; init; }
 
+    /// <summary>Where teacher records live; null for the run's own record/ folder. Runs distilling one teacher
+    /// can share a folder: a record is reused only when teacher, data, vocabulary and length match.</summary>
+    public string? RecordFolder { get; init; }
+
     public bool Ptp { get; init; } = true;
     public PtpThresholds PtpThresholds { get; init; } = PtpThresholds.Median;
     public KdSettings Kd { get; init; } = KdSettings.Pkd;
@@ -107,7 +111,7 @@ public static class PeaKdPipeline
 
         // 2. The teacher record: one pass over train and dev, reused when teacher, data and length match.
         string teacherHash = TeacherRecord.FolderHash(teacherFolder);
-        (TeacherRecord Record, bool Reused) Record(string split) => TeacherRecord.LoadOrCompute(run.RecordFolder, split,
+        (TeacherRecord Record, bool Reused) Record(string split) => TeacherRecord.LoadOrCompute(options.RecordFolder ?? run.RecordFolder, split,
             new TeacherRecordKey(teacherHash, data.Splits[split].Data.ContentHash + (split == "train" && options.LimitTrain is int n ? $"-first{n}" : ""), data.Encoder.VocabHash, data.MaxLength),
             () => TeacherRecord.Compute(teacher.Model, data.Splits[split].Features, data.Encoder.PaddingTokenId, options.Distillation.EvalBatchSize, device));
         var (trainRecord, trainReused) = Record("train");
@@ -141,7 +145,8 @@ public static class PeaKdPipeline
         student.to(device);
 
         // 5. KD from the record.
-        PatientMap map = PatientMaps.For(student.Plan, trainRecord.Layers);
+        // The patient map matters only with a patient term (beta > 0); without one, no map is checked.
+        PatientMap map = options.Kd.Beta > 0 ? PatientMaps.For(student.Plan, trainRecord.Layers) : new PatientMap([], []);
         KdSettings kd = map.StudentLayers.Count == 0 ? options.Kd with { Beta = 0 } : options.Kd;
         TrainingResult distilled = KnowledgeDistiller.Run(student, data, trainRecord, kd, map, options.Distillation, run, device, progress, options.Resume, Hook(KnowledgeDistiller.StageName));
         JsonObject kdNode = Describe(distilled);

@@ -2,7 +2,6 @@ namespace PeaKd.Samples.Students;
 
 /// <summary>Ablation: paired sharing without the shuffle (Query and Key keep their roles).</summary>
 [Student(3), Sps(Shuffle = Shuffle.None)]
-[PatientMap(1, 3, 5, 7, 9)]
 public partial class SpsNoShuffle3;
 
 /// <summary>ALBERT-style: one owned layer run 12 times, all parameters shared across depth.</summary>

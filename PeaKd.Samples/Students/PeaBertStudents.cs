@@ -1,13 +1,12 @@
 namespace PeaKd.Samples.Students;
 
 // PeaBERT students: shuffled parameter sharing, the k owned layers run again with Query and Key exchanged.
+// Only PeaBert6 declares a [PatientMap]: it is the authors' exception to the evenly spaced rule.
 
 [Student(1), Sps(Shuffle = Shuffle.QueryKey)]
-[PatientMap(5)]
 public partial class PeaBert1;
 
 [Student(2), Sps(Shuffle = Shuffle.QueryKey)]
-[PatientMap(2, 5, 8)]
 public partial class PeaBert2;
 
 /// <summary>The paper's PeaBERT3, written out layer by layer (equivalent to [Sps]).</summary>
@@ -15,7 +14,6 @@ public partial class PeaBert2;
 [SharedLayer(3, From = 0, Shuffle = Shuffle.QueryKey)]
 [SharedLayer(4, From = 1, Shuffle = Shuffle.QueryKey)]
 [SharedLayer(5, From = 2, Shuffle = Shuffle.QueryKey)]
-[PatientMap(1, 3, 5, 7, 9)]
 public partial class PeaBert3;
 
 /// <summary>The authors' k = 6 student: only layers 3, 4, 5 are reused, giving 9 effective layers;

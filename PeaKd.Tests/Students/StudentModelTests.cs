@@ -60,7 +60,9 @@ public class StudentModelTests
         Assert.Equal([2, 5], peaBert6.PatientStudentLayers!);
 
         Assert.Equal("0 1 2 0 1 2", SpsNoShuffle3.Plan.ToString());
-        Assert.Equal([0, 1, 2, 3, 4], PeaBert3.Plan.PatientStudentLayers!);
+        Assert.Null(PeaBert3.Plan.PatientTeacherLayers); // the paper's rule applies: 1, 3, 5, 7, 9 for BERT-base
+        Assert.Equal([1, 3, 5, 7, 9], PeaKd.Distillation.PatientMaps.For(PeaBert3.Plan, 12).TeacherLayers);
+        Assert.Equal([1, 2, 4], PeaKd.Distillation.PatientMaps.For(PeaBert2.Plan, 6).TeacherLayers); // a 6-layer teacher: round((i + 1) * 6 / 4) - 1
         Assert.Equal(12, Albert12.Plan.EffectiveDepth);
         Assert.Equal(1, Albert12.Plan.OwnedLayers);
         Assert.Null(Bert1.Plan.PatientTeacherLayers);

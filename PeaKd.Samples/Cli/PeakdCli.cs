@@ -1,0 +1,30 @@
+using System.CommandLine;
+
+namespace PeaKd.Samples.Cli;
+
+/// <summary>The peakd command line: every command, and the main job when there are no arguments.</summary>
+internal static class PeakdCli
+{
+    public static int Run(string[] args)
+    {
+        if (args.Length == 0)
+        {
+            return MainJob.Run();
+        }
+        var verbose = new Option<bool>("--verbose") { Description = "Show stack traces on errors.", Recursive = true };
+        var root = new RootCommand("peakd: Pea-KD distillation of BERT models with TorchSharp. Run without arguments for the main job.")
+        {
+            verbose,
+        };
+        root.Subcommands.Add(StudentsCommand.Create());
+        root.Subcommands.Add(ImportCommand.Create());
+        root.Subcommands.Add(FinetuneCommand.Create());
+        root.Subcommands.Add(DistillCommand.Create());
+        root.Subcommands.Add(EvaluateCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(InfoCommand.Create());
+        ParseResult parse = root.Parse(args);
+        CommandRunner.Verbose = parse.GetValue(verbose);
+        return parse.Invoke();
+    }
+}

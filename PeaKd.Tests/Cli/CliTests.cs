@@ -1,0 +1,99 @@
+using PeaKd.Samples.Cli;
+using PeaKd.Tests.Infrastructure;
+using Xunit;
+
+namespace PeaKd.Tests.Cli;
+
+/// <summary>The peakd commands end to end on tiny fixtures, in process, with console output captured.</summary>
+[Collection(TrainingCollection.Name)]
+public class CliTests
+{
+    private static (int Exit, string Out, string Error) Peakd(params string[] args)
+    {
+        TextWriter originalOut = Console.Out, originalError = Console.Error;
+        var output = new StringWriter();
+        var error = new StringWriter();
+        Console.SetOut(output);
+        Console.SetError(error);
+        try
+        {
+            int exit = PeakdCli.Run(args);
+            return (exit, output.ToString(), error.ToString());
+        }
+        finally
+        {
+            Console.SetOut(originalOut);
+            Console.SetError(originalError);
+        }
+    }
+
+    private static string[] Quick => ["--batch-size", "16", "--lr", "1e-3", "--max-length", "16", "--device", "cpu", "--seed", "3"];
+
+    [Fact]
+    public void Students_lists_the_catalog_with_sizes()
+    {
+        var (exit, output, _) = Peakd("students");
+        Assert.Equal(0, exit);
+        Assert.Contains("PeaBert3           3     6   45,691,392  0 1 2 0' 1' 2'", output);
+        Assert.Equal(10, output.Split('\n').Count(line => line.Contains("  0")));
+    }
+
+    [Fact]
+    public void Finetune_distill_evaluate_and_export_round_trip()
+    {
+        using var folder = TestFiles.TempFolder();
+        TinyTask.WriteData(folder.File("data"));
+        TinyTask.WriteRandomTeacher(folder.File("pretrained"));
+
+        var tuned = Peakd(["finetune", "--task", "tsv", "--data", folder.File("data"), "--model", folder.File("pretrained"), "--out", folder.File("teacher"), .. Quick, "--epochs", "6"]);
+        Assert.True(tuned.Exit == 0, tuned.Error);
+        Assert.Contains("teacher written to", tuned.Out);
+        Assert.True(File.Exists(folder.File("teacher/model.safetensors")));
+
+        var distilled = Peakd(["distill", "--task", "tsv", "--data", folder.File("data"), "--teacher", folder.File("teacher"), "--student", "PeaBert1",
+            "--out", folder.File("run"), "--preset", "kd", "--ptp-epochs", "1", .. Quick, "--epochs", "6"]);
+        Assert.True(distilled.Exit == 0, distilled.Error);
+        Assert.True(File.Exists(folder.File("run/student/student.json")));
+
+        var evaluated = Peakd("evaluate", "--task", "tsv", "--data", folder.File("data"), "--model", folder.File("run/student"), "--split", "test", "--max-length", "16", "--device", "cpu");
+        Assert.True(evaluated.Exit == 0, evaluated.Error);
+        Assert.StartsWith("test: accuracy ", evaluated.Out);
+
+        var exported = Peakd("export", "--model", folder.File("run/student"), "--out", folder.File("export"));
+        Assert.True(exported.Exit == 0, exported.Error);
+        Assert.Contains("2 layers", exported.Out); // PeaBert1 unrolled: its layer and the Q/K-swapped copy
+        Assert.False(File.Exists(folder.File("export/student.json")));
+
+        var reevaluated = Peakd("evaluate", "--task", "tsv", "--data", folder.File("data"), "--model", folder.File("export"), "--split", "test", "--max-length", "16", "--device", "cpu");
+        Assert.True(reevaluated.Exit == 0, reevaluated.Error);
+        Assert.Equal(evaluated.Out, reevaluated.Out); // the plain export computes what the student computes
+    }
+
+    [Theory]
+    [InlineData(new[] { "distill", "--task", "tsv", "--data", "d", "--teacher", "t", "--student", "PeaBert9", "--out", "o" }, "--student 'PeaBert9' is not known; use one of Albert12, Bert1")]
+    [InlineData(new[] { "distill", "--task", "imdb", "--data", "d", "--teacher", "t", "--student", "Bert1", "--out", "o" }, "Unknown task 'imdb'; use one of CoLA")]
+    [InlineData(new[] { "finetune", "--task", "sst2", "--data", "d", "--model", "m", "--out", "o", "--epochs", "0" }, "--epochs must be at least 1.")]
+    [InlineData(new[] { "distill", "--task", "tsv", "--data", "d", "--teacher", "t", "--student", "Bert1", "--out", "o", "--preset", "tiny" }, "--preset 'tiny' is not known; use one of ft, kd, pkd.")]
+    [InlineData(new[] { "distill", "--task", "tsv", "--data", "d", "--teacher", "t", "--student", "Bert1", "--out", "o", "--ptp-thresholds", "2,3" }, "--ptp-thresholds '2,3' is not valid")]
+    [InlineData(new[] { "evaluate", "--task", "tsv", "--data", "d", "--model", "m", "--device", "tpu" }, "--device 'tpu' is not known; use one of auto, cpu, cuda.")]
+    [InlineData(new[] { "evaluate", "--task", "tsv", "--data", "d", "--model", "m", "--split", "train" }, "--split 'train' is not known")]
+    [InlineData(new[] { "distill", "--task", "tsv", "--data", "d", "--teacher", "t", "--student", "Bert1", "--out", "o", "--init-layers", "0,x" }, "--init-layers '0,x' is not a comma-separated list")]
+    [InlineData(new[] { "import", "--out", "o" }, "Give exactly one of --onnx PATH or --hf DIR.")]
+    public void Bad_options_are_rejected_with_a_clear_message(string[] args, string message)
+    {
+        var (exit, _, error) = Peakd(args);
+        Assert.NotEqual(0, exit);
+        Assert.Contains(message, error);
+    }
+
+    [Fact]
+    public void Missing_files_are_named_in_one_line()
+    {
+        using var folder = TestFiles.TempFolder();
+        TinyTask.WriteRandomTeacher(folder.File("pretrained"));
+        var (exit, _, error) = Peakd("finetune", "--task", "SST-2", "--data", folder.File("nowhere"), "--model", folder.File("pretrained"), "--out", folder.File("out"));
+        Assert.Equal(1, exit);
+        Assert.StartsWith($"peakd finetune: {folder.File("nowhere")}/train.tsv: file not found", error);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+}
