@@ -23,9 +23,10 @@ internal static class DistillCommand
         var beta = new Option<double?>("--beta") { Description = "Weight of the patient [CLS] term (overrides the preset)." };
         var thresholds = new Option<string>("--ptp-thresholds") { Description = "median (default), paper, or t1,t2 such as 0.95,0.7.", DefaultValueFactory = _ => "median" };
         var ptpEpochs = new Option<int>("--ptp-epochs") { Description = "PTP pretraining epochs.", DefaultValueFactory = _ => 2 };
+        var records = new Option<string?>("--records") { Description = "A folder for teacher records shared by runs of one teacher (default: the run's own)." };
         var initLayers = new Option<string?>("--init-layers") { Description = "Teacher layers copied into the owned layers, e.g. 0,2,4 (default the first k)." };
         var command = new Command("distill", "Distil a fine-tuned teacher into a student with Pea-KD (PTP, then KD with the patient loss).");
-        CommonOptions.Add(command, [.. common.TaskOptions, teacher, student, output, noPtp, preset, alpha, temperature, beta, thresholds, ptpEpochs, initLayers, .. common.TrainingOptions]);
+        CommonOptions.Add(command, [.. common.TaskOptions, teacher, student, output, noPtp, preset, alpha, temperature, beta, thresholds, ptpEpochs, initLayers, records, .. common.TrainingOptions]);
         command.SetAction(parse => CommandRunner.Run("distill", () =>
         {
             common.Validate(parse, training: true);
@@ -57,6 +58,7 @@ internal static class DistillCommand
                 LimitTrain = parse.GetValue(common.LimitTrain),
                 Device = parse.GetValue(common.Device)!,
                 Resume = parse.GetValue(common.Resume),
+                RecordFolder = parse.GetValue(records),
             };
             JsonObject summary = PeaKdPipeline.Run(options, new RunFolder(parse.GetValue(output)!), ConsoleProgress.Create());
             Console.WriteLine($"{summary["student"]} ({summary["owned_parameters"]} parameters, depth {summary["effective_depth"]}): {summary["metrics"]!.ToJsonString()}");

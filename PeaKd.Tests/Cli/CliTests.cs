@@ -67,6 +67,29 @@ public class CliTests
         var reevaluated = Peakd("evaluate", "--task", "tsv", "--data", folder.File("data"), "--model", folder.File("export"), "--split", "test", "--max-length", "16", "--device", "cpu");
         Assert.True(reevaluated.Exit == 0, reevaluated.Error);
         Assert.Equal(evaluated.Out, reevaluated.Out); // the plain export computes what the student computes
+
+        var report = Peakd("report", "--runs", folder.Path, "--out", folder.File("report"));
+        Assert.True(report.Exit == 0, report.Error);
+        foreach (string chart in new[] { "loss.png", "dev-metric.png", "metric-vs-parameters.png" })
+        {
+            byte[] png = File.ReadAllBytes(folder.File("report/" + chart));
+            Assert.True(png.Length > 5000, $"{chart} is too small to hold a chart");
+            Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
+        }
+        string table = File.ReadAllText(folder.File("report/results.md"));
+        Assert.Contains("| teacher | teacher |", table);
+        Assert.Contains("| PeaBert1+PTP a0.7 T10 b0 | PeaBert1 |", table);
+    }
+
+    [Fact]
+    public void The_results_table_averages_seeds_with_the_sample_standard_deviation()
+    {
+        static RunInfo Run(double accuracy, string variant = "PeaBert2+PTP a0.7 T10 b100") =>
+            new("run", variant, "PeaBert2", 1000, 4, 10, new System.Text.Json.Nodes.JsonObject { ["metrics"] = new System.Text.Json.Nodes.JsonObject { ["test"] = new System.Text.Json.Nodes.JsonObject { ["accuracy"] = accuracy } } }, []);
+        string table = ReportCommand.ResultsTable([Run(0.80), Run(0.84), Run(0.86), Run(0.70, "Bert2 a0.7 T10 b0")], "test");
+        // mean 0.8333; sample sd sqrt(((-.0333)^2 + (.0067)^2 + (.0267)^2) / 2) = 0.0306
+        Assert.Contains("| PeaBert2+PTP a0.7 T10 b100 | PeaBert2 | 1,000 | 4 | 3 | 83.33 ± 3.06 | 10 |", table);
+        Assert.Contains("| Bert2 a0.7 T10 b0 | PeaBert2 | 1,000 | 4 | 1 | 70.00 ± 0.00 | 10 |", table);
     }
 
     [Theory]

@@ -1,0 +1,84 @@
+using ScottPlot;
+
+namespace PeaKd.Samples.Cli;
+
+/// <summary>The report's PNG charts, drawn with ScottPlot.</summary>
+internal static class Charts
+{
+    public static void Write(IReadOnlyList<RunInfo> runs, string folder, string split)
+    {
+        Loss(runs, Path.Combine(folder, "loss.png"));
+        DevMetric(runs, Path.Combine(folder, "dev-metric.png"));
+        MetricVsParameters(runs, split, Path.Combine(folder, "metric-vs-parameters.png"));
+    }
+
+    /// <summary>The training loss of each run's last stage (kd, or finetune for a teacher) against its step.</summary>
+    private static void Loss(IReadOnlyList<RunInfo> runs, string path)
+    {
+        var plot = new Plot();
+        foreach (RunInfo run in runs)
+        {
+            var steps = LastStage(run).Where(e => e["split"] is null && e["loss"] is not null).ToList();
+            if (steps.Count == 0)
+            {
+                continue;
+            }
+            var line = plot.Add.Scatter(steps.Select(e => e["step"]!.GetValue<double>()).ToArray(), steps.Select(e => e["loss"]!.GetValue<double>()).ToArray());
+            line.LegendText = Label(run);
+            line.MarkerSize = 0;
+        }
+        Finish(plot, "Training loss (last stage)", "step", "loss", path);
+    }
+
+    /// <summary>The dev score after each epoch of each run's last stage.</summary>
+    private static void DevMetric(IReadOnlyList<RunInfo> runs, string path)
+    {
+        var plot = new Plot();
+        foreach (RunInfo run in runs)
+        {
+            var evaluations = LastStage(run).Where(e => e["split"]?.GetValue<string>() == "dev").ToList();
+            if (evaluations.Count == 0)
+            {
+                continue;
+            }
+            var line = plot.Add.Scatter(evaluations.Select(e => e["epoch"]!.GetValue<double>()).ToArray(), evaluations.Select(e => e["score"]!.GetValue<double>()).ToArray());
+            line.LegendText = Label(run);
+        }
+        Finish(plot, "Dev score (the task's main metric) per epoch", "epoch", "dev score", path);
+    }
+
+    /// <summary>Each run's main metric on the split against its parameter count.</summary>
+    private static void MetricVsParameters(IReadOnlyList<RunInfo> runs, string split, string path)
+    {
+        var plot = new Plot();
+        foreach (var group in runs.GroupBy(r => r.Variant))
+        {
+            var points = group.Select(r => (r.Parameters, Score: r.Metrics(split).Values.FirstOrDefault(double.NaN))).Where(p => double.IsFinite(p.Score)).ToList();
+            if (points.Count == 0)
+            {
+                continue;
+            }
+            var scatter = plot.Add.ScatterPoints(points.Select(p => p.Parameters / 1e6).ToArray(), points.Select(p => p.Score).ToArray());
+            scatter.LegendText = group.Key;
+            scatter.MarkerSize = 9;
+        }
+        Finish(plot, $"{split} metric against parameters", "parameters (millions, classifier excluded)", $"{split} metric", path);
+    }
+
+    private static IEnumerable<System.Text.Json.Nodes.JsonObject> LastStage(RunInfo run)
+    {
+        string? stage = run.Log.LastOrDefault()?["stage"]?.GetValue<string>();
+        return run.Log.Where(e => e["stage"]?.GetValue<string>() == stage);
+    }
+
+    private static string Label(RunInfo run) => $"{run.Variant} ({Path.GetFileName(run.Folder)})";
+
+    private static void Finish(Plot plot, string title, string x, string y, string path)
+    {
+        plot.Title(title);
+        plot.XLabel(x);
+        plot.YLabel(y);
+        plot.ShowLegend(Alignment.UpperRight);
+        plot.SavePng(path, 1000, 600);
+    }
+}
