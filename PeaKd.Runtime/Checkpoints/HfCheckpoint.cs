@@ -34,19 +34,7 @@ public static class HfCheckpoint
         var model = new BertClassifier(config);
         try
         {
-            Dictionary<string, Tensor> tensors = WeightsFile.Read(weights);
-            CheckpointLoadReport report;
-            try
-            {
-                report = StateDictLoader.Load(model, tensors, weights);
-            }
-            finally
-            {
-                foreach (Tensor tensor in tensors.Values)
-                {
-                    tensor.Dispose();
-                }
-            }
+            CheckpointLoadReport report = StateDictLoader.LoadFile(model, weights);
             if (device is not null)
             {
                 model.to(device);

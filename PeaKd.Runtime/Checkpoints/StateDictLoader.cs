@@ -29,6 +29,23 @@ public static class StateDictLoader
 {
     private static readonly string[] ClassifierKeys = ["classifier.weight", "classifier.bias"];
 
+    /// <summary>Reads a weights file (safetensors or pytorch_model.bin) and loads it strictly; the file's tensors are freed after.</summary>
+    public static CheckpointLoadReport LoadFile(BertClassifier model, string weightsFile, bool allowFreshClassifier = true)
+    {
+        Dictionary<string, Tensor> tensors = WeightsFile.Read(weightsFile);
+        try
+        {
+            return Load(model, tensors, weightsFile, allowFreshClassifier);
+        }
+        finally
+        {
+            foreach (Tensor tensor in tensors.Values)
+            {
+                tensor.Dispose();
+            }
+        }
+    }
+
     /// <param name="model">The model to fill.</param>
     /// <param name="checkpoint">Tensors by their checkpoint names.</param>
     /// <param name="sourceFile">Named in errors and notes.</param>

@@ -43,19 +43,7 @@ public static class StudentFolder
         StudentModel student = descriptor.Create(config, config.NumLabels);
         try
         {
-            string weights = Path.Combine(folder, HfCheckpoint.SafetensorsFileName);
-            Dictionary<string, Tensor> tensors = WeightsFile.Read(weights);
-            try
-            {
-                StateDictLoader.Load(student, tensors, weights, allowFreshClassifier: false);
-            }
-            finally
-            {
-                foreach (Tensor tensor in tensors.Values)
-                {
-                    tensor.Dispose();
-                }
-            }
+            StateDictLoader.LoadFile(student, Path.Combine(folder, HfCheckpoint.SafetensorsFileName), allowFreshClassifier: false);
             return student;
         }
         catch
