@@ -62,7 +62,7 @@ internal static class Charts
             scatter.LegendText = group.Key;
             scatter.MarkerSize = 9;
         }
-        Finish(plot, $"{split} metric against parameters", "parameters (millions, classifier excluded)", $"{split} metric", path);
+        Finish(plot, $"{split} metric against parameters", "parameters (millions, classifier excluded)", $"{split} metric", path, Alignment.LowerRight);
     }
 
     private static IEnumerable<System.Text.Json.Nodes.JsonObject> LastStage(RunInfo run)
@@ -73,12 +73,12 @@ internal static class Charts
 
     private static string Label(RunInfo run) => $"{run.Variant} ({Path.GetFileName(run.Folder)})";
 
-    private static void Finish(Plot plot, string title, string x, string y, string path)
+    private static void Finish(Plot plot, string title, string x, string y, string path, Alignment legend = Alignment.UpperRight)
     {
         plot.Title(title);
         plot.XLabel(x);
         plot.YLabel(y);
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(legend);
         plot.SavePng(path, 1000, 600);
     }
 }
