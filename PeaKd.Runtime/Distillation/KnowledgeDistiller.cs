@@ -1,4 +1,5 @@
 using PeaKd.Data;
+using PeaKd.Data.Batching;
 using PeaKd.Runs;
 using PeaKd.Students;
 using PeaKd.Training;
@@ -35,10 +36,17 @@ public static class KnowledgeDistiller
             batch =>
             {
                 (Tensor teacherLogits, Tensor[] teacherCls) = trainRecord.Select(batch.Indices, map.TeacherLayers, device);
-                var output = student.forward(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds);
-                Tensor[] studentCls = map.StudentLayers.Select(layer => output.HiddenStates[layer].select(1, 0)).ToArray();
-                return KdLoss.Compute(settings, output.Logits, teacherLogits, batch.Labels, batch.Targets, studentCls, teacherCls);
+                return BatchLoss(student, batch, teacherLogits, teacherCls, settings, map);
             },
             () => TeacherFineTuner.DevScore(student, data, device, options.EvalBatchSize), resume);
+    }
+
+    /// <summary>The KD loss of one batch, given the teacher's logits and its [CLS] states at the map's teacher layers.</summary>
+    public static LossTerms BatchLoss(StudentModel student, Batch batch, Tensor teacherLogits, IReadOnlyList<Tensor> teacherCls,
+        KdSettings settings, PatientMap map)
+    {
+        var output = student.forward(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds);
+        Tensor[] studentCls = map.StudentLayers.Select(layer => output.HiddenStates[layer].select(1, 0)).ToArray();
+        return KdLoss.Compute(settings, output.Logits, teacherLogits, batch.Labels, batch.Targets, studentCls, teacherCls);
     }
 }

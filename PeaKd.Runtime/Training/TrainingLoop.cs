@@ -101,18 +101,8 @@ public sealed class TrainingLoop(string stage, nn.Module model, TrainingOptions 
                 {
                     SeedStep(step);
                     using Batch batch = Batcher.Collate(train, order[b], paddingId, device);
-                    LossTerms terms = loss(batch);
-                    values = terms.Parts.ToDictionary(p => p.Key, p => (double)p.Value.item<float>());
-                    values["loss"] = terms.Total.item<float>();
-                    string? bad = values.FirstOrDefault(v => !double.IsFinite(v.Value)).Key;
-                    if (bad is not null)
-                    {
-                        throw new TrainingDivergedException(stage, step, bad, lastCheckpoint);
-                    }
-                    terms.Total.backward();
-                    nn.utils.clip_grad_norm_(optimizer.Parameters, options.MaxGradNorm);
-                    optimizer.Step(learningRate);
-                    optimizer.ZeroGrad();
+                    values = TrainingStep.Run(optimizer, () => loss(batch), learningRate, options.MaxGradNorm,
+                        term => new TrainingDivergedException(stage, step, term, lastCheckpoint));
                 }
                 step++;
                 examples += order[b].Length;

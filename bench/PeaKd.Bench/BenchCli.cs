@@ -1,0 +1,69 @@
+using System.CommandLine;
+using PeaKd.Bench.Cases;
+using static TorchSharp.torch;
+
+namespace PeaKd.Bench;
+
+/// <summary>PeaKd.Bench's commands: each runs one measurement and prints it as one JSON line (bench/run.sh collects them).</summary>
+internal static class BenchCli
+{
+    public static int Run(string[] args)
+    {
+        var threads = new Option<int>("--threads") { Description = "libtorch threads (the PyTorch peer uses the same).", DefaultValueFactory = _ => Environment.ProcessorCount, Recursive = true };
+        var casesFile = new Option<string>("--cases") { Description = "The cases file.", DefaultValueFactory = _ => Path.Combine("bench", "cases.json") };
+
+        var caseName = new Argument<string>("name") { Description = "A case of cases.json." };
+        var caseCommand = new Command("case", "Time one case of cases.json (train-step, inference, kd-epoch or memory).") { caseName, casesFile };
+        caseCommand.SetAction(parse => Guarded(parse.GetValue(threads), measurementName: parse.GetValue(caseName)!, measurement =>
+        {
+            BenchFile file = BenchFile.Load(parse.GetValue(casesFile)!);
+            CaseSpec spec = file.Case(parse.GetValue(caseName)!);
+            manual_seed(1);
+            Action<BenchFile, CaseSpec, Measurement> run = spec.Kind switch
+            {
+                "train-step" => TrainStepBench.Run,
+                "inference" => InferenceBench.Run,
+                "kd-epoch" => KdEpochBench.Run,
+                "memory" => MemoryBench.Run,
+                _ => throw new InvalidDataException($"cases.json: case kind '{spec.Kind}' is not known; use train-step, inference, kd-epoch or memory."),
+            };
+            run(file, spec, measurement);
+        }));
+
+        var size = new Option<int>("--size") { Description = "Matrix size n of the n x n x n product.", DefaultValueFactory = _ => 2048 };
+        var repetitions = new Option<int>("--repetitions") { Description = "Timed products (two more warm up).", DefaultValueFactory = _ => 10 };
+        var peakCommand = new Command("peak", "The fp32 matrix-multiply rate libtorch reaches on this machine.") { size, repetitions };
+        peakCommand.SetAction(parse => Guarded(parse.GetValue(threads), "matmul-peak",
+            measurement => MatmulPeak.Run(parse.GetValue(size), parse.GetValue(repetitions), measurement)));
+
+        var students = new Option<int>("--students") { Description = "Student declarations to generate.", DefaultValueFactory = _ => 100 };
+        var generatorCommand = new Command("generator", "Time the student generator; check an unrelated edit leaves its outputs cached.") { students, repetitions };
+        generatorCommand.SetAction(parse => Guarded(parse.GetValue(threads), "generator",
+            measurement => GeneratorCost.Run(parse.GetValue(students), parse.GetValue(repetitions), measurement)));
+
+        var root = new RootCommand("PeaKd benchmarks: one JSON line per measurement (see bench/run.sh).") { threads, caseCommand, peakCommand, generatorCommand };
+        return root.Parse(args).Invoke();
+    }
+
+    private static int Guarded(int threads, string measurementName, Action<Measurement> body)
+    {
+        if (threads < 1)
+        {
+            Console.Error.WriteLine($"PeaKd.Bench: --threads must be at least 1 (got {threads}).");
+            return 1;
+        }
+        set_num_threads(threads);
+        var measurement = new Measurement(measurementName, threads);
+        try
+        {
+            body(measurement);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException)
+        {
+            Console.Error.WriteLine($"PeaKd.Bench {measurementName}: {e.Message}");
+            return 1;
+        }
+        measurement.Print();
+        return 0;
+    }
+}

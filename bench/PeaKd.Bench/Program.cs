@@ -1,0 +1,1 @@
+return PeaKd.Bench.BenchCli.Run(args);

@@ -1,0 +1,230 @@
+#!/usr/bin/python3
+"""The PyTorch peer of PeaKd.Bench: the same cases (bench/cases.json), the same shapes, initialisation, loss,
+clipping and AdamW step, at the same thread count, written the way a PyTorch user writes BERT (Hugging Face's
+modeling_bert.py: eager attention, exact GELU). Prints one JSON line per measurement, like PeaKd.Bench.
+
+    /usr/bin/python3 bench/reference.py case train-step-768 --threads 2
+    /usr/bin/python3 bench/reference.py peak --threads 2
+"""
+import argparse
+import json
+import math
+import random
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+CLS_ID, SEP_ID, PAD_ID = 101, 102, 0
+
+
+class Layer(nn.Module):
+    """One BERT encoder layer; shuffled=True runs it with the Query and Key projections exchanged (SPS)."""
+
+    def __init__(self, hidden, heads, intermediate, dropout):
+        super().__init__()
+        self.heads = heads
+        self.query = nn.Linear(hidden, hidden)
+        self.key = nn.Linear(hidden, hidden)
+        self.value = nn.Linear(hidden, hidden)
+        self.attention_output = nn.Linear(hidden, hidden)
+        self.attention_norm = nn.LayerNorm(hidden, eps=1e-12)
+        self.intermediate = nn.Linear(hidden, intermediate)
+        self.output = nn.Linear(intermediate, hidden)
+        self.output_norm = nn.LayerNorm(hidden, eps=1e-12)
+        self.dropout = nn.Dropout(dropout)
+
+    def split(self, x):
+        b, s, h = x.shape
+        return x.view(b, s, self.heads, h // self.heads).transpose(1, 2)
+
+    def forward(self, hidden, mask, shuffled):
+        query, key = (self.key, self.query) if shuffled else (self.query, self.key)
+        q, k, v = self.split(query(hidden)), self.split(key(hidden)), self.split(self.value(hidden))
+        scores = q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1]) + mask
+        context = self.dropout(scores.softmax(-1)) @ v
+        context = context.transpose(1, 2).reshape(hidden.shape)
+        attended = self.attention_norm(self.dropout(self.attention_output(context)) + hidden)
+        return self.output_norm(self.dropout(self.output(F.gelu(self.intermediate(attended)))) + attended)
+
+
+class Bert(nn.Module):
+    """BertForSequenceClassification whose encoder runs `layers` ("0 1 2 0' 1' 2'": owned layer, ' = shuffled)."""
+
+    def __init__(self, spec, vocab, positions, labels, dropout=0.1):
+        super().__init__()
+        hidden = spec["hidden"]
+        self.uses = [(int(u.rstrip("'")), u.endswith("'")) for u in spec["layers"].split()]
+        owned = max(owner for owner, _ in self.uses) + 1
+        self.word = nn.Embedding(vocab, hidden)
+        self.position = nn.Embedding(positions, hidden)
+        self.token_type = nn.Embedding(2, hidden)
+        self.embedding_norm = nn.LayerNorm(hidden, eps=1e-12)
+        self.layers = nn.ModuleList(Layer(hidden, spec["heads"], spec["intermediate"], dropout) for _ in range(owned))
+        self.pooler = nn.Linear(hidden, hidden)
+        self.classifier = nn.Linear(hidden, labels)
+        self.dropout = nn.Dropout(dropout)
+        for module in self.modules():  # BERT's initialisation, as PeaKd's BertInitializer
+            if isinstance(module, (nn.Linear, nn.Embedding)):
+                module.weight.data.normal_(0.0, 0.02)
+            if isinstance(module, nn.Linear):
+                module.bias.data.zero_()
+
+    def forward(self, ids, mask, types):
+        positions = torch.arange(ids.shape[1]).unsqueeze(0)
+        hidden = self.dropout(self.embedding_norm(self.word(ids) + self.position(positions) + self.token_type(types)))
+        additive = (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
+        states = []
+        for owner, shuffled in self.uses:
+            hidden = self.layers[owner](hidden, additive, shuffled)
+            states.append(hidden)
+        pooled = torch.tanh(self.pooler(hidden[:, 0]))
+        return self.classifier(self.dropout(pooled)), states
+
+
+def adamw(model):
+    decay = [p for n, p in model.named_parameters() if not (n.endswith("bias") or "norm" in n)]
+    rest = [p for n, p in model.named_parameters() if n.endswith("bias") or "norm" in n]
+    return torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": rest, "weight_decay": 0.0}], lr=1e-4, eps=1e-8)
+
+
+def examples(count, length, vocab, labels, seed):
+    generator = random.Random(seed)
+    ids = [[CLS_ID] + [generator.randrange(1000, vocab) for _ in range(length - 2)] + [SEP_ID] for _ in range(count)]
+    return torch.tensor(ids), torch.tensor([generator.randrange(labels) for _ in range(count)])
+
+
+def batch(ids, labels, index, size):
+    rows = slice(index * size, (index + 1) * size)
+    return ids[rows], torch.ones_like(ids[rows]), torch.zeros_like(ids[rows]), labels[rows], torch.arange(rows.start, rows.stop)
+
+
+def time_steps(warmup, steps, step):
+    seconds = []
+    for i in range(warmup + steps):
+        start = time.perf_counter()
+        step(i)
+        if i >= warmup:
+            seconds.append(time.perf_counter() - start)
+    return seconds
+
+
+def train_step(model, optimizer, loss):
+    value = loss()
+    value.item()  # PeaKd reads every loss term to check it is finite; so does this
+    value.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+    optimizer.zero_grad()
+
+
+def kd_loss(student_logits, teacher_logits, labels, student_cls, teacher_cls, alpha=0.7, temperature=10.0, beta=100.0):
+    soft = F.kl_div(F.log_softmax(student_logits / temperature, 1), F.log_softmax(teacher_logits / temperature, 1),
+                    reduction="batchmean", log_target=True) * temperature ** 2
+    hard = F.cross_entropy(student_logits, labels)
+    patient = F.mse_loss(F.normalize(torch.stack(student_cls, 1), dim=2), F.normalize(torch.stack(teacher_cls, 1), dim=2))
+    return alpha * soft + (1 - alpha) * hard + beta * patient
+
+
+def patient_map(student_depth, teacher_layers):
+    """PeaKd's rule (PatientMaps.Evenly): effective layers 0..D-2 meet teacher layers round((i+1)L/D)-1."""
+    student = list(range(student_depth - 1))
+    return student, [int(math.floor((i + 1) * teacher_layers / student_depth + 0.5)) - 1 for i in student]
+
+
+def run_case(bench, name):
+    spec = bench["cases"][name]
+    build = lambda model: Bert(bench["models"][model], bench["vocab_size"], bench["max_position_embeddings"], bench["num_labels"])
+    ids, labels = examples(spec["batch"] * (spec["warmup"] + spec["steps"]), spec["sequence"], bench["vocab_size"], bench["num_labels"], seed=1)
+    result = {"runtime": "pytorch", "case": name, "examples_per_step": spec["batch"]}
+    model = build(spec["model"])
+    if spec["kind"] == "train-step":
+        model.train()
+        optimizer = adamw(model)
+
+        def step(i):
+            x, mask, types, y, _ = batch(ids, labels, i, spec["batch"])
+            train_step(model, optimizer, lambda: F.cross_entropy(model(x, mask, types)[0], y))
+    elif spec["kind"] == "inference":
+        model.eval()
+
+        def step(i):
+            with torch.no_grad():
+                x, mask, types, _, _ = batch(ids, labels, i, spec["batch"])
+                model(x, mask, types)[0].argmax(1).tolist()
+    elif spec["kind"] == "kd-epoch":
+        teacher = build(spec["teacher"]).eval()
+        model.train()
+        optimizer = adamw(model)
+        student_layers, teacher_layers = patient_map(len(model.uses), len(teacher.uses))
+        result["patient_map"] = " ".join(f"{s}->{t}" for s, t in zip(student_layers, teacher_layers))
+
+        def run_teacher(x, mask, types):
+            with torch.no_grad():
+                logits, states = teacher(x, mask, types)
+                return logits, torch.stack([state[:, 0] for state in states], 1)
+
+        record = None
+        if spec["teacher_mode"] == "record":
+            start = time.perf_counter()
+            parts = [run_teacher(*batch(ids, labels, i, spec["batch"])[:3]) for i in range(spec["warmup"] + spec["steps"])]
+            record = torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
+            result["record_seconds"] = time.perf_counter() - start
+
+        def step(i):
+            x, mask, types, y, rows = batch(ids, labels, i, spec["batch"])
+            teacher_logits, teacher_cls = (record[0][rows], record[1][rows]) if record else run_teacher(x, mask, types)
+
+            def loss():
+                logits, states = model(x, mask, types)
+                return kd_loss(logits, teacher_logits, y, [states[s][:, 0] for s in student_layers],
+                               [teacher_cls[:, t] for t in teacher_layers])
+            train_step(model, optimizer, loss)
+    else:
+        sys.exit(f"reference.py: case kind '{spec['kind']}' has no PyTorch peer.")
+    result["step_seconds"] = time_steps(spec["warmup"], spec["steps"], step)
+    return result
+
+
+def peak(size, repetitions):
+    torch.manual_seed(1)
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    rates = []
+    for i in range(repetitions + 2):
+        start = time.perf_counter()
+        a @ b
+        seconds = time.perf_counter() - start
+        if i >= 2:
+            rates.append(2.0 * size ** 3 / seconds)
+    return {"runtime": "pytorch", "case": "matmul-peak", "size": size, "flops_per_second": rates}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    sub = parser.add_subparsers(dest="command", required=True)
+    case = sub.add_parser("case")
+    case.add_argument("name")
+    case.add_argument("--cases", default="bench/cases.json")
+    peak_parser = sub.add_parser("peak")
+    peak_parser.add_argument("--size", type=int, default=2048)
+    peak_parser.add_argument("--repetitions", type=int, default=10)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(1)
+    if args.command == "peak":
+        result = peak(args.size, args.repetitions)
+    else:
+        with open(args.cases) as f:
+            bench = json.load(f)
+        if args.name not in bench["cases"]:
+            sys.exit(f"reference.py: unknown case '{args.name}'; {args.cases} has {', '.join(bench['cases'])}.")
+        result = run_case(bench, args.name)
+    result["threads"] = torch.get_num_threads()
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

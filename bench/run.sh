@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# PeaKd against PyTorch on this machine: every case of bench/cases.json, run alternately by PeaKd.Bench and by
+# bench/reference.py (Debian's PyTorch 1.13) at the same thread count, for several rounds (warm-up steps excluded),
+# then the fp32 matrix-multiply peak, memory over 500 training steps and the generator's cost. Prints the summary;
+# the raw JSON lines stay in bench/results/. Takes about 15 minutes on 2 cores. Not part of the test suite.
+#   bash bench/run.sh   # defaults: ROUNDS=3 THREADS=$(nproc) CASES="<every case of CASES_FILE>" CASES_FILE=bench/cases.json
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+cores="$(nproc)"
+threads="${THREADS:-$cores}"
+rounds="${ROUNDS:-3}"
+cases_file="${CASES_FILE:-bench/cases.json}"
+
+# The PyTorch peer: Debian's python3-torch, with OpenBLAS's threaded build (without it PyTorch falls back to the
+# reference BLAS, several times slower, which would flatter PeaKd).
+if ! /usr/bin/python3 -c 'import torch' 2>/dev/null || ! dpkg -s libopenblas0-pthread >/dev/null 2>&1; then
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-torch libopenblas0-pthread
+fi
+cases="${CASES:-$(/usr/bin/python3 -c 'import json; print(" ".join(k for k, v in json.load(open("'"$cases_file"'"))["cases"].items() if v["kind"] != "memory"))')}"
+
+/usr/bin/python3 bench/check_flops.py "$cases_file" >&2  # the FLOP formula against PyTorch's profiler, or stop
+dotnet build bench/PeaKd.Bench -c Release -v q -nologo >/dev/null
+export OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads"
+peakd() { dotnet bench/PeaKd.Bench/bin/Release/net10.0/PeaKd.Bench.dll "$@" --threads "$threads"; }
+pytorch() { /usr/bin/python3 bench/reference.py --threads "$threads" "$@"; }
+
+mkdir -p bench/results
+out="bench/results/$(date -u +%Y%m%d-%H%M%S).jsonl"
+cpu="$(lscpu | sed -n 's/^Model name: *//p' | head -1)"
+echo "machine: $cpu, $cores cores; threads $threads; rounds $rounds; PyTorch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)'); $(dotnet --version | sed 's/^/.NET SDK /')" | tee "$out.txt"
+
+both() { # alternate which runtime goes first, so neither always runs on a warmer machine
+  if (( round % 2 )); then peakd "$@" >>"$out"; pytorch "$@" >>"$out"; else pytorch "$@" >>"$out"; peakd "$@" >>"$out"; fi
+}
+for round in $(seq 1 "$rounds"); do
+  echo "round $round/$rounds: peak $cases" >&2
+  both peak
+  for name in $cases; do both case "$name" --cases "$cases_file"; done
+done
+peakd case memory --cases "$cases_file" >>"$out"
+peakd generator >>"$out"
+/usr/bin/python3 bench/summarize.py "$cases_file" "$out" | tee -a "$out.txt"

@@ -1,0 +1,95 @@
+#!/usr/bin/python3
+"""Summarises the JSON lines of bench/run.sh: per case the median examples/s of PeaKd and PyTorch, their ratio,
+model FLOP/s and its share of the measured fp32 matrix-multiply peak. Last line:
+ratio_vs_pytorch=<min over cases> mfu=<PeaKd's training step at width 768>.
+
+    /usr/bin/python3 bench/summarize.py bench/cases.json results.jsonl
+"""
+import json
+import statistics
+import sys
+
+
+def forward_flops(bench, model_name, sequence):
+    """Matrix-multiply FLOPs of one example's forward pass: per effective layer the six projections
+    (Q, K, V, attention output: 4 H^2; FFN: 2 H I) over S tokens and the two attention products (2 S^2 H each),
+    then the pooler and classifier. Embedding lookups, LayerNorm and softmax are not counted."""
+    model = bench["models"][model_name]
+    h, i, s = model["hidden"], model["intermediate"], sequence
+    layers = len(model["layers"].split())
+    per_layer = 2 * s * (4 * h * h + 2 * h * i) + 2 * 2 * s * s * h
+    return layers * per_layer + 2 * h * h + 2 * h * bench["num_labels"]
+
+
+def case_flops(bench, spec):
+    """Model FLOPs per example of a case: training is forward + backward = 3 x forward."""
+    student = forward_flops(bench, spec["model"], spec["sequence"])
+    if spec["kind"] == "inference":
+        return student
+    flops = 3 * student
+    if spec["kind"] == "kd-epoch" and spec.get("teacher_mode") == "live":
+        flops += forward_flops(bench, spec["teacher"], spec["sequence"])
+    return flops
+
+
+def main():
+    bench = json.load(open(sys.argv[1]))
+    lines = [json.loads(line) for line in open(sys.argv[2]) if line.startswith("{")]
+    runs = {}
+    for line in lines:
+        runs.setdefault((line["case"], line["runtime"]), []).append(line)
+
+    peaks = {runtime: statistics.median([r for line in runs.get(("matmul-peak", runtime), []) for r in line["flops_per_second"]])
+             for runtime in ("peakd", "pytorch") if ("matmul-peak", runtime) in runs}
+    peak = max(peaks.values())
+    print(f"fp32 matrix-multiply peak (2048^3, median): " + ", ".join(f"{k} {v / 1e9:.0f} GFLOP/s" for k, v in peaks.items())
+          + f"; peak used below: {peak / 1e9:.0f} GFLOP/s")
+    print()
+    print("| case | PeaKd examples/s | PyTorch examples/s | PeaKd / PyTorch | PeaKd GFLOP/s | share of peak |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    ratios, mfu, rates = {}, {}, {}
+    for name, spec in bench["cases"].items():
+        if spec["kind"] == "memory":
+            continue
+        row = {}
+        for runtime in ("peakd", "pytorch"):
+            steps = [s for line in runs.get((name, runtime), []) for s in line["step_seconds"]]
+            row[runtime] = spec["batch"] / statistics.median(steps) if steps else None
+        rates[name] = row
+        if row["peakd"] is None:
+            continue
+        flops = case_flops(bench, spec) * row["peakd"]
+        mfu[name] = flops / peak
+        ratio = row["peakd"] / row["pytorch"] if row["pytorch"] else None
+        if ratio is not None:
+            ratios[name] = ratio
+        print(f"| {name} | {row['peakd']:.2f} | {row['pytorch']:.2f} | {ratio:.2f} | {flops / 1e9:.0f} | {mfu[name]:.0%} |"
+              if ratio is not None else f"| {name} | {row['peakd']:.2f} | - | - | {flops / 1e9:.0f} | {mfu[name]:.0%} |")
+    print()
+
+    for name, spec in bench["cases"].items():  # each record case against the live case of the same setting
+        live_name = name.replace("-record", "-live")
+        if spec["kind"] != "kd-epoch" or spec["teacher_mode"] != "record" or live_name not in rates:
+            continue
+        for runtime in ("peakd", "pytorch"):
+            record, live = rates[name].get(runtime), rates[live_name].get(runtime)
+            if not (record and live):
+                continue
+            record_pass = statistics.median([line["record_seconds"] for line in runs[(name, runtime)]])
+            examples = spec["batch"] * (spec["warmup"] + spec["steps"])
+            with_pass = 1 / record + record_pass / examples  # seconds per example when the record's pass is paid in this one epoch
+            print(f"{runtime} {spec['teacher']} -> {spec['model']}: a KD epoch reading the teacher record costs {live / record:.2f} of one "
+                  f"running the teacher ({live * with_pass:.2f} if the record's single teacher pass is charged to that one epoch)")
+    for line in runs.get(("memory", "peakd"), []):
+        samples = ", ".join(f"step {s['step']}: {s['rss_mib']:.0f} MiB, {s['live_tensors']} tensors" for s in line["samples"])
+        print(f"memory over {line['steps']} training steps ({bench['cases']['memory']['model']}): peak RSS {line['peak_rss_mib']:.0f} MiB; {samples}")
+    for line in runs.get(("generator", "peakd"), []):
+        print(f"generator over {line['students']} students: cold {line['cold_ms']:.0f} ms, warm full run median "
+              f"{statistics.median(line['full_run_ms']):.0f} ms, after an unrelated edit median {statistics.median(line['unrelated_edit_ms']):.0f} ms, "
+              f"{line['outputs_cached']}/{line['outputs_after_unrelated_edit']} outputs cached")
+    print()
+    print(f"ratio_vs_pytorch={min(ratios.values()):.2f} mfu={mfu.get('train-step-768', float('nan')):.2f}")
+
+
+if __name__ == "__main__":
+    main()
