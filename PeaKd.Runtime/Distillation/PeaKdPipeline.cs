@@ -5,6 +5,7 @@ using PeaKd.Checkpoints;
 using PeaKd.Data;
 using PeaKd.Data.Tasks;
 using PeaKd.Devices;
+using PeaKd.Precision;
 using PeaKd.Modeling;
 using PeaKd.Runs;
 using PeaKd.Students;
@@ -46,6 +47,9 @@ public sealed record PipelineOptions
     public int MaxLength { get; init; } = 128;
     public int? LimitTrain { get; init; }
     public string Device { get; init; } = "auto";
+
+    /// <summary>fp32, bf16 or auto (<see cref="PrecisionSelector"/>): how every stage computes.</summary>
+    public string Precision { get; init; } = "fp32";
     public bool Resume { get; init; }
 
     /// <summary>Test hook standing in for a kill: (stage, step) returns true to stop after that step.</summary>
@@ -70,6 +74,7 @@ public sealed record PipelineOptions
         ["max_length"] = MaxLength,
         ["limit_train"] = LimitTrain,
         ["device"] = Device,
+        ["precision"] = Precision,
     };
 }
 
@@ -85,7 +90,9 @@ public static class PeaKdPipeline
         var total = Stopwatch.StartNew();
         options.Kd.Validate();
         Device device = DeviceSelector.Resolve(options.Device);
+        (ComputePrecision precision, string precisionReason) = PrecisionSelector.Resolve(options.Precision, device);
         run.SaveOptions(options.ToJson(), options.Resume);
+        progress.Message($"precision: {PrecisionSelector.Name(precision)} ({precisionReason})");
         Func<long, bool>? Hook(string stage) => options.StopAfterStep is { } stop ? step => stop(stage, step) : null;
         var stages = new JsonObject();
 
@@ -97,6 +104,7 @@ public static class PeaKdPipeline
             using LoadedCheckpoint pretrained = HfCheckpoint.Load(options.TeacherFolder);
             using BertClassifier model = TeacherFineTuner.ForTask(pretrained, data);
             model.to(device);
+            model.Precision = precision;
             TrainingResult tuned = TeacherFineTuner.Run(model, data, options.FineTuning, run, run.TeacherFolder, device, progress, options.Resume, Hook(TeacherFineTuner.StageName));
             stages[TeacherFineTuner.StageName] = Describe(tuned);
             teacherFolder = run.TeacherFolder;
@@ -108,9 +116,11 @@ public static class PeaKdPipeline
                 $"{teacherFolder}: not a fine-tuned teacher for {data.Task.Name} ({(teacher.Report.FreshClassifier ? "it has no classifier" : $"{teacher.Model.Config.NumLabels} outputs, the task needs {data.NumLabels}")}). Fine-tune it first (peakd finetune), or let the run do it.");
         }
         teacher.Model.to(device);
+        teacher.Model.Precision = precision;
 
         // 2. The teacher record: one pass over train and dev, reused when teacher, data and length match.
-        string teacherHash = TeacherRecord.FolderHash(teacherFolder);
+        // A record computed in bf16 is not the fp32 one: the precision is part of what it was computed from.
+        string teacherHash = TeacherRecord.FolderHash(teacherFolder) + (precision == ComputePrecision.Fp32 ? "" : "-" + PrecisionSelector.Name(precision));
         (TeacherRecord Record, bool Reused) Record(string split) => TeacherRecord.LoadOrCompute(options.RecordFolder ?? run.RecordFolder, split,
             new TeacherRecordKey(teacherHash, data.Splits[split].Data.ContentHash + (split == "train" && options.LimitTrain is int n ? $"-first{n}" : ""), data.Encoder.VocabHash, data.MaxLength),
             () => TeacherRecord.Compute(teacher.Model, data.Splits[split].Features, data.Encoder.PaddingTokenId, options.Distillation.EvalBatchSize, device));
@@ -128,6 +138,7 @@ public static class PeaKdPipeline
         if (ptp)
         {
             using StudentModel pretraining = options.Student.Create(teacherConfig, PtpLabels.Classes);
+            pretraining.Precision = precision;
             StudentInitializer.FromTeacher(pretraining, teacher.Model, options.InitLayers);
             pretraining.to(device);
             PtpSummary summary = PtpPretrainer.Run(pretraining, data, trainRecord, devRecord, options.PtpThresholds, options.PtpTraining, run, device, progress, options.Resume, Hook(PtpPretrainer.StageName));
@@ -143,6 +154,7 @@ public static class PeaKdPipeline
             StudentInitializer.FromTeacher(student, teacher.Model, options.InitLayers);
         }
         student.to(device);
+        student.Precision = precision;
 
         // 5. KD from the record.
         // The patient map matters only with a patient term (beta > 0); without one, no map is checked.
@@ -193,7 +205,7 @@ public static class PeaKdPipeline
             ["wall_seconds"] = total.Elapsed.TotalSeconds,
             ["device"] = device.type.ToString().ToLowerInvariant(),
             ["threads"] = get_num_threads(),
-            ["precision"] = "fp32",
+            ["precision"] = PrecisionSelector.Name(precision),
         };
         run.WriteSummary(summaryJson);
         return summaryJson;

@@ -1,3 +1,4 @@
+using PeaKd.Precision;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -35,6 +36,10 @@ public class BertClassifier : nn.Module
     public BertModel Bert => _bert;
     public Linear Classifier => _classifier;
 
+    /// <summary>How the forward pass computes: fp32, or bf16 matrix products on copies of the fp32 weights
+    /// (<see cref="MixedPrecision"/>). Not saved with the weights: a run sets it.</summary>
+    public ComputePrecision Precision { get; set; } = ComputePrecision.Fp32;
+
     /// <summary>Encoder layers in the forward pass (owned layers plus reused ones).</summary>
     public virtual int EffectiveDepth => Bert.Encoder.Layer.Count;
 
@@ -44,12 +49,16 @@ public class BertClassifier : nn.Module
     public ClassifierOutput forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? tokenTypeIds = null)
     {
         using var scope = NewDisposeScope();
+        using MixedPrecision? region = MixedPrecision.Enter(Precision);
         Tensor segments = tokenTypeIds ?? zeros_like(inputIds);
         Tensor embeddings = Bert.Embeddings.forward(inputIds, segments);
-        Tensor? mask = attentionMask is null ? null : BertModel.ExtendAttentionMask(attentionMask, embeddings.dtype);
+        // The additive mask in the dtype attention computes in (bf16 inside a mixed-precision region).
+        ScalarType computeType = MixedPrecision.Current?.Dtype ?? embeddings.dtype;
+        Tensor? mask = attentionMask is null ? null : BertModel.ExtendAttentionMask(attentionMask, computeType);
         IReadOnlyList<Tensor> hiddenStates = RunEncoder(embeddings, mask);
-        Tensor pooled = Bert.Pooler.forward(hiddenStates[^1]);
-        Tensor logits = Classifier.forward(nn.functional.dropout(pooled, _classifierDropout, training));
+        Tensor pooled = MixedPrecision.ToFloat32(Bert.Pooler.forward(hiddenStates[^1]));
+        // Logits leave in fp32 whatever the precision: every loss and softmax over them is fp32.
+        Tensor logits = MixedPrecision.ToFloat32(MixedPrecision.Linear(Classifier, nn.functional.dropout(pooled, _classifierDropout, training)));
         return new ClassifierOutput(
             logits.MoveToOuterDisposeScope(),
             hiddenStates.Select(state => state.MoveToOuterDisposeScope()).ToArray(),

@@ -1,3 +1,4 @@
+using PeaKd.Precision;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -24,7 +25,7 @@ public sealed class BertIntermediate : nn.Module
     public Tensor forward(Tensor hidden)
     {
         using var scope = NewDisposeScope();
-        return Activate(Dense.forward(hidden)).MoveToOuterDisposeScope();
+        return Activate(MixedPrecision.Linear(Dense, hidden)).MoveToOuterDisposeScope();
     }
 
     private Tensor Activate(Tensor x) => _activation switch

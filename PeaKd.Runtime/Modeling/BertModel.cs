@@ -38,7 +38,8 @@ public sealed class BertModel : nn.Module
         double lowest = dtype switch
         {
             ScalarType.Float16 => -65504.0,
-            ScalarType.BFloat16 or ScalarType.Float32 => float.MinValue,
+            ScalarType.BFloat16 => -3.3895313892515355e38, // (2 - 2^-7) * 2^127, bf16's lowest finite value
+            ScalarType.Float32 => float.MinValue,
             _ => double.MinValue,
         };
         Tensor padding = attentionMask.eq(0).unsqueeze(1).unsqueeze(1);

@@ -1,3 +1,4 @@
+using PeaKd.Precision;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -28,7 +29,7 @@ public sealed class BertOutput : nn.Module
     public Tensor forward(Tensor intermediate, Tensor residual)
     {
         using var scope = NewDisposeScope();
-        Tensor projected = nn.functional.dropout(Dense.forward(intermediate), _dropout, training);
+        Tensor projected = nn.functional.dropout(MixedPrecision.Linear(Dense, intermediate), _dropout, training);
         return LayerNorm.forward(projected + residual).MoveToOuterDisposeScope();
     }
 }

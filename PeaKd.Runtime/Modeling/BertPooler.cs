@@ -1,3 +1,4 @@
+using PeaKd.Precision;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -22,6 +23,6 @@ public sealed class BertPooler : nn.Module
     {
         using var scope = NewDisposeScope();
         Tensor cls = hidden.select(1, 0);
-        return Dense.forward(cls).tanh().MoveToOuterDisposeScope();
+        return MixedPrecision.Linear(Dense, cls).tanh().MoveToOuterDisposeScope();
     }
 }

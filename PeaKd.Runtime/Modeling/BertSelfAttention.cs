@@ -1,3 +1,4 @@
+using PeaKd.Precision;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -42,9 +43,9 @@ public sealed class BertSelfAttention : nn.Module
     {
         using var scope = NewDisposeScope();
         (Linear queryProjection, Linear keyProjection) = shuffle == Shuffle.QueryKey ? (Key, Query) : (Query, Key);
-        Tensor queries = SplitHeads(queryProjection.forward(hidden));
-        Tensor keys = SplitHeads(keyProjection.forward(hidden));
-        Tensor values = SplitHeads(Value.forward(hidden));
+        Tensor queries = SplitHeads(MixedPrecision.Linear(queryProjection, hidden));
+        Tensor keys = SplitHeads(MixedPrecision.Linear(keyProjection, hidden));
+        Tensor values = SplitHeads(MixedPrecision.Linear(Value, hidden));
         Tensor context = nn.functional.scaled_dot_product_attention(
             queries, keys, values, attentionMask, training ? _dropout : 0.0);
         long batch = hidden.shape[0], length = hidden.shape[1], width = hidden.shape[2];

@@ -1,3 +1,4 @@
+using PeaKd.Precision;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -28,7 +29,7 @@ public sealed class BertSelfOutput : nn.Module
     public Tensor forward(Tensor context, Tensor residual)
     {
         using var scope = NewDisposeScope();
-        Tensor projected = nn.functional.dropout(Dense.forward(context), _dropout, training);
+        Tensor projected = nn.functional.dropout(MixedPrecision.Linear(Dense, context), _dropout, training);
         return LayerNorm.forward(projected + residual).MoveToOuterDisposeScope();
     }
 }

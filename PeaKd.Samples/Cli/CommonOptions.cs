@@ -1,6 +1,8 @@
 using System.CommandLine;
 using PeaKd.Data.Tasks;
 using PeaKd.Devices;
+using PeaKd.Precision;
+using TorchSharp;
 using PeaKd.Training;
 
 namespace PeaKd.Samples.Cli;
@@ -19,11 +21,12 @@ internal sealed class CommonOptions
     public Option<int> MaxLength { get; } = new("--max-length") { Description = "Tokens per example, special tokens included.", DefaultValueFactory = _ => 128 };
     public Option<int> Seed { get; } = new("--seed") { Description = "Seed of the data order, dropout and fresh weights.", DefaultValueFactory = _ => 42 };
     public Option<string> Device { get; } = new("--device") { Description = "auto (CUDA when available), cpu or cuda.", DefaultValueFactory = _ => "auto" };
+    public Option<string> Precision { get; } = new("--precision") { Description = "fp32, bf16 (matrix products in bfloat16, fp32 master weights) or auto (bf16 where the CPU or GPU accelerates it).", DefaultValueFactory = _ => "fp32" };
     public Option<int?> LimitTrain { get; } = new("--limit-train") { Description = "Use only the first N training rows (quick runs)." };
     public Option<bool> Resume { get; } = new("--resume") { Description = "Continue an interrupted run in --out with the same options." };
 
     public IEnumerable<Option> TaskOptions => [Task, Data, TextColumn, PairColumn, LabelColumn];
-    public IEnumerable<Option> TrainingOptions => [Epochs, BatchSize, LearningRate, MaxLength, Seed, Device, LimitTrain, Resume];
+    public IEnumerable<Option> TrainingOptions => [Epochs, BatchSize, LearningRate, MaxLength, Seed, Device, Precision, LimitTrain, Resume];
 
     /// <summary>Checks values that System.CommandLine cannot (ranges, names); throws naming the option.
     /// Runs in the command's action, where option defaults are applied.</summary>
@@ -32,6 +35,8 @@ internal sealed class CommonOptions
         TaskRegistry.Resolve(parse.GetValue(Task)!);
         string device = parse.GetValue(Device)!;
         Require(DeviceSelector.Choices.Contains(device.ToLowerInvariant()), $"--device '{device}' is not known; use one of {string.Join(", ", DeviceSelector.Choices)}.");
+        string precision = parse.GetValue(Precision)!;
+        Require(PrecisionSelector.Choices.Contains(precision.ToLowerInvariant()), $"--precision '{precision}' is not known; use one of {string.Join(", ", PrecisionSelector.Choices)}.");
         Require(parse.GetValue(MaxLength) is >= 8 and <= 4096, "--max-length must be between 8 and 4096.");
         if (!training)
         {
@@ -41,6 +46,14 @@ internal sealed class CommonOptions
         Require(parse.GetValue(BatchSize) >= 1, "--batch-size must be at least 1.");
         Require(parse.GetValue(LearningRate) > 0, "--lr must be positive.");
         Require(parse.GetValue(LimitTrain) is null or >= 1, "--limit-train must be at least 1.");
+    }
+
+    /// <summary>The resolved --precision for <paramref name="device"/>, printed once so every run's log says it.</summary>
+    public ComputePrecision ResolvePrecision(ParseResult parse, torch.Device device)
+    {
+        (ComputePrecision precision, string reason) = PrecisionSelector.Resolve(parse.GetValue(Precision)!, device);
+        Console.WriteLine($"precision: {PrecisionSelector.Name(precision)} ({reason})");
+        return precision;
     }
 
     public static void Require(bool condition, string message)

@@ -57,6 +57,7 @@ internal static class DistillCommand
                 MaxLength = parse.GetValue(common.MaxLength),
                 LimitTrain = parse.GetValue(common.LimitTrain),
                 Device = parse.GetValue(common.Device)!,
+                Precision = parse.GetValue(common.Precision)!,
                 Resume = parse.GetValue(common.Resume),
                 RecordFolder = parse.GetValue(records),
             };

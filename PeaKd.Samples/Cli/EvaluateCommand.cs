@@ -18,7 +18,7 @@ internal static class EvaluateCommand
         var split = new Option<string>("--split") { Description = "dev or test.", DefaultValueFactory = _ => "dev" };
         var predictions = new Option<string?>("--predictions") { Description = "Write the predictions to this TSV file." };
         var command = new Command("evaluate", "Evaluate a model on a task's dev or test split.");
-        CommonOptions.Add(command, [.. common.TaskOptions, model, split, predictions, common.MaxLength, common.Device]);
+        CommonOptions.Add(command, [.. common.TaskOptions, model, split, predictions, common.MaxLength, common.Device, common.Precision]);
         command.SetAction(parse => CommandRunner.Run("evaluate", () =>
         {
             common.Validate(parse, training: false);
@@ -38,6 +38,7 @@ internal static class EvaluateCommand
                 throw new ArgumentException($"{folder}: the model's labels ({string.Join(", ", loaded.Config.Labels)}) are not the task's ({string.Join(", ", data.Labels)}).");
             }
             loaded.to(device);
+            loaded.Precision = common.ResolvePrecision(parse, device);
             IReadOnlyDictionary<string, double> metrics = Evaluator.Evaluate(loaded, data, name, device, 64, parse.GetValue(predictions))
                 ?? throw new ArgumentException($"The {name} split has no labels; only predictions can be written (--predictions).");
             Console.WriteLine($"{name}: {string.Join(", ", metrics.Select(m => $"{m.Key} {m.Value:F4}"))}");

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using PeaKd.Checkpoints;
 using PeaKd.Data;
 using PeaKd.Devices;
+using PeaKd.Precision;
 using PeaKd.Distillation;
 using PeaKd.Modeling;
 using PeaKd.Runs;
@@ -32,12 +33,14 @@ internal static class FinetuneCommand
             using LoadedCheckpoint pretrained = HfCheckpoint.Load(parse.GetValue(model)!);
             using BertClassifier teacher = TeacherFineTuner.ForTask(pretrained, data);
             teacher.to(device);
+            teacher.Precision = common.ResolvePrecision(parse, device);
             TrainingOptions options = common.Training(parse);
             run.SaveOptions(new JsonObject
             {
                 ["command"] = "finetune", ["task"] = data.Task.Name, ["data"] = Path.GetFullPath(parse.GetValue(common.Data)!),
                 ["model"] = Path.GetFullPath(parse.GetValue(model)!), ["training"] = System.Text.Json.JsonSerializer.SerializeToNode(options),
                 ["max_length"] = data.MaxLength, ["limit_train"] = parse.GetValue(common.LimitTrain),
+                ["precision"] = PrecisionSelector.Name(teacher.Precision),
             }, parse.GetValue(common.Resume));
             TrainingResult result = TeacherFineTuner.Run(teacher, data, options, run, run.Root, device, ConsoleProgress.Create(), parse.GetValue(common.Resume));
             var metrics = new JsonObject();
@@ -54,6 +57,7 @@ internal static class FinetuneCommand
                 ["parameters"] = ParameterCount.Backbone(teacher.Config, teacher.Config.NumHiddenLayers),
                 ["effective_depth"] = teacher.Config.NumHiddenLayers, ["metrics"] = metrics,
                 ["training_seconds"] = result.Seconds, ["examples_per_second"] = result.ExamplesPerSecond,
+                ["precision"] = PrecisionSelector.Name(teacher.Precision),
             });
             Console.WriteLine($"teacher written to {run.Root}: {string.Join(", ", metrics.Select(m => $"{m.Key} {string.Join(" ", m.Value!.AsObject().Select(v => $"{v.Key} {v.Value!.GetValue<double>():F4}"))}"))}");
         }));
