@@ -120,6 +120,11 @@ def train_step(model, optimizer, loss):
     optimizer.zero_grad()
 
 
+def with_autocast(autocast, loss):
+    with autocast():
+        return loss()
+
+
 def kd_loss(student_logits, teacher_logits, labels, student_cls, teacher_cls, alpha=0.7, temperature=10.0, beta=100.0):
     soft = F.kl_div(F.log_softmax(student_logits / temperature, 1), F.log_softmax(teacher_logits / temperature, 1),
                     reduction="batchmean", log_target=True) * temperature ** 2
@@ -140,18 +145,20 @@ def run_case(bench, name):
     ids, labels = examples(spec["batch"] * (spec["warmup"] + spec["steps"]), spec["sequence"], bench["vocab_size"], bench["num_labels"], seed=1)
     result = {"runtime": "pytorch", "case": name, "examples_per_step": spec["batch"]}
     model = build(spec["model"])
+    # bf16 cases: what a PyTorch user runs, autocast around the forward pass and the loss (backward outside it)
+    autocast = lambda: torch.autocast("cpu", dtype=torch.bfloat16, enabled=spec.get("precision", "fp32") == "bf16")
     if spec["kind"] == "train-step":
         model.train()
         optimizer = adamw(model)
 
         def step(i):
             x, mask, types, y, _ = batch(ids, labels, i, spec["batch"])
-            train_step(model, optimizer, lambda: F.cross_entropy(model(x, mask, types)[0], y))
+            train_step(model, optimizer, lambda: with_autocast(autocast, lambda: F.cross_entropy(model(x, mask, types)[0], y)))
     elif spec["kind"] == "inference":
         model.eval()
 
         def step(i):
-            with torch.no_grad():
+            with torch.no_grad(), autocast():
                 x, mask, types, _, _ = batch(ids, labels, i, spec["batch"])
                 model(x, mask, types)[0].argmax(1).tolist()
     elif spec["kind"] == "kd-epoch":
@@ -162,9 +169,9 @@ def run_case(bench, name):
         result["patient_map"] = " ".join(f"{s}->{t}" for s, t in zip(student_layers, teacher_layers))
 
         def run_teacher(x, mask, types):
-            with torch.no_grad():
+            with torch.no_grad(), autocast():
                 logits, states = teacher(x, mask, types)
-                return logits, torch.stack([state[:, 0] for state in states], 1)
+                return logits.float(), torch.stack([state[:, 0] for state in states], 1).float()
 
         record = None
         if spec["teacher_mode"] == "record":
@@ -181,16 +188,17 @@ def run_case(bench, name):
                 logits, states = model(x, mask, types)
                 return kd_loss(logits, teacher_logits, y, [states[s][:, 0] for s in student_layers],
                                [teacher_cls[:, t] for t in teacher_layers])
-            train_step(model, optimizer, loss)
+            train_step(model, optimizer, lambda: with_autocast(autocast, loss))
     else:
         sys.exit(f"reference.py: case kind '{spec['kind']}' has no PyTorch peer.")
     result["step_seconds"] = time_steps(spec["warmup"], spec["steps"], step)
     return result
 
 
-def peak(size, repetitions):
+def peak(size, repetitions, dtype):
     torch.manual_seed(1)
-    a, b = torch.randn(size, size), torch.randn(size, size)
+    kind = {"fp32": torch.float32, "bf16": torch.bfloat16}[dtype]
+    a, b = torch.randn(size, size).to(kind), torch.randn(size, size).to(kind)
     rates = []
     for i in range(repetitions + 2):
         start = time.perf_counter()
@@ -198,7 +206,7 @@ def peak(size, repetitions):
         seconds = time.perf_counter() - start
         if i >= 2:
             rates.append(2.0 * size ** 3 / seconds)
-    return {"runtime": "pytorch", "case": "matmul-peak", "size": size, "flops_per_second": rates}
+    return {"runtime": "pytorch", "case": "matmul-peak" + ("-bf16" if dtype == "bf16" else ""), "size": size, "dtype": dtype, "flops_per_second": rates}
 
 
 def main():
@@ -211,11 +219,12 @@ def main():
     peak_parser = sub.add_parser("peak")
     peak_parser.add_argument("--size", type=int, default=2048)
     peak_parser.add_argument("--repetitions", type=int, default=10)
+    peak_parser.add_argument("--dtype", choices=["fp32", "bf16"], default="fp32")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
     if args.command == "peak":
-        result = peak(args.size, args.repetitions)
+        result = peak(args.size, args.repetitions, args.dtype)
     else:
         with open(args.cases) as f:
             bench = json.load(f)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # PeaKd against PyTorch on this machine: every case of bench/cases.json, run alternately by PeaKd.Bench and by
 # bench/reference.py (Debian's PyTorch 1.13) at the same thread count, for several rounds (warm-up steps excluded),
-# then the fp32 matrix-multiply peak, memory over 500 training steps and the generator's cost. Prints the summary;
+# then the fp32 and bf16 matrix-multiply peaks, memory over 500 training steps and the generator's cost. Prints the summary;
 # the raw JSON lines stay in bench/results/. Takes about 15 minutes on 2 cores. Not part of the test suite.
 #   bash bench/run.sh   # defaults: ROUNDS=3 THREADS=$(nproc) CASES="<every case of CASES_FILE>" CASES_FILE=bench/cases.json
 set -euo pipefail
@@ -38,6 +38,7 @@ both() { # alternate which runtime goes first, so neither always runs on a warme
 for round in $(seq 1 "$rounds"); do
   echo "round $round/$rounds: peak $cases" >&2
   both peak
+  both peak --dtype bf16
   for name in $cases; do both case "$name" --cases "$cases_file"; done
 done
 peakd case memory --cases "$cases_file" >>"$out"

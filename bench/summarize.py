@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Summarises the JSON lines of bench/run.sh: per case the median examples/s of PeaKd and PyTorch, their ratio,
-model FLOP/s and its share of the measured fp32 matrix-multiply peak. Last line:
-ratio_vs_pytorch=<min over cases> mfu=<PeaKd's training step at width 768>.
+model FLOP/s and its share of the matrix-multiply peak measured in the same run for the case's dtype. Last line:
+ratio_vs_pytorch=<min over cases> mfu=<PeaKd's fp32 training step at width 768> mfu_bf16=<the same in bf16>.
 
     /usr/bin/python3 bench/summarize.py bench/cases.json results.jsonl
 """
@@ -39,13 +39,19 @@ def main():
     for line in lines:
         runs.setdefault((line["case"], line["runtime"]), []).append(line)
 
-    peaks = {runtime: statistics.median([r for line in runs.get(("matmul-peak", runtime), []) for r in line["flops_per_second"]])
-             for runtime in ("peakd", "pytorch") if ("matmul-peak", runtime) in runs}
-    peak = max(peaks.values())
-    print(f"fp32 matrix-multiply peak (2048^3, median): " + ", ".join(f"{k} {v / 1e9:.0f} GFLOP/s" for k, v in peaks.items())
-          + f"; peak used below: {peak / 1e9:.0f} GFLOP/s")
+    def peak_of(case):  # the median rate of each runtime's products; the machine's peak is the better of the two
+        rates = {runtime: statistics.median([r for line in runs[(case, runtime)] for r in line["flops_per_second"]])
+                 for runtime in ("peakd", "pytorch") if (case, runtime) in runs}
+        return rates, max(rates.values()) if rates else float("nan")
+
+    peaks = {}
+    for dtype, case in (("fp32", "matmul-peak"), ("bf16", "matmul-peak-bf16")):
+        rates, peaks[dtype] = peak_of(case)
+        if rates:
+            print(f"{dtype} matrix-multiply peak (2048^3, median): " + ", ".join(f"{k} {v / 1e9:.0f} GFLOP/s" for k, v in rates.items())
+                  + f"; used below: {peaks[dtype] / 1e9:.0f} GFLOP/s")
     print()
-    print("| case | PeaKd examples/s | PyTorch examples/s | PeaKd / PyTorch | PeaKd GFLOP/s | share of peak |")
+    print("| case | PeaKd examples/s | PyTorch examples/s | PeaKd / PyTorch | PeaKd GFLOP/s | share of peak (same dtype) |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     ratios, mfu, rates = {}, {}, {}
     for name, spec in bench["cases"].items():
@@ -59,7 +65,7 @@ def main():
         if row["peakd"] is None:
             continue
         flops = case_flops(bench, spec) * row["peakd"]
-        mfu[name] = flops / peak
+        mfu[name] = flops / peaks[spec.get("precision", "fp32")]
         ratio = row["peakd"] / row["pytorch"] if row["pytorch"] else None
         if ratio is not None:
             ratios[name] = ratio
@@ -88,7 +94,8 @@ def main():
               f"{statistics.median(line['full_run_ms']):.0f} ms, after an unrelated edit median {statistics.median(line['unrelated_edit_ms']):.0f} ms, "
               f"{line['outputs_cached']}/{line['outputs_after_unrelated_edit']} outputs cached")
     print()
-    print(f"ratio_vs_pytorch={min(ratios.values()):.2f} mfu={mfu.get('train-step-768', float('nan')):.2f}")
+    print(f"ratio_vs_pytorch={min(ratios.values()):.2f} mfu={mfu.get('train-step-768', float('nan')):.2f} "
+          f"mfu_bf16={mfu.get('train-step-768-bf16', float('nan')):.2f}")
 
 
 if __name__ == "__main__":

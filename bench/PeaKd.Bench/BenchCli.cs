@@ -32,9 +32,15 @@ internal static class BenchCli
 
         var size = new Option<int>("--size") { Description = "Matrix size n of the n x n x n product.", DefaultValueFactory = _ => 2048 };
         var repetitions = new Option<int>("--repetitions") { Description = "Timed products (two more warm up).", DefaultValueFactory = _ => 10 };
-        var peakCommand = new Command("peak", "The fp32 matrix-multiply rate libtorch reaches on this machine.") { size, repetitions };
-        peakCommand.SetAction(parse => Guarded(parse.GetValue(threads), "matmul-peak",
-            measurement => MatmulPeak.Run(parse.GetValue(size), parse.GetValue(repetitions), measurement)));
+        var dtype = new Option<string>("--dtype") { Description = "fp32 or bf16.", DefaultValueFactory = _ => "fp32" };
+        var peakCommand = new Command("peak", "The matrix-multiply rate libtorch reaches on this machine.") { size, repetitions, dtype };
+        peakCommand.SetAction(parse => Guarded(parse.GetValue(threads), parse.GetValue(dtype) == "bf16" ? "matmul-peak-bf16" : "matmul-peak",
+            measurement => MatmulPeak.Run(parse.GetValue(size), parse.GetValue(repetitions), parse.GetValue(dtype) switch
+            {
+                "fp32" => ScalarType.Float32,
+                "bf16" => ScalarType.BFloat16,
+                var other => throw new ArgumentException($"--dtype '{other}' is not known; use fp32 or bf16."),
+            }, measurement)));
 
         var students = new Option<int>("--students") { Description = "Student declarations to generate.", DefaultValueFactory = _ => 100 };
         var generatorCommand = new Command("generator", "Time the student generator; check an unrelated edit leaves its outputs cached.") { students, repetitions };

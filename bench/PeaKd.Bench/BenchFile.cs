@@ -1,5 +1,6 @@
 using System.Text.Json;
 using PeaKd.Modeling;
+using PeaKd.Precision;
 using PeaKd.Samples;
 using PeaKd.Students;
 
@@ -10,7 +11,7 @@ internal sealed record ModelSpec(string Layers, int Hidden, int Heads, int Inter
 
 /// <summary>A case of bench/cases.json.</summary>
 internal sealed record CaseSpec(string Kind, string Model, int Batch, int Sequence, int Warmup, int Steps,
-    string? Teacher = null, string? TeacherMode = null);
+    string? Teacher = null, string? TeacherMode = null, string Precision = "fp32");
 
 /// <summary>bench/cases.json: the one description of every case that PeaKd.Bench, reference.py and summarize.py share.</summary>
 internal sealed record BenchFile(int VocabSize, int MaxPositionEmbeddings, int NumLabels,
@@ -57,7 +58,14 @@ internal sealed record BenchFile(int VocabSize, int MaxPositionEmbeddings, int N
 
     /// <summary>The model, built as PeaKd builds it: a catalog student or a plain BERT classifier; its layer
     /// sequence must be the one cases.json states, since the PyTorch peer builds from that text.</summary>
-    public BertClassifier Build(string name)
+    public BertClassifier Build(string name, string precision = "fp32")
+    {
+        BertClassifier built = BuildFp32(name);
+        built.Precision = PrecisionSelector.Resolve(precision, TorchSharp.torch.CPU).Precision;
+        return built;
+    }
+
+    private BertClassifier BuildFp32(string name)
     {
         ModelSpec model = Model(name);
         BertConfig config = Config(model);

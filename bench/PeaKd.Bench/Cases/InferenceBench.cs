@@ -9,7 +9,7 @@ internal static class InferenceBench
 {
     public static void Run(BenchFile file, CaseSpec spec, Measurement measurement)
     {
-        using BertClassifier model = file.Build(spec.Model);
+        using BertClassifier model = file.Build(spec.Model, spec.Precision);
         model.eval();
         var data = SyntheticData.Examples(spec.Batch * (spec.Warmup + spec.Steps), spec.Sequence, file.VocabSize, file.NumLabels, seed: 1);
         using var noGrad = no_grad();

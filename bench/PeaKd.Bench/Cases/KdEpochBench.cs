@@ -24,9 +24,9 @@ internal static class KdEpochBench
             "record" => false,
             _ => throw new InvalidDataException($"cases.json: teacher_mode '{spec.TeacherMode}' is not known; use record or live."),
         };
-        using BertClassifier teacher = file.Build(teacherName);
+        using BertClassifier teacher = file.Build(teacherName, spec.Precision);
         teacher.eval();
-        using var student = file.Build(spec.Model) as StudentModel
+        using var student = file.Build(spec.Model, spec.Precision) as StudentModel
             ?? throw new InvalidDataException($"cases.json: the kd-epoch model '{spec.Model}' must name a student.");
         student.train();
         PatientMap map = PatientMaps.For(student.Plan, teacher.Config.NumHiddenLayers);

@@ -4,14 +4,14 @@ using static TorchSharp.torch;
 
 namespace PeaKd.Bench.Cases;
 
-/// <summary>The machine's fp32 matrix-multiply peak as libtorch reaches it: the best of several n x n x n products.</summary>
+/// <summary>The machine's matrix-multiply rate (fp32 or bf16) as libtorch reaches it over several n x n x n products.</summary>
 internal static class MatmulPeak
 {
-    public static void Run(int size, int repetitions, Measurement measurement)
+    public static void Run(int size, int repetitions, ScalarType dtype, Measurement measurement)
     {
         using var scope = NewDisposeScope();
         manual_seed(1);
-        Tensor a = randn(size, size), b = randn(size, size);
+        Tensor a = randn(size, size).to(dtype), b = randn(size, size).to(dtype);
         double flops = 2.0 * size * size * size;
         var rates = new JsonArray();
         for (int i = 0; i < repetitions + 2; i++)
@@ -25,6 +25,7 @@ internal static class MatmulPeak
             }
         }
         measurement["size"] = size;
+        measurement["dtype"] = dtype == ScalarType.BFloat16 ? "bf16" : "fp32";
         measurement["flops_per_second"] = rates;
     }
 }

@@ -20,7 +20,7 @@ internal static class MemoryBench
         string folder = Directory.CreateTempSubdirectory("peakd-bench-memory-").FullName;
         try
         {
-            using BertClassifier model = file.Build(spec.Model);
+            using BertClassifier model = file.Build(spec.Model, spec.Precision);
             var data = SyntheticData.Examples(spec.Batch * spec.Steps, spec.Sequence, file.VocabSize, file.NumLabels, seed: 1);
             var options = new TrainingOptions { Epochs = 1, BatchSize = spec.Batch, LearningRate = 1e-4, CheckpointEvery = 100, BucketByLength = false };
             var run = new RunFolder(folder);

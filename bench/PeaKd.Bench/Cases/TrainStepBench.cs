@@ -12,7 +12,7 @@ internal static class TrainStepBench
 {
     public static void Run(BenchFile file, CaseSpec spec, Measurement measurement)
     {
-        using BertClassifier model = file.Build(spec.Model);
+        using BertClassifier model = file.Build(spec.Model, spec.Precision);
         model.train();
         using AdamW optimizer = AdamW.ForModel(model, weightDecay: 0.01);
         var data = SyntheticData.Examples(spec.Batch * (spec.Warmup + spec.Steps), spec.Sequence, file.VocabSize, file.NumLabels, seed: 1);
