@@ -64,6 +64,37 @@ internal static class Fuzz
             Gen.Byte.Array[0, 512]);                                                                         // random bytes
     }
 
+    private static readonly string[] OddValues =
+    [
+        "null", "\"\"", "\"x\"", "-1", "0", "1.5", "1e400", "-1e400", "2147483648", "9223372036854775808", "[]", "{}", "true",
+        "[1, 2]", "{\"0\": 1}", "\"\\ud800\"", new string('[', 5000) + new string(']', 5000), "\"" + new string('a', 100_000) + "\"",
+    ];
+
+    /// <summary>Structured mutations of a JSON object: a field's value replaced by a wrong type or an extreme, a field
+    /// dropped or duplicated; then each result may also get byte mutations.</summary>
+    public static Gen<byte[]> JsonMutants(string json)
+    {
+        string[] fields = System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject().Select(p => p.Key).ToArray();
+        Gen<string> edited = Gen.Select(Gen.Int[0, fields.Length - 1], Gen.Int[0, OddValues.Length - 1], Gen.Int[0, 2]).Select((field, value, kind) =>
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject();
+            string name = fields[field];
+            switch (kind)
+            {
+                case 0:
+                    node[name] = System.Text.Json.Nodes.JsonNode.Parse("0");
+                    return node.ToJsonString().Replace($"\"{name}\":0", $"\"{name}\":{OddValues[value]}", StringComparison.Ordinal);
+                case 1:
+                    node.Remove(name);
+                    return node.ToJsonString();
+                default:
+                    string text = node.ToJsonString();
+                    return text[..^1] + $",\"{name}\":{OddValues[value]}}}"; // the same key twice
+            }
+        });
+        return Gen.OneOf(edited.Select(System.Text.Encoding.UTF8.GetBytes), edited.SelectMany(text => Mutants(System.Text.Encoding.UTF8.GetBytes(text))));
+    }
+
     /// <summary>
     /// Writes each input to <paramref name="fileName"/> in a fresh folder (set up by <paramref name="prepare"/>) and
     /// runs <paramref name="parse"/> on it; it must return or throw one of <paramref name="documented"/> naming the file.
