@@ -86,12 +86,20 @@ public static class PeaKdPipeline
         options.Kd.Validate();
         Device device = DeviceSelector.Resolve(options.Device);
         run.SaveOptions(options.ToJson(), options.Resume);
+        if (options.Resume)
+        {
+            AtomicFile.RemoveTemporaries(run.Root); // partial files a kill left; never read, now gone
+        }
         Func<long, bool>? Hook(string stage) => options.StopAfterStep is { } stop ? step => stop(stage, step) : null;
         var stages = new JsonObject();
 
         // 1. The teacher: fine-tuned here, or given.
+        // Everything that can be checked before training is: the data (read and encoded, failing with file and line),
+        // the length against the teacher's positions, the vocabulary and the student's pinned sizes.
         string teacherFolder = options.TeacherFolder;
         TaskData data = TaskData.Load(options.Task, options.DataFolder, teacherFolder, options.MaxLength, options.LimitTrain, run.FeatureCacheFolder);
+        string teacherConfigPath = Path.Combine(teacherFolder, HfCheckpoint.ConfigFileName);
+        StudentModel.CheckPins(options.Student.Plan, BertConfig.Load(teacherConfigPath), teacherConfigPath);
         if (options.FineTuneTeacher)
         {
             using LoadedCheckpoint pretrained = HfCheckpoint.Load(options.TeacherFolder);
@@ -113,7 +121,8 @@ public static class PeaKdPipeline
         string teacherHash = TeacherRecord.FolderHash(teacherFolder);
         (TeacherRecord Record, bool Reused) Record(string split) => TeacherRecord.LoadOrCompute(options.RecordFolder ?? run.RecordFolder, split,
             new TeacherRecordKey(teacherHash, data.Splits[split].Data.ContentHash + (split == "train" && options.LimitTrain is int n ? $"-first{n}" : ""), data.Encoder.VocabHash, data.MaxLength),
-            () => TeacherRecord.Compute(teacher.Model, data.Splits[split].Features, data.Encoder.PaddingTokenId, options.Distillation.EvalBatchSize, device));
+            () => TeacherRecord.Compute(teacher.Model, data.Splits[split].Features, data.Encoder.PaddingTokenId, options.Distillation.EvalBatchSize, device),
+            progress.Message);
         var (trainRecord, trainReused) = Record("train");
         var (devRecord, devReused) = Record("dev");
         using var disposeTrain = trainRecord;

@@ -123,10 +123,6 @@ internal static class Fuzz
             {
                 Fail(bytes, fileName, $"{error.GetType().Name} is not a documented error naming the file: {error}");
             }
-            if (error is CorruptFileException corrupt && corrupt.File != path)
-            {
-                Fail(bytes, fileName, $"CorruptFileException names {corrupt.File}, not the file read");
-            }
             rejected++;
         }, iter: Cases(cases), threads: 1, print: bytes => $"{bytes.Length} bytes, SHA-256 {Convert.ToHexString(SHA256.HashData(bytes))[..16]}");
         Assert.True(rejected > 0, "no mutation was rejected: the property tests nothing");
