@@ -103,6 +103,7 @@ public static class PeaKdPipeline
         if (options.FineTuneTeacher)
         {
             using LoadedCheckpoint pretrained = HfCheckpoint.Load(options.TeacherFolder);
+            FreshWeightsSeed(options.FineTuning.Seed);
             using BertClassifier model = TeacherFineTuner.ForTask(pretrained, data);
             model.to(device);
             TrainingResult tuned = TeacherFineTuner.Run(model, data, options.FineTuning, run, run.TeacherFolder, device, progress, options.Resume, Hook(TeacherFineTuner.StageName));
@@ -132,14 +133,17 @@ public static class PeaKdPipeline
 
         // 3-4. The student, initialised from the teacher, pretrained with PTP when asked.
         BertConfig teacherConfig = teacher.Model.Config;
+        FreshWeightsSeed(options.Distillation.Seed);
         using StudentModel student = options.Student.Create(teacherConfig, data.NumLabels);
         bool ptp = options.Ptp && !data.Task.IsRegression;
         if (ptp)
         {
+            FreshWeightsSeed(options.PtpTraining.Seed);
             using StudentModel pretraining = options.Student.Create(teacherConfig, PtpLabels.Classes);
             StudentInitializer.FromTeacher(pretraining, teacher.Model, options.InitLayers);
             pretraining.to(device);
             PtpSummary summary = PtpPretrainer.Run(pretraining, data, trainRecord, devRecord, options.PtpThresholds, options.PtpTraining, run, device, progress, options.Resume, Hook(PtpPretrainer.StageName));
+            FreshWeightsSeed(options.Distillation.Seed);
             PtpPretrainer.TransferEncoder(pretraining, student);
             JsonObject ptpNode = Describe(summary.Training);
             ptpNode["t1"] = summary.T1;
@@ -226,6 +230,11 @@ public static class PeaKdPipeline
         };
         AtomicFile.WriteAllText(Path.Combine(folder, "student.json"), description.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
+
+    /// <summary>Seeds the global generator before fresh weights are drawn, so they depend only on the options and not on
+    /// what ran earlier in the process: a resumed run skips finished stages (and their draws), yet must initialise the
+    /// next stage exactly as the uninterrupted run did.</summary>
+    private static void FreshWeightsSeed(int seed) => manual_seed(seed);
 
     private static JsonObject Describe(TrainingResult result) => new()
     {
