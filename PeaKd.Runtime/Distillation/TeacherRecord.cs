@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using PeaKd.Checkpoints;
 using PeaKd.Data.Batching;
 using PeaKd.Data.Tokenization;
@@ -67,7 +68,7 @@ public sealed class TeacherRecord : IDisposable
         string tensors = Path.Combine(folder, $"record-{split}.safetensors");
         WeightsFile.WriteSafetensors(tensors, new Dictionary<string, Tensor> { ["logits"] = Logits, ["cls"] = Cls });
         var meta = new Metadata(key, Count, Layers, Sha256(tensors), new FileInfo(tensors).Length);
-        AtomicFile.WriteAllText(Path.Combine(folder, $"record-{split}.json"), JsonSerializer.Serialize(meta, JsonFile.MetadataOptions));
+        JsonFile.WriteSealed(Path.Combine(folder, $"record-{split}.json"), JsonSerializer.SerializeToNode(meta, JsonFile.MetadataOptions)!.AsObject());
     }
 
     /// <summary>The saved record of <paramref name="split"/> when its key matches and its file is intact; else null,
@@ -83,7 +84,8 @@ public sealed class TeacherRecord : IDisposable
         }
         try
         {
-            Metadata meta = JsonFile.Deserialize<Metadata>(metaPath, JsonFile.MetadataOptions);
+            JsonObject json = JsonFile.ReadSealed(metaPath, out bool wasSealed, sealedSince: "bytes");
+            Metadata meta = JsonFile.Deserialize<Metadata>(json, metaPath, JsonFile.OptionsFor(wasSealed));
             if (meta.Key != key)
             {
                 return null; // another teacher, data set, vocabulary or length: not damage, just not this record

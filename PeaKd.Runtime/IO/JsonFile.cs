@@ -41,6 +41,57 @@ public static class JsonFile
         return node as JsonObject ?? throw new CorruptFileException(path, $"expected a JSON object, found {Kind(node)}.", location);
     }
 
+    /// <summary>The field that seals a metadata file: the SHA-256 of the rest of the object, written compactly.</summary>
+    public const string SealField = "metadata_sha256";
+
+    private static readonly JsonSerializerOptions Compact = new() { WriteIndented = false };
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    /// <summary>Writes <paramref name="json"/> atomically with a seal, so that a later change to any value (a flipped
+    /// digit, an edited field) is detected by <see cref="ReadSealed(string, out bool, bool, string[])"/>, not just a file that no longer parses.</summary>
+    public static void WriteSealed(string path, JsonObject json)
+    {
+        var sealedJson = json.DeepClone().AsObject();
+        sealedJson.Remove(SealField);
+        sealedJson[SealField] = Seal(sealedJson);
+        AtomicFile.WriteAllText(path, sealedJson.ToJsonString(Indented) + "\n");
+    }
+
+    /// <summary>Reads a file written by <see cref="WriteSealed"/>; one whose values no longer match its seal is a
+    /// <see cref="CorruptFileException"/>. A file without a seal is read as it is only when older versions could have
+    /// written it: not when <paramref name="required"/>, nor when it has a field of <paramref name="sealedSince"/>
+    /// (fields that came with the seal, so a file holding one lost its seal to damage).</summary>
+    /// <param name="wasSealed">False for an older file read as it is: deserialize it with <see cref="UnsealedOptions"/>,
+    /// which accept exactly the older format, so a file that lost its seal to damage does not pass for one.</param>
+    public static JsonObject ReadSealed(string path, out bool wasSealed, bool required = false, params string[] sealedSince)
+    {
+        JsonObject json = ReadObject(path);
+        wasSealed = json.ContainsKey(SealField);
+        if (!wasSealed)
+        {
+            string? newer = sealedSince.FirstOrDefault(json.ContainsKey);
+            return !required && newer is null ? json
+                : throw new CorruptFileException(path, $"its {SealField} seal is missing{(newer is null ? "" : $" though it has '{newer}', written with the seal")}; the file is damaged.");
+        }
+        string seal = GetString(json, SealField, path) ?? throw new CorruptFileException(path, $"its {SealField} seal is null; the file is damaged.", $"field '{SealField}'");
+        var content = json.DeepClone().AsObject();
+        content.Remove(SealField);
+        if (!string.Equals(seal, Seal(content), StringComparison.OrdinalIgnoreCase))
+        {
+            throw new CorruptFileException(path, $"its values do not match its {SealField}; the file was damaged or edited after it was written.");
+        }
+        return content;
+    }
+
+    /// <summary><see cref="ReadSealed(string, out bool, bool, string[])"/> for callers that read the object as JSON.</summary>
+    public static JsonObject ReadSealed(string path, bool required = false, params string[] sealedSince) => ReadSealed(path, out _, required, sealedSince);
+
+    /// <summary>The options to deserialize a metadata object read by <see cref="ReadSealed(string, out bool, bool, string[])"/>.</summary>
+    public static JsonSerializerOptions OptionsFor(bool wasSealed) => wasSealed ? MetadataOptions : UnsealedOptions;
+
+    private static string Seal(JsonObject content) =>
+        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(content.ToJsonString(Compact))));
+
     /// <summary>The file's text: it must exist, be at most <paramref name="maxBytes"/> long and be valid UTF-8.</summary>
     public static string ReadText(string path, long maxBytes = MaxBytes)
     {
@@ -163,6 +214,10 @@ public static class JsonFile
             return $"field {at}";
         }
     }
+
+    /// <summary><see cref="MetadataOptions"/> that also refuse fields the type does not have: an unsealed file must be
+    /// exactly the older format.</summary>
+    public static JsonSerializerOptions UnsealedOptions { get; } = new(MetadataOptions) { UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow };
 
     private static string Kind(JsonNode? node) => node switch
     {

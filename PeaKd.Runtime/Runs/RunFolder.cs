@@ -51,6 +51,6 @@ public sealed class RunFolder
         AtomicFile.WriteAllText(OptionsFile, text + "\n");
     }
 
-    public void WriteSummary(JsonObject summary) =>
-        AtomicFile.WriteAllText(SummaryFile, summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+    /// <summary>Writes summary.json sealed (<see cref="JsonFile.WriteSealed"/>): a report never shows numbers that were changed after the run.</summary>
+    public void WriteSummary(JsonObject summary) => JsonFile.WriteSealed(SummaryFile, summary);
 }

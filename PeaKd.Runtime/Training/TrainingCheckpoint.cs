@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using PeaKd.Checkpoints;
 using static TorchSharp.torch;
 
@@ -51,9 +52,9 @@ public static class TrainingCheckpoint
         WeightsFile.WriteSafetensors(tensorsPath, tensors);
 
         var record = new CheckpointRecord(tensorsName, Hash(tensorsPath), state, new FileInfo(tensorsPath).Length);
-        string json = JsonSerializer.Serialize(record, JsonFile.MetadataOptions);
-        AtomicFile.WriteAllText(Path.Combine(folder, $"checkpoint-{state.GlobalStep}.json"), json);
-        AtomicFile.WriteAllText(Path.Combine(folder, StateFile), json);
+        JsonObject json = JsonSerializer.SerializeToNode(record, JsonFile.MetadataOptions)!.AsObject();
+        JsonFile.WriteSealed(Path.Combine(folder, $"checkpoint-{state.GlobalStep}.json"), json);
+        JsonFile.WriteSealed(Path.Combine(folder, StateFile), json);
         // older checkpoints go only once the newer descriptions are in place
         var kept = Steps(folder).OrderByDescending(s => s).Take(Kept).Select(s => $"checkpoint-{s}").ToHashSet(StringComparer.Ordinal);
         foreach (string file in Directory.GetFiles(folder, "checkpoint-*.*").Where(f => !kept.Contains(Path.GetFileNameWithoutExtension(f))))
@@ -109,7 +110,9 @@ public static class TrainingCheckpoint
     /// <summary>Reads a checkpoint description and checks its tensor file against it (size, then SHA-256).</summary>
     public static CheckpointRecord Verify(string description, string folder)
     {
-        CheckpointRecord record = JsonFile.Deserialize<CheckpointRecord>(description, JsonFile.MetadataOptions);
+        // per-step descriptions came with the seal; checkpoint.json may be an older run's
+        JsonObject json = JsonFile.ReadSealed(description, out bool wasSealed, required: Path.GetFileName(description) != StateFile, sealedSince: "bytes");
+        CheckpointRecord record = JsonFile.Deserialize<CheckpointRecord>(json, description, JsonFile.OptionsFor(wasSealed));
         if (Path.GetFileName(record.TensorsFile) != record.TensorsFile || !record.TensorsFile.EndsWith(".safetensors", StringComparison.Ordinal))
         {
             throw new CorruptFileException(description, $"tensors_file '{record.TensorsFile}' is not a checkpoint file name in this folder.", "field 'tensors_file'");

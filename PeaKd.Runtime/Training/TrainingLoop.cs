@@ -217,7 +217,7 @@ public sealed class TrainingLoop(string stage, nn.Module model, TrainingOptions 
             state.Seconds > 0 ? state.ExamplesSeen / state.Seconds : 0);
         JsonObject record = JsonSerializer.SerializeToNode(done, JsonFile.MetadataOptions)!.AsObject();
         record["best_sha256"] = TrainingCheckpoint.Hash(Path.Combine(folder, BestFile));
-        AtomicFile.WriteAllText(donePath, record.ToJsonString(JsonFile.MetadataOptions));
+        JsonFile.WriteSealed(donePath, record);
         return done;
     }
 
@@ -225,8 +225,10 @@ public sealed class TrainingLoop(string stage, nn.Module model, TrainingOptions 
     /// files written before it was recorded). A damaged file is a <see cref="CorruptFileException"/> naming it.</summary>
     public static (TrainingResult Result, string? BestSha256) ReadDone(string donePath)
     {
-        JsonObject json = JsonFile.ReadObject(donePath);
-        return (JsonFile.Deserialize<TrainingResult>(json, donePath, JsonFile.MetadataOptions), JsonFile.GetString(json, "best_sha256", donePath));
+        JsonObject json = JsonFile.ReadSealed(donePath, out bool wasSealed, sealedSince: "best_sha256");
+        string? bestSha256 = JsonFile.GetString(json, "best_sha256", donePath);
+        json.Remove("best_sha256");
+        return (JsonFile.Deserialize<TrainingResult>(json, donePath, JsonFile.OptionsFor(wasSealed)), bestSha256);
     }
 
     /// <summary>done.json and the best weights it vouches for: both intact, or the reason they are not.</summary>

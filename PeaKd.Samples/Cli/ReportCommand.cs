@@ -86,7 +86,7 @@ internal sealed record RunInfo(string Folder, string Variant, string Student, lo
     {
         string folder = Path.GetDirectoryName(summaryPath)!;
         // damaged files are errors naming them (JsonFile), never a crash of the whole report
-        JsonObject summary = JsonFile.ReadObject(summaryPath);
+        JsonObject summary = JsonFile.ReadSealed(summaryPath);
         string optionsPath = Path.Combine(folder, "options.json");
         JsonObject options = File.Exists(optionsPath) ? JsonFile.ReadObject(optionsPath) : [];
         string? named = JsonFile.GetString(summary, "student", summaryPath);

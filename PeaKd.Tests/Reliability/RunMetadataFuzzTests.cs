@@ -39,8 +39,13 @@ public class RunMetadataFuzzTests(ITestOutputHelper log)
     {
         byte[] original = GetOriginal(WriteCheckpoints, "checkpoint-2.json");
         var inputs = CsCheck.Gen.OneOf(Fuzz.Mutants(original), Fuzz.JsonMutants(System.Text.Encoding.UTF8.GetString(original)));
-        var (parsed, rejected) = Fuzz.Check(inputs, 400, "checkpoint-2.json", path => TrainingCheckpoint.Verify(path, Path.GetDirectoryName(path)!), Documented, WriteCheckpoints);
-        log.WriteLine($"checkpoint-2.json: {parsed} mutants accepted, {rejected} rejected");
+        string meaning = Meaning(original);
+        var (parsed, rejected) = Fuzz.Check(inputs, 400, "checkpoint-2.json", path =>
+        {
+            TrainingCheckpoint.Verify(path, Path.GetDirectoryName(path)!);
+            Assert.Equal(meaning, JsonFile.ReadSealed(path).ToJsonString()); // only a change of layout (spaces) is accepted
+        }, Documented, WriteCheckpoints);
+        log.WriteLine($"checkpoint-2.json: {parsed} mutants accepted (same values), {rejected} rejected");
     }
 
     [Fact]
@@ -70,10 +75,15 @@ public class RunMetadataFuzzTests(ITestOutputHelper log)
         var done = new TrainingResult(0.75, 20, new Dictionary<string, double> { ["accuracy"] = 0.75, ["f1"] = 0.7 }, 30, 12.5, 40.2);
         JsonObject json = System.Text.Json.JsonSerializer.SerializeToNode(done, JsonFile.MetadataOptions)!.AsObject();
         json["best_sha256"] = new string('A', 64);
-        string text = json.ToJsonString();
-        var inputs = CsCheck.Gen.OneOf(Fuzz.Mutants(System.Text.Encoding.UTF8.GetBytes(text)), Fuzz.JsonMutants(text));
-        var (parsed, rejected) = Fuzz.Check(inputs, 400, "done.json", path => TrainingLoop.ReadDone(path), Documented);
-        log.WriteLine($"done.json: {parsed} mutants read, {rejected} rejected");
+        byte[] original = GetOriginal(folder => JsonFile.WriteSealed(Path.Combine(folder, "done.json"), json), "done.json");
+        string meaning = Meaning(original);
+        var inputs = CsCheck.Gen.OneOf(Fuzz.Mutants(original), Fuzz.JsonMutants(System.Text.Encoding.UTF8.GetString(original)));
+        var (parsed, rejected) = Fuzz.Check(inputs, 400, "done.json", path =>
+        {
+            TrainingLoop.ReadDone(path);
+            Assert.Equal(meaning, JsonFile.ReadSealed(path).ToJsonString());
+        }, Documented);
+        log.WriteLine($"done.json: {parsed} mutants read (same values), {rejected} rejected");
     }
 
     private static readonly TeacherRecordKey Key = new("TEACHER", "DATA", "VOCAB", 16);
@@ -109,6 +119,10 @@ public class RunMetadataFuzzTests(ITestOutputHelper log)
             {
                 Assert.True(File.ReadAllBytes(path).AsSpan().SequenceEqual(original), "a changed tensor file was reused");
             }
+            else
+            {
+                Assert.Equal(Meaning(original), JsonFile.ReadSealed(path).ToJsonString()); // only a change of layout is accepted
+            }
         }, Documented, WriteRecord);
         log.WriteLine($"{file}: {parsed} mutants reused (unchanged meaning), {rejected} recomputed");
     }
@@ -134,19 +148,28 @@ public class RunMetadataFuzzTests(ITestOutputHelper log)
             path => new RunFolder(Path.GetDirectoryName(path)!).SaveOptions(options, resume: true), [typeof(CorruptFileException), typeof(ArgumentException)]);
         log.WriteLine($"options.json: {parsed} mutants equal, {rejected} rejected");
 
-        string summary = new JsonObject
+        var summaryJson = new JsonObject
         {
             ["task"] = "tsv", ["student"] = "PeaBert1", ["owned_parameters"] = 1000, ["effective_depth"] = 2, ["ptp"] = true, ["training_seconds"] = 12.5,
             ["metrics"] = new JsonObject { ["test"] = new JsonObject { ["accuracy"] = 0.8 } },
-        }.ToJsonString();
-        (parsed, rejected) = Fuzz.Check(CsCheck.Gen.OneOf(Fuzz.Mutants(System.Text.Encoding.UTF8.GetBytes(summary)), Fuzz.JsonMutants(summary)), 300, "summary.json",
-            path => RunInfo.Read(path)!.Metrics("test"), Documented);
+        };
+        byte[] summary = GetOriginal(folder => new RunFolder(folder).WriteSummary(summaryJson), "summary.json");
+        (parsed, rejected) = Fuzz.Check(CsCheck.Gen.OneOf(Fuzz.Mutants(summary), Fuzz.JsonMutants(System.Text.Encoding.UTF8.GetString(summary))), 300, "summary.json",
+            path => RunInfo.Read(path)!.Metrics("test"), Documented); // a summary without its seal may be an older run's: read as it is
         log.WriteLine($"summary.json: {parsed} mutants read, {rejected} rejected");
 
         string student = "{\"student\":\"PeaBert1\",\"plan\":\"0 0'\",\"owned_layers\":1,\"effective_depth\":2}";
         (parsed, rejected) = Fuzz.Check(CsCheck.Gen.OneOf(Fuzz.Mutants(System.Text.Encoding.UTF8.GetBytes(student)), Fuzz.JsonMutants(student)), 300, "student.json",
             path => StudentFolder.StudentName(Path.GetDirectoryName(path)!), Documented);
         log.WriteLine($"student.json: {parsed} mutants read, {rejected} rejected");
+    }
+
+    /// <summary>A sealed metadata file's values, compact: equal for copies that differ only in layout.</summary>
+    private static string Meaning(byte[] sealedFile)
+    {
+        var json = JsonNode.Parse(sealedFile)!.AsObject();
+        json.Remove(JsonFile.SealField);
+        return json.ToJsonString();
     }
 
     private static byte[] GetOriginal(Action<string> write, string file)
