@@ -13,13 +13,14 @@ public static class KillSwitch
 {
     public const string Variable = "PEAKD_TEST_KILL_AT";
 
-    private static readonly (string Pattern, string Moment, int Count)? Target = Parse(Environment.GetEnvironmentVariable(Variable));
+    // Lazy: a malformed value is an ArgumentException at the first write, not a TypeInitializationException.
+    private static readonly Lazy<(string Pattern, string Moment, int Count)?> Target = new(() => Parse(Environment.GetEnvironmentVariable(Variable)));
     private static int _seen;
 
     /// <summary>True when the write of <paramref name="fileName"/> at <paramref name="moment"/> is the one to die at.</summary>
     public static bool Fires(string fileName, string moment)
     {
-        if (Target is not { } target || target.Moment != moment || !FileSystemName.MatchesSimpleExpression(target.Pattern, fileName))
+        if (Target.Value is not { } target || target.Moment != moment || !FileSystemName.MatchesSimpleExpression(target.Pattern, fileName))
         {
             return false;
         }
