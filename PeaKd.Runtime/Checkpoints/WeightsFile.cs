@@ -6,6 +6,9 @@ namespace PeaKd.Checkpoints;
 
 /// <summary>Reads and writes tensor files: safetensors (read and write) and PyTorch's pickled
 /// state dicts, pytorch_model.bin (read), through TorchSharp.PyBridge.</summary>
+/// <remarks>The loader trusts the sizes a file states and allocates them, so every file is validated first
+/// (<see cref="SafetensorsHeader"/>, <see cref="PyTorchZip"/>); a damaged file is a <see cref="CorruptFileException"/>
+/// naming it, never a crash or a huge allocation.</remarks>
 public static class WeightsFile
 {
     public static Dictionary<string, Tensor> Read(string path)
@@ -14,24 +17,36 @@ public static class WeightsFile
         {
             throw new FileNotFoundException($"{path}: weights file not found.", path);
         }
-        try
+        if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
         {
-            if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
-            {
-                return Safetensors.LoadStateDict(path);
-            }
+            SafetensorsHeader.Validate(path);
+            return Load(path, () => Safetensors.LoadStateDict(path));
+        }
+        PyTorchZip.Validate(path);
+        return Load(path, () =>
+        {
             Hashtable pickled = PyTorchUnpickler.UnpickleStateDict(path);
             var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
             foreach (DictionaryEntry entry in pickled)
             {
                 tensors[(string)entry.Key] = entry.Value as Tensor
-                    ?? throw new InvalidDataException($"{path}: entry '{entry.Key}' is not a tensor.");
+                    ?? throw new CorruptFileException(path, "the entry is not a tensor.", $"entry '{entry.Key}'");
             }
             return tensors;
-        }
-        catch (Exception e) when (e is not InvalidDataException and not FileNotFoundException and not OutOfMemoryException)
+        });
+    }
+
+    /// <summary>Runs the loader on a file that passed validation; whatever it still trips over is reported as a
+    /// damaged file, naming it (the loader's own exceptions say nothing about where).</summary>
+    private static Dictionary<string, Tensor> Load(string path, Func<Dictionary<string, Tensor>> load)
+    {
+        try
         {
-            throw new InvalidDataException($"{path}: could not read the weights ({e.GetType().Name}: {e.Message}). Is the file complete and in safetensors or PyTorch format?", e);
+            return load();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException and not CorruptFileException)
+        {
+            throw new CorruptFileException(path, $"could not read the weights ({e.GetType().Name}: {e.Message}). Is the file complete and in safetensors or PyTorch format?", inner: e);
         }
     }
 

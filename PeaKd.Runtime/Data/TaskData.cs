@@ -46,6 +46,7 @@ public sealed class TaskData
         }
         BertTextEncoder encoder = BertTextEncoder.FromModelFolder(modelFolder);
         Dataset train = TaskReader.Read(task, folder, "train");
+        CheckFitsModel(modelFolder, maxLength, encoder);
         if (limitTrain is int limit)
         {
             if (limit < 1)
@@ -69,5 +70,29 @@ public sealed class TaskData
             Add(TaskReader.Read(task, folder, "test", train.Labels));
         }
         return new TaskData(task, encoder, maxLength, train.Labels, splits);
+    }
+
+    /// <summary>Inputs the model has no room for fail here, before any training: sequences longer than its position
+    /// embeddings (texts are truncated to <paramref name="maxLength"/>, so that is the bound to check) and token ids
+    /// beyond its embedding table.</summary>
+    private static void CheckFitsModel(string modelFolder, int maxLength, BertTextEncoder encoder)
+    {
+        string configPath = Path.Combine(modelFolder, Checkpoints.HfCheckpoint.ConfigFileName);
+        if (!File.Exists(configPath))
+        {
+            return; // not a model folder yet: loading the model reports it
+        }
+        Modeling.BertConfig config = Modeling.BertConfig.Load(configPath);
+        if (maxLength > config.MaxPositionEmbeddings)
+        {
+            throw new Modeling.InvalidConfigException(configPath, "max_position_embeddings",
+                $"--max-length {maxLength} is more than the model's max_position_embeddings {config.MaxPositionEmbeddings}; it has no position embedding beyond that. Use --max-length {config.MaxPositionEmbeddings} or less.");
+        }
+        int tokens = File.ReadLines(encoder.VocabFile).Count();
+        if (tokens > config.VocabSize)
+        {
+            throw new Modeling.InvalidConfigException(configPath, "vocab_size",
+                $"{encoder.VocabFile} has {tokens} tokens but the model's vocab_size is {config.VocabSize}; token ids past {config.VocabSize - 1} have no embedding. Use the model's own vocab.txt.");
+        }
     }
 }

@@ -93,15 +93,24 @@ public static class PeaKdPipeline
         (ComputePrecision precision, string precisionReason) = PrecisionSelector.Resolve(options.Precision, device);
         run.SaveOptions(options.ToJson(), options.Resume);
         progress.Message($"precision: {PrecisionSelector.Name(precision)} ({precisionReason})");
+        if (options.Resume)
+        {
+            AtomicFile.RemoveTemporaries(run.Root); // partial files a kill left; never read, now gone
+        }
         Func<long, bool>? Hook(string stage) => options.StopAfterStep is { } stop ? step => stop(stage, step) : null;
         var stages = new JsonObject();
 
         // 1. The teacher: fine-tuned here, or given.
+        // Everything that can be checked before training is: the data (read and encoded, failing with file and line),
+        // the length against the teacher's positions, the vocabulary and the student's pinned sizes.
         string teacherFolder = options.TeacherFolder;
         TaskData data = TaskData.Load(options.Task, options.DataFolder, teacherFolder, options.MaxLength, options.LimitTrain, run.FeatureCacheFolder);
+        string teacherConfigPath = Path.Combine(teacherFolder, HfCheckpoint.ConfigFileName);
+        StudentModel.CheckPins(options.Student.Plan, BertConfig.Load(teacherConfigPath), teacherConfigPath);
         if (options.FineTuneTeacher)
         {
             using LoadedCheckpoint pretrained = HfCheckpoint.Load(options.TeacherFolder);
+            FreshWeightsSeed(options.FineTuning.Seed);
             using BertClassifier model = TeacherFineTuner.ForTask(pretrained, data);
             model.to(device);
             model.Precision = precision;
@@ -123,7 +132,8 @@ public static class PeaKdPipeline
         string teacherHash = TeacherRecord.FolderHash(teacherFolder) + (precision == ComputePrecision.Fp32 ? "" : "-" + PrecisionSelector.Name(precision));
         (TeacherRecord Record, bool Reused) Record(string split) => TeacherRecord.LoadOrCompute(options.RecordFolder ?? run.RecordFolder, split,
             new TeacherRecordKey(teacherHash, data.Splits[split].Data.ContentHash + (split == "train" && options.LimitTrain is int n ? $"-first{n}" : ""), data.Encoder.VocabHash, data.MaxLength),
-            () => TeacherRecord.Compute(teacher.Model, data.Splits[split].Features, data.Encoder.PaddingTokenId, options.Distillation.EvalBatchSize, device));
+            () => TeacherRecord.Compute(teacher.Model, data.Splits[split].Features, data.Encoder.PaddingTokenId, options.Distillation.EvalBatchSize, device),
+            progress.Message);
         var (trainRecord, trainReused) = Record("train");
         var (devRecord, devReused) = Record("dev");
         using var disposeTrain = trainRecord;
@@ -133,15 +143,18 @@ public static class PeaKdPipeline
 
         // 3-4. The student, initialised from the teacher, pretrained with PTP when asked.
         BertConfig teacherConfig = teacher.Model.Config;
+        FreshWeightsSeed(options.Distillation.Seed);
         using StudentModel student = options.Student.Create(teacherConfig, data.NumLabels);
         bool ptp = options.Ptp && !data.Task.IsRegression;
         if (ptp)
         {
+            FreshWeightsSeed(options.PtpTraining.Seed);
             using StudentModel pretraining = options.Student.Create(teacherConfig, PtpLabels.Classes);
             pretraining.Precision = precision;
             StudentInitializer.FromTeacher(pretraining, teacher.Model, options.InitLayers);
             pretraining.to(device);
             PtpSummary summary = PtpPretrainer.Run(pretraining, data, trainRecord, devRecord, options.PtpThresholds, options.PtpTraining, run, device, progress, options.Resume, Hook(PtpPretrainer.StageName));
+            FreshWeightsSeed(options.Distillation.Seed);
             PtpPretrainer.TransferEncoder(pretraining, student);
             JsonObject ptpNode = Describe(summary.Training);
             ptpNode["t1"] = summary.T1;
@@ -229,6 +242,11 @@ public static class PeaKdPipeline
         };
         AtomicFile.WriteAllText(Path.Combine(folder, "student.json"), description.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
+
+    /// <summary>Seeds the global generator before fresh weights are drawn, so they depend only on the options and not on
+    /// what ran earlier in the process: a resumed run skips finished stages (and their draws), yet must initialise the
+    /// next stage exactly as the uninterrupted run did.</summary>
+    private static void FreshWeightsSeed(int seed) => manual_seed(seed);
 
     private static JsonObject Describe(TrainingResult result) => new()
     {

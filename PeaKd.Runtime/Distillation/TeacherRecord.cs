@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using PeaKd.Checkpoints;
 using PeaKd.Data.Batching;
 using PeaKd.Data.Tokenization;
@@ -18,7 +19,7 @@ public sealed record TeacherRecordKey(string Teacher, string Data, string Vocab,
 /// </summary>
 public sealed class TeacherRecord : IDisposable
 {
-    private TeacherRecord(Tensor logits, Tensor cls)
+    internal TeacherRecord(Tensor logits, Tensor cls)
     {
         Logits = logits;
         Cls = cls;
@@ -66,42 +67,68 @@ public sealed class TeacherRecord : IDisposable
     {
         string tensors = Path.Combine(folder, $"record-{split}.safetensors");
         WeightsFile.WriteSafetensors(tensors, new Dictionary<string, Tensor> { ["logits"] = Logits, ["cls"] = Cls });
-        var meta = new Metadata(key, Count, Layers, Sha256(tensors));
-        AtomicFile.WriteAllText(Path.Combine(folder, $"record-{split}.json"), JsonSerializer.Serialize(meta, JsonOptions));
+        var meta = new Metadata(key, Count, Layers, Sha256(tensors), new FileInfo(tensors).Length);
+        JsonFile.WriteSealed(Path.Combine(folder, $"record-{split}.json"), JsonSerializer.SerializeToNode(meta, JsonFile.MetadataOptions)!.AsObject());
     }
 
-    /// <summary>The saved record of <paramref name="split"/> when its key matches and its file is intact; else null.</summary>
-    public static TeacherRecord? TryLoad(string folder, string split, TeacherRecordKey key)
+    /// <summary>The saved record of <paramref name="split"/> when its key matches and its file is intact; else null,
+    /// with the reason in <paramref name="why"/> (null when there simply is no record, or it is for other inputs).</summary>
+    public static TeacherRecord? TryLoad(string folder, string split, TeacherRecordKey key, out string? why)
     {
+        why = null;
         string metaPath = Path.Combine(folder, $"record-{split}.json");
         string tensorsPath = Path.Combine(folder, $"record-{split}.safetensors");
         if (!File.Exists(metaPath) || !File.Exists(tensorsPath))
         {
             return null;
         }
-        Metadata? meta;
         try
         {
-            meta = JsonSerializer.Deserialize<Metadata>(File.ReadAllText(metaPath), JsonOptions);
+            JsonObject json = JsonFile.ReadSealed(metaPath, out bool wasSealed, sealedSince: "bytes");
+            Metadata meta = JsonFile.Deserialize<Metadata>(json, metaPath, JsonFile.OptionsFor(wasSealed));
+            if (meta.Key != key)
+            {
+                return null; // another teacher, data set, vocabulary or length: not damage, just not this record
+            }
+            long size = new FileInfo(tensorsPath).Length;
+            if (meta.Bytes is long expected && size != expected)
+            {
+                throw new CorruptFileException(tensorsPath, $"{size:N0} bytes, but {metaPath} recorded {expected:N0}; the file is truncated or damaged.");
+            }
+            if (!string.Equals(meta.Sha256, Sha256(tensorsPath), StringComparison.OrdinalIgnoreCase))
+            {
+                throw new CorruptFileException(tensorsPath, $"does not match the SHA-256 recorded in {metaPath}; the file is damaged.");
+            }
+            Dictionary<string, Tensor> tensors = WeightsFile.Read(tensorsPath);
+            if (!tensors.TryGetValue("logits", out Tensor? logits) || !tensors.TryGetValue("cls", out Tensor? cls)
+                || logits.dim() != 2 || cls.dim() != 3 || logits.shape[0] != meta.Examples || cls.shape[0] != meta.Examples || cls.shape[1] != meta.Layers)
+            {
+                foreach (Tensor tensor in tensors.Values)
+                {
+                    tensor.Dispose();
+                }
+                throw new CorruptFileException(tensorsPath, $"does not hold logits [{meta.Examples}, labels] and cls [{meta.Examples}, {meta.Layers}, hidden] as {metaPath} says.");
+            }
+            return new TeacherRecord(logits, cls);
         }
-        catch (JsonException)
+        catch (CorruptFileException e)
         {
+            why = e.Message;
             return null;
         }
-        if (meta is null || meta.Key != key || meta.Sha256 != Sha256(tensorsPath))
-        {
-            return null;
-        }
-        Dictionary<string, Tensor> tensors = WeightsFile.Read(tensorsPath);
-        return new TeacherRecord(tensors["logits"], tensors["cls"]);
     }
 
-    /// <summary>A record for the split: the saved one when it matches, else a new teacher pass, saved.</summary>
-    public static (TeacherRecord Record, bool Reused) LoadOrCompute(string folder, string split, TeacherRecordKey key, Func<TeacherRecord> compute)
+    /// <summary>A record for the split: the saved one when it matches and is intact, else a new teacher pass, saved.
+    /// A damaged saved record is reported through <paramref name="note"/> and recomputed.</summary>
+    public static (TeacherRecord Record, bool Reused) LoadOrCompute(string folder, string split, TeacherRecordKey key, Func<TeacherRecord> compute, Action<string>? note = null)
     {
-        if (TryLoad(folder, split, key) is { } saved)
+        if (TryLoad(folder, split, key, out string? why) is { } saved)
         {
             return (saved, true);
+        }
+        if (why is not null)
+        {
+            note?.Invoke($"teacher record: {why} Recomputing it.");
         }
         TeacherRecord record = compute();
         Directory.CreateDirectory(folder);
@@ -136,7 +163,6 @@ public sealed class TeacherRecord : IDisposable
         return Convert.ToHexString(SHA256.HashData(stream));
     }
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
-    private sealed record Metadata(TeacherRecordKey Key, int Examples, int Layers, string Sha256);
+    /// <param name="Bytes">The tensor file's size (null in records written before it was recorded).</param>
+    internal sealed record Metadata(TeacherRecordKey Key, int Examples, int Layers, string Sha256, long? Bytes = null);
 }

@@ -2,7 +2,8 @@ namespace PeaKd;
 
 /// <summary>
 /// Writes files so that a reader never sees a partial one: the content goes to a temporary file in
-/// the same folder, which then replaces the target in one rename.
+/// the same folder, which then replaces the target in one rename. A kill leaves at most a temporary
+/// file (<c>.NAME.GUID.tmp</c>), which no reader opens and <see cref="RemoveTemporaries"/> clears.
 /// </summary>
 public static class AtomicFile
 {
@@ -14,13 +15,20 @@ public static class AtomicFile
     {
         string fullPath = Path.GetFullPath(path);
         string folder = Path.GetDirectoryName(fullPath)!;
+        string name = Path.GetFileName(fullPath);
         Directory.CreateDirectory(folder);
-        string temporary = Path.Combine(folder, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+        string temporary = Path.Combine(folder, $".{name}.{Guid.NewGuid():N}.tmp");
         try
         {
             writeTo(temporary);
             using (var stream = new FileStream(temporary, FileMode.Open, FileAccess.ReadWrite))
             {
+                if (KillSwitch.Fires(name, "mid"))
+                {
+                    stream.SetLength(stream.Length / 2); // what a kill in the middle of writing leaves
+                    stream.Flush(flushToDisk: true);
+                    KillSwitch.Kill(name, "mid");
+                }
                 stream.Flush(flushToDisk: true);
             }
             File.Move(temporary, fullPath, overwrite: true);
@@ -32,5 +40,28 @@ public static class AtomicFile
                 File.Delete(temporary);
             }
         }
+        KillSwitch.At(name, "after");
+    }
+
+    /// <summary>Deletes the temporary files a killed writer left under <paramref name="folder"/> (and its subfolders).
+    /// Only for folders no other process is writing to.</summary>
+    public static int RemoveTemporaries(string folder)
+    {
+        if (!Directory.Exists(folder))
+        {
+            return 0;
+        }
+        int removed = 0;
+        foreach (string file in Directory.EnumerateFiles(folder, ".*.tmp", SearchOption.AllDirectories))
+        {
+            string name = Path.GetFileName(file);
+            int dot = name.LastIndexOf('.', name.Length - ".tmp".Length - 1);
+            if (dot > 0 && name.Length - ".tmp".Length - dot - 1 == 32) // .NAME.{32 hex}.tmp: ours
+            {
+                File.Delete(file);
+                removed++;
+            }
+        }
+        return removed;
     }
 }

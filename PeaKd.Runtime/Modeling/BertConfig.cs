@@ -83,6 +83,9 @@ public sealed record BertConfig
         }
     }
 
+    /// <summary>A config.json is under a kilobyte; even one with thousands of labels is far below this.</summary>
+    public const long MaxFileBytes = 4 << 20;
+
     /// <summary>Reads a Hugging Face config.json. Sizes are required; the rest default as in Hugging Face.</summary>
     public static BertConfig Load(string path)
     {
@@ -91,10 +94,16 @@ public sealed record BertConfig
             throw new FileNotFoundException($"{path}: config file not found.", path);
         }
 
+        long size = new FileInfo(path).Length;
+        if (size > MaxFileBytes)
+        {
+            throw new InvalidConfigException(path, "(file)", $"{size:N0} bytes is far larger than a config.json can be (at most {MaxFileBytes:N0}); is this the right file?");
+        }
         JsonObject json;
         try
         {
-            json = JsonNode.Parse(File.ReadAllText(path)) as JsonObject
+            // duplicate keys are an error: which of two hidden_size values was meant?
+            json = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
                 ?? throw new InvalidConfigException(path, "(root)", "the file must hold a JSON object.");
         }
         catch (JsonException e)

@@ -23,7 +23,7 @@ internal sealed class ConfigReader(string path, JsonObject json)
         }
         return node is JsonValue value && value.TryGetValue(out double number)
             ? number
-            : throw new InvalidConfigException(path, field, $"'{field}' must be a number, got {node.ToJsonString()}.");
+            : throw new InvalidConfigException(path, field, $"'{field}' must be a number, got {Describe(node)}.");
     }
 
     public string String(string field, string fallback) => OptionalString(field) ?? fallback;
@@ -34,9 +34,9 @@ internal sealed class ConfigReader(string path, JsonObject json)
         {
             return null;
         }
-        return node is JsonValue value && value.TryGetValue(out string? text)
+        return TryString(node, out string? text)
             ? text
-            : throw new InvalidConfigException(path, field, $"'{field}' must be a string, got {node.ToJsonString()}.");
+            : throw new InvalidConfigException(path, field, $"'{field}' must be a string, got {Describe(node)}.");
     }
 
     /// <summary>Labels from id2label (ids 0..n-1, all present), else num_labels, else two.</summary>
@@ -52,7 +52,7 @@ internal sealed class ConfigReader(string path, JsonObject json)
                     throw new InvalidConfigException(path, "id2label",
                         $"id2label key '{key}' is not a label id in 0..{labels.Length - 1}.");
                 }
-                labels[id] = node is JsonValue value && value.TryGetValue(out string? name)
+                labels[id] = node is not null && TryString(node, out string? name)
                     ? name
                     : throw new InvalidConfigException(path, "id2label", $"id2label['{key}'] must be a string.");
             }
@@ -70,12 +70,45 @@ internal sealed class ConfigReader(string path, JsonObject json)
         return Enumerable.Range(0, count).Select(i => $"LABEL_{i}").ToArray();
     }
 
+    /// <summary>A JSON string's text; false for other kinds and for strings .NET cannot hold (a lone surrogate escape).</summary>
+    private static bool TryString(JsonNode node, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? text)
+    {
+        text = null;
+        if (node is not JsonValue value || value.GetValueKind() != JsonValueKind.String)
+        {
+            return false;
+        }
+        try
+        {
+            return value.TryGetValue(out text);
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The value as JSON for a message, shortened; a string .NET cannot hold is named, not printed.</summary>
+    private static string Describe(JsonNode node)
+    {
+        string text;
+        try
+        {
+            text = node.ToJsonString();
+        }
+        catch (InvalidOperationException)
+        {
+            return "a string with an invalid escape (a lone UTF-16 surrogate)";
+        }
+        return text.Length <= 80 ? text : text[..77] + "...";
+    }
+
     private int AsInt(string field, JsonNode node)
     {
         if (node is JsonValue value && value.GetValueKind() == JsonValueKind.Number && value.TryGetValue(out int number))
         {
             return number;
         }
-        throw new InvalidConfigException(path, field, $"'{field}' must be an integer, got {node.ToJsonString()}.");
+        throw new InvalidConfigException(path, field, $"'{field}' must be an integer, got {Describe(node)}.");
     }
 }

@@ -38,7 +38,7 @@ public sealed class RunFolder
         string text = options.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
         if (resume && File.Exists(OptionsFile))
         {
-            JsonNode? saved = JsonNode.Parse(File.ReadAllText(OptionsFile));
+            JsonObject saved = JsonFile.ReadObject(OptionsFile); // damaged: an error naming it, not a guess at the options
             var ignored = new[] { "resume", "device" };
             string Normalize(JsonNode? node) => new JsonObject((node?.AsObject() ?? [])
                 .Where(p => !ignored.Contains(p.Key)).Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone()))).ToJsonString();
@@ -51,6 +51,6 @@ public sealed class RunFolder
         AtomicFile.WriteAllText(OptionsFile, text + "\n");
     }
 
-    public void WriteSummary(JsonObject summary) =>
-        AtomicFile.WriteAllText(SummaryFile, summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+    /// <summary>Writes summary.json sealed (<see cref="JsonFile.WriteSealed"/>): a report never shows numbers that were changed after the run.</summary>
+    public void WriteSummary(JsonObject summary) => JsonFile.WriteSealed(SummaryFile, summary);
 }

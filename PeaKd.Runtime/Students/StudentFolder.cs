@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using PeaKd.Checkpoints;
 using PeaKd.Distillation;
 using PeaKd.Modeling;
@@ -20,8 +19,8 @@ public static class StudentFolder
         {
             return null;
         }
-        return JsonNode.Parse(File.ReadAllText(path))?["student"]?.GetValue<string>()
-            ?? throw new InvalidDataException($"{path}: no \"student\" name.");
+        return JsonFile.GetString(JsonFile.ReadObject(path), "student", path)
+            ?? throw new CorruptFileException(path, "no \"student\" name.", "field 'student'");
     }
 
     /// <summary>Loads a model folder: a student through <paramref name="findStudent"/> (the app's catalog), else a plain BERT.</summary>

@@ -31,9 +31,7 @@ public abstract class StudentModel : BertClassifier
     /// when a size the plan pins disagrees with the config.</summary>
     public static BertConfig StudentConfig(BertConfig config, int numLabels, StudentPlan plan)
     {
-        CheckPinned(plan, "Hidden", plan.Hidden, "hidden_size", config.HiddenSize);
-        CheckPinned(plan, "Heads", plan.Heads, "num_attention_heads", config.NumAttentionHeads);
-        CheckPinned(plan, "Intermediate", plan.Intermediate, "intermediate_size", config.IntermediateSize);
+        CheckPins(plan, config, "BertConfig");
         if (numLabels < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(numLabels), numLabels, "A student needs at least one label (1 for regression).");
@@ -42,11 +40,20 @@ public abstract class StudentModel : BertClassifier
         return student.NumLabels == numLabels ? student : student.WithLabelCount(numLabels);
     }
 
-    private static void CheckPinned(StudentPlan plan, string property, int? pinned, string field, int actual)
+    /// <summary>Fails when a size <paramref name="plan"/> pins disagrees with <paramref name="config"/>, read from
+    /// <paramref name="source"/> (named in the message): checked before any training, not when the student is built.</summary>
+    public static void CheckPins(StudentPlan plan, BertConfig config, string source)
+    {
+        CheckPinned(plan, "Hidden", plan.Hidden, "hidden_size", config.HiddenSize, source);
+        CheckPinned(plan, "Heads", plan.Heads, "num_attention_heads", config.NumAttentionHeads, source);
+        CheckPinned(plan, "Intermediate", plan.Intermediate, "intermediate_size", config.IntermediateSize, source);
+    }
+
+    private static void CheckPinned(StudentPlan plan, string property, int? pinned, string field, int actual, string source)
     {
         if (pinned is int value && value != actual)
         {
-            throw new InvalidConfigException("BertConfig", field,
+            throw new InvalidConfigException(source, field,
                 $"student {plan.Name} pins {property} = {value} but the config has {field} {actual}; use a teacher of that size or remove the pin.");
         }
     }

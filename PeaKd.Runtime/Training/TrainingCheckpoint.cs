@@ -1,11 +1,13 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using PeaKd.Checkpoints;
 using static TorchSharp.torch;
 
 namespace PeaKd.Training;
 
 /// <summary>Where a stage stands: enough to continue it exactly.</summary>
+/// <param name="BestSha256">SHA-256 of best.safetensors when the best weights were written (null in older checkpoints).</param>
 public sealed record LoopState(
     int Epoch,
     int BatchInEpoch,
@@ -15,19 +17,23 @@ public sealed record LoopState(
     long BestStep,
     IReadOnlyDictionary<string, double>? BestMetrics,
     double Seconds,
-    long ExamplesSeen);
+    long ExamplesSeen,
+    string? BestSha256 = null);
 
 /// <summary>
-/// A stage's resumable checkpoint: weights and optimizer moments in checkpoint-{step}.safetensors, and
-/// checkpoint.json naming that file, its SHA-256 and the loop state. The tensors are written first, the JSON
-/// last, each atomically; older tensor files are removed only after the JSON points past them, so a kill at
-/// any moment leaves a consistent pair.
+/// A stage's resumable checkpoints: weights and optimizer moments in checkpoint-{step}.safetensors, described by
+/// checkpoint-{step}.json (the tensor file's name, size and SHA-256, and the loop state); checkpoint.json repeats the
+/// newest description. The tensors are written first, the descriptions last, each atomically, and the two newest
+/// checkpoints are kept. Resuming takes the newest checkpoint whose description parses and whose tensor file has the
+/// recorded size and hash; a damaged one is reported and the one before it used, so a kill, a truncated copy or a
+/// flipped byte costs at most the steps since the previous checkpoint.
 /// </summary>
 public static class TrainingCheckpoint
 {
     public const string StateFile = "checkpoint.json";
     private const string ModelPrefix = "model.";
     private const string OptimizerPrefix = "optim.";
+    private const int Kept = 2;
 
     public static string Save(string folder, nn.Module model, AdamW optimizer, LoopState state)
     {
@@ -45,39 +51,94 @@ public static class TrainingCheckpoint
         }
         WeightsFile.WriteSafetensors(tensorsPath, tensors);
 
-        var record = new CheckpointRecord(tensorsName, Hash(tensorsPath), state);
-        AtomicFile.WriteAllText(Path.Combine(folder, StateFile), JsonSerializer.Serialize(record, JsonOptions));
-        foreach (string old in Directory.GetFiles(folder, "checkpoint-*.safetensors").Where(f => Path.GetFileName(f) != tensorsName))
+        var record = new CheckpointRecord(tensorsName, Hash(tensorsPath), state, new FileInfo(tensorsPath).Length);
+        JsonObject json = JsonSerializer.SerializeToNode(record, JsonFile.MetadataOptions)!.AsObject();
+        JsonFile.WriteSealed(Path.Combine(folder, $"checkpoint-{state.GlobalStep}.json"), json);
+        JsonFile.WriteSealed(Path.Combine(folder, StateFile), json);
+        // older checkpoints go only once the newer descriptions are in place
+        var kept = Steps(folder).OrderByDescending(s => s).Take(Kept).Select(s => $"checkpoint-{s}").ToHashSet(StringComparer.Ordinal);
+        foreach (string file in Directory.GetFiles(folder, "checkpoint-*.*").Where(f => !kept.Contains(Path.GetFileNameWithoutExtension(f))))
         {
-            File.Delete(old);
+            File.Delete(file);
         }
         return tensorsPath;
     }
 
-    /// <summary>Loads the checkpoint of <paramref name="folder"/> into the model and optimizer; null when there is none.</summary>
-    public static LoopState? TryLoad(string folder, nn.Module model, AdamW optimizer)
+    /// <summary>Loads the newest intact checkpoint of <paramref name="folder"/> into the model and optimizer; null when
+    /// there is none. Each damaged checkpoint passed over is reported through <paramref name="note"/>.</summary>
+    public static LoopState? TryLoad(string folder, nn.Module model, AdamW optimizer, Action<string>? note = null)
     {
+        CheckpointRecord? record = FindIntact(folder, note);
+        if (record is not null)
+        {
+            Load(folder, record, model, optimizer);
+        }
+        return record?.State;
+    }
+
+    /// <summary>The newest checkpoint whose description parses and whose tensor file matches it; null when none does.</summary>
+    public static CheckpointRecord? FindIntact(string folder, Action<string>? note = null)
+    {
+        var candidates = new List<(string Description, long Step)>();
+        foreach (long step in Steps(folder))
+        {
+            candidates.Add((Path.Combine(folder, $"checkpoint-{step}.json"), step));
+        }
         string statePath = Path.Combine(folder, StateFile);
-        if (!File.Exists(statePath))
+        if (candidates.Count == 0 && File.Exists(statePath))
         {
-            return null;
+            candidates.Add((statePath, 0)); // a checkpoint from before the per-step descriptions
         }
-        CheckpointRecord record;
-        try
+        foreach ((string description, _) in candidates.OrderByDescending(c => c.Step))
         {
-            record = JsonSerializer.Deserialize<CheckpointRecord>(File.ReadAllText(statePath), JsonOptions)
-                ?? throw new InvalidDataException($"{statePath}: empty checkpoint record.");
+            try
+            {
+                return Verify(description, folder);
+            }
+            catch (CorruptFileException e)
+            {
+                note?.Invoke($"{e.Message} Trying the checkpoint before it.");
+            }
         }
-        catch (JsonException e)
+        if (candidates.Count > 0)
         {
-            throw new InvalidDataException($"{statePath}: unreadable checkpoint record ({e.Message}). Delete the folder to start the stage over.", e);
+            note?.Invoke($"{folder}: no intact checkpoint is left; the stage starts over.");
+        }
+        return null;
+    }
+
+    /// <summary>Reads a checkpoint description and checks its tensor file against it (size, then SHA-256).</summary>
+    public static CheckpointRecord Verify(string description, string folder)
+    {
+        // per-step descriptions came with the seal; checkpoint.json may be an older run's
+        JsonObject json = JsonFile.ReadSealed(description, out bool wasSealed, required: Path.GetFileName(description) != StateFile, sealedSince: "bytes");
+        CheckpointRecord record = JsonFile.Deserialize<CheckpointRecord>(json, description, JsonFile.OptionsFor(wasSealed));
+        if (Path.GetFileName(record.TensorsFile) != record.TensorsFile || !record.TensorsFile.EndsWith(".safetensors", StringComparison.Ordinal))
+        {
+            throw new CorruptFileException(description, $"tensors_file '{record.TensorsFile}' is not a checkpoint file name in this folder.", "field 'tensors_file'");
         }
         string tensorsPath = Path.Combine(folder, record.TensorsFile);
-        if (!File.Exists(tensorsPath) || Hash(tensorsPath) != record.Sha256)
+        if (!File.Exists(tensorsPath))
         {
-            throw new InvalidDataException($"{tensorsPath}: missing or does not match the SHA-256 in {statePath}; the checkpoint is damaged. Delete {folder} to start the stage over.");
+            throw new CorruptFileException(tensorsPath, $"missing; {description} names it.");
         }
+        long size = new FileInfo(tensorsPath).Length;
+        if (record.Bytes is long expected && size != expected)
+        {
+            throw new CorruptFileException(tensorsPath, $"{size:N0} bytes, but {description} recorded {expected:N0}; the file is truncated or damaged.");
+        }
+        if (!string.Equals(Hash(tensorsPath), record.Sha256, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new CorruptFileException(tensorsPath, $"does not match the SHA-256 recorded in {description}; the file is damaged.");
+        }
+        return record;
+    }
 
+    /// <summary>Copies a verified checkpoint's weights and optimizer moments into <paramref name="model"/> and <paramref name="optimizer"/>.</summary>
+    public static void Load(string folder, CheckpointRecord record, nn.Module model, AdamW optimizer)
+    {
+        string tensorsPath = Path.Combine(folder, record.TensorsFile);
+        LoopState state = record.State;
         Dictionary<string, Tensor> tensors = WeightsFile.Read(tensorsPath);
         try
         {
@@ -97,7 +158,7 @@ public static class TrainingCheckpoint
             }
             optimizer.LoadStateDict(
                 tensors.Where(t => t.Key.StartsWith(OptimizerPrefix, StringComparison.Ordinal)).ToDictionary(t => t.Key[OptimizerPrefix.Length..], t => t.Value),
-                record.State.OptimizerSteps);
+                state.OptimizerSteps);
         }
         finally
         {
@@ -106,16 +167,32 @@ public static class TrainingCheckpoint
                 tensor.Dispose();
             }
         }
-        return record.State;
     }
 
-    private static string Hash(string path)
+    /// <summary>Deletes the checkpoints after <paramref name="step"/>: left by a run that was killed or damaged after them.</summary>
+    public static void RemoveAfter(string folder, long step)
+    {
+        foreach (long later in Steps(folder).Where(s => s > step))
+        {
+            File.Delete(Path.Combine(folder, $"checkpoint-{later}.json"));
+            File.Delete(Path.Combine(folder, $"checkpoint-{later}.safetensors"));
+        }
+    }
+
+    /// <summary>The steps of the per-step descriptions in <paramref name="folder"/>.</summary>
+    private static IEnumerable<long> Steps(string folder) =>
+        !Directory.Exists(folder) ? [] : Directory.EnumerateFiles(folder, "checkpoint-*.json")
+            .Select(f => Path.GetFileNameWithoutExtension(f)["checkpoint-".Length..])
+            .Select(s => long.TryParse(s, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long step) ? step : -1)
+            .Where(s => s >= 0)
+            .ToList();
+
+    internal static string Hash(string path)
     {
         using FileStream stream = File.OpenRead(path);
         return Convert.ToHexString(SHA256.HashData(stream));
     }
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
-    private sealed record CheckpointRecord(string TensorsFile, string Sha256, LoopState State);
+    /// <param name="Bytes">The tensor file's size (null in checkpoints written before it was recorded).</param>
+    public sealed record CheckpointRecord(string TensorsFile, string Sha256, LoopState State, long? Bytes = null);
 }

@@ -53,12 +53,20 @@ public sealed class TrainingLoop(string stage, nn.Module model, TrainingOptions 
         }
         Directory.CreateDirectory(folder);
         string donePath = Path.Combine(folder, DoneFile);
+        if (resume)
+        {
+            AtomicFile.RemoveTemporaries(folder); // what a kill mid-write left; never read
+        }
         if (resume && File.Exists(donePath))
         {
-            TrainingResult finished = JsonSerializer.Deserialize<TrainingResult>(File.ReadAllText(donePath), JsonOptions)!;
-            LoadWeights(Path.Combine(folder, BestFile));
-            progress.Message($"{stage}: already finished, reusing it (best score {finished.BestScore?.ToString("F4", CultureInfo.InvariantCulture) ?? "n/a"}).");
-            return finished;
+            if (TryReadDone(donePath, out TrainingResult? finished, out string? damage))
+            {
+                LoadWeights(Path.Combine(folder, BestFile));
+                progress.Message($"{stage}: already finished, reusing it (best score {finished.BestScore?.ToString("F4", CultureInfo.InvariantCulture) ?? "n/a"}).");
+                return finished;
+            }
+            progress.Message($"{stage}: {damage} The stage runs again from the start (the result is the same).");
+            resume = false;
         }
         if (!resume)
         {
@@ -70,12 +78,24 @@ public sealed class TrainingLoop(string stage, nn.Module model, TrainingOptions 
         long totalSteps = (long)options.Epochs * batchesPerEpoch;
         var schedule = new LinearWarmupSchedule(options.LearningRate, totalSteps, options.WarmupFraction);
 
-        LoopState state = (resume ? TrainingCheckpoint.TryLoad(folder, model, optimizer) : null)
-            ?? new LoopState(0, 0, 0, 0, null, 0, null, 0, 0);
+        TrainingCheckpoint.CheckpointRecord? checkpoint = resume ? TrainingCheckpoint.FindIntact(folder, progress.Message) : null;
+        if (checkpoint is not null)
+        {
+            TrainingCheckpoint.Load(folder, checkpoint, model, optimizer);
+            TrainingCheckpoint.RemoveAfter(folder, checkpoint.State.GlobalStep); // a killed run's later, unusable ones
+        }
+        else if (resume)
+        {
+            ClearFolder(); // nothing usable: start the stage over
+        }
+        LoopState state = checkpoint?.State ?? new LoopState(0, 0, 0, 0, null, 0, null, 0, 0);
         string? lastCheckpoint = state.GlobalStep > 0 ? Path.Combine(folder, TrainingCheckpoint.StateFile) : null;
+        if (checkpoint is not null)
+        {
+            log.TruncateAfter(stage, state.GlobalStep); // the steps after the checkpoint are logged again
+        }
         if (state.GlobalStep > 0)
         {
-            log.TruncateAfter(stage, state.GlobalStep);
             progress.Message($"{stage}: resuming at step {state.GlobalStep} of {totalSteps} (epoch {state.Epoch + 1}).");
         }
 
@@ -157,7 +177,7 @@ public sealed class TrainingLoop(string stage, nn.Module model, TrainingOptions 
                 if (better)
                 {
                     WeightsFile.WriteSafetensors(Path.Combine(folder, BestFile), model.state_dict());
-                    state = state with { BestScore = result.Score, BestStep = step, BestMetrics = result.Metrics };
+                    state = state with { BestScore = result.Score, BestStep = step, BestMetrics = result.Metrics, BestSha256 = TrainingCheckpoint.Hash(Path.Combine(folder, BestFile)) };
                 }
             }
             clock.Stop();
@@ -174,12 +194,60 @@ public sealed class TrainingLoop(string stage, nn.Module model, TrainingOptions 
         }
         else
         {
+            // a best file written after the checkpoint this run resumed from was rewritten by the replay; one that still
+            // differs from the hash recorded when it was written was damaged on disk
+            if (state.BestSha256 is string bestHash && !BestMatches(bestHash))
+            {
+                throw new CorruptFileException(Path.Combine(folder, BestFile),
+                    $"the best weights are missing or damaged (SHA-256 differs from the one recorded at step {state.BestStep}). Delete {folder} and run again with --resume to redo the {stage} stage.");
+            }
             LoadWeights(Path.Combine(folder, BestFile));
         }
         var done = new TrainingResult(state.BestScore, state.BestStep, state.BestMetrics, step, state.Seconds,
             state.Seconds > 0 ? state.ExamplesSeen / state.Seconds : 0);
-        AtomicFile.WriteAllText(donePath, JsonSerializer.Serialize(done, JsonOptions));
+        JsonObject record = JsonSerializer.SerializeToNode(done, JsonFile.MetadataOptions)!.AsObject();
+        record["best_sha256"] = TrainingCheckpoint.Hash(Path.Combine(folder, BestFile));
+        JsonFile.WriteSealed(donePath, record);
         return done;
+    }
+
+    /// <summary>Reads a stage's done.json: its result and the SHA-256 of the best weights it vouches for (null in
+    /// files written before it was recorded). A damaged file is a <see cref="CorruptFileException"/> naming it.</summary>
+    public static (TrainingResult Result, string? BestSha256) ReadDone(string donePath)
+    {
+        JsonObject json = JsonFile.ReadSealed(donePath, out bool wasSealed, sealedSince: "best_sha256");
+        string? bestSha256 = JsonFile.GetString(json, "best_sha256", donePath);
+        json.Remove("best_sha256");
+        return (JsonFile.Deserialize<TrainingResult>(json, donePath, JsonFile.OptionsFor(wasSealed)), bestSha256);
+    }
+
+    /// <summary>done.json and the best weights it vouches for: both intact, or the reason they are not.</summary>
+    private bool TryReadDone(string donePath, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TrainingResult? result, out string? damage)
+    {
+        result = null;
+        damage = null;
+        try
+        {
+            (TrainingResult read, string? bestHash) = ReadDone(donePath);
+            if (!File.Exists(Path.Combine(folder, BestFile)) || (bestHash is not null && !BestMatches(bestHash)))
+            {
+                damage = $"{Path.Combine(folder, BestFile)} is missing or does not match the SHA-256 in {donePath}.";
+                return false;
+            }
+            result = read;
+            return true;
+        }
+        catch (CorruptFileException e)
+        {
+            damage = e.Message;
+            return false;
+        }
+    }
+
+    private bool BestMatches(string sha256)
+    {
+        string path = Path.Combine(folder, BestFile);
+        return File.Exists(path) && string.Equals(TrainingCheckpoint.Hash(path), sha256, StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>Dropout's randomness depends only on the seed and the step, so a resumed step repeats exactly.</summary>
@@ -228,5 +296,4 @@ public sealed class TrainingLoop(string stage, nn.Module model, TrainingOptions 
         log.TruncateAfter(stage, -1);
     }
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 }

@@ -77,20 +77,26 @@ internal static class ReportCommand
 internal sealed record RunInfo(string Folder, string Variant, string Student, long Parameters, int Depth, double Seconds, JsonObject Summary, IReadOnlyList<JsonObject> Log)
 {
     public IReadOnlyDictionary<string, double> Metrics(string split) =>
-        Summary["metrics"]?[split] is JsonObject values ? values.ToDictionary(v => v.Key, v => v.Value!.GetValue<double>()) : new Dictionary<string, double>();
+        Summary["metrics"] is JsonObject metrics && metrics[split] is JsonObject values
+            ? values.Where(v => v.Value is JsonValue value && value.GetValueKind() == System.Text.Json.JsonValueKind.Number)
+                .ToDictionary(v => v.Key, v => v.Value!.GetValue<double>())
+            : new Dictionary<string, double>();
 
     public static RunInfo? Read(string summaryPath)
     {
         string folder = Path.GetDirectoryName(summaryPath)!;
-        JsonObject summary = JsonNode.Parse(File.ReadAllText(summaryPath))!.AsObject();
-        JsonObject options = File.Exists(Path.Combine(folder, "options.json")) ? JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "options.json")))!.AsObject() : [];
-        string student = summary["student"]?.GetValue<string>() ?? summary["model"]?.GetValue<string>() ?? Path.GetFileName(folder);
+        // damaged files are errors naming them (JsonFile), never a crash of the whole report
+        JsonObject summary = JsonFile.ReadSealed(summaryPath);
+        string optionsPath = Path.Combine(folder, "options.json");
+        JsonObject options = File.Exists(optionsPath) ? JsonFile.ReadObject(optionsPath) : [];
+        string? named = JsonFile.GetString(summary, "student", summaryPath);
+        string student = named ?? JsonFile.GetString(summary, "model", summaryPath) ?? Path.GetFileName(folder);
         // A variant is everything that names the method; the seed is what repeats.
-        string variant = summary["student"] is null ? "teacher"
-            : $"{student}{(summary["ptp"]?.GetValue<bool>() == true ? "+PTP" : "")} a{options["alpha"]} T{options["temperature"]} b{options["beta"]}";
-        long parameters = summary["owned_parameters"]?.GetValue<long>() ?? summary["parameters"]?.GetValue<long>() ?? 0;
-        int depth = summary["effective_depth"]?.GetValue<int>() ?? 0;
-        double seconds = summary["training_seconds"]?.GetValue<double>() ?? 0;
+        string variant = named is null ? "teacher"
+            : $"{student}{(JsonFile.GetValue<bool>(summary, "ptp", summaryPath) == true ? "+PTP" : "")} a{options["alpha"]} T{options["temperature"]} b{options["beta"]}";
+        long parameters = JsonFile.GetValue<long>(summary, "owned_parameters", summaryPath) ?? JsonFile.GetValue<long>(summary, "parameters", summaryPath) ?? 0;
+        int depth = JsonFile.GetValue<int>(summary, "effective_depth", summaryPath) ?? 0;
+        double seconds = JsonFile.GetValue<double>(summary, "training_seconds", summaryPath) ?? 0;
         return new RunInfo(folder, variant, student, parameters, depth, seconds, summary, MetricsLog.Read(Path.Combine(folder, "metrics.jsonl")));
     }
 }

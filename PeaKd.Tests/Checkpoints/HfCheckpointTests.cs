@@ -94,7 +94,8 @@ public class HfCheckpointTests
         byte[] bytes = File.ReadAllBytes(folder.File("model.safetensors"));
         File.WriteAllBytes(folder.File("model.safetensors"), bytes[..(bytes.Length / 2)]);
 
-        var error = Assert.Throws<InvalidDataException>(() => HfCheckpoint.Load(folder.Path));
+        var error = Assert.Throws<CorruptFileException>(() => HfCheckpoint.Load(folder.Path));
+        Assert.Equal(folder.File("model.safetensors"), error.File);
         Assert.Contains(folder.File("model.safetensors"), error.Message);
     }
 

@@ -5,7 +5,25 @@ namespace PeaKd.Tests.Infrastructure;
 /// <summary>Runs the dotnet CLI as a child process, with a clean MSBuild environment and a time limit.</summary>
 internal static class DotnetCli
 {
-    public static (int ExitCode, string Output) Run(string workingDirectory, TimeSpan timeout, params string[] arguments)
+    public static (int ExitCode, string Output) Run(string workingDirectory, TimeSpan timeout, params string[] arguments) =>
+        Run(workingDirectory, timeout, environment: null, arguments);
+
+    /// <param name="environment">Variables to set for the child (e.g. PEAKD_TEST_KILL_AT).</param>
+    public static (int ExitCode, string Output) Run(string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
+    {
+        using Process process = Start(workingDirectory, environment, arguments);
+        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        Task<string> error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"dotnet {string.Join(' ', arguments)} did not finish in {timeout}.");
+        }
+        return (process.ExitCode, output.Result + error.Result);
+    }
+
+    /// <summary>Starts dotnet with redirected output; the caller waits for (or kills) it.</summary>
+    public static Process Start(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet", arguments)
         {
@@ -20,15 +38,10 @@ internal static class DotnetCli
         }
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
-
-        using Process process = Process.Start(start)!;
-        Task<string> output = process.StandardOutput.ReadToEndAsync();
-        Task<string> error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout))
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
         {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {string.Join(' ', arguments)} did not finish in {timeout}.");
+            start.Environment[name] = value;
         }
-        return (process.ExitCode, output.Result + error.Result);
+        return Process.Start(start)!;
     }
 }

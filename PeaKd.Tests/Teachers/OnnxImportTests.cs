@@ -91,7 +91,7 @@ public class OnnxImportTests(Xunit.Abstractions.ITestOutputHelper log)
     public void An_assembly_without_a_model_fails_clearly()
     {
         string assembly = typeof(OnnxImportTests).Assembly.Location;
-        var error = Assert.Throws<InvalidDataException>(() => OnnxModelSource.Read(assembly));
+        var error = Assert.Throws<CorruptFileException>(() => OnnxModelSource.Read(assembly));
         Assert.Contains("embeds no .onnx resource", error.Message);
         Assert.Contains(assembly, error.Message);
     }
@@ -102,7 +102,7 @@ public class OnnxImportTests(Xunit.Abstractions.ITestOutputHelper log)
         using var folder = TestFiles.TempFolder();
         string path = folder.File("model.onnx");
         File.WriteAllBytes(path, [0xff, 0xff, 0xff, 0xff, 0x01, 0x02]);
-        var error = Assert.Throws<InvalidDataException>(() => OnnxModelSource.Read(path));
+        var error = Assert.Throws<CorruptFileException>(() => OnnxModelSource.Read(path));
         Assert.Contains($"{path}: not a valid ONNX model", error.Message);
     }
 }

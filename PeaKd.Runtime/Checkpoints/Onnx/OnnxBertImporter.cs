@@ -54,7 +54,7 @@ public static partial class OnnxBertImporter
                 weights[match.Groups[1].Value] = Layout(graph, name, tensor, origin);
             }
         }
-        foreach (NodeProto matMul in graph.Nodes.Where(n => n.OpType == "MatMul" && n.Input.Count == 2))
+        foreach (NodeProto matMul in graph.Nodes.Where(n => n.OpType == "MatMul" && n.Input.Count == 2 && n.Output.Count > 0))
         {
             string weight = matMul.Input[1];
             if (!graph.Initializers.TryGetValue(weight, out TensorProto? tensor) || tensor.Dims.Count != 2 || HuggingFaceName().IsMatch(weight))
@@ -72,20 +72,27 @@ public static partial class OnnxBertImporter
             }
         }
 
-        int layers = weights.Keys.Select(k => LayerIndex().Match(k)).Where(m => m.Success).Select(m => int.Parse(m.Groups[1].Value) + 1).DefaultIfEmpty(0).Max();
+        int layers = weights.Keys.Select(k => LayerIndex().Match(k)).Where(m => m.Success).Select(m => LayerNumber(m.Groups[1].Value, origin) + 1).DefaultIfEmpty(0).Max();
         var missing = EmbeddingParameters
             .Concat(Enumerable.Range(0, layers).SelectMany(i => LayerParameters.Select(p => $"encoder.layer.{i}.{p}")))
             .Where(name => !weights.ContainsKey(name))
             .ToList();
         if (layers == 0 || missing.Count > 0)
         {
-            throw new InvalidDataException(
-                $"{origin}: not a BERT encoder PeaKd can map: {(layers == 0 ? "no encoder.layer.N parameters found" : $"could not find {string.Join(", ", missing.Take(8))}{(missing.Count > 8 ? $" and {missing.Count - 8} more" : "")}")}.");
+            throw new CorruptFileException(origin,
+                $"not a BERT encoder PeaKd can map: {(layers == 0 ? "no encoder.layer.N parameters found" : $"could not find {string.Join(", ", missing.Take(8))}{(missing.Count > 8 ? $" and {missing.Count - 8} more" : "")}")}.");
+        }
+        foreach (string name in new[] { "embeddings.word_embeddings.weight", "embeddings.position_embeddings.weight", "embeddings.token_type_embeddings.weight", "encoder.layer.0.intermediate.dense.weight" })
+        {
+            if (weights[name].Shape.Length != 2)
+            {
+                throw new CorruptFileException(origin, $"shape [{string.Join(", ", weights[name].Shape)}]; a 2-D weight was expected.", $"tensor '{name}'");
+            }
         }
 
         long hidden = weights["embeddings.word_embeddings.weight"].Shape[1];
-        int headCount = heads ?? FindHeads(graph, hidden) ?? throw new InvalidDataException(
-            $"{origin}: could not read the number of attention heads from the graph; pass it explicitly (--heads).");
+        int headCount = heads ?? FindHeads(graph, hidden) ?? throw new CorruptFileException(origin,
+            "could not read the number of attention heads from the graph; pass it explicitly (--heads).");
         var config = new BertConfig
         {
             VocabSize = (int)weights["embeddings.word_embeddings.weight"].Shape[0],
@@ -99,6 +106,7 @@ public static partial class OnnxBertImporter
             LayerNormEps = FindLayerNormEpsilon(graph, notes),
         };
         config.Validate(origin);
+        CheckShapes(weights, config, origin);
 
         if (!weights.ContainsKey("pooler.dense.weight"))
         {
@@ -117,18 +125,9 @@ public static partial class OnnxBertImporter
             var tensors = model.state_dict()
                 .Where(p => !p.Key.StartsWith("classifier.", StringComparison.Ordinal))
                 .ToDictionary(p => p.Key, p => p.Value);
-            foreach ((string name, (float[] data, long[] shape)) in imported.Weights)
+            foreach ((string name, (float[] data, long[] shape)) in imported.Weights) // shapes were checked by Import
             {
                 tensors["bert." + name] = tensor(data, shape);
-            }
-            Dictionary<string, Tensor> expected = model.state_dict();
-            foreach ((string name, Tensor value) in tensors)
-            {
-                Tensor parameter = expected[name];
-                if (!parameter.shape.SequenceEqual(value.shape))
-                {
-                    throw new InvalidDataException($"{name}: the ONNX tensor has shape [{string.Join(", ", value.shape)}] but the inferred config needs [{string.Join(", ", parameter.shape)}].");
-                }
             }
             Directory.CreateDirectory(folder);
             WeightsFile.WriteSafetensors(Path.Combine(folder, HfCheckpoint.SafetensorsFileName), tensors);
@@ -141,6 +140,32 @@ public static partial class OnnxBertImporter
             bool lowercase = Data.Tokenization.BertTextEncoder.IsUncased(imported.Vocab.Split('\n').Select(t => t.TrimEnd('\r')));
             AtomicFile.WriteAllText(Path.Combine(folder, "tokenizer_config.json"),
                 $"{{\n  \"do_lower_case\": {(lowercase ? "true" : "false")},\n  \"tokenizer_class\": \"BertTokenizer\"\n}}\n");
+        }
+    }
+
+    /// <summary>A layer number from a parameter name; a damaged name can hold any digits.</summary>
+    private static int LayerNumber(string digits, string origin) =>
+        int.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int layer) && layer < 10_000
+            ? layer
+            : throw new CorruptFileException(origin, $"layer number {(digits.Length <= 12 ? digits : digits[..12] + "...")} is not a layer of any BERT.", "initializer names");
+
+    /// <summary>Every weight must have the shape a BERT of <paramref name="config"/> has under its name: a damaged graph
+    /// can name or size a tensor so that the inferred config and the weights disagree.</summary>
+    private static void CheckShapes(IReadOnlyDictionary<string, (float[] Data, long[] Shape)> weights, BertConfig config, string origin)
+    {
+        using var scope = NewDisposeScope();
+        using var model = new BertModel(config, config.NumHiddenLayers);
+        Dictionary<string, Tensor> expected = model.state_dict();
+        foreach ((string name, (_, long[] shape)) in weights)
+        {
+            if (!expected.TryGetValue(name, out Tensor? parameter))
+            {
+                throw new CorruptFileException(origin, $"no such parameter in a {config.NumHiddenLayers}-layer BERT.", $"tensor '{name}'");
+            }
+            if (!parameter.shape.SequenceEqual(shape))
+            {
+                throw new CorruptFileException(origin, $"shape [{string.Join(", ", shape)}], but the config inferred from the graph needs [{string.Join(", ", parameter.shape)}].", $"tensor '{name}'");
+            }
         }
     }
 
@@ -174,7 +199,7 @@ public static partial class OnnxBertImporter
     {
         string? keyBias = graph.Initializers.Keys.FirstOrDefault(k => HuggingFaceName().Match(k) is { Success: true } m
             && m.Groups[1].Value == "encoder.layer.0.attention.self.key.bias");
-        NodeProto? add = keyBias is null ? null : graph.ConsumersOf(keyBias).FirstOrDefault(n => n.OpType == "Add");
+        NodeProto? add = keyBias is null ? null : graph.ConsumersOf(keyBias).FirstOrDefault(n => n.OpType == "Add" && n.Output.Count > 0);
         if (add is null)
         {
             return null;
@@ -184,7 +209,7 @@ public static partial class OnnxBertImporter
             long[] shape = ShapeValues(graph, reshape.Input[1]);
             for (int i = 0; i + 1 < shape.Length; i++)
             {
-                if (shape[i] > 0 && shape[i + 1] > 0 && shape[i] * shape[i + 1] == hidden)
+                if (shape[i] > 0 && shape[i + 1] > 0 && shape[i] <= hidden && shape[i + 1] <= hidden && shape[i] * shape[i + 1] == hidden)
                 {
                     return (int)shape[i];
                 }
@@ -223,7 +248,7 @@ public static partial class OnnxBertImporter
         {
             return "relu";
         }
-        throw new InvalidDataException($"{origin}: could not recognise the feed-forward activation (no Erf, Gelu, Tanh or Relu nodes).");
+        throw new CorruptFileException(origin, "could not recognise the feed-forward activation (no Erf, Gelu, Tanh or Relu nodes).");
     }
 
     private static double FindLayerNormEpsilon(OnnxGraph graph, List<string> notes)

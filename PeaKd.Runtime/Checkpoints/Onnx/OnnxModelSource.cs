@@ -36,10 +36,14 @@ public sealed record OnnxModelSource(string Origin, ModelProto Model, string? Vo
             using var pe = new PEReader(File.OpenRead(path));
             if (!pe.HasMetadata || pe.PEHeaders.CorHeader is null)
             {
-                throw new InvalidDataException($"{path}: not a .NET assembly.");
+                throw new CorruptFileException(path, "not a .NET assembly.");
             }
             MetadataReader metadata = pe.GetMetadataReader();
             DirectoryEntry resources = pe.PEHeaders.CorHeader.ResourcesDirectory;
+            if (resources.RelativeVirtualAddress < 0 || resources.Size < 0)
+            {
+                throw new CorruptFileException(path, $"the resources directory (address {resources.RelativeVirtualAddress}, size {resources.Size}) is damaged.");
+            }
             foreach (ManifestResourceHandle handle in metadata.ManifestResources)
             {
                 ManifestResource resource = metadata.GetManifestResource(handle);
@@ -51,12 +55,20 @@ public sealed record OnnxModelSource(string Origin, ModelProto Model, string? Vo
                     continue; // only resources embedded in this file
                 }
                 BlobReader reader = pe.GetSectionData(resources.RelativeVirtualAddress).GetReader();
-                reader.Offset = checked((int)resource.Offset);
+                if (resource.Offset < 0 || resource.Offset > reader.Length - 4)
+                {
+                    throw new CorruptFileException(path, $"resource '{name}' starts at {resource.Offset}, outside the resources ({reader.Length} bytes).");
+                }
+                reader.Offset = (int)resource.Offset;
                 int length = reader.ReadInt32();
+                if (length < 0 || length > reader.RemainingBytes)
+                {
+                    throw new CorruptFileException(path, $"resource '{name}' claims {length} bytes, but {reader.RemainingBytes} remain.");
+                }
                 byte[] bytes = reader.ReadBytes(length);
                 if (isModel)
                 {
-                    onnx = onnx is null ? bytes : throw new InvalidDataException($"{path}: embeds more than one .onnx resource; extract the one you want.");
+                    onnx = onnx is null ? bytes : throw new CorruptFileException(path, "embeds more than one .onnx resource; extract the one you want.");
                 }
                 else
                 {
@@ -64,13 +76,14 @@ public sealed record OnnxModelSource(string Origin, ModelProto Model, string? Vo
                 }
             }
         }
-        catch (BadImageFormatException e)
+        catch (Exception e) when (e is BadImageFormatException or OverflowException or ArgumentOutOfRangeException)
         {
-            throw new InvalidDataException($"{path}: not a readable .NET assembly ({e.Message}).", e);
+            // System.Reflection.Metadata's ways of saying the PE or metadata tables are damaged
+            throw new CorruptFileException(path, $"not a readable .NET assembly ({e.Message.TrimEnd('.')}).", inner: e);
         }
         if (onnx is null)
         {
-            throw new InvalidDataException($"{path}: the assembly embeds no .onnx resource.");
+            throw new CorruptFileException(path, "the assembly embeds no .onnx resource.");
         }
         return new OnnxModelSource(path, Parse(onnx, path), vocab);
     }
@@ -79,11 +92,12 @@ public sealed record OnnxModelSource(string Origin, ModelProto Model, string? Vo
     {
         try
         {
-            return ModelProto.Parser.ParseFrom(bytes);
+            ModelProto model = ModelProto.Parser.ParseFrom(bytes);
+            return model.Graph is not null ? model : throw new CorruptFileException(origin, "the ONNX model has no graph. The file is damaged or not a model.");
         }
         catch (InvalidProtocolBufferException e)
         {
-            throw new InvalidDataException($"{origin}: not a valid ONNX model ({e.Message}).", e);
+            throw new CorruptFileException(origin, $"not a valid ONNX model ({e.Message.TrimEnd('.')}). The file is damaged or not ONNX.", inner: e);
         }
     }
 }

@@ -52,17 +52,34 @@ public static class TaskReader
                 else
                 {
                     int index = IndexOf(classes, value);
-                    id = index >= 0 ? index : throw new DataFormatException(path, line,
-                        $"unknown label '{value}'; {task.Name} labels are {string.Join(", ", classes.Select(c => $"'{c}'"))}.");
+                    id = index >= 0 ? index : throw new DataFormatException(path, line, task.Labels is null && labels is not null
+                        ? $"unknown label '{value}': it does not occur in the training split, so the model has no output for it; the labels seen in train are {string.Join(", ", classes.Select(c => $"'{c}'"))}."
+                        : $"unknown label '{value}'; {task.Name} labels are {string.Join(", ", classes.Select(c => $"'{c}'"))}.");
                 }
             }
-            examples.Add(new Example(fields[text], pair is int p ? fields[p] : null, id, target, line));
+            RequireText(path, line, file, layout.Text, fields[text]);
+            if (pair is int p)
+            {
+                RequireText(path, line, file, layout.Pair!, fields[p]);
+            }
+            examples.Add(new Example(fields[text], pair is int q ? fields[q] : null, id, target, line));
         }
         if (examples.Count == 0)
         {
             throw new DataFormatException(path, null, $"the {split} split has no examples.");
         }
         return new Dataset(task.Name, split, path, file.ContentHash, examples, classes);
+    }
+
+    /// <summary>An empty text would encode to [CLS] [SEP]: a row the model can only guess on, and in training a
+    /// label it is taught to predict from nothing. Such rows are almost always an export mistake, so they are errors.</summary>
+    private static void RequireText(string path, int line, TsvFile file, string column, string value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            string name = file.Header is null ? $"field {int.Parse(column, CultureInfo.InvariantCulture) + 1}" : $"column '{column}'";
+            throw new DataFormatException(path, line, $"the text in {name} is empty; every example needs text. Remove the row or fill it in.");
+        }
     }
 
     private static int ColumnIndex(TsvFile file, string column) =>

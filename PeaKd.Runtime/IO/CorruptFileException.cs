@@ -1,0 +1,21 @@
+namespace PeaKd;
+
+/// <summary>
+/// A file PeaKd reads is damaged, truncated or not in the expected format (weights, ONNX models, run metadata).
+/// The message names the file and, where it applies, the place in it (a byte offset, a line, a field, a tensor).
+/// It is an <see cref="IOException"/>: reading the file failed.
+/// </summary>
+public sealed class CorruptFileException : IOException
+{
+    public CorruptFileException(string file, string problem, string? location = null, Exception? inner = null)
+        : base($"{file}{(location is null ? "" : $" ({location})")}: {problem}", inner)
+    {
+        File = file;
+        Location = location;
+    }
+
+    public string File { get; }
+
+    /// <summary>Where in the file: "byte 8", "line 3", "field 'state'", "tensor 'x'"; null for the whole file.</summary>
+    public string? Location { get; }
+}
