@@ -64,8 +64,12 @@ public sealed class MixedPrecision : IDisposable
             return layer.forward(input);
         }
         Tensor? bias = layer.bias is { } b ? region.Copy(b) : null;
-        return nn.functional.linear(input.to(region.Dtype), region.Copy(layer.weight!), bias);
+        return nn.functional.linear(ToCompute(input), region.Copy(layer.weight!), bias);
     }
+
+    /// <summary><paramref name="tensor"/> in the region's dtype (as it is outside a region): cast once what several
+    /// products read, such as the hidden state Query, Key and Value all project.</summary>
+    public static Tensor ToCompute(Tensor tensor) => _current is { } region && tensor.dtype != region.Dtype ? tensor.to(region.Dtype) : tensor;
 
     /// <summary><paramref name="tensor"/> in fp32 (a no-op outside a region or when it already is).</summary>
     public static Tensor ToFloat32(Tensor tensor) => tensor.dtype == ScalarType.Float32 ? tensor : tensor.to(ScalarType.Float32);
