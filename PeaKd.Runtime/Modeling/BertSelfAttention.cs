@@ -61,7 +61,7 @@ public sealed class BertSelfAttention : nn.Module
     /// (32 x 12 x 128 x 64, forward and backward, 2 threads). The softmax takes the bf16 scores and accumulates
     /// in fp32 inside libtorch's kernel; its output is rounded to bf16, which the next product needs anyway.
     /// </summary>
-    private Tensor ExplicitAttention(Tensor queries, Tensor keys, Tensor values, Tensor? attentionMask, double dropout)
+    internal static Tensor ExplicitAttention(Tensor queries, Tensor keys, Tensor values, Tensor? attentionMask, double dropout)
     {
         Tensor scores = queries.matmul(keys.transpose(-1, -2)).mul_(1.0 / Math.Sqrt(queries.shape[^1]));
         if (attentionMask is not null)

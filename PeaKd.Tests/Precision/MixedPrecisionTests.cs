@@ -57,6 +57,27 @@ public class MixedPrecisionTests(Xunit.Abstractions.ITestOutputHelper log)
         Assert.Null(MixedPrecision.Enter(ComputePrecision.Fp32));
     }
 
+    [Theory]
+    [InlineData(ScalarType.Float32, 1e-5)]
+    [InlineData(ScalarType.BFloat16, 0.05)]
+    public void Explicit_attention_computes_what_the_fused_kernel_does(ScalarType dtype, double tolerance)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(3);
+        Tensor Make() => randn(2, 4, 9, 8).to(dtype);
+        Tensor q = Make(), k = Make(), v = Make();
+        Tensor padding = zeros(2, 1, 1, 9).index_fill_(3, tensor(new long[] { 7, 8 }), -1e30).to(dtype);
+
+        // Dropout 0 so both are deterministic; training uses the same code with dropout on.
+        Tensor fused = nn.functional.scaled_dot_product_attention(q, k, v, padding, 0.0);
+        Tensor explicitly = BertSelfAttention.ExplicitAttention(q, k, v, padding, 0.0);
+
+        Assert.Equal(dtype, explicitly.dtype);
+        double difference = TensorAssert.MaxAbsDifference(fused.to(ScalarType.Float32), explicitly.to(ScalarType.Float32));
+        log.WriteLine($"{dtype}: max |fused - explicit| = {difference:E2}");
+        Assert.True(difference <= tolerance, $"{dtype}: {difference:E2}");
+    }
+
     [Fact]
     public void A_bf16_forward_returns_fp32_outputs_close_to_but_not_the_fp32_forward()
     {
