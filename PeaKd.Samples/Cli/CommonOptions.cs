@@ -48,11 +48,11 @@ internal sealed class CommonOptions
         Require(parse.GetValue(LimitTrain) is null or >= 1, "--limit-train must be at least 1.");
     }
 
-    /// <summary>The resolved --precision for <paramref name="device"/>, printed once so every run's log says it.</summary>
+    /// <summary>The resolved --precision for <paramref name="device"/>, printed (to stderr) once so every run's log says it.</summary>
     public ComputePrecision ResolvePrecision(ParseResult parse, torch.Device device)
     {
         (ComputePrecision precision, string reason) = PrecisionSelector.Resolve(parse.GetValue(Precision)!, device);
-        Console.WriteLine($"precision: {PrecisionSelector.Name(precision)} ({reason})");
+        Console.Error.WriteLine($"precision: {PrecisionSelector.Name(precision)} ({reason})"); // a log line: stdout keeps the results
         return precision;
     }
 

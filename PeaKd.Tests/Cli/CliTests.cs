@@ -58,6 +58,7 @@ public class CliTests
         var evaluated = Peakd("evaluate", "--task", "tsv", "--data", folder.File("data"), "--model", folder.File("run/student"), "--split", "test", "--max-length", "16", "--device", "cpu");
         Assert.True(evaluated.Exit == 0, evaluated.Error);
         Assert.StartsWith("test: accuracy ", evaluated.Out);
+        Assert.Contains("precision: fp32 (asked for)", evaluated.Error);
 
         var exported = Peakd("export", "--model", folder.File("run/student"), "--out", folder.File("export"));
         Assert.True(exported.Exit == 0, exported.Error);
