@@ -28,25 +28,9 @@ public class BenchTests
         }
         """;
 
-    private static (int Exit, string Out, string Error) Bench(params string[] args)
-    {
-        TextWriter originalOut = Console.Out, originalError = Console.Error;
-        var output = new StringWriter();
-        var error = new StringWriter();
-        Console.SetOut(output);
-        Console.SetError(error);
-        try
-        {
-            // The test host's thread count, so running the bench in process changes nothing for other tests.
-            int exit = BenchCli.Run([.. args, "--threads", TorchSharp.torch.get_num_threads().ToString()]);
-            return (exit, output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(originalOut);
-            Console.SetError(originalError);
-        }
-    }
+    // The test host's thread count, so running the bench in process changes nothing for other tests.
+    private static (int Exit, string Out, string Error) Bench(params string[] args) =>
+        ConsoleCapture.Run(() => BenchCli.Run([.. args, "--threads", TorchSharp.torch.get_num_threads().ToString()]));
 
     private static JsonObject RunCase(TempFolder folder, string name)
     {

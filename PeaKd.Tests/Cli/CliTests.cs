@@ -8,24 +8,7 @@ namespace PeaKd.Tests.Cli;
 [Collection(TrainingCollection.Name)]
 public class CliTests
 {
-    private static (int Exit, string Out, string Error) Peakd(params string[] args)
-    {
-        TextWriter originalOut = Console.Out, originalError = Console.Error;
-        var output = new StringWriter();
-        var error = new StringWriter();
-        Console.SetOut(output);
-        Console.SetError(error);
-        try
-        {
-            int exit = PeakdCli.Run(args);
-            return (exit, output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(originalOut);
-            Console.SetError(originalError);
-        }
-    }
+    private static (int Exit, string Out, string Error) Peakd(params string[] args) => ConsoleCapture.Run(() => PeakdCli.Run(args));
 
     private static string[] Quick => ["--batch-size", "16", "--lr", "1e-3", "--max-length", "16", "--device", "cpu", "--seed", "3"];
 

@@ -12,19 +12,8 @@ namespace PeaKd.Tests.Distillation;
 [Collection(TrainingCollection.Name)]
 public class PipelineTests(Xunit.Abstractions.ITestOutputHelper log)
 {
-    private static PipelineOptions Options(TempFolder folder, string student = "TinyPeaBert") => new()
-    {
-        Task = TaskRegistry.Tsv(),
-        DataFolder = folder.File("data"),
-        TeacherFolder = folder.File("pretrained"),
-        FineTuneTeacher = true,
-        Student = StudentCatalog.Find(student)!,
-        FineTuning = new TrainingOptions { Epochs = 6, BatchSize = 16, LearningRate = 1e-3, LogEvery = 10, CheckpointEvery = 25, Seed = 7 },
-        PtpTraining = new TrainingOptions { Epochs = 2, BatchSize = 16, LearningRate = 1e-3, LogEvery = 10, CheckpointEvery = 25, Seed = 7 },
-        Distillation = new TrainingOptions { Epochs = 6, BatchSize = 16, LearningRate = 1e-3, LogEvery = 10, CheckpointEvery = 25, Seed = 7 },
-        MaxLength = 16,
-        Device = "cpu",
-    };
+    private static PipelineOptions Options(TempFolder folder, string student = "TinyPeaBert") => TinyTask.Pipeline(folder,
+        new TrainingOptions { Epochs = 6, BatchSize = 16, LearningRate = 1e-3, LogEvery = 10, CheckpointEvery = 25, Seed = 7 }, student);
 
     private static TempFolder Setup()
     {

@@ -1,5 +1,8 @@
 using PeaKd.Checkpoints;
+using PeaKd.Data.Tasks;
+using PeaKd.Distillation;
 using PeaKd.Modeling;
+using PeaKd.Training;
 using static TorchSharp.torch;
 
 namespace PeaKd.Tests.Infrastructure;
@@ -16,6 +19,22 @@ internal static class TinyTask
     {
         HiddenDropoutProb = 0.0, // tiny models learn the keyword task faster and more reliably without dropout
         AttentionProbsDropoutProb = 0.0,
+    };
+
+    /// <summary>A whole run over the task in <paramref name="folder"/> (data/ and pretrained/, see <see cref="WriteData"/>
+    /// and <see cref="WriteRandomTeacher"/>): the teacher fine-tuned first, then PTP (2 epochs) and KD, on the CPU.</summary>
+    public static PipelineOptions Pipeline(TempFolder folder, TrainingOptions training, string student = "TinyPeaBert") => new()
+    {
+        Task = TaskRegistry.Tsv(),
+        DataFolder = folder.File("data"),
+        TeacherFolder = folder.File("pretrained"),
+        FineTuneTeacher = true,
+        Student = StudentCatalog.Find(student)!,
+        FineTuning = training,
+        PtpTraining = training with { Epochs = 2 },
+        Distillation = training,
+        MaxLength = 16,
+        Device = "cpu",
     };
 
     public static void WriteData(string folder, int train = 480, int dev = 160, int seed = 1)

@@ -154,20 +154,8 @@ public class MixedPrecisionTests(Xunit.Abstractions.ITestOutputHelper log)
             TinyTask.WriteData(folder.File("data"));
             TinyTask.WriteRandomTeacher(folder.File("pretrained"));
             var training = new TrainingOptions { Epochs = 6, BatchSize = 16, LearningRate = 1e-3, CheckpointEvery = 0, Seed = 7 };
-            JsonObject summary = PeaKdPipeline.Run(new PipelineOptions
-            {
-                Task = TaskRegistry.Tsv(),
-                DataFolder = folder.File("data"),
-                TeacherFolder = folder.File("pretrained"),
-                FineTuneTeacher = true,
-                Student = StudentCatalog.Find("TinyPeaBert")!,
-                FineTuning = training,
-                PtpTraining = training with { Epochs = 2 },
-                Distillation = training,
-                MaxLength = 16,
-                Device = "cpu",
-                Precision = precision,
-            }, new RunFolder(folder.File("run")), SilentProgress.Instance);
+            JsonObject summary = PeaKdPipeline.Run(TinyTask.Pipeline(folder, training) with { Precision = precision },
+                new RunFolder(folder.File("run")), SilentProgress.Instance);
             Assert.Equal(precision, summary["precision"]!.GetValue<string>());
             double teacher = summary["teacher"]!["dev"]!["accuracy"]!.GetValue<double>();
             double student = summary["metrics"]!["dev"]!["accuracy"]!.GetValue<double>();

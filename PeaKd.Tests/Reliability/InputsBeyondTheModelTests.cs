@@ -20,18 +20,8 @@ public partial class PinnedWideStudent;
 [Collection(TrainingCollection.Name)]
 public class InputsBeyondTheModelTests
 {
-    private static PipelineOptions Options(TempFolder folder, string student = "TinyPeaBert") => new()
-    {
-        Task = TaskRegistry.Tsv(),
-        DataFolder = folder.File("data"),
-        TeacherFolder = folder.File("pretrained"),
-        FineTuneTeacher = true,
-        Student = StudentCatalog.Find(student)!,
-        FineTuning = new TrainingOptions { Epochs = 1, BatchSize = 16 },
-        Distillation = new TrainingOptions { Epochs = 1, BatchSize = 16 },
-        MaxLength = 16,
-        Device = "cpu",
-    };
+    private static PipelineOptions Options(TempFolder folder, string student = "TinyPeaBert") =>
+        TinyTask.Pipeline(folder, new TrainingOptions { Epochs = 1, BatchSize = 16 }, student);
 
     private static TempFolder Setup()
     {
