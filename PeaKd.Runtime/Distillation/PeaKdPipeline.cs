@@ -36,6 +36,9 @@ public sealed record PipelineOptions
     /// can share a folder: a record is reused only when teacher, data, vocabulary and length match.</summary>
     public string? RecordFolder { get; init; }
 
+    /// <summary>How the record stores the teacher's [CLS] states: fp32, or bf16 for half the disk and memory.</summary>
+    public string RecordDtype { get; init; } = TeacherRecord.Fp32;
+
     public bool Ptp { get; init; } = true;
     public PtpThresholds PtpThresholds { get; init; } = PtpThresholds.Median;
     public KdSettings Kd { get; init; } = KdSettings.Pkd;
@@ -75,6 +78,7 @@ public sealed record PipelineOptions
         ["limit_train"] = LimitTrain,
         ["device"] = Device,
         ["precision"] = Precision,
+        ["record_dtype"] = RecordDtype,
     };
 }
 
@@ -89,6 +93,7 @@ public static class PeaKdPipeline
     {
         var total = Stopwatch.StartNew();
         options.Kd.Validate();
+        _ = TeacherRecord.DtypeOf(options.RecordDtype); // an unknown dtype fails before anything is written
         Device device = DeviceSelector.Resolve(options.Device);
         (ComputePrecision precision, string precisionReason) = PrecisionSelector.Resolve(options.Precision, device);
         run.SaveOptions(options.ToJson(), options.Resume);
@@ -128,17 +133,18 @@ public static class PeaKdPipeline
         teacher.Model.Precision = precision;
 
         // 2. The teacher record: one pass over train and dev, reused when teacher, data and length match.
-        // A record computed in bf16 is not the fp32 one: the precision is part of what it was computed from.
-        string teacherHash = TeacherRecord.FolderHash(teacherFolder) + (precision == ComputePrecision.Fp32 ? "" : "-" + PrecisionSelector.Name(precision));
+        // A record computed in bf16, or stored in bf16, is not the fp32 one: both are part of its key and its file name.
+        string teacherHash = TeacherRecord.FolderHash(teacherFolder);
         (TeacherRecord Record, bool Reused) Record(string split) => TeacherRecord.LoadOrCompute(options.RecordFolder ?? run.RecordFolder, split,
-            new TeacherRecordKey(teacherHash, data.Splits[split].Data.ContentHash + (split == "train" && options.LimitTrain is int n ? $"-first{n}" : ""), data.Encoder.VocabHash, data.MaxLength),
-            () => TeacherRecord.Compute(teacher.Model, data.Splits[split].Features, data.Encoder.PaddingTokenId, options.Distillation.EvalBatchSize, device),
+            new TeacherRecordKey(teacherHash, data.Splits[split].Data.ContentHash + (split == "train" && options.LimitTrain is int n ? $"-first{n}" : ""), data.Encoder.VocabHash, data.MaxLength,
+                PrecisionSelector.Name(precision), options.RecordDtype),
+            () => TeacherRecord.Compute(teacher.Model, data.Splits[split].Features, data.Encoder.PaddingTokenId, options.Distillation.EvalBatchSize, device, options.RecordDtype),
             progress.Message);
         var (trainRecord, trainReused) = Record("train");
         var (devRecord, devReused) = Record("dev");
         using var disposeTrain = trainRecord;
         using var disposeDev = devRecord;
-        progress.Message($"teacher record: train {(trainReused ? "reused" : "computed")}, dev {(devReused ? "reused" : "computed")} ({trainRecord.Layers} layers)");
+        progress.Message($"teacher record: train {(trainReused ? "reused" : "computed")}, dev {(devReused ? "reused" : "computed")} ({trainRecord.Layers} layers, [CLS] states in {options.RecordDtype})");
         IReadOnlyDictionary<string, double> teacherDev = Evaluator.Score(data, data.Dev, ToRows(devRecord.Logits)).Metrics!;
 
         // 3-4. The student, initialised from the teacher, pretrained with PTP when asked.

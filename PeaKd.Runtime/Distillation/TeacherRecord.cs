@@ -9,13 +9,24 @@ using static TorchSharp.torch;
 
 namespace PeaKd.Distillation;
 
-/// <summary>What a teacher record was computed from; a record is reused only when all of it matches.</summary>
-public sealed record TeacherRecordKey(string Teacher, string Data, string Vocab, int MaxLength);
+/// <summary>What a teacher record was computed from and how it is stored; a record is reused only when all of it matches.</summary>
+/// <param name="Precision">The precision of the teacher pass (fp32 or bf16).</param>
+/// <param name="ClsDtype">How the [CLS] states are stored (fp32 or bf16); records written before it existed are fp32.</param>
+public sealed record TeacherRecordKey(string Teacher, string Data, string Vocab, int MaxLength, string Precision = "fp32", string ClsDtype = "fp32")
+{
+    /// <summary>The file name without extension. The fp32 record keeps the plain name; a variant gets its own, so
+    /// fp32 and bf16 runs sharing a records folder keep both records instead of overwriting each other's.</summary>
+    public string FileStem(string split) => $"record-{split}"
+        + (Precision == TeacherRecord.Fp32 ? "" : $".{Precision}-pass")
+        + (ClsDtype == TeacherRecord.Fp32 ? "" : $".{ClsDtype}-cls");
+}
 
 /// <summary>
 /// The teacher's outputs over one split, computed once: logits [examples, labels] and the [CLS] hidden state
 /// after every layer [examples, layers, hidden]. KD and PTP read it instead of running the teacher.
 /// Saved as record-{split}.safetensors with record-{split}.json (the key and the file's SHA-256).
+/// The [CLS] states, nearly all of its size, may be stored in bf16 (half the disk and memory); the logits stay fp32,
+/// since they are tiny and decide the PTP labels, where a rounded confidence could cross a threshold.
 /// </summary>
 public sealed class TeacherRecord : IDisposable
 {
@@ -25,14 +36,31 @@ public sealed class TeacherRecord : IDisposable
         Cls = cls;
     }
 
+    public const string Fp32 = "fp32";
+    public const string Bf16 = "bf16";
+    public static IReadOnlyList<string> ClsDtypes { get; } = [Fp32, Bf16];
+
+    /// <summary>[examples, labels], fp32.</summary>
     public Tensor Logits { get; }
+
+    /// <summary>[examples, layers, hidden] in the stored dtype; <see cref="Select"/> hands them out as fp32.</summary>
     public Tensor Cls { get; }
     public int Count => (int)Logits.shape[0];
     public int Layers => (int)Cls.shape[1];
 
-    /// <summary>One eval-mode teacher pass over <paramref name="features"/>, in data order.</summary>
-    public static TeacherRecord Compute(BertClassifier teacher, IReadOnlyList<EncodedExample> features, int paddingId, int batchSize, Device device)
+    /// <summary>The tensor dtype of a <c>--record-dtype</c> choice.</summary>
+    public static ScalarType DtypeOf(string clsDtype) => clsDtype switch
     {
+        Fp32 => ScalarType.Float32,
+        Bf16 => ScalarType.BFloat16,
+        _ => throw new ArgumentException($"--record-dtype '{clsDtype}' is not known; use one of {string.Join(", ", ClsDtypes)}."),
+    };
+
+    /// <summary>One eval-mode teacher pass over <paramref name="features"/>, in data order, with the [CLS] states
+    /// stored as <paramref name="clsDtype"/> (rounded once from the pass's fp32 outputs).</summary>
+    public static TeacherRecord Compute(BertClassifier teacher, IReadOnlyList<EncodedExample> features, int paddingId, int batchSize, Device device, string clsDtype = Fp32)
+    {
+        ScalarType stored = DtypeOf(clsDtype);
         teacher.eval();
         var logits = new List<Tensor>();
         var cls = new List<Tensor>();
@@ -44,7 +72,7 @@ public sealed class TeacherRecord : IDisposable
                 using Batch batch = Batcher.Collate(features, indices, paddingId, device);
                 using ClassifierOutput output = teacher.forward(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds);
                 logits.Add(output.Logits.to(ScalarType.Float32).cpu().MoveToOuterDisposeScope());
-                cls.Add(stack(output.HiddenStates.Select(h => h.select(1, 0)).ToArray(), 1).to(ScalarType.Float32).cpu().MoveToOuterDisposeScope());
+                cls.Add(stack(output.HiddenStates.Select(h => h.select(1, 0)).ToArray(), 1).to(ScalarType.Float32).to(stored).cpu().MoveToOuterDisposeScope());
             }
         }
         var record = new TeacherRecord(cat(logits, 0), cat(cls, 0));
@@ -53,22 +81,26 @@ public sealed class TeacherRecord : IDisposable
         return record;
     }
 
-    /// <summary>The teacher logits and the [CLS] states at <paramref name="layers"/> for a batch's rows.</summary>
+    /// <summary>The teacher logits and the [CLS] states at <paramref name="layers"/> for a batch's rows, in fp32 on <paramref name="device"/>.</summary>
     public (Tensor Logits, Tensor[] Cls) Select(int[] indices, IReadOnlyList<int> layers, Device device)
     {
         using var scope = NewDisposeScope();
         Tensor rows = tensor(indices.Select(i => (long)i).ToArray());
         Tensor logits = Logits.index_select(0, rows).to(device);
-        Tensor[] cls = layers.Select(layer => Cls.index_select(0, rows).select(1, layer).to(device).MoveToOuterDisposeScope()).ToArray();
+        Tensor[] cls = layers.Select(layer => Cls.index_select(0, rows).select(1, layer).to(device).to(ScalarType.Float32).MoveToOuterDisposeScope()).ToArray();
         return (logits.MoveToOuterDisposeScope(), cls);
     }
 
     public void Save(string folder, string split, TeacherRecordKey key)
     {
-        string tensors = Path.Combine(folder, $"record-{split}.safetensors");
+        if (Cls.dtype != DtypeOf(key.ClsDtype))
+        {
+            throw new ArgumentException($"The record's [CLS] states are {Cls.dtype}, but its key says {key.ClsDtype}.");
+        }
+        string tensors = Path.Combine(folder, key.FileStem(split) + ".safetensors");
         WeightsFile.WriteSafetensors(tensors, new Dictionary<string, Tensor> { ["logits"] = Logits, ["cls"] = Cls });
         var meta = new Metadata(key, Count, Layers, Sha256(tensors), new FileInfo(tensors).Length);
-        JsonFile.WriteSealed(Path.Combine(folder, $"record-{split}.json"), JsonSerializer.SerializeToNode(meta, JsonFile.MetadataOptions)!.AsObject());
+        JsonFile.WriteSealed(Path.Combine(folder, key.FileStem(split) + ".json"), JsonSerializer.SerializeToNode(meta, JsonFile.MetadataOptions)!.AsObject());
     }
 
     /// <summary>The saved record of <paramref name="split"/> when its key matches and its file is intact; else null,
@@ -76,8 +108,8 @@ public sealed class TeacherRecord : IDisposable
     public static TeacherRecord? TryLoad(string folder, string split, TeacherRecordKey key, out string? why)
     {
         why = null;
-        string metaPath = Path.Combine(folder, $"record-{split}.json");
-        string tensorsPath = Path.Combine(folder, $"record-{split}.safetensors");
+        string metaPath = Path.Combine(folder, key.FileStem(split) + ".json");
+        string tensorsPath = Path.Combine(folder, key.FileStem(split) + ".safetensors");
         if (!File.Exists(metaPath) || !File.Exists(tensorsPath))
         {
             return null;
@@ -101,13 +133,14 @@ public sealed class TeacherRecord : IDisposable
             }
             Dictionary<string, Tensor> tensors = WeightsFile.Read(tensorsPath);
             if (!tensors.TryGetValue("logits", out Tensor? logits) || !tensors.TryGetValue("cls", out Tensor? cls)
-                || logits.dim() != 2 || cls.dim() != 3 || logits.shape[0] != meta.Examples || cls.shape[0] != meta.Examples || cls.shape[1] != meta.Layers)
+                || logits.dim() != 2 || cls.dim() != 3 || logits.shape[0] != meta.Examples || cls.shape[0] != meta.Examples || cls.shape[1] != meta.Layers
+                || logits.dtype != ScalarType.Float32 || cls.dtype != DtypeOf(key.ClsDtype))
             {
                 foreach (Tensor tensor in tensors.Values)
                 {
                     tensor.Dispose();
                 }
-                throw new CorruptFileException(tensorsPath, $"does not hold logits [{meta.Examples}, labels] and cls [{meta.Examples}, {meta.Layers}, hidden] as {metaPath} says.");
+                throw new CorruptFileException(tensorsPath, $"does not hold fp32 logits [{meta.Examples}, labels] and {key.ClsDtype} cls [{meta.Examples}, {meta.Layers}, hidden] as {metaPath} says.");
             }
             return new TeacherRecord(logits, cls);
         }

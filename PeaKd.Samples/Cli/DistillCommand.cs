@@ -24,9 +24,10 @@ internal static class DistillCommand
         var thresholds = new Option<string>("--ptp-thresholds") { Description = "median (default), paper, or t1,t2 such as 0.95,0.7.", DefaultValueFactory = _ => "median" };
         var ptpEpochs = new Option<int>("--ptp-epochs") { Description = "PTP pretraining epochs.", DefaultValueFactory = _ => 2 };
         var records = new Option<string?>("--records") { Description = "A folder for teacher records shared by runs of one teacher (default: the run's own)." };
+        var recordDtype = new Option<string>("--record-dtype") { Description = "How the teacher record stores the [CLS] states: fp32, or bf16 (half the size; logits stay fp32).", DefaultValueFactory = _ => TeacherRecord.Fp32 };
         var initLayers = new Option<string?>("--init-layers") { Description = "Teacher layers copied into the owned layers, e.g. 0,2,4 (default the first k)." };
         var command = new Command("distill", "Distil a fine-tuned teacher into a student with Pea-KD (PTP, then KD with the patient loss).");
-        CommonOptions.Add(command, [.. common.TaskOptions, teacher, student, output, noPtp, preset, alpha, temperature, beta, thresholds, ptpEpochs, initLayers, records, .. common.TrainingOptions]);
+        CommonOptions.Add(command, [.. common.TaskOptions, teacher, student, output, noPtp, preset, alpha, temperature, beta, thresholds, ptpEpochs, initLayers, records, recordDtype, .. common.TrainingOptions]);
         command.SetAction(parse => CommandRunner.Run("distill", () =>
         {
             common.Validate(parse, training: true);
@@ -34,6 +35,8 @@ internal static class DistillCommand
             CommonOptions.Require(StudentCatalog.Find(name) is not null,
                 $"--student '{name}' is not known; use one of {string.Join(", ", StudentCatalog.All.Select(s => s.Name))}.");
             CommonOptions.Require(parse.GetValue(ptpEpochs) >= 1, "--ptp-epochs must be at least 1.");
+            CommonOptions.Require(TeacherRecord.ClsDtypes.Contains(parse.GetValue(recordDtype)!),
+                $"--record-dtype '{parse.GetValue(recordDtype)}' is not known; use one of {string.Join(", ", TeacherRecord.ClsDtypes)}.");
             KdSettings kd = KdSettings.Preset(parse.GetValue(preset)!);
             kd = kd with
             {
@@ -60,6 +63,7 @@ internal static class DistillCommand
                 Precision = parse.GetValue(common.Precision)!,
                 Resume = parse.GetValue(common.Resume),
                 RecordFolder = parse.GetValue(records),
+                RecordDtype = parse.GetValue(recordDtype)!,
             };
             JsonObject summary = PeaKdPipeline.Run(options, new RunFolder(parse.GetValue(output)!), ConsoleProgress.Create());
             Console.WriteLine($"{summary["student"]} ({summary["owned_parameters"]} parameters, depth {summary["effective_depth"]}): {summary["metrics"]!.ToJsonString()}");

@@ -85,6 +85,7 @@ public class CliTests
     [InlineData(new[] { "evaluate", "--task", "tsv", "--data", "d", "--model", "m", "--device", "tpu" }, "--device 'tpu' is not known; use one of auto, cpu, cuda.")]
     [InlineData(new[] { "evaluate", "--task", "tsv", "--data", "d", "--model", "m", "--split", "train" }, "--split 'train' is not known")]
     [InlineData(new[] { "distill", "--task", "tsv", "--data", "d", "--teacher", "t", "--student", "Bert1", "--out", "o", "--init-layers", "0,x" }, "--init-layers '0,x' is not a comma-separated list")]
+    [InlineData(new[] { "distill", "--task", "tsv", "--data", "d", "--teacher", "t", "--student", "Bert1", "--out", "o", "--record-dtype", "fp16" }, "--record-dtype 'fp16' is not known; use one of fp32, bf16.")]
     [InlineData(new[] { "import", "--out", "o" }, "Give exactly one of --onnx PATH or --hf DIR.")]
     public void Bad_options_are_rejected_with_a_clear_message(string[] args, string message)
     {

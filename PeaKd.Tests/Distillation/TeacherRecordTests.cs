@@ -1,0 +1,159 @@
+using System.Text.Json.Nodes;
+using PeaKd.Checkpoints;
+using PeaKd.Distillation;
+using PeaKd.Runs;
+using PeaKd.Tests.Infrastructure;
+using PeaKd.Training;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace PeaKd.Tests.Distillation;
+
+/// <summary>The teacher record's storage: fp32 or bf16 [CLS] states, one file per variant, and old records still read.</summary>
+[Collection(TrainingCollection.Name)]
+public class TeacherRecordTests(Xunit.Abstractions.ITestOutputHelper log)
+{
+    private static readonly TeacherRecordKey Fp32Key = new("TEACHER", "DATA", "VOCAB", 16);
+    private static readonly TeacherRecordKey Bf16Key = Fp32Key with { ClsDtype = TeacherRecord.Bf16 };
+
+    private static TeacherRecord Random(ScalarType clsDtype)
+    {
+        manual_seed(3);
+        return new TeacherRecord(randn(10, 2), randn(10, 3, 8).to(clsDtype));
+    }
+
+    [Fact]
+    public void A_bf16_record_stores_bf16_states_and_hands_them_out_as_fp32()
+    {
+        using TempFolder folder = TestFiles.TempFolder();
+        using (TeacherRecord record = Random(ScalarType.BFloat16))
+        {
+            record.Save(folder.Path, "train", Bf16Key);
+        }
+        Assert.Equal("record-train.bf16-cls", Bf16Key.FileStem("train"));
+        Assert.False(File.Exists(folder.File("record-train.safetensors")), "a bf16 record must not take the fp32 record's name");
+
+        using TeacherRecord? loaded = TeacherRecord.TryLoad(folder.Path, "train", Bf16Key, out string? why);
+        Assert.NotNull(loaded);
+        Assert.Null(why);
+        Assert.Equal(ScalarType.BFloat16, loaded!.Cls.dtype);
+        Assert.Equal(ScalarType.Float32, loaded.Logits.dtype);
+
+        (Tensor logits, Tensor[] cls) = loaded.Select([7, 2], [0, 2], CPU);
+        Assert.All(cls, c => Assert.Equal(ScalarType.Float32, c.dtype));
+        Assert.Equal(ScalarType.Float32, logits.dtype);
+        // The reference: the same rows of the stored bf16 tensor, widened by hand.
+        using Tensor expected = loaded.Cls.index_select(0, tensor(new long[] { 7, 2 })).select(1, 2).to(ScalarType.Float32);
+        Assert.Equal(0.0, TensorAssert.MaxAbsDifference(expected, cls[1]));
+        logits.Dispose();
+        Array.ForEach(cls, c => c.Dispose());
+    }
+
+    [Fact]
+    public void The_bf16_file_holds_half_the_state_bytes_and_rounds_each_value_once()
+    {
+        using TempFolder folder = TestFiles.TempFolder();
+        using TeacherRecord fp32 = Random(ScalarType.Float32);
+        using var bf16 = new TeacherRecord(fp32.Logits.clone(), fp32.Cls.to(ScalarType.BFloat16));
+        fp32.Save(folder.Path, "train", Fp32Key);
+        bf16.Save(folder.Path, "train", Bf16Key);
+
+        long DataBytes(TeacherRecordKey key)
+        {
+            string path = folder.File(key.FileStem("train") + ".safetensors");
+            using var stream = File.OpenRead(path);
+            var header = new byte[8];
+            stream.ReadExactly(header);
+            return new FileInfo(path).Length - 8 - BitConverter.ToInt64(header);
+        }
+        Assert.Equal(10 * 2 * 4 + 10 * 3 * 8 * 4, DataBytes(Fp32Key));
+        Assert.Equal(10 * 2 * 4 + 10 * 3 * 8 * 2, DataBytes(Bf16Key));
+
+        // Both variants live side by side in one folder, each found by its own key.
+        using TeacherRecord? fromFp32 = TeacherRecord.TryLoad(folder.Path, "train", Fp32Key, out _);
+        using TeacherRecord? fromBf16 = TeacherRecord.TryLoad(folder.Path, "train", Bf16Key, out _);
+        Assert.Equal(ScalarType.Float32, fromFp32!.Cls.dtype);
+        Assert.Equal(ScalarType.BFloat16, fromBf16!.Cls.dtype);
+        double worst = (fromBf16.Cls.to(ScalarType.Float32) - fromFp32.Cls).abs().div(fromFp32.Cls.abs()).max().item<float>();
+        log.WriteLine($"largest relative rounding error of the bf16 states: {worst:E2}");
+        // bf16 keeps 8 significant bits, so rounding to nearest errs by at most half a unit in the last place: 2^-8 relative.
+        Assert.InRange(worst, 1e-5, Math.Pow(2, -8));
+    }
+
+    [Fact]
+    public void A_record_of_the_other_dtype_is_not_reused_and_a_mislabelled_one_is_refused()
+    {
+        using TempFolder folder = TestFiles.TempFolder();
+        using TeacherRecord fp32 = Random(ScalarType.Float32);
+        fp32.Save(folder.Path, "train", Fp32Key);
+        Assert.Null(TeacherRecord.TryLoad(folder.Path, "train", Bf16Key, out string? why));
+        Assert.Null(why); // simply not there: computed, not reported as damage
+
+        var error = Assert.Throws<ArgumentException>(() => fp32.Save(folder.Path, "dev", Bf16Key));
+        Assert.Contains("Float32", error.Message);
+        Assert.Throws<ArgumentException>(() => TeacherRecord.DtypeOf("fp16"));
+    }
+
+    [Fact]
+    public void A_record_written_before_the_dtype_was_part_of_the_key_reads_as_fp32()
+    {
+        using TempFolder folder = TestFiles.TempFolder();
+        using (TeacherRecord record = Random(ScalarType.Float32))
+        {
+            record.Save(folder.Path, "train", Fp32Key);
+        }
+        string metaPath = folder.File("record-train.json");
+        JsonObject meta = JsonFile.ReadSealed(metaPath);
+        JsonObject key = meta["key"]!.AsObject();
+        Assert.True(key.Remove("precision") && key.Remove("cls_dtype"), "the key should carry precision and cls_dtype");
+        JsonFile.WriteSealed(metaPath, meta); // the older format, sealed as it was then
+
+        using TeacherRecord? loaded = TeacherRecord.TryLoad(folder.Path, "train", Fp32Key, out string? why);
+        Assert.True(loaded is not null, why ?? "not reused");
+    }
+
+    [Fact]
+    public void A_pipeline_with_a_bf16_record_learns_and_leaves_the_fp32_record_in_a_shared_folder_intact()
+    {
+        using TempFolder folder = TestFiles.TempFolder();
+        TinyTask.WriteData(folder.File("data"));
+        TinyTask.WriteRandomTeacher(folder.File("pretrained"));
+        var training = new TrainingOptions { Epochs = 6, BatchSize = 16, LearningRate = 1e-3, CheckpointEvery = 0, Seed = 7 };
+        string records = folder.File("records");
+        PipelineOptions fp32 = TinyTask.Pipeline(folder, training) with { RecordFolder = records };
+        JsonObject fp32Summary = PeaKdPipeline.Run(fp32, new RunFolder(folder.File("fp32")), SilentProgress.Instance);
+        byte[] fp32Record = File.ReadAllBytes(Path.Combine(records, "record-train.safetensors"));
+
+        // The same fine-tuned teacher, so both records come from one model.
+        PipelineOptions bf16 = fp32 with { TeacherFolder = Path.Combine(folder.File("fp32"), "teacher"), FineTuneTeacher = false, RecordDtype = TeacherRecord.Bf16 };
+        JsonObject bf16Summary = PeaKdPipeline.Run(bf16, new RunFolder(folder.File("bf16")), SilentProgress.Instance);
+
+        Assert.Equal(fp32Record, File.ReadAllBytes(Path.Combine(records, "record-train.safetensors")));
+        Dictionary<string, Tensor> a = WeightsFile.Read(Path.Combine(records, "record-train.safetensors"));
+        Dictionary<string, Tensor> b = WeightsFile.Read(Path.Combine(records, "record-train.bf16-cls.safetensors"));
+        Assert.Equal(ScalarType.BFloat16, b["cls"].dtype);
+        Assert.Equal(0.0, TensorAssert.MaxAbsDifference(a["logits"], b["logits"])); // the same fp32 teacher pass
+        Assert.Equal(0.0, TensorAssert.MaxAbsDifference(a["cls"].to(ScalarType.BFloat16).to(ScalarType.Float32), b["cls"].to(ScalarType.Float32)));
+        foreach (Tensor t in a.Values.Concat(b.Values))
+        {
+            t.Dispose();
+        }
+
+        Assert.Equal("bf16", JsonFile.ReadObject(Path.Combine(folder.File("bf16"), "options.json"))["record_dtype"]!.GetValue<string>());
+        double fp32Dev = fp32Summary["metrics"]!["dev"]!["accuracy"]!.GetValue<double>();
+        double bf16Dev = bf16Summary["metrics"]!["dev"]!["accuracy"]!.GetValue<double>();
+        log.WriteLine($"student dev accuracy: fp32 record {fp32Dev:F4}, bf16 record {bf16Dev:F4}");
+        Assert.True(bf16Dev > 0.8, $"student from the bf16 record: dev {bf16Dev:F3} (chance is about 0.5)");
+        Assert.True(Math.Abs(fp32Dev - bf16Dev) <= 0.05, $"bf16 record {bf16Dev:F3} vs fp32 record {fp32Dev:F3}");
+    }
+
+    [Fact]
+    public void An_unknown_record_dtype_fails_before_anything_is_written()
+    {
+        using TempFolder folder = TestFiles.TempFolder();
+        var options = TinyTask.Pipeline(folder, new TrainingOptions()) with { RecordDtype = "fp16" };
+        var error = Assert.Throws<ArgumentException>(() => PeaKdPipeline.Run(options, new RunFolder(folder.File("run")), SilentProgress.Instance));
+        Assert.Contains("--record-dtype 'fp16'", error.Message);
+        Assert.False(Directory.Exists(folder.File("run")) && Directory.EnumerateFileSystemEntries(folder.File("run")).Any(), "nothing may be written");
+    }
+}
