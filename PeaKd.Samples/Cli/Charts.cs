@@ -26,6 +26,7 @@ internal static class Charts
             var line = plot.Add.Scatter(steps.Select(e => e["step"]!.GetValue<double>()).ToArray(), steps.Select(e => e["loss"]!.GetValue<double>()).ToArray());
             line.LegendText = Label(run);
             line.MarkerSize = 0;
+            TellApart(plot, line);
         }
         Finish(plot, "Training loss (last stage)", "step", "loss", path);
     }
@@ -43,6 +44,7 @@ internal static class Charts
             }
             var line = plot.Add.Scatter(evaluations.Select(e => e["epoch"]!.GetValue<double>()).ToArray(), evaluations.Select(e => e["score"]!.GetValue<double>()).ToArray());
             line.LegendText = Label(run);
+            TellApart(plot, line);
         }
         Finish(plot, "Dev score (the task's main metric) per epoch", "epoch", "dev score", path);
     }
@@ -61,8 +63,21 @@ internal static class Charts
             var scatter = plot.Add.ScatterPoints(points.Select(p => p.Parameters / 1e6).ToArray(), points.Select(p => p.Score).ToArray());
             scatter.LegendText = group.Key;
             scatter.MarkerSize = 9;
+            TellApart(plot, scatter);
         }
         Finish(plot, $"{split} metric against parameters", "parameters (millions, classifier excluded)", $"{split} metric", path, Alignment.LowerRight);
+    }
+
+    private static readonly MarkerShape[] Shapes = [MarkerShape.FilledCircle, MarkerShape.FilledSquare, MarkerShape.FilledTriangleUp, MarkerShape.FilledDiamond];
+    private static readonly LinePattern[] Patterns = [LinePattern.Solid, LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed];
+
+    /// <summary>The palette's colours repeat after ten series (a report of 16 variants drew two in one blue), so each
+    /// further round of colours gets another marker shape and line pattern.</summary>
+    private static void TellApart(Plot plot, ScottPlot.Plottables.Scatter series)
+    {
+        int round = (plot.GetPlottables().Count() - 1) / plot.Add.Palette.Colors.Length;
+        series.MarkerShape = Shapes[round % Shapes.Length];
+        series.LinePattern = Patterns[round % Patterns.Length];
     }
 
     private static IEnumerable<System.Text.Json.Nodes.JsonObject> LastStage(RunInfo run)
