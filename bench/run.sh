@@ -2,7 +2,7 @@
 # PeaKd against PyTorch on this machine: every case of bench/cases.json, run alternately by PeaKd.Bench and by
 # bench/reference.py (Debian's PyTorch 1.13) at the same thread count, for several rounds (warm-up steps excluded),
 # then the fp32 and bf16 matrix-multiply peaks, memory over 500 training steps and the generator's cost. Prints the summary;
-# the raw JSON lines stay in bench/results/. Takes about 15 minutes on 2 cores. Not part of the test suite.
+# the raw JSON lines stay in bench/results/. Takes about 26 minutes on 2 cores. Not part of the test suite.
 #   bash bench/run.sh   # defaults: ROUNDS=3 THREADS=$(nproc) CASES="<every case of CASES_FILE>" CASES_FILE=bench/cases.json
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
