@@ -12,7 +12,7 @@ namespace PeaKd.Distillation;
 /// <summary>What a teacher record was computed from and how it is stored; a record is reused only when all of it matches.</summary>
 /// <param name="Precision">The precision of the teacher pass (fp32 or bf16).</param>
 /// <param name="ClsDtype">How the [CLS] states are stored (fp32 or bf16); records written before it existed are fp32.</param>
-public sealed record TeacherRecordKey(string Teacher, string Data, string Vocab, int MaxLength, string Precision = "fp32", string ClsDtype = "fp32")
+public sealed record TeacherRecordKey(string Teacher, string Data, string Vocab, int MaxLength, string Precision = TeacherRecord.Fp32, string ClsDtype = TeacherRecord.Fp32)
 {
     /// <summary>The file name without extension. The fp32 record keeps the plain name; a variant gets its own, so
     /// fp32 and bf16 runs sharing a records folder keep both records instead of overwriting each other's.</summary>
