@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# The README's precision comparison: PeaBERT-1 distilled from the Fine Foods MiniLM teacher (scripts/results.sh makes it)
-# three ways, same seeds: fp32; bf16 compute (--precision bf16); fp32 compute from a teacher record whose [CLS]
+# The README's precision comparison: a PeaBERT student (STUDENT, default PeaBert1) distilled from the Fine Foods
+# MiniLM teacher (scripts/results.sh makes it) three ways, same seeds: fp32; bf16 compute (--precision bf16); fp32 compute from a teacher record whose [CLS]
 # states are stored in bf16 (--record-dtype bf16). All share one records folder: each variant keeps its own file.
-# About 25 minutes on 2 CPU cores. Not part of the test suite.
-#   SEEDS="1 2 3" bash scripts/precision.sh [runs-folder] [teacher-folder]
+# About 25 minutes on 2 CPU cores for PeaBert1, 45 for PeaBert3. Not part of the test suite.
+#   SEEDS="1 2 3" STUDENT=PeaBert1 bash scripts/precision.sh [runs-folder] [teacher-folder]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 out="${1:-runs/precision}"
 teacher="${2:-runs/results/teacher}"
 seeds="${SEEDS:-1 2 3}"
+student="${STUDENT:-PeaBert1}"
+runs="$out/${student,,}"
 if [ ! -f "$teacher/summary.json" ]; then
   echo "precision.sh: no fine-tuned teacher at $teacher; make it with: SEEDS= bash scripts/results.sh" >&2
   exit 1
@@ -19,10 +21,10 @@ peakd() { dotnet PeaKd.Samples/bin/Release/net10.0/peakd.dll "$@"; }
 
 distill() { # name seed [extra...]
   local name=$1 seed=$2; shift 2
-  [ -f "$out/$name/summary.json" ] && return 0
+  [ -f "$runs/$name/summary.json" ] && return 0
   peakd distill --task tsv --data data/fine-foods --max-length 96 --batch-size 32 --device auto \
-    --teacher "$teacher" --records "$out/records" --student PeaBert1 --preset pkd \
-    --epochs 2 --lr 1e-4 --ptp-epochs 1 --seed "$seed" --out "$out/$name" --resume "$@"
+    --teacher "$teacher" --records "$out/records" --student "$student" --preset pkd \
+    --epochs 2 --lr 1e-4 --ptp-epochs 1 --seed "$seed" --out "$runs/$name" --resume "$@"
 }
 for seed in $seeds; do
   distill "fp32-s$seed"        "$seed" --precision fp32
@@ -30,12 +32,12 @@ for seed in $seeds; do
   distill "bf16-record-s$seed" "$seed" --precision fp32 --record-dtype bf16
 done
 
-python3 - "$out" $seeds <<'PY'
+python3 - "$out" "$runs" $seeds <<'PY'
 import json, os, statistics, sys
-out, seeds = sys.argv[1], sys.argv[2:]
+out, runs_folder, seeds = sys.argv[1], sys.argv[2], sys.argv[3:]
 print(f"{'variant':<14} " + " ".join(f"seed {s:>2}" for s in seeds) + "   mean   KD s/epoch")
 for variant in ["fp32", "bf16", "bf16-record"]:
-    runs = [json.load(open(os.path.join(out, f"{variant}-s{s}", "summary.json"))) for s in seeds]
+    runs = [json.load(open(os.path.join(runs_folder, f"{variant}-s{s}", "summary.json"))) for s in seeds]
     acc = [100 * r["metrics"]["test"]["accuracy"] for r in runs]
     kd = statistics.mean(r["stages"]["kd"]["seconds"] / 2 for r in runs)
     print(f"{variant:<14} " + " ".join(f"{a:7.1f}" for a in acc) + f" {statistics.mean(acc):6.2f}   {kd:6.1f}")
