@@ -57,7 +57,7 @@ public sealed class TeacherRecord : IDisposable
     };
 
     /// <summary>One eval-mode teacher pass over <paramref name="features"/>, in data order, with the [CLS] states
-    /// stored as <paramref name="clsDtype"/> (rounded once from the pass's fp32 outputs).</summary>
+    /// stored as <paramref name="clsDtype"/> (the states come from the fp32 residual stream, so bf16 rounds them once).</summary>
     public static TeacherRecord Compute(BertClassifier teacher, IReadOnlyList<EncodedExample> features, int paddingId, int batchSize, Device device, string clsDtype = Fp32)
     {
         ScalarType stored = DtypeOf(clsDtype);
@@ -72,7 +72,7 @@ public sealed class TeacherRecord : IDisposable
                 using Batch batch = Batcher.Collate(features, indices, paddingId, device);
                 using ClassifierOutput output = teacher.forward(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds);
                 logits.Add(output.Logits.to(ScalarType.Float32).cpu().MoveToOuterDisposeScope());
-                cls.Add(stack(output.HiddenStates.Select(h => h.select(1, 0)).ToArray(), 1).to(ScalarType.Float32).to(stored).cpu().MoveToOuterDisposeScope());
+                cls.Add(stack(output.HiddenStates.Select(h => h.select(1, 0)).ToArray(), 1).to(stored).cpu().MoveToOuterDisposeScope());
             }
         }
         var record = new TeacherRecord(cat(logits, 0), cat(cls, 0));

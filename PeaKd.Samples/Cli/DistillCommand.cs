@@ -35,8 +35,7 @@ internal static class DistillCommand
             CommonOptions.Require(StudentCatalog.Find(name) is not null,
                 $"--student '{name}' is not known; use one of {string.Join(", ", StudentCatalog.All.Select(s => s.Name))}.");
             CommonOptions.Require(parse.GetValue(ptpEpochs) >= 1, "--ptp-epochs must be at least 1.");
-            CommonOptions.Require(TeacherRecord.ClsDtypes.Contains(parse.GetValue(recordDtype)!),
-                $"--record-dtype '{parse.GetValue(recordDtype)}' is not known; use one of {string.Join(", ", TeacherRecord.ClsDtypes)}.");
+            _ = TeacherRecord.DtypeOf(parse.GetValue(recordDtype)!); // an unknown --record-dtype is refused here, with the choices
             KdSettings kd = KdSettings.Preset(parse.GetValue(preset)!);
             kd = kd with
             {
