@@ -8,6 +8,7 @@ namespace PeaKd;
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 public sealed class PatientMapAttribute(params int[] teacherLayers) : Attribute
 {
+    /// <summary>The teacher layers, in the order of the effective layers that match them.</summary>
     public int[] TeacherLayers { get; } = teacherLayers;
 
     /// <summary>The effective layers (0-based, increasing) matched with <see cref="TeacherLayers"/>, one each.</summary>

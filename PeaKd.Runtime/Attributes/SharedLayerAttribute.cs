@@ -4,6 +4,7 @@ namespace PeaKd;
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class SharedLayerAttribute(int at) : Attribute
 {
+    /// <summary>The effective layer this attribute declares.</summary>
     public int At { get; } = at;
 
     /// <summary>The owned layer whose parameters are reused (required).</summary>

@@ -9,6 +9,7 @@ namespace PeaKd;
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 public sealed class StudentAttribute(int layers) : Attribute
 {
+    /// <summary>Encoder layers that own parameters (k).</summary>
     public int Layers { get; } = layers;
 
     /// <summary>Pinned hidden size (hidden_size).</summary>

@@ -2,7 +2,7 @@ namespace PeaKd.Checkpoints;
 
 /// <summary>Normalises the key spellings found in Hugging Face BERT checkpoints to PeaKd's (which are
 /// BertForSequenceClassification's): legacy LayerNorm gamma/beta, and bare BertModel keys without "bert.".</summary>
-public static class CheckpointKeys
+internal static class CheckpointKeys
 {
     private static readonly string[] BackboneRoots = ["embeddings.", "encoder.", "pooler."];
 

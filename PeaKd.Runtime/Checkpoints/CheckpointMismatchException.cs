@@ -8,6 +8,11 @@ public sealed class CheckpointMismatchException : Exception
 {
     private const int ListedPerKind = 20;
 
+    /// <summary>Creates the exception for <paramref name="file"/> with the keys that did not fit.</summary>
+    /// <param name="file">The weights file.</param>
+    /// <param name="missing">Model tensors the file lacks.</param>
+    /// <param name="unexpected">File tensors the model has no place for.</param>
+    /// <param name="mismatched">Tensors whose shapes differ.</param>
     public CheckpointMismatchException(string file, IReadOnlyList<string> missing, IReadOnlyList<string> unexpected, IReadOnlyList<string> mismatched)
         : base(Describe(file, missing, unexpected, mismatched))
     {
@@ -17,8 +22,11 @@ public sealed class CheckpointMismatchException : Exception
         Mismatched = mismatched;
     }
 
+    /// <summary>The weights file.</summary>
     public string File { get; }
+    /// <summary>Model tensors the file lacks.</summary>
     public IReadOnlyList<string> Missing { get; }
+    /// <summary>File tensors the model has no place for.</summary>
     public IReadOnlyList<string> Unexpected { get; }
 
     /// <summary>"name: checkpoint [a, b] vs model [c, d]".</summary>

@@ -7,6 +7,7 @@ namespace PeaKd.Checkpoints;
 /// <summary>A model read from a Hugging Face folder. Dispose it to free the weights.</summary>
 public sealed record LoadedCheckpoint(BertClassifier Model, string? VocabFile, CheckpointLoadReport Report) : IDisposable
 {
+    /// <summary>Frees the model's weights.</summary>
     public void Dispose() => Model.Dispose();
 }
 
@@ -16,9 +17,13 @@ public sealed record LoadedCheckpoint(BertClassifier Model, string? VocabFile, C
 /// </summary>
 public static class HfCheckpoint
 {
+    /// <summary>The model's sizes and labels.</summary>
     public const string ConfigFileName = "config.json";
+    /// <summary>The weights, as PeaKd writes them.</summary>
     public const string SafetensorsFileName = "model.safetensors";
+    /// <summary>The weights as older Hugging Face checkpoints hold them (read only).</summary>
     public const string PyTorchFileName = "pytorch_model.bin";
+    /// <summary>The WordPiece vocabulary, one token per line.</summary>
     public const string VocabFileName = "vocab.txt";
 
     /// <summary>Loads a folder strictly; a checkpoint without a classifier gets a fresh one (see the report).</summary>

@@ -8,7 +8,7 @@ namespace PeaKd.Checkpoints;
 /// uncompressed (as torch.save writes them) and exactly as large as the pickle says, and every tensor's view inside
 /// its storage. The loader allocates what the pickle claims, so a damaged claim must fail here, naming the file.
 /// </summary>
-public static class PyTorchZip
+internal static class PyTorchZip
 {
     /// <summary>A state dict's pickle is a few hundred kilobytes even for large models.</summary>
     public const long MaxPickleBytes = 64 << 20;

@@ -5,9 +5,12 @@ using System.Text.Json;
 namespace PeaKd.Checkpoints;
 
 /// <summary>One tensor of a safetensors file as its header describes it.</summary>
+/// <param name="Name">The tensor's name.</param>
+/// <param name="DType">Its safetensors dtype (F32, BF16, ...).</param>
+/// <param name="Shape">Its dimensions.</param>
 /// <param name="Begin">Start of its bytes, relative to the data region.</param>
 /// <param name="End">End (exclusive), relative to the data region.</param>
-public sealed record SafetensorsEntry(string Name, string DType, long[] Shape, long Begin, long End);
+internal sealed record SafetensorsEntry(string Name, string DType, long[] Shape, long Begin, long End);
 
 /// <summary>
 /// Checks a safetensors file before any tensor is allocated: an 8-byte little-endian header length within the file
@@ -16,7 +19,7 @@ public sealed record SafetensorsEntry(string Name, string DType, long[] Shape, l
 /// overlapping. So a truncated, flipped or hostile file is a <see cref="CorruptFileException"/> naming the file
 /// and the place, never a crash or a huge allocation in the loader.
 /// </summary>
-public static class SafetensorsHeader
+internal static class SafetensorsHeader
 {
     /// <summary>The safetensors format's own limit on the header.</summary>
     public const long MaxHeaderBytes = 100_000_000;

@@ -25,7 +25,7 @@ public sealed record CheckpointLoadReport(string WeightsFile, bool FreshClassifi
 
 /// <summary>Copies a checkpoint's tensors into a <see cref="BertClassifier"/>, strictly: every model
 /// parameter must be present with its shape, and no checkpoint tensor may be left over.</summary>
-public static class StateDictLoader
+internal static class StateDictLoader
 {
     private static readonly string[] ClassifierKeys = ["classifier.weight", "classifier.bias"];
 

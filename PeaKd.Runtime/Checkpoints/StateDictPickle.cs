@@ -4,7 +4,7 @@ using System.Text;
 namespace PeaKd.Checkpoints;
 
 /// <summary>A tensor as a pickled PyTorch state dict describes it: where its storage is and how it views it.</summary>
-public sealed record PickledTensor(string Name, string StorageKey, string StorageType, long StorageElements, long Offset, long[] Shape, long[] Stride);
+internal sealed record PickledTensor(string Name, string StorageKey, string StorageType, long StorageElements, long Offset, long[] Shape, long[] Stride);
 
 /// <summary>
 /// Reads the data.pkl of a torch.save'd state dict without running it: a small interpreter for the pickle opcodes
@@ -12,7 +12,7 @@ public sealed record PickledTensor(string Name, string StorageKey, string Storag
 /// callable, an unknown opcode, a reference to nowhere) is an error naming the byte. Every length is checked against
 /// the bytes that remain, so a damaged pickle cannot make it allocate much or loop.
 /// </summary>
-public static class StateDictPickle
+internal static class StateDictPickle
 {
     private sealed record Global(string Module, string Name);
     private sealed record Persistent(object?[] Id);

@@ -9,7 +9,7 @@ namespace PeaKd.Checkpoints;
 /// <remarks>The loader trusts the sizes a file states and allocates them, so every file is validated first
 /// (<see cref="SafetensorsHeader"/>, <see cref="PyTorchZip"/>); a damaged file is a <see cref="CorruptFileException"/>
 /// naming it, never a crash or a huge allocation.</remarks>
-public static class WeightsFile
+internal static class WeightsFile
 {
     public static Dictionary<string, Tensor> Read(string path)
     {

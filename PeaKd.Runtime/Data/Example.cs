@@ -6,11 +6,16 @@ namespace PeaKd.Data;
 /// <param name="Label">Class id for classification tasks; null for regression and unlabelled (test) rows.</param>
 /// <param name="Target">Gold score for regression tasks (STS-B); null otherwise.</param>
 /// <param name="Line">1-based line in the source file, for messages.</param>
-public sealed record Example(string Text, string? TextPair, int? Label, float? Target, int Line);
+internal sealed record Example(string Text, string? TextPair, int? Label, float? Target, int Line);
 
 /// <summary>The rows of one split of a task.</summary>
+/// <param name="Task">The task's name.</param>
+/// <param name="Split">train, dev, test (or MNLI's mismatched ones).</param>
+/// <param name="File">The file read, named in messages.</param>
 /// <param name="ContentHash">SHA-256 of the file as read (the feature cache's key).</param>
-public sealed record Dataset(string Task, string Split, string File, string ContentHash, IReadOnlyList<Example> Examples, IReadOnlyList<string> Labels)
+/// <param name="Examples">The rows, in file order.</param>
+/// <param name="Labels">Class names in id order (empty for regression).</param>
+internal sealed record Dataset(string Task, string Split, string File, string ContentHash, IReadOnlyList<Example> Examples, IReadOnlyList<string> Labels)
 {
     public bool IsPairTask => Examples.Any(e => e.TextPair is not null);
     public bool HasLabels => Examples.Count > 0 && Examples.All(e => e.Label is not null || e.Target is not null);

@@ -6,7 +6,7 @@ namespace PeaKd.Data;
 /// Tab-separated files as GLUE writes them: UTF-8 (a BOM is skipped), no quoting, LF or CRLF line ends.
 /// Every row must have as many fields as the first.
 /// </summary>
-public sealed class TsvFile
+internal sealed class TsvFile
 {
     private TsvFile(string path, string contentHash, IReadOnlyList<string>? header, IReadOnlyList<(int Line, string[] Fields)> rows)
     {

@@ -3,20 +3,27 @@ using static TorchSharp.torch;
 
 namespace PeaKd.Devices;
 
-/// <summary>Resolves the <c>--device auto|cpu|cuda</c> option to a TorchSharp device.</summary>
+/// <summary>Resolves a <see cref="DeviceChoice"/> to a TorchSharp device.</summary>
 public static class DeviceSelector
 {
-    public static IReadOnlyList<string> Choices { get; } = ["auto", "cpu", "cuda"];
+    /// <summary>The device a choice names: Auto is CUDA when usable, else the CPU; Cuda without a usable GPU fails
+    /// (<see cref="InvalidOptionException"/>) saying what to install or choose.</summary>
+    /// <param name="choice">The choice.</param>
+    public static Device Resolve(DeviceChoice choice) => Resolve(choice, nameof(DeviceChoice));
 
-    /// <summary>auto = CUDA when available, otherwise CPU; cuda fails clearly when no CUDA device is usable.</summary>
-    public static Device Resolve(string choice) => choice.Trim().ToLowerInvariant() switch
+    /// <param name="choice">The choice.</param>
+    /// <param name="property">The option it came from, named when CUDA is asked for but missing.</param>
+    internal static Device Resolve(DeviceChoice choice, string property) => choice switch
     {
-        "auto" => cuda.is_available() ? CUDA : CPU,
-        "cpu" => CPU,
-        "cuda" => cuda.is_available()
+        DeviceChoice.Auto => cuda.is_available() ? CUDA : CPU,
+        DeviceChoice.Cpu => CPU,
+        DeviceChoice.Cuda => cuda.is_available()
             ? CUDA
-            : throw new ArgumentException(
-                "--device cuda: no CUDA device is available. This build uses the CPU backend; rebuild with -p:TorchBackend=cuda on a machine with an NVIDIA GPU, or use --device cpu."),
-        _ => throw new ArgumentException($"--device '{choice}' is not known; use one of {string.Join(", ", Choices)}."),
+            : throw new InvalidOptionException(property,
+                "is Cuda, but no CUDA device is available. The application references the CPU backend (libtorch-cpu-linux-x64) or the machine has no NVIDIA GPU; reference TorchSharp-cuda-linux on a machine with one, or choose Cpu."),
+        _ => throw new InvalidOptionException(property, $"is {choice}, which is not a DeviceChoice; use Auto, Cpu or Cuda."),
     };
+
+    /// <summary>The device's name as logs and summaries write it: cpu or cuda.</summary>
+    internal static string Name(Device device) => device.type.ToString().ToLowerInvariant();
 }

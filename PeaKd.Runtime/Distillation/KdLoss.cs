@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace PeaKd.Distillation;
 
 /// <summary>The Patient-KD loss as in the authors' code (PEA-KD.md, "KD loss").</summary>
-public static class KdLoss
+internal static class KdLoss
 {
     /// <summary>KL(softmax(teacher / T) || softmax(student / T)) summed over classes, averaged over the batch
     /// ("batchmean"), times T^2.</summary>

@@ -1,38 +1,29 @@
 namespace PeaKd.Distillation;
 
 /// <summary>
-/// The weights of the KD loss: alpha * KL(T) * T^2 + (1 - alpha) * CE + beta * patient MSE.
-/// Presets (PEA-KD.md): ft (alpha 0, beta 0: plain fine-tuning of the student), kd (beta 0), pkd (T 10, alpha 0.7, beta 100).
+/// The weights of the KD loss: <c>Alpha * KL(T) * T^2 + (1 - Alpha) * CE + Beta * patient MSE</c>.
+/// Presets (PEA-KD.md): <see cref="FineTune"/> (alpha 0, beta 0: the student fine-tuned alone), <see cref="Kd"/>
+/// (beta 0), <see cref="Pkd"/> (T 10, alpha 0.7, beta 100).
 /// </summary>
+/// <param name="Alpha">Weight of the soft-target term, in [0, 1]; the hard (gold label) term gets 1 - Alpha.</param>
+/// <param name="Temperature">Softmax temperature T of the soft targets, positive.</param>
+/// <param name="Beta">Weight of the patient term (normalised [CLS] states at the patient map), at least 0.</param>
 public sealed record KdSettings(double Alpha, double Temperature, double Beta)
 {
+    /// <summary>Plain fine-tuning of the student: alpha 0, T 1, beta 0.</summary>
     public static KdSettings FineTune { get; } = new(0, 1, 0);
+
+    /// <summary>Hinton's KD: alpha 0.7, T 10, no patient term.</summary>
     public static KdSettings Kd { get; } = new(0.7, 10, 0);
+
+    /// <summary>Patient KD, Pea-KD's default: alpha 0.7, T 10, beta 100.</summary>
     public static KdSettings Pkd { get; } = new(0.7, 10, 100);
 
-    public static IReadOnlyList<string> PresetNames { get; } = ["ft", "kd", "pkd"];
-
-    public static KdSettings Preset(string name) => name.Trim().ToLowerInvariant() switch
+    /// <summary>Throws <see cref="InvalidOptionException"/> naming the first invalid weight under <paramref name="property"/>.</summary>
+    public void Validate(string property = nameof(KdSettings))
     {
-        "ft" => FineTune,
-        "kd" => Kd,
-        "pkd" => Pkd,
-        _ => throw new ArgumentException($"--preset '{name}' is not known; use one of {string.Join(", ", PresetNames)}."),
-    };
-
-    public void Validate()
-    {
-        if (Alpha is < 0 or > 1)
-        {
-            throw new ArgumentException($"--alpha must be in [0, 1], got {Alpha}.");
-        }
-        if (!(Temperature > 0))
-        {
-            throw new ArgumentException($"--temperature must be positive, got {Temperature}.");
-        }
-        if (!(Beta >= 0))
-        {
-            throw new ArgumentException($"--beta must not be negative, got {Beta}.");
-        }
+        OptionCheck.Fraction($"{property}.{nameof(Alpha)}", Alpha);
+        OptionCheck.Positive($"{property}.{nameof(Temperature)}", Temperature);
+        OptionCheck.NotNegative($"{property}.{nameof(Beta)}", Beta);
     }
 }

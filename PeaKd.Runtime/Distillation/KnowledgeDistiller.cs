@@ -1,5 +1,6 @@
 using PeaKd.Data;
 using PeaKd.Data.Batching;
+using PeaKd.Inference;
 using PeaKd.Runs;
 using PeaKd.Students;
 using PeaKd.Training;
@@ -8,7 +9,7 @@ using static TorchSharp.torch;
 namespace PeaKd.Distillation;
 
 /// <summary>Stage 5: distils the teacher record into the student with the KD loss, keeping the best dev checkpoint.</summary>
-public static class KnowledgeDistiller
+internal static class KnowledgeDistiller
 {
     public const string StageName = "kd";
 
@@ -20,25 +21,24 @@ public static class KnowledgeDistiller
     /// <param name="options">Training settings.</param>
     /// <param name="run">The run folder.</param>
     /// <param name="device">Where to train.</param>
-    /// <param name="progress">Progress output.</param>
+    /// <param name="progress">Where progress goes, or null.</param>
     /// <param name="resume">Continue an interrupted stage.</param>
-    /// <param name="stopAfterStep">Test hook standing in for a kill.</param>
+    /// <param name="cancellationToken">Stops the stage after a step, resumably.</param>
     public static TrainingResult Run(StudentModel student, TaskData data, TeacherRecord trainRecord, KdSettings settings, PatientMap map,
-        TrainingOptions options, RunFolder run, Device device, ITrainingProgress progress, bool resume, Func<long, bool>? stopAfterStep = null)
+        TrainingOptions options, RunFolder run, Device device, IProgress<TrainingProgress>? progress, bool resume, CancellationToken cancellationToken)
     {
-        settings.Validate();
         if (trainRecord.Count != data.Train.Count)
         {
-            throw new ArgumentException($"The teacher record has {trainRecord.Count} training examples but the data has {data.Train.Count}; it belongs to other data.");
+            throw new InvalidOperationException($"The teacher record has {trainRecord.Count} training examples but the data has {data.Train.Count}; it belongs to other data.");
         }
-        var loop = new TrainingLoop(StageName, student, options, run.Stage(StageName), run.Log, progress) { StopAfterStep = stopAfterStep };
+        var loop = new TrainingLoop(StageName, student, options, run.Stage(StageName), run.Log, progress, cancellationToken);
         return loop.Run(data.Train, data.Encoder.PaddingTokenId, device,
             batch =>
             {
                 (Tensor teacherLogits, Tensor[] teacherCls) = trainRecord.Select(batch.Indices, map.TeacherLayers, device);
                 return BatchLoss(student, batch, teacherLogits, teacherCls, settings, map);
             },
-            () => TeacherFineTuner.DevScore(student, data, device, options.EvalBatchSize), resume);
+            () => Evaluator.DevScore(student, data, device, options.EvalBatchSize), resume);
     }
 
     /// <summary>The KD loss of one batch, given the teacher's logits and its [CLS] states at the map's teacher layers.</summary>
@@ -46,7 +46,7 @@ public static class KnowledgeDistiller
         KdSettings settings, PatientMap map)
     {
         var output = student.forward(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds);
-        Tensor[] studentCls = map.StudentLayers.Select(layer => output.HiddenStates[layer].select(1, 0)).ToArray();
+        Tensor[] studentCls = map.StudentLayers.Select(layer => output.LayerOutputs[layer].select(1, 0)).ToArray();
         return KdLoss.Compute(settings, output.Logits, teacherLogits, batch.Labels, batch.Targets, studentCls, teacherCls);
     }
 }

@@ -5,13 +5,13 @@ namespace PeaKd.Distillation;
 /// <summary>Which student effective layer is matched with which teacher layer in the patient loss.</summary>
 /// <param name="StudentLayers">Effective layers of the student (0-based), increasing.</param>
 /// <param name="TeacherLayers">Teacher layer outputs (0-based), one per student layer.</param>
-public sealed record PatientMap(IReadOnlyList<int> StudentLayers, IReadOnlyList<int> TeacherLayers)
+internal sealed record PatientMap(IReadOnlyList<int> StudentLayers, IReadOnlyList<int> TeacherLayers)
 {
     public override string ToString() =>
         StudentLayers.Count == 0 ? "none" : string.Join(", ", StudentLayers.Zip(TeacherLayers, (s, t) => $"{s}->{t}"));
 }
 
-public static class PatientMaps
+internal static class PatientMaps
 {
     /// <summary>
     /// The student's declared [PatientMap], else the paper's rule: effective layers 0 .. D-2 of a D-layer student

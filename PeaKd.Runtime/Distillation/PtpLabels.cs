@@ -2,37 +2,11 @@ using static TorchSharp.torch;
 
 namespace PeaKd.Distillation;
 
-/// <summary>How PTP's confidence thresholds are chosen.</summary>
-public sealed record PtpThresholds(string Mode, double? T1 = null, double? T2 = null)
-{
-    public static PtpThresholds Median { get; } = new("median");
-    public static PtpThresholds Paper { get; } = new("paper");
-
-    /// <summary>"median" (default), "paper" (the authors' per-task values), or "t1,t2".</summary>
-    public static PtpThresholds Parse(string text)
-    {
-        string value = text.Trim().ToLowerInvariant();
-        if (value is "median" or "paper")
-        {
-            return new PtpThresholds(value);
-        }
-        string[] parts = value.Split(',');
-        if (parts.Length == 2
-            && double.TryParse(parts[0], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double t1)
-            && double.TryParse(parts[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double t2)
-            && t1 is > 0 and < 1 && t2 is > 0 and < 1)
-        {
-            return new PtpThresholds("explicit", t1, t2);
-        }
-        throw new ArgumentException($"--ptp-thresholds '{text}' is not valid; use median, paper, or two numbers in (0, 1) such as 0.95,0.7.");
-    }
-}
-
 /// <summary>
 /// PTP labels from the teacher's predictions: 0 correct and confident (> t1), 1 correct and unsure,
 /// 2 wrong and confident (> t2), 3 wrong and unsure. Confidence is the top softmax probability at T = 1.
 /// </summary>
-public static class PtpLabels
+internal static class PtpLabels
 {
     public const int Classes = 4;
 
@@ -44,6 +18,12 @@ public static class PtpLabels
         ["QNLI"] = (0.98, 0.7),
         ["CoLA"] = (0.95, 0.7),
     };
+
+    /// <summary>The authors' thresholds for <paramref name="task"/>, or null when the paper gives none for it.</summary>
+    public static (double T1, double T2)? PaperThresholds(string task) => PaperPresets.TryGetValue(task, out var preset) ? preset : null;
+
+    /// <summary>The tasks the paper gives thresholds for.</summary>
+    public static IEnumerable<string> PaperTasks => PaperPresets.Keys;
 
     /// <summary>The teacher's prediction and confidence for every example.</summary>
     public static (int[] Predicted, double[] Confidence) Predictions(Tensor teacherLogits)
@@ -59,12 +39,10 @@ public static class PtpLabels
     {
         switch (mode.Mode)
         {
-            case "explicit":
+            case PtpThresholdMode.Explicit:
                 return (mode.T1!.Value, mode.T2!.Value);
-            case "paper":
-                return PaperPresets.TryGetValue(task, out var preset)
-                    ? preset
-                    : throw new ArgumentException($"The paper gives PTP thresholds only for {string.Join(", ", PaperPresets.Keys)}; use median or explicit values for {task}.");
+            case PtpThresholdMode.Paper:
+                return PaperThresholds(task) ?? throw new InvalidOperationException($"The paper gives PTP thresholds only for {string.Join(", ", PaperPresets.Keys)}, not {task}.");
             default:
                 double[] correct = confidence.Where((_, i) => predicted[i] == gold[i]).ToArray();
                 double[] wrong = confidence.Where((_, i) => predicted[i] != gold[i]).ToArray();

@@ -1,6 +1,6 @@
 using PeaKd.Data;
-using PeaKd.Data.Batching;
 using PeaKd.Data.Tokenization;
+using PeaKd.Inference;
 using PeaKd.Modeling;
 using PeaKd.Runs;
 using PeaKd.Students;
@@ -10,14 +10,14 @@ using static TorchSharp.torch;
 namespace PeaKd.Distillation;
 
 /// <summary>What PTP labelled: thresholds and how many examples fell in each of the four classes.</summary>
-public sealed record PtpSummary(double T1, double T2, int[] TrainCounts, TrainingResult Training);
+internal sealed record PtpSummary(double T1, double T2, int[] TrainCounts, TrainingResult Training);
 
 /// <summary>
 /// Stage 4: pretraining with the teacher's predictions. The student (SPS already applied) learns a 4-class task
 /// (teacher right or wrong, confident or not) with plain cross-entropy; the checkpoint with the lowest dev PTP
 /// loss is kept. Its encoder then gets a fresh task classifier.
 /// </summary>
-public static class PtpPretrainer
+internal static class PtpPretrainer
 {
     public const string StageName = "ptp";
 
@@ -29,15 +29,15 @@ public static class PtpPretrainer
     /// <param name="options">Training settings (lr 2e-5, 2-4 epochs in the paper).</param>
     /// <param name="run">The run folder.</param>
     /// <param name="device">Where to train.</param>
-    /// <param name="progress">Progress output.</param>
+    /// <param name="progress">Where progress goes, or null.</param>
     /// <param name="resume">Continue an interrupted stage.</param>
-    /// <param name="stopAfterStep">Test hook standing in for a kill.</param>
+    /// <param name="cancellationToken">Stops the stage after a step, resumably.</param>
     public static PtpSummary Run(StudentModel student, TaskData data, TeacherRecord trainRecord, TeacherRecord devRecord, PtpThresholds thresholds,
-        TrainingOptions options, RunFolder run, Device device, ITrainingProgress progress, bool resume, Func<long, bool>? stopAfterStep = null)
+        TrainingOptions options, RunFolder run, Device device, IProgress<TrainingProgress>? progress, bool resume, CancellationToken cancellationToken)
     {
         if (data.Task.IsRegression)
         {
-            throw new ArgumentException($"PTP needs right and wrong teacher predictions; {data.Task.Name} is a regression task. Use --no-ptp.");
+            throw new InvalidOperationException($"PTP needs right and wrong teacher predictions; {data.Task.Name} is a regression task.");
         }
         int[] trainGold = data.Train.Select(f => f.Label!.Value).ToArray();
         (int[] predicted, double[] confidence) = PtpLabels.Predictions(trainRecord.Logits);
@@ -50,11 +50,11 @@ public static class PtpPretrainer
 
         List<EncodedExample> train = Relabel(data.Train, trainLabels);
         List<EncodedExample> dev = Relabel(data.Dev, devLabels);
-        progress.Message($"ptp: t1 {t1:F4}, t2 {t2:F4}; train labels {string.Join(" / ", Enumerable.Range(0, 4).Select(c => trainLabels.Count(l => l == c)))} (right+confident / right+unsure / wrong+confident / wrong+unsure)");
+        progress?.Report(TrainingProgress.Note(StageName, $"ptp: t1 {t1:F4}, t2 {t2:F4}; train labels {string.Join(" / ", Enumerable.Range(0, 4).Select(c => trainLabels.Count(l => l == c)))} (right+confident / right+unsure / wrong+confident / wrong+unsure)"));
 
-        var loop = new TrainingLoop(StageName, student, options, run.Stage(StageName), run.Log, progress) { StopAfterStep = stopAfterStep };
+        var loop = new TrainingLoop(StageName, student, options, run.Stage(StageName), run.Log, progress, cancellationToken);
         TrainingResult result = loop.Run(train, data.Encoder.PaddingTokenId, device,
-            batch => TeacherFineTuner.SupervisedLoss(student, batch),
+            batch => SupervisedLoss.Compute(student, batch),
             () => DevLoss(student, dev, data.Encoder.PaddingTokenId, device, options.EvalBatchSize), resume);
         return new PtpSummary(t1, t2, Enumerable.Range(0, 4).Select(c => trainLabels.Count(l => l == c)).ToArray(), result);
     }
@@ -62,7 +62,7 @@ public static class PtpPretrainer
     /// <summary>The task student: the PTP-pretrained encoder with a fresh task classifier (N(0, 0.02), bias 0).</summary>
     public static void TransferEncoder(StudentModel pretrained, StudentModel taskStudent)
     {
-        StudentInitializer.Copy(pretrained.Bert, taskStudent.Bert, "PTP encoder");
+        ModuleCopy.Copy(pretrained.Bert, taskStudent.Bert, "the PTP-pretrained encoder into the task student");
         taskStudent.ResetClassifier();
     }
 
@@ -72,18 +72,9 @@ public static class PtpPretrainer
     /// <summary>Mean dev cross-entropy on the PTP labels, negated so that higher is better.</summary>
     private static EvaluationResult DevLoss(BertClassifier model, IReadOnlyList<EncodedExample> dev, int paddingId, Device device, int batchSize)
     {
-        model.eval();
         double sum = 0;
-        using (no_grad())
-        {
-            foreach (int[] indices in Batcher.Order(dev, batchSize, shuffleSeed: null))
-            {
-                using var scope = NewDisposeScope();
-                using Batch batch = Batcher.Collate(dev, indices, paddingId, device);
-                using ClassifierOutput output = model.forward(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds);
-                sum += nn.functional.cross_entropy(output.Logits, batch.Labels!, reduction: nn.Reduction.Sum).item<float>();
-            }
-        }
+        EvaluationLoop.Run(model, dev, paddingId, batchSize, device,
+            (batch, output) => sum += nn.functional.cross_entropy(output.Logits, batch.Labels!, reduction: nn.Reduction.Sum).item<float>());
         double mean = sum / dev.Count;
         return new EvaluationResult(-mean, new Dictionary<string, double> { ["ptp_loss"] = mean });
     }

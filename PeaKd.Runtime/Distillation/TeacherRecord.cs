@@ -2,17 +2,21 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PeaKd.Checkpoints;
-using PeaKd.Data.Batching;
 using PeaKd.Data.Tokenization;
+using PeaKd.Inference;
 using PeaKd.Modeling;
 using static TorchSharp.torch;
 
 namespace PeaKd.Distillation;
 
 /// <summary>What a teacher record was computed from and how it is stored; a record is reused only when all of it matches.</summary>
+/// <param name="Teacher">The hash of the teacher folder's config and weights.</param>
+/// <param name="Data">The split's content hash.</param>
+/// <param name="Vocab">The vocabulary's hash.</param>
+/// <param name="MaxLength">Tokens per example.</param>
 /// <param name="Precision">The precision of the teacher pass (fp32 or bf16).</param>
 /// <param name="ClsDtype">How the [CLS] states are stored (fp32 or bf16); records written before it existed are fp32.</param>
-public sealed record TeacherRecordKey(string Teacher, string Data, string Vocab, int MaxLength, string Precision = TeacherRecord.Fp32, string ClsDtype = TeacherRecord.Fp32)
+internal sealed record TeacherRecordKey(string Teacher, string Data, string Vocab, int MaxLength, string Precision = TeacherRecord.Fp32, string ClsDtype = TeacherRecord.Fp32)
 {
     /// <summary>The file name without extension. The fp32 record keeps the plain name; a variant gets its own, so
     /// fp32 and bf16 runs sharing a records folder keep both records instead of overwriting each other's.</summary>
@@ -28,7 +32,7 @@ public sealed record TeacherRecordKey(string Teacher, string Data, string Vocab,
 /// The [CLS] states, nearly all of its size, may be stored in bf16 (half the disk and memory); the logits stay fp32,
 /// since they are tiny and decide the PTP labels, where a rounded confidence could cross a threshold.
 /// </summary>
-public sealed class TeacherRecord : IDisposable
+internal sealed class TeacherRecord : IDisposable
 {
     internal TeacherRecord(Tensor logits, Tensor cls)
     {
@@ -38,7 +42,6 @@ public sealed class TeacherRecord : IDisposable
 
     public const string Fp32 = "fp32";
     public const string Bf16 = "bf16";
-    public static IReadOnlyList<string> ClsDtypes { get; } = [Fp32, Bf16];
 
     /// <summary>[examples, labels], fp32.</summary>
     public Tensor Logits { get; }
@@ -48,33 +51,29 @@ public sealed class TeacherRecord : IDisposable
     public int Count => (int)Logits.shape[0];
     public int Layers => (int)Cls.shape[1];
 
-    /// <summary>The tensor dtype of a <c>--record-dtype</c> choice.</summary>
-    public static ScalarType DtypeOf(string clsDtype) => clsDtype switch
+    /// <summary>The name a dtype has in record keys and file names: fp32 or bf16.</summary>
+    public static string Name(RecordDtype dtype) => dtype == RecordDtype.Bf16 ? Bf16 : Fp32;
+
+    /// <summary>The tensor dtype of a key's [CLS] dtype name.</summary>
+    private static ScalarType DtypeOf(string clsDtype) => clsDtype switch
     {
         Fp32 => ScalarType.Float32,
         Bf16 => ScalarType.BFloat16,
-        _ => throw new ArgumentException($"--record-dtype '{clsDtype}' is not known; use one of {string.Join(", ", ClsDtypes)}."),
+        _ => throw new InvalidOperationException($"A teacher record's [CLS] dtype is fp32 or bf16, not '{clsDtype}'."),
     };
 
     /// <summary>One eval-mode teacher pass over <paramref name="features"/>, in data order, with the [CLS] states
     /// stored as <paramref name="clsDtype"/> (the states come from the fp32 residual stream, so bf16 rounds them once).</summary>
-    public static TeacherRecord Compute(BertClassifier teacher, IReadOnlyList<EncodedExample> features, int paddingId, int batchSize, Device device, string clsDtype = Fp32)
+    public static TeacherRecord Compute(BertClassifier teacher, IReadOnlyList<EncodedExample> features, int paddingId, int batchSize, Device device, RecordDtype clsDtype = RecordDtype.Fp32)
     {
-        ScalarType stored = DtypeOf(clsDtype);
-        teacher.eval();
+        ScalarType stored = DtypeOf(Name(clsDtype));
         var logits = new List<Tensor>();
         var cls = new List<Tensor>();
-        using (no_grad())
+        EvaluationLoop.Run(teacher, features, paddingId, batchSize, device, (_, output) =>
         {
-            foreach (int[] indices in Batcher.Order(features, batchSize, shuffleSeed: null))
-            {
-                using var scope = NewDisposeScope();
-                using Batch batch = Batcher.Collate(features, indices, paddingId, device);
-                using ClassifierOutput output = teacher.forward(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds);
-                logits.Add(output.Logits.to(ScalarType.Float32).cpu().MoveToOuterDisposeScope());
-                cls.Add(stack(output.HiddenStates.Select(h => h.select(1, 0)).ToArray(), 1).to(stored).cpu().MoveToOuterDisposeScope());
-            }
-        }
+            logits.Add(output.Logits.to(ScalarType.Float32).cpu().MoveToOuterDisposeScope());
+            cls.Add(stack(output.LayerOutputs.Select(h => h.select(1, 0)).ToArray(), 1).to(stored).cpu().MoveToOuterDisposeScope());
+        });
         var record = new TeacherRecord(cat(logits, 0), cat(cls, 0));
         logits.ForEach(t => t.Dispose());
         cls.ForEach(t => t.Dispose());
@@ -95,7 +94,7 @@ public sealed class TeacherRecord : IDisposable
     {
         if (Cls.dtype != DtypeOf(key.ClsDtype))
         {
-            throw new ArgumentException($"The record's [CLS] states are {Cls.dtype}, but its key says {key.ClsDtype}.");
+            throw new InvalidOperationException($"The record's [CLS] states are {Cls.dtype}, but its key says {key.ClsDtype}.");
         }
         string tensors = Path.Combine(folder, key.FileStem(split) + ".safetensors");
         WeightsFile.WriteSafetensors(tensors, new Dictionary<string, Tensor> { ["logits"] = Logits, ["cls"] = Cls });
@@ -196,6 +195,11 @@ public sealed class TeacherRecord : IDisposable
         return Convert.ToHexString(SHA256.HashData(stream));
     }
 
+    /// <summary>record-{split}.json: the key, the shapes and the tensor file's identity.</summary>
+    /// <param name="Key">What the record was computed from.</param>
+    /// <param name="Examples">Rows of the split.</param>
+    /// <param name="Layers">Teacher layers recorded per row.</param>
+    /// <param name="Sha256">The tensor file's SHA-256.</param>
     /// <param name="Bytes">The tensor file's size (null in records written before it was recorded).</param>
     internal sealed record Metadata(TeacherRecordKey Key, int Examples, int Layers, string Sha256, long? Bytes = null);
 }

@@ -5,7 +5,7 @@ namespace PeaKd;
 /// the same folder, which then replaces the target in one rename. A kill leaves at most a temporary
 /// file (<c>.NAME.GUID.tmp</c>), which no reader opens and <see cref="RemoveTemporaries"/> clears.
 /// </summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     public static void WriteAllText(string path, string contents) =>
         Write(path, temporary => File.WriteAllText(temporary, contents));
@@ -23,11 +23,11 @@ public static class AtomicFile
             writeTo(temporary);
             using (var stream = new FileStream(temporary, FileMode.Open, FileAccess.ReadWrite))
             {
-                if (KillSwitch.Fires(name, "mid"))
+                if (WriteInterceptor.Current?.StopsMidway(name) == true)
                 {
                     stream.SetLength(stream.Length / 2); // what a kill in the middle of writing leaves
                     stream.Flush(flushToDisk: true);
-                    KillSwitch.Kill(name, "mid");
+                    WriteInterceptor.Current.Midway(name);
                 }
                 stream.Flush(flushToDisk: true);
             }
@@ -40,7 +40,7 @@ public static class AtomicFile
                 File.Delete(temporary);
             }
         }
-        KillSwitch.At(name, "after");
+        WriteInterceptor.Current?.Written(name);
     }
 
     /// <summary>Deletes the temporary files a killed writer left under <paramref name="folder"/> (and its subfolders).

@@ -7,6 +7,11 @@ namespace PeaKd;
 /// </summary>
 public sealed class CorruptFileException : IOException
 {
+    /// <summary>Creates the exception: "file (location): problem".</summary>
+    /// <param name="file">The damaged file.</param>
+    /// <param name="problem">What is wrong with it.</param>
+    /// <param name="location">Where in the file, or null.</param>
+    /// <param name="inner">The reader's own exception, when there is one.</param>
     public CorruptFileException(string file, string problem, string? location = null, Exception? inner = null)
         : base($"{file}{(location is null ? "" : $" ({location})")}: {problem}", inner)
     {
@@ -14,6 +19,7 @@ public sealed class CorruptFileException : IOException
         Location = location;
     }
 
+    /// <summary>The damaged file.</summary>
     public string File { get; }
 
     /// <summary>Where in the file: "byte 8", "line 3", "field 'state'", "tensor 'x'"; null for the whole file.</summary>

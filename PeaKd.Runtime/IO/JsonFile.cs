@@ -9,7 +9,7 @@ namespace PeaKd;
 /// metadata, options.json, summary.json, student.json): size-capped, strict UTF-8, one object, no duplicate keys.
 /// Every failure is a <see cref="CorruptFileException"/> naming the file and where it went wrong.
 /// </summary>
-public static class JsonFile
+internal static class JsonFile
 {
     /// <summary>Metadata files are a few kilobytes; anything this large is not one of them.</summary>
     public const long MaxBytes = 16 << 20;
@@ -61,6 +61,9 @@ public static class JsonFile
     /// <see cref="CorruptFileException"/>. A file without a seal is read as it is only when older versions could have
     /// written it: not when <paramref name="required"/>, nor when it has a field of <paramref name="sealedSince"/>
     /// (fields that came with the seal, so a file holding one lost its seal to damage).</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="required">True when no older version wrote the file without a seal.</param>
+    /// <param name="sealedSince">Fields that came with the seal.</param>
     /// <param name="wasSealed">False for an older file read as it is: deserialize it with <see cref="UnsealedOptions"/>,
     /// which accept exactly the older format, so a file that lost its seal to damage does not pass for one.</param>
     public static JsonObject ReadSealed(string path, out bool wasSealed, bool required = false, params string[] sealedSince)

@@ -11,6 +11,7 @@ public sealed class BertAttention : nn.Module
     private readonly BertSelfAttention _self;
     [ComponentName(Name = "output")]
     private readonly BertSelfOutput _output;
+    /// <summary>Builds the block with <paramref name="config"/>'s sizes.</summary>
     public BertAttention(BertConfig config) : base(nameof(BertAttention))
     {
         _self = new BertSelfAttention(config);
@@ -18,9 +19,15 @@ public sealed class BertAttention : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>The attention itself, <c>attention.self</c>.</summary>
     public BertSelfAttention Self => _self;
+    /// <summary>The output projection, residual and LayerNorm, <c>attention.output</c>.</summary>
     public BertSelfOutput Output => _output;
 
+    /// <summary>Attends over <paramref name="hidden"/>; with <see cref="Shuffle.QueryKey"/> queries and keys come from the exchanged projections.</summary>
+    /// <param name="hidden">[batch, sequence, hidden].</param>
+    /// <param name="attentionMask">The additive mask, or null.</param>
+    /// <param name="shuffle">The roles of the Query and Key projections.</param>
     public Tensor forward(Tensor hidden, Tensor? attentionMask, Shuffle shuffle = Shuffle.None)
     {
         using var scope = NewDisposeScope();

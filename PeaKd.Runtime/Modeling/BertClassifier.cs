@@ -8,8 +8,8 @@ namespace PeaKd.Modeling;
 
 /// <summary>
 /// BERT with a sequence-classification head (Hugging Face's BertForSequenceClassification):
-/// <c>bert.*</c> plus <c>classifier.*</c>. Returns the logits and the hidden state after every
-/// effective encoder layer. Students derive from it and override <see cref="RunEncoder"/> to reuse layers.
+/// <c>bert.*</c> plus <c>classifier.*</c>. Returns the logits and the output of every effective encoder
+/// layer. Students derive from it and override <see cref="RunEncoder"/> to reuse layers.
 /// </summary>
 public class BertClassifier : nn.Module
 {
@@ -32,8 +32,13 @@ public class BertClassifier : nn.Module
         BertInitializer.Initialize(this, config);
     }
 
+    /// <summary>The sizes and label set the model was built with.</summary>
     public BertConfig Config { get; }
+
+    /// <summary>The backbone: <c>bert.embeddings</c>, <c>bert.encoder</c>, <c>bert.pooler</c>.</summary>
     public BertModel Bert => _bert;
+
+    /// <summary>The classification head, <c>classifier</c>: [labels, hidden].</summary>
     public Linear Classifier => _classifier;
 
     /// <summary>How the forward pass computes: fp32, or bf16 matrix products on copies of the fp32 weights
@@ -43,6 +48,7 @@ public class BertClassifier : nn.Module
     /// <summary>Encoder layers in the forward pass (owned layers plus reused ones).</summary>
     public virtual int EffectiveDepth => Bert.Encoder.Layer.Count;
 
+    /// <summary>The logits and every layer's output for a batch of token ids.</summary>
     /// <param name="inputIds">[batch, sequence] token ids.</param>
     /// <param name="attentionMask">[batch, sequence], 1 for tokens and 0 for padding; null means no padding.</param>
     /// <param name="tokenTypeIds">[batch, sequence] segment ids; null means all zeros.</param>
@@ -55,29 +61,21 @@ public class BertClassifier : nn.Module
         // The additive mask in the dtype attention computes in (bf16 inside a mixed-precision region).
         ScalarType computeType = MixedPrecision.Current?.Dtype ?? embeddings.dtype;
         Tensor? mask = attentionMask is null ? null : BertModel.ExtendAttentionMask(attentionMask, computeType);
-        IReadOnlyList<Tensor> hiddenStates = RunEncoder(embeddings, mask);
-        Tensor pooled = MixedPrecision.ToFloat32(Bert.Pooler.forward(hiddenStates[^1]));
+        IReadOnlyList<Tensor> layerOutputs = RunEncoder(embeddings, mask);
+        Tensor pooled = MixedPrecision.ToFloat32(Bert.Pooler.forward(layerOutputs[^1]));
         // Logits leave in fp32 whatever the precision: every loss and softmax over them is fp32.
         Tensor logits = MixedPrecision.ToFloat32(MixedPrecision.Linear(Classifier, nn.functional.dropout(pooled, _classifierDropout, training)));
         return new ClassifierOutput(
             logits.MoveToOuterDisposeScope(),
-            hiddenStates.Select(state => state.MoveToOuterDisposeScope()).ToArray(),
+            layerOutputs.Select(state => state.MoveToOuterDisposeScope()).ToArray(),
             pooled.MoveToOuterDisposeScope());
     }
 
-    /// <summary>Runs the encoder and returns the hidden state after each effective layer, in order.
-    /// The default runs every owned layer once, as BERT does.</summary>
-    protected virtual IReadOnlyList<Tensor> RunEncoder(Tensor embeddings, Tensor? attentionMask)
-    {
-        var states = new List<Tensor>(Bert.Encoder.Layer.Count);
-        Tensor hidden = embeddings;
-        foreach (BertLayer layer in Bert.Encoder.Layer)
-        {
-            hidden = layer.forward(hidden, attentionMask);
-            states.Add(hidden);
-        }
-        return states;
-    }
+    /// <summary>Runs the encoder and returns the output of each effective layer, in order. The default is the
+    /// encoder's own loop (every owned layer once); a student overrides it with its sharing plan.</summary>
+    /// <param name="embeddings">[batch, sequence, hidden].</param>
+    /// <param name="attentionMask">The additive mask [batch, 1, 1, sequence], or null for no padding.</param>
+    protected virtual IReadOnlyList<Tensor> RunEncoder(Tensor embeddings, Tensor? attentionMask) => Bert.Encoder.forward(embeddings, attentionMask);
 
     /// <summary>Replaces the classification head with a fresh one (weights N(0, initializer_range), bias 0).</summary>
     public void ResetClassifier()

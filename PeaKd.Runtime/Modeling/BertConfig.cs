@@ -10,18 +10,31 @@ namespace PeaKd.Modeling;
 /// </summary>
 public sealed record BertConfig
 {
+    /// <summary><c>vocab_size</c>: rows of the word embedding table.</summary>
     public int VocabSize { get; init; } = 30522;
+    /// <summary><c>hidden_size</c>: the width of every layer.</summary>
     public int HiddenSize { get; init; } = 768;
+    /// <summary><c>num_hidden_layers</c>: encoder layers.</summary>
     public int NumHiddenLayers { get; init; } = 12;
+    /// <summary><c>num_attention_heads</c>: heads per attention (they divide the hidden size).</summary>
     public int NumAttentionHeads { get; init; } = 12;
+    /// <summary><c>intermediate_size</c>: the feed-forward width.</summary>
     public int IntermediateSize { get; init; } = 3072;
+    /// <summary><c>hidden_act</c>: the feed-forward activation (<see cref="SupportedActivations"/>).</summary>
     public string HiddenAct { get; init; } = "gelu";
+    /// <summary><c>hidden_dropout_prob</c>, in [0, 1).</summary>
     public double HiddenDropoutProb { get; init; } = 0.1;
+    /// <summary><c>attention_probs_dropout_prob</c>, in [0, 1).</summary>
     public double AttentionProbsDropoutProb { get; init; } = 0.1;
+    /// <summary><c>max_position_embeddings</c>: the longest input, in tokens.</summary>
     public int MaxPositionEmbeddings { get; init; } = 512;
+    /// <summary><c>type_vocab_size</c>: segment ids (2: first and second sentence).</summary>
     public int TypeVocabSize { get; init; } = 2;
+    /// <summary><c>layer_norm_eps</c>.</summary>
     public double LayerNormEps { get; init; } = 1e-12;
+    /// <summary><c>initializer_range</c>: the standard deviation of fresh weights.</summary>
     public double InitializerRange { get; init; } = 0.02;
+    /// <summary><c>pad_token_id</c>.</summary>
     public int PadTokenId { get; init; }
 
     /// <summary>Class names by label id (Hugging Face's <c>id2label</c>); their count is the number of labels.</summary>
@@ -30,7 +43,9 @@ public sealed record BertConfig
     /// <summary>"single_label_classification" or "regression" (STS-B); null leaves it to the task.</summary>
     public string? ProblemType { get; init; }
 
+    /// <summary>The classifier's outputs: the number of <see cref="Labels"/>.</summary>
     public int NumLabels => Labels.Count;
+    /// <summary>The width of one attention head.</summary>
     public int HeadSize => HiddenSize / NumAttentionHeads;
 
     /// <summary>bert-base-uncased: 12 layers, hidden 768, 12 heads, FFN 3072.</summary>
@@ -179,6 +194,7 @@ public sealed record BertConfig
         AtomicFile.WriteAllText(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 
+    /// <summary>Equal when every value is, the labels compared in order.</summary>
     public bool Equals(BertConfig? other) =>
         other is not null
         && VocabSize == other.VocabSize && HiddenSize == other.HiddenSize && NumHiddenLayers == other.NumHiddenLayers
@@ -190,6 +206,7 @@ public sealed record BertConfig
         && PadTokenId == other.PadTokenId && ProblemType == other.ProblemType
         && Labels.SequenceEqual(other.Labels);
 
+    /// <summary>A hash of the sizes and the label count.</summary>
     public override int GetHashCode() =>
         HashCode.Combine(VocabSize, HiddenSize, NumHiddenLayers, NumAttentionHeads, IntermediateSize, HiddenAct, NumLabels);
 

@@ -18,6 +18,7 @@ public sealed class BertEmbeddings : nn.Module
     private readonly LayerNorm _layerNorm;
     private readonly double _dropout;
 
+    /// <summary>Builds the embedding tables of <paramref name="config"/>'s sizes.</summary>
     public BertEmbeddings(BertConfig config) : base(nameof(BertEmbeddings))
     {
         _dropout = config.HiddenDropoutProb;
@@ -28,11 +29,16 @@ public sealed class BertEmbeddings : nn.Module
         RegisterComponents();
     }
 
+    /// <summary><c>word_embeddings</c>: [vocab_size, hidden].</summary>
     public Embedding WordEmbeddings => _wordEmbeddings;
+    /// <summary><c>position_embeddings</c>: [max_position_embeddings, hidden].</summary>
     public Embedding PositionEmbeddings => _positionEmbeddings;
+    /// <summary><c>token_type_embeddings</c>: [type_vocab_size, hidden].</summary>
     public Embedding TokenTypeEmbeddings => _tokenTypeEmbeddings;
+    /// <summary>The LayerNorm over their sum.</summary>
     public LayerNorm LayerNorm => _layerNorm;
 
+    /// <summary>The embedded tokens, [batch, sequence, hidden].</summary>
     /// <param name="inputIds">[batch, sequence] token ids.</param>
     /// <param name="tokenTypeIds">[batch, sequence] segment ids (0 for the first sentence, 1 for the second).</param>
     public Tensor forward(Tensor inputIds, Tensor tokenTypeIds)

@@ -10,6 +10,8 @@ public sealed class BertEncoder : nn.Module
 {
     [ComponentName(Name = "layer")]
     private readonly ModuleList<BertLayer> _layer;
+
+    /// <summary>Builds <paramref name="layers"/> fresh layers of <paramref name="config"/>'s sizes.</summary>
     public BertEncoder(BertConfig config, int layers) : base(nameof(BertEncoder))
     {
         _layer = new ModuleList<BertLayer>(
@@ -17,5 +19,21 @@ public sealed class BertEncoder : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>The layers, <c>encoder.layer.0</c> first.</summary>
     public ModuleList<BertLayer> Layer => _layer;
+
+    /// <summary>Runs every layer once, in order, as BERT does; returns each layer's output (the embeddings not included).</summary>
+    /// <param name="embeddings">[batch, sequence, hidden].</param>
+    /// <param name="attentionMask">The additive mask [batch, 1, 1, sequence], or null for no padding.</param>
+    public IReadOnlyList<Tensor> forward(Tensor embeddings, Tensor? attentionMask)
+    {
+        var outputs = new List<Tensor>(Layer.Count);
+        Tensor hidden = embeddings;
+        foreach (BertLayer layer in Layer)
+        {
+            hidden = layer.forward(hidden, attentionMask);
+            outputs.Add(hidden);
+        }
+        return outputs;
+    }
 }

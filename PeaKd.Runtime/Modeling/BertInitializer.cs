@@ -6,7 +6,7 @@ namespace PeaKd.Modeling;
 
 /// <summary>Hugging Face's BERT initialisation: linear and embedding weights N(0, initializer_range),
 /// biases 0, the padding embedding 0, LayerNorm weight 1 and bias 0.</summary>
-public static class BertInitializer
+internal static class BertInitializer
 {
     public static void Initialize(nn.Module model, BertConfig config)
     {

@@ -13,6 +13,7 @@ public sealed class BertIntermediate : nn.Module
     private readonly Linear _dense;
     private readonly string _activation;
 
+    /// <summary>Builds the expansion of <paramref name="config"/>'s sizes and activation.</summary>
     public BertIntermediate(BertConfig config) : base(nameof(BertIntermediate))
     {
         _activation = config.HiddenAct;
@@ -20,8 +21,11 @@ public sealed class BertIntermediate : nn.Module
         RegisterComponents();
     }
 
+    /// <summary><c>intermediate.dense</c>: hidden -> intermediate_size.</summary>
     public Linear Dense => _dense;
 
+    /// <summary>activation(dense(<paramref name="hidden"/>)).</summary>
+    /// <param name="hidden">[batch, sequence, hidden].</param>
     public Tensor forward(Tensor hidden)
     {
         using var scope = NewDisposeScope();

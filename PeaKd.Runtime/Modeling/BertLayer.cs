@@ -13,6 +13,7 @@ public sealed class BertLayer : nn.Module
     private readonly BertIntermediate _intermediate;
     [ComponentName(Name = "output")]
     private readonly BertOutput _output;
+    /// <summary>Builds a layer of <paramref name="config"/>'s sizes.</summary>
     public BertLayer(BertConfig config) : base(nameof(BertLayer))
     {
         _attention = new BertAttention(config);
@@ -21,8 +22,11 @@ public sealed class BertLayer : nn.Module
         RegisterComponents();
     }
 
+    /// <summary><c>attention</c>: self-attention and its output block.</summary>
     public BertAttention Attention => _attention;
+    /// <summary><c>intermediate</c>: the feed-forward expansion.</summary>
     public BertIntermediate Intermediate => _intermediate;
+    /// <summary><c>output</c>: the feed-forward contraction, residual and LayerNorm.</summary>
     public BertOutput Output => _output;
 
     /// <summary>Runs the layer; with <see cref="Shuffle.QueryKey"/> its Query and Key projections trade roles.</summary>

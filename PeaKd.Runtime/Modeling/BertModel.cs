@@ -16,6 +16,7 @@ public sealed class BertModel : nn.Module
     private readonly BertEncoder _encoder;
     [ComponentName(Name = "pooler")]
     private readonly BertPooler _pooler;
+    /// <summary>Builds embeddings, <paramref name="layers"/> encoder layers and the pooler of <paramref name="config"/>'s sizes.</summary>
     public BertModel(BertConfig config, int layers) : base(nameof(BertModel))
     {
         _embeddings = new BertEmbeddings(config);
@@ -24,14 +25,19 @@ public sealed class BertModel : nn.Module
         RegisterComponents();
     }
 
+    /// <summary><c>embeddings</c>.</summary>
     public BertEmbeddings Embeddings => _embeddings;
+    /// <summary><c>encoder</c>: the layers that own parameters.</summary>
     public BertEncoder Encoder => _encoder;
+    /// <summary><c>pooler</c>.</summary>
     public BertPooler Pooler => _pooler;
 
     /// <summary>
     /// The additive attention mask [batch, 1, 1, sequence]: 0 where <paramref name="attentionMask"/> is 1,
     /// the dtype's lowest value where it is 0 (padding), as Hugging Face builds it.
     /// </summary>
+    /// <param name="attentionMask">[batch, sequence], 1 for tokens and 0 for padding.</param>
+    /// <param name="dtype">The dtype attention computes in.</param>
     public static Tensor ExtendAttentionMask(Tensor attentionMask, ScalarType dtype)
     {
         using var scope = NewDisposeScope();

@@ -15,6 +15,7 @@ public sealed class BertOutput : nn.Module
     private readonly LayerNorm _layerNorm;
     private readonly double _dropout;
 
+    /// <summary>Builds the block of <paramref name="config"/>'s sizes.</summary>
     public BertOutput(BertConfig config) : base(nameof(BertOutput))
     {
         _dropout = config.HiddenDropoutProb;
@@ -23,9 +24,14 @@ public sealed class BertOutput : nn.Module
         RegisterComponents();
     }
 
+    /// <summary><c>output.dense</c>: intermediate_size -> hidden.</summary>
     public Linear Dense => _dense;
+    /// <summary><c>output.LayerNorm</c>.</summary>
     public LayerNorm LayerNorm => _layerNorm;
 
+    /// <summary>LayerNorm(dropout(dense(<paramref name="intermediate"/>)) + <paramref name="residual"/>).</summary>
+    /// <param name="intermediate">[batch, sequence, intermediate_size].</param>
+    /// <param name="residual">The layer's input to the feed-forward block, [batch, sequence, hidden].</param>
     public Tensor forward(Tensor intermediate, Tensor residual)
     {
         using var scope = NewDisposeScope();

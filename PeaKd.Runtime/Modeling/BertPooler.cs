@@ -11,14 +11,18 @@ public sealed class BertPooler : nn.Module
 {
     [ComponentName(Name = "dense")]
     private readonly Linear _dense;
+    /// <summary>Builds the pooler of <paramref name="config"/>'s hidden size.</summary>
     public BertPooler(BertConfig config) : base(nameof(BertPooler))
     {
         _dense = nn.Linear(config.HiddenSize, config.HiddenSize);
         RegisterComponents();
     }
 
+    /// <summary><c>pooler.dense</c>: hidden -> hidden.</summary>
     public Linear Dense => _dense;
 
+    /// <summary>tanh(dense(the [CLS] state)), [batch, hidden].</summary>
+    /// <param name="hidden">The last layer's output, [batch, sequence, hidden].</param>
     public Tensor forward(Tensor hidden)
     {
         using var scope = NewDisposeScope();

@@ -22,6 +22,7 @@ public sealed class BertSelfAttention : nn.Module
     private readonly int _heads;
     private readonly double _dropout;
 
+    /// <summary>Builds the projections of <paramref name="config"/>'s sizes.</summary>
     public BertSelfAttention(BertConfig config) : base(nameof(BertSelfAttention))
     {
         _heads = config.NumAttentionHeads;
@@ -32,10 +33,14 @@ public sealed class BertSelfAttention : nn.Module
         RegisterComponents();
     }
 
+    /// <summary><c>attention.self.query</c>.</summary>
     public Linear Query => _query;
+    /// <summary><c>attention.self.key</c>.</summary>
     public Linear Key => _key;
+    /// <summary><c>attention.self.value</c>.</summary>
     public Linear Value => _value;
 
+    /// <summary>The attended values, [batch, sequence, hidden].</summary>
     /// <param name="hidden">[batch, sequence, hidden].</param>
     /// <param name="attentionMask">Additive mask broadcastable to [batch, heads, sequence, sequence], or null.</param>
     /// <param name="shuffle">Whether queries and keys come from the exchanged projections.</param>

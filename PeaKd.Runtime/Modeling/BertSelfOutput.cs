@@ -15,6 +15,7 @@ public sealed class BertSelfOutput : nn.Module
     private readonly LayerNorm _layerNorm;
     private readonly double _dropout;
 
+    /// <summary>Builds the block of <paramref name="config"/>'s sizes.</summary>
     public BertSelfOutput(BertConfig config) : base(nameof(BertSelfOutput))
     {
         _dropout = config.HiddenDropoutProb;
@@ -23,9 +24,14 @@ public sealed class BertSelfOutput : nn.Module
         RegisterComponents();
     }
 
+    /// <summary><c>attention.output.dense</c>: hidden -> hidden.</summary>
     public Linear Dense => _dense;
+    /// <summary><c>attention.output.LayerNorm</c>.</summary>
     public LayerNorm LayerNorm => _layerNorm;
 
+    /// <summary>LayerNorm(dropout(dense(<paramref name="context"/>)) + <paramref name="residual"/>).</summary>
+    /// <param name="context">The attended values, [batch, sequence, hidden].</param>
+    /// <param name="residual">The layer's input, [batch, sequence, hidden].</param>
     public Tensor forward(Tensor context, Tensor residual)
     {
         using var scope = NewDisposeScope();

@@ -3,6 +3,7 @@ namespace PeaKd.Modeling;
 /// <summary>Parameter counts of BERT parts from a config, without building the model.</summary>
 public static class ParameterCount
 {
+    /// <summary>Word, position and token type embeddings and their LayerNorm.</summary>
     public static long Embeddings(BertConfig c) =>
         (long)(c.VocabSize + c.MaxPositionEmbeddings + c.TypeVocabSize) * c.HiddenSize + 2L * c.HiddenSize;
 
@@ -13,6 +14,7 @@ public static class ParameterCount
         return 4 * (h * h + h) + 2 * h + (h * i + i) + (i * h + h) + 2 * h;
     }
 
+    /// <summary>The pooler's dense layer.</summary>
     public static long Pooler(BertConfig c) => (long)c.HiddenSize * c.HiddenSize + c.HiddenSize;
 
     /// <summary>Embeddings, <paramref name="ownedLayers"/> encoder layers and the pooler (no classifier).</summary>

@@ -16,7 +16,7 @@ namespace PeaKd.Precision;
 /// temperature softmax and the PTP labels are fp32); and the [CLS] states the patient loss normalises.
 /// Attention takes bf16 queries, keys and values; libtorch's bf16 attention kernels accumulate the softmax in fp32.
 /// </remarks>
-public sealed class MixedPrecision : IDisposable
+internal sealed class MixedPrecision : IDisposable
 {
     [ThreadStatic]
     private static MixedPrecision? _current;

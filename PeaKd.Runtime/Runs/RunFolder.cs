@@ -6,19 +6,13 @@ namespace PeaKd.Runs;
 
 /// <summary>
 /// The folder of one run: options.json (what was asked), metrics.jsonl (every log step), a folder per stage
-/// (its checkpoints), the trained models, the predictions and summary.json.
+/// (its checkpoints), the trained models, the predictions and summary.json. Nothing is created until the run
+/// writes its options, so a run refused by its checks leaves no folder behind.
 /// </summary>
-public sealed class RunFolder
+internal sealed class RunFolder(string root)
 {
-    public RunFolder(string root)
-    {
-        Root = Path.GetFullPath(root);
-        Directory.CreateDirectory(Root);
-        Log = new MetricsLog(Path.Combine(Root, "metrics.jsonl"));
-    }
-
-    public string Root { get; }
-    public MetricsLog Log { get; }
+    public string Root { get; } = Path.GetFullPath(root);
+    public MetricsLog Log { get; } = new(Path.Combine(Path.GetFullPath(root), "metrics.jsonl"));
 
     public string OptionsFile => Path.Combine(Root, "options.json");
     public string SummaryFile => Path.Combine(Root, "summary.json");
@@ -32,23 +26,27 @@ public sealed class RunFolder
 
     public string Predictions(string split) => Path.Combine(Root, $"predictions-{split}.tsv");
 
-    /// <summary>Records the options; a resumed run must be asked the same thing.</summary>
-    public void SaveOptions(JsonObject options, bool resume)
+    /// <summary>Records the options (creating the folder); a resumed run must be asked the same thing.</summary>
+    /// <param name="options">options.json's content.</param>
+    /// <param name="resume">Whether the run resumes; then the saved options must match, device aside.</param>
+    /// <param name="optionsType">The options type's name, for the message (PipelineOptions, FineTuneOptions).</param>
+    public void SaveOptions(JsonObject options, bool resume, string optionsType)
     {
-        string text = options.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
         if (resume && File.Exists(OptionsFile))
         {
             JsonObject saved = JsonFile.ReadObject(OptionsFile); // damaged: an error naming it, not a guess at the options
-            var ignored = new[] { "resume", "device" };
-            string Normalize(JsonNode? node) => new JsonObject((node?.AsObject() ?? [])
-                .Where(p => !ignored.Contains(p.Key)).Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone()))).ToJsonString();
-            if (Normalize(saved) != Normalize(options))
+            string[] ignored = ["resume", "device"];
+            string[] differing = saved.Select(p => p.Key).Union(options.Select(p => p.Key))
+                .Where(key => !ignored.Contains(key) && !JsonNode.DeepEquals(saved[key], options[key]))
+                .ToArray();
+            if (differing.Length > 0)
             {
-                throw new ArgumentException($"{OptionsFile}: --resume needs the options of the interrupted run; they differ. Use the same options, or a new --out folder.");
+                throw new InvalidOptionException($"{optionsType}.Resume",
+                    $"needs the options of the interrupted run, but {OptionsFile} differs in {string.Join(", ", differing)}. Use the same options, or another {optionsType}.OutputFolder.");
             }
             return;
         }
-        AtomicFile.WriteAllText(OptionsFile, text + "\n");
+        AtomicFile.WriteAllText(OptionsFile, options.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 
     /// <summary>Writes summary.json sealed (<see cref="JsonFile.WriteSealed"/>): a report never shows numbers that were changed after the run.</summary>

@@ -1,81 +1,167 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using PeaKd.Checkpoints;
-using PeaKd.Distillation;
+using PeaKd.Data;
 using PeaKd.Modeling;
 using static TorchSharp.torch;
 
 namespace PeaKd.Students;
 
-/// <summary>Reads model folders that may hold a student (student.json names it) or a plain BERT, and exports
-/// students as plain BERTs.</summary>
-public static class StudentFolder
+/// <summary>What student.json says about the student in a folder.</summary>
+/// <param name="Name">The student's class name.</param>
+/// <param name="Layers">The owner and shuffle of each effective layer.</param>
+/// <param name="OwnedLayers">Encoder layers stored in the weights.</param>
+internal sealed record StudentDescription(string Name, IReadOnlyList<LayerUse> Layers, int OwnedLayers);
+
+/// <summary>
+/// Student folders: the model's weights with shared layers stored once (config.json, model.safetensors, vocab.txt)
+/// and student.json, which names the student and its plan ("0 1 0' 1'"). The plan alone is enough to run the
+/// student: <see cref="Load"/> unrolls it into a plain BERT, so any folder loads without the student's class.
+/// </summary>
+internal static class StudentFolder
 {
     public const string DescriptionFile = "student.json";
 
-    /// <summary>The student name recorded in <paramref name="folder"/>, or null for a plain BERT folder.</summary>
-    public static string? StudentName(string folder)
+    /// <summary>Writes a trained student with its task's labels and tokenizer.</summary>
+    public static void Save(StudentModel student, TaskData data, string folder)
+    {
+        Directory.CreateDirectory(folder);
+        WeightsFile.WriteSafetensors(Path.Combine(folder, HfCheckpoint.SafetensorsFileName), student.state_dict());
+        ModelFolder.WithTaskLabels(student.Config, data).Save(Path.Combine(folder, HfCheckpoint.ConfigFileName));
+        ModelFolder.WriteTokenizer(data.Encoder.VocabFile, folder, data.MaxLength);
+        var description = new JsonObject
+        {
+            ["student"] = student.Plan.Name,
+            ["plan"] = student.Plan.ToString(),
+            ["owned_layers"] = student.Plan.OwnedLayers,
+            ["effective_depth"] = student.Plan.EffectiveDepth,
+        };
+        AtomicFile.WriteAllText(Path.Combine(folder, DescriptionFile), description.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+    }
+
+    /// <summary>The student described in <paramref name="folder"/>, or null for a plain BERT folder (no student.json).</summary>
+    public static StudentDescription? Read(string folder)
     {
         string path = Path.Combine(folder, DescriptionFile);
         if (!File.Exists(path))
         {
             return null;
         }
-        return JsonFile.GetString(JsonFile.ReadObject(path), "student", path)
-            ?? throw new CorruptFileException(path, "no \"student\" name.", "field 'student'");
+        JsonObject json = JsonFile.ReadObject(path);
+        string name = JsonFile.GetString(json, "student", path) ?? throw new CorruptFileException(path, "no \"student\" name.", "field 'student'");
+        string plan = JsonFile.GetString(json, "plan", path) ?? throw new CorruptFileException(path, "no \"plan\".", "field 'plan'");
+        int owned = JsonFile.GetValue<int>(json, "owned_layers", path) ?? throw new CorruptFileException(path, "no \"owned_layers\".", "field 'owned_layers'");
+        IReadOnlyList<LayerUse> layers = ParsePlan(plan, owned, path);
+        return new StudentDescription(name, layers, owned);
     }
 
-    /// <summary>Loads a model folder: a student through <paramref name="findStudent"/> (the app's catalog), else a plain BERT.</summary>
-    public static BertClassifier Load(string folder, Func<string, StudentDescriptor?> findStudent)
+    /// <summary>Loads a model folder for inference: a student unrolled into a plain BERT (it computes exactly what the
+    /// student computes), or a plain BERT with its trained classifier.</summary>
+    public static BertClassifier Load(string folder)
     {
-        if (StudentName(folder) is not string name)
+        StudentDescription? student = Read(folder);
+        if (student is null)
         {
             LoadedCheckpoint plain = HfCheckpoint.Load(folder);
             if (plain.Report.FreshClassifier)
             {
                 plain.Dispose();
-                throw new ArgumentException($"{folder}: the model has no trained classifier; fine-tune or distill it first.");
+                throw new ArgumentException($"{folder}: the model has no trained classifier (a pretrained backbone); fine-tune or distil it first.");
             }
             return plain.Model;
         }
-        StudentDescriptor descriptor = findStudent(name)
-            ?? throw new ArgumentException($"{folder}: student '{name}' is not declared in this program; it knows the students listed by 'peakd students'.");
         BertConfig config = BertConfig.Load(Path.Combine(folder, HfCheckpoint.ConfigFileName));
-        StudentModel student = descriptor.Create(config, config.NumLabels);
+        string weightsPath = Path.Combine(folder, HfCheckpoint.SafetensorsFileName);
+        Dictionary<string, Tensor> weights = WeightsFile.Read(weightsPath);
         try
         {
-            StateDictLoader.LoadFile(student, Path.Combine(folder, HfCheckpoint.SafetensorsFileName), allowFreshClassifier: false);
-            return student;
+            return Unrolled(config, weights, student.Layers, weightsPath);
+        }
+        finally
+        {
+            foreach (Tensor tensor in weights.Values)
+            {
+                tensor.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The student as a plain BERT with one layer per effective layer: shared layers become copies of their owner,
+    /// with the Query and Key projections exchanged where the plan shuffles them. Any BERT runtime can serve the
+    /// result, and it computes exactly what the student computes.
+    /// </summary>
+    public static BertClassifier Unroll(StudentModel student) =>
+        Unrolled(student.Config, student.state_dict(), student.Plan.Layers, $"student {student.Plan.Name}");
+
+    private static BertClassifier Unrolled(BertConfig config, IReadOnlyDictionary<string, Tensor> weights, IReadOnlyList<LayerUse> layers, string source)
+    {
+        var model = new BertClassifier(config with { NumHiddenLayers = layers.Count });
+        try
+        {
+            StateDictLoader.Load(model, UnrolledWeights(weights, layers), source, allowFreshClassifier: false);
+            return model;
         }
         catch
         {
-            student.Dispose();
+            model.Dispose();
             throw;
         }
     }
 
     /// <summary>
-    /// The student as a plain BERT with one layer per effective layer: shared layers become copies of their
-    /// owner, with the Query and Key projections exchanged where the plan shuffles them. Any BERT runtime can
-    /// serve the result, and it computes exactly what the student computes.
+    /// The state dict of the unrolled model: <c>bert.encoder.layer.{i}.*</c> is owner <c>layers[i].Owner</c>'s tensor,
+    /// and where layer i is shuffled its <c>attention.self.query.*</c> is the owner's <c>key.*</c> and the other way
+    /// round; everything outside the encoder is taken as it is.
     /// </summary>
-    public static BertClassifier Unroll(StudentModel student)
+    public static Dictionary<string, Tensor> UnrolledWeights(IReadOnlyDictionary<string, Tensor> weights, IReadOnlyList<LayerUse> layers)
     {
-        StudentPlan plan = student.Plan;
-        var unrolled = new BertClassifier(student.Config with { NumHiddenLayers = plan.EffectiveDepth });
-        StudentInitializer.Copy(student.Bert.Embeddings, unrolled.Bert.Embeddings, "embeddings");
-        StudentInitializer.Copy(student.Bert.Pooler, unrolled.Bert.Pooler, "pooler");
-        StudentInitializer.Copy(student.Classifier, unrolled.Classifier, "classifier");
-        for (int i = 0; i < plan.EffectiveDepth; i++)
+        const string layerPrefix = "bert.encoder.layer.";
+        var unrolled = weights.Where(w => !w.Key.StartsWith(layerPrefix, StringComparison.Ordinal)).ToDictionary(w => w.Key, w => w.Value, StringComparer.Ordinal);
+        for (int i = 0; i < layers.Count; i++)
         {
-            LayerUse use = plan.Layers[i];
-            BertLayer target = unrolled.Bert.Encoder.Layer[i];
-            StudentInitializer.Copy(student.Bert.Encoder.Layer[use.Owner], target, $"layer {use.Owner}");
-            if (use.Shuffle == Shuffle.QueryKey)
+            string owner = $"{layerPrefix}{layers[i].Owner}.";
+            foreach ((string key, Tensor value) in weights.Where(w => w.Key.StartsWith(owner, StringComparison.Ordinal)))
             {
-                BertLayer owner = student.Bert.Encoder.Layer[use.Owner];
-                StudentInitializer.Copy(owner.Attention.Self.Key, target.Attention.Self.Query, $"layer {use.Owner} key");
-                StudentInitializer.Copy(owner.Attention.Self.Query, target.Attention.Self.Key, $"layer {use.Owner} query");
+                string part = key[owner.Length..];
+                if (layers[i].Shuffle == Shuffle.QueryKey)
+                {
+                    part = SwapQueryKey(part);
+                }
+                unrolled[$"{layerPrefix}{i}.{part}"] = value;
             }
         }
         return unrolled;
+    }
+
+    private static string SwapQueryKey(string part)
+    {
+        const string query = "attention.self.query.", key = "attention.self.key.";
+        return part.StartsWith(query, StringComparison.Ordinal) ? key + part[query.Length..]
+            : part.StartsWith(key, StringComparison.Ordinal) ? query + part[key.Length..]
+            : part;
+    }
+
+    /// <summary>Reads a plan written by <see cref="StudentPlan.ToString"/>: each effective layer's owner, primed where
+    /// Query and Key are exchanged ("0 1 0' 1'").</summary>
+    internal static IReadOnlyList<LayerUse> ParsePlan(string plan, int ownedLayers, string path)
+    {
+        var layers = new List<LayerUse>();
+        foreach (string token in plan.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            bool shuffled = token.EndsWith('\'');
+            string digits = shuffled ? token[..^1] : token;
+            if (!int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out int owner) || owner >= ownedLayers)
+            {
+                throw new CorruptFileException(path, $"plan '{plan}' names '{token}', which is not one of the {ownedLayers} owned layers (0..{ownedLayers - 1}, primed when Query and Key are exchanged).", "field 'plan'");
+            }
+            layers.Add(new LayerUse(owner, shuffled ? Shuffle.QueryKey : Shuffle.None));
+        }
+        if (layers.Count < ownedLayers || layers.Take(ownedLayers).Select((use, i) => use.Owner != i || use.Shuffle != Shuffle.None).Any(bad => bad))
+        {
+            throw new CorruptFileException(path, $"plan '{plan}' must start with the {ownedLayers} owned layers in order (0 1 ...), then the shared ones.", "field 'plan'");
+        }
+        return layers;
     }
 }

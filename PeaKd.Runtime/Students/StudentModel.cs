@@ -22,6 +22,7 @@ public abstract class StudentModel : BertClassifier
     /// <summary>The architecture this instance was built from.</summary>
     public StudentPlan Plan { get; }
 
+    /// <summary>Encoder layers in the forward pass: the plan's effective depth.</summary>
     public override int EffectiveDepth => Plan.EffectiveDepth;
 
     /// <summary>Owned layer <paramref name="index"/> (bert.encoder.layer.N).</summary>
@@ -29,7 +30,7 @@ public abstract class StudentModel : BertClassifier
 
     /// <summary>The config a student of <paramref name="plan"/> gets from <paramref name="config"/>; fails
     /// when a size the plan pins disagrees with the config.</summary>
-    public static BertConfig StudentConfig(BertConfig config, int numLabels, StudentPlan plan)
+    internal static BertConfig StudentConfig(BertConfig config, int numLabels, StudentPlan plan)
     {
         CheckPins(plan, config, "BertConfig");
         if (numLabels < 1)
@@ -42,7 +43,7 @@ public abstract class StudentModel : BertClassifier
 
     /// <summary>Fails when a size <paramref name="plan"/> pins disagrees with <paramref name="config"/>, read from
     /// <paramref name="source"/> (named in the message): checked before any training, not when the student is built.</summary>
-    public static void CheckPins(StudentPlan plan, BertConfig config, string source)
+    internal static void CheckPins(StudentPlan plan, BertConfig config, string source)
     {
         CheckPinned(plan, "Hidden", plan.Hidden, "hidden_size", config.HiddenSize, source);
         CheckPinned(plan, "Heads", plan.Heads, "num_attention_heads", config.NumAttentionHeads, source);

@@ -7,11 +7,14 @@ namespace PeaKd.Training;
 /// AdamW (Loshchilov and Hutter; PyTorch's algorithm, decoupled weight decay, bias correction) whose state is
 /// plain named tensors, so a checkpoint holds it beside the weights and a resumed run continues bit for bit.
 /// </summary>
-public sealed class AdamW : IDisposable
+internal sealed class AdamW : IDisposable
 {
     private readonly List<Slot> _slots;
 
     /// <param name="parameters">(name, parameter, weight decay) for every trained parameter.</param>
+    /// <param name="beta1">Decay of the first moment.</param>
+    /// <param name="beta2">Decay of the second moment.</param>
+    /// <param name="epsilon">Added to the second moment's square root.</param>
     public AdamW(IEnumerable<(string Name, Parameter Parameter, double WeightDecay)> parameters, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8)
     {
         Beta1 = beta1;

@@ -4,7 +4,7 @@ namespace PeaKd.Training;
 /// Linear warmup from 0 to the peak learning rate over the first warmup steps, then linear decay to 0 at the
 /// last step (Hugging Face's get_linear_schedule_with_warmup, step counted from 0).
 /// </summary>
-public sealed class LinearWarmupSchedule
+internal sealed class LinearWarmupSchedule
 {
     public LinearWarmupSchedule(double peak, long totalSteps, double warmupFraction)
     {

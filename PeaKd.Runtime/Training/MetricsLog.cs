@@ -6,7 +6,7 @@ namespace PeaKd.Training;
 /// <summary>metrics.jsonl: one JSON object per line (stage, step, epoch, loss terms, learning rate, examples/s,
 /// or dev metrics). Lines are flushed as written, so a killed run keeps what it logged; a line torn by a kill is
 /// dropped before the next one is appended, and readers skip a torn last line.</summary>
-public sealed class MetricsLog
+internal sealed class MetricsLog
 {
     private readonly object _gate = new();
     private bool _tailChecked;
@@ -14,7 +14,6 @@ public sealed class MetricsLog
     public MetricsLog(string path)
     {
         Path = path;
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
     }
 
     public string Path { get; }
@@ -29,17 +28,18 @@ public sealed class MetricsLog
                 DropTornTail();
                 _tailChecked = true;
             }
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
             using var stream = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read);
-            if (KillSwitch.Fires(System.IO.Path.GetFileName(Path), "mid"))
+            if (WriteInterceptor.Current?.StopsMidway(System.IO.Path.GetFileName(Path)) == true)
             {
                 stream.Write(line.AsSpan(0, line.Length / 2)); // what a kill in the middle of a line leaves
                 stream.Flush(flushToDisk: true);
-                KillSwitch.Kill(System.IO.Path.GetFileName(Path), "mid");
+                WriteInterceptor.Current.Midway(System.IO.Path.GetFileName(Path));
             }
             stream.Write(line);
             stream.Flush(flushToDisk: false);
         }
-        KillSwitch.At(System.IO.Path.GetFileName(Path), "after");
+        WriteInterceptor.Current?.Written(System.IO.Path.GetFileName(Path));
     }
 
     /// <summary>Drops the lines of <paramref name="stage"/> logged after <paramref name="step"/>: a resumed stage

@@ -7,8 +7,17 @@ using static TorchSharp.torch;
 namespace PeaKd.Training;
 
 /// <summary>Where a stage stands: enough to continue it exactly.</summary>
+/// <param name="Epoch">The epoch to continue (0-based).</param>
+/// <param name="BatchInEpoch">The next batch of that epoch.</param>
+/// <param name="GlobalStep">Steps done.</param>
+/// <param name="OptimizerSteps">AdamW's step count (bias correction).</param>
+/// <param name="BestScore">The best dev score so far, or null.</param>
+/// <param name="BestStep">The step of the best weights.</param>
+/// <param name="BestMetrics">The dev metrics at that step.</param>
+/// <param name="Seconds">Training seconds so far.</param>
+/// <param name="ExamplesSeen">Training examples so far.</param>
 /// <param name="BestSha256">SHA-256 of best.safetensors when the best weights were written (null in older checkpoints).</param>
-public sealed record LoopState(
+internal sealed record LoopState(
     int Epoch,
     int BatchInEpoch,
     long GlobalStep,
@@ -28,7 +37,7 @@ public sealed record LoopState(
 /// recorded size and hash; a damaged one is reported and the one before it used, so a kill, a truncated copy or a
 /// flipped byte costs at most the steps since the previous checkpoint.
 /// </summary>
-public static class TrainingCheckpoint
+internal static class TrainingCheckpoint
 {
     public const string StateFile = "checkpoint.json";
     private const string ModelPrefix = "model.";
@@ -193,6 +202,10 @@ public static class TrainingCheckpoint
         return Convert.ToHexString(SHA256.HashData(stream));
     }
 
+    /// <summary>A checkpoint description: its tensor file's name and identity, and the loop state.</summary>
+    /// <param name="TensorsFile">The tensor file's name in the stage folder.</param>
+    /// <param name="Sha256">Its SHA-256.</param>
+    /// <param name="State">Where the stage stood.</param>
     /// <param name="Bytes">The tensor file's size (null in checkpoints written before it was recorded).</param>
-    public sealed record CheckpointRecord(string TensorsFile, string Sha256, LoopState State, long? Bytes = null);
+    internal sealed record CheckpointRecord(string TensorsFile, string Sha256, LoopState State, long? Bytes = null);
 }

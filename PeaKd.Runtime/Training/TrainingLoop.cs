@@ -9,8 +9,8 @@ using static TorchSharp.torch;
 
 namespace PeaKd.Training;
 
-/// <summary>What a stage's training produced.</summary>
-public sealed record TrainingResult(
+/// <summary>What a stage's training produced (done.json holds it).</summary>
+internal sealed record TrainingResult(
     double? BestScore,
     long BestStep,
     IReadOnlyDictionary<string, double>? BestMetrics,
@@ -28,14 +28,11 @@ public sealed record TrainingResult(
 /// (seed, epoch), dropout is re-seeded from (seed, step) before every step, and the checkpoint holds the weights
 /// and the optimizer moments exactly.
 /// </remarks>
-public sealed class TrainingLoop(string stage, nn.Module model, TrainingOptions options, string folder, MetricsLog log, ITrainingProgress progress)
+internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOptions options, string folder, MetricsLog log,
+    IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
 {
     private const string BestFile = "best.safetensors";
     private const string DoneFile = "done.json";
-
-    /// <summary>Test hook standing in for a kill: when it returns true after a step, the loop stops there
-    /// (with <see cref="OperationCanceledException"/>), leaving only what a killed process would leave.</summary>
-    public Func<long, bool>? StopAfterStep { get; init; }
 
     /// <param name="train">The encoded training set.</param>
     /// <param name="paddingId">The vocabulary's [PAD] id.</param>
@@ -43,10 +40,11 @@ public sealed class TrainingLoop(string stage, nn.Module model, TrainingOptions 
     /// <param name="loss">The loss of a batch; runs the forward pass.</param>
     /// <param name="evaluate">The dev evaluation (higher score is better), or null to keep the last weights.</param>
     /// <param name="resume">Continue from this stage's checkpoint, or skip the stage if it finished.</param>
+    /// <remarks>A cancellation stops the loop after the current step (and its checkpoint, when one is due) with
+    /// <see cref="OperationCanceledException"/>, leaving what a killed process would leave: a resumable stage.</remarks>
     public TrainingResult Run(IReadOnlyList<EncodedExample> train, int paddingId, Device device,
         Func<Batch, LossTerms> loss, Func<EvaluationResult>? evaluate, bool resume)
     {
-        options.Validate();
         if (train.Count == 0)
         {
             throw new ArgumentException($"{stage}: the training set is empty.");
@@ -62,10 +60,10 @@ public sealed class TrainingLoop(string stage, nn.Module model, TrainingOptions 
             if (TryReadDone(donePath, out TrainingResult? finished, out string? damage))
             {
                 LoadWeights(Path.Combine(folder, BestFile));
-                progress.Message($"{stage}: already finished, reusing it (best score {finished.BestScore?.ToString("F4", CultureInfo.InvariantCulture) ?? "n/a"}).");
+                Note($"{stage}: already finished, reusing it (best score {finished.BestScore?.ToString("F4", CultureInfo.InvariantCulture) ?? "n/a"}).");
                 return finished;
             }
-            progress.Message($"{stage}: {damage} The stage runs again from the start (the result is the same).");
+            Note($"{stage}: {damage} The stage runs again from the start (the result is the same).");
             resume = false;
         }
         if (!resume)
@@ -78,7 +76,7 @@ public sealed class TrainingLoop(string stage, nn.Module model, TrainingOptions 
         long totalSteps = (long)options.Epochs * batchesPerEpoch;
         var schedule = new LinearWarmupSchedule(options.LearningRate, totalSteps, options.WarmupFraction);
 
-        TrainingCheckpoint.CheckpointRecord? checkpoint = resume ? TrainingCheckpoint.FindIntact(folder, progress.Message) : null;
+        TrainingCheckpoint.CheckpointRecord? checkpoint = resume ? TrainingCheckpoint.FindIntact(folder, Note) : null;
         if (checkpoint is not null)
         {
             TrainingCheckpoint.Load(folder, checkpoint, model, optimizer);
@@ -96,10 +94,10 @@ public sealed class TrainingLoop(string stage, nn.Module model, TrainingOptions 
         }
         if (state.GlobalStep > 0)
         {
-            progress.Message($"{stage}: resuming at step {state.GlobalStep} of {totalSteps} (epoch {state.Epoch + 1}).");
+            Note($"{stage}: resuming at step {state.GlobalStep} of {totalSteps} (epoch {state.Epoch + 1}).");
         }
 
-        progress.Start(stage, totalSteps, state.GlobalStep);
+        progress?.Report(new TrainingProgress(ProgressKind.StageStarted, stage, state.GlobalStep, totalSteps));
         var clock = Stopwatch.StartNew();
         double secondsBefore = state.Seconds;
         long examples = state.ExamplesSeen;
@@ -148,7 +146,7 @@ public sealed class TrainingLoop(string stage, nn.Module model, TrainingOptions 
                     windowExamples = 0;
                     windowClock.Restart();
                 }
-                progress.Advance(step, string.Join(" ", values.Select(v => $"{v.Key} {v.Value:F4}")));
+                progress?.Report(new TrainingProgress(ProgressKind.Step, stage, step, totalSteps, values));
 
                 bool epochEnd = b == order.Count - 1;
                 if (!epochEnd && options.CheckpointEvery > 0 && step % options.CheckpointEvery == 0)
@@ -156,9 +154,9 @@ public sealed class TrainingLoop(string stage, nn.Module model, TrainingOptions 
                     lastCheckpoint = TrainingCheckpoint.Save(folder, model, optimizer,
                         state with { Epoch = epoch, BatchInEpoch = b + 1, GlobalStep = step, OptimizerSteps = optimizer.Steps, Seconds = secondsBefore + clock.Elapsed.TotalSeconds, ExamplesSeen = examples });
                 }
-                if (StopAfterStep?.Invoke(step) == true)
+                if (cancellationToken.IsCancellationRequested)
                 {
-                    throw new OperationCanceledException($"{stage}: stopped after step {step} (test hook).");
+                    throw new OperationCanceledException($"{stage}: stopped after step {step}; resuming the run continues from its last checkpoint.", cancellationToken);
                 }
             }
 
@@ -173,7 +171,7 @@ public sealed class TrainingLoop(string stage, nn.Module model, TrainingOptions 
                 }
                 log.Write(entry);
                 bool better = state.BestScore is not double best || result.Score > best;
-                progress.Message($"{stage}: epoch {epoch + 1}/{options.Epochs} dev {string.Join(", ", result.Metrics.Select(m => $"{m.Key} {m.Value:F4}"))}{(better ? " (best so far)" : "")}");
+                Note($"{stage}: epoch {epoch + 1}/{options.Epochs} dev {string.Join(", ", result.Metrics.Select(m => $"{m.Key} {m.Value:F4}"))}{(better ? " (best so far)" : "")}");
                 if (better)
                 {
                     WeightsFile.WriteSafetensors(Path.Combine(folder, BestFile), model.state_dict());
@@ -186,7 +184,7 @@ public sealed class TrainingLoop(string stage, nn.Module model, TrainingOptions 
             clock.Restart();
             secondsBefore = trainingSeconds;
         }
-        progress.Finish();
+        progress?.Report(new TrainingProgress(ProgressKind.StageFinished, stage, step, totalSteps));
 
         if (evaluate is null)
         {
@@ -199,7 +197,7 @@ public sealed class TrainingLoop(string stage, nn.Module model, TrainingOptions 
             if (state.BestSha256 is string bestHash && !BestMatches(bestHash))
             {
                 throw new CorruptFileException(Path.Combine(folder, BestFile),
-                    $"the best weights are missing or damaged (SHA-256 differs from the one recorded at step {state.BestStep}). Delete {folder} and run again with --resume to redo the {stage} stage.");
+                    $"the best weights are missing or damaged (SHA-256 differs from the one recorded at step {state.BestStep}). Delete {folder} and resume the run to redo the {stage} stage.");
             }
             LoadWeights(Path.Combine(folder, BestFile));
         }
@@ -249,6 +247,8 @@ public sealed class TrainingLoop(string stage, nn.Module model, TrainingOptions 
         string path = Path.Combine(folder, BestFile);
         return File.Exists(path) && string.Equals(TrainingCheckpoint.Hash(path), sha256, StringComparison.OrdinalIgnoreCase);
     }
+
+    private void Note(string message) => progress?.Report(TrainingProgress.Note(stage, message));
 
     /// <summary>Dropout's randomness depends only on the seed and the step, so a resumed step repeats exactly.</summary>
     private void SeedStep(long step)

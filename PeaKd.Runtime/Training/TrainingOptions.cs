@@ -3,15 +3,28 @@ namespace PeaKd.Training;
 /// <summary>Optimisation settings of one training stage (PEA-KD.md's common settings are the defaults).</summary>
 public sealed record TrainingOptions
 {
+    /// <summary>Passes over the training set; at least 1.</summary>
     public int Epochs { get; init; } = 4;
+
+    /// <summary>Examples per optimisation step; at least 1.</summary>
     public int BatchSize { get; init; } = 32;
+
+    /// <summary>The peak learning rate (linear warmup, then linear decay to 0); positive.</summary>
     public double LearningRate { get; init; } = 2e-5;
+
+    /// <summary>AdamW's decoupled weight decay, applied to every weight but biases and LayerNorm; at least 0.</summary>
     public double WeightDecay { get; init; } = 0.01;
+
+    /// <summary>The share of the steps spent warming the learning rate up from 0; in [0, 1).</summary>
     public double WarmupFraction { get; init; } = 0.1;
+
+    /// <summary>Gradients are clipped to this global L2 norm; positive.</summary>
     public double MaxGradNorm { get; init; } = 1.0;
+
+    /// <summary>Seed of the batch order, dropout and fresh weights: the same seed gives the same run.</summary>
     public int Seed { get; init; } = 42;
 
-    /// <summary>Steps between metrics.jsonl lines.</summary>
+    /// <summary>Steps between metrics.jsonl lines; at least 1.</summary>
     public int LogEvery { get; init; } = 10;
 
     /// <summary>Steps between resumable checkpoints (epoch ends always get one); 0 for epoch ends only.</summary>
@@ -20,26 +33,21 @@ public sealed record TrainingOptions
     /// <summary>Group examples of similar length into batches, for less padding.</summary>
     public bool BucketByLength { get; init; } = true;
 
+    /// <summary>Examples per batch when evaluating; at least 1.</summary>
     public int EvalBatchSize { get; init; } = 64;
 
-    public void Validate()
+    /// <summary>Throws <see cref="InvalidOptionException"/> naming the first invalid value under <paramref name="property"/>
+    /// (for example <c>PipelineOptions.Distillation</c>).</summary>
+    public void Validate(string property = nameof(TrainingOptions))
     {
-        Require(Epochs >= 1, "--epochs must be at least 1");
-        Require(BatchSize >= 1, "--batch-size must be at least 1");
-        Require(LearningRate > 0 && double.IsFinite(LearningRate), "--lr must be a positive number");
-        Require(WeightDecay >= 0, "weight decay must not be negative");
-        Require(WarmupFraction is >= 0 and < 1, "warmup must be a fraction in [0, 1)");
-        Require(MaxGradNorm > 0, "the gradient clipping norm must be positive");
-        Require(LogEvery >= 1, "the log interval must be at least 1");
-        Require(CheckpointEvery >= 0, "the checkpoint interval must not be negative");
-        Require(EvalBatchSize >= 1, "the evaluation batch size must be at least 1");
-    }
-
-    private static void Require(bool condition, string message)
-    {
-        if (!condition)
-        {
-            throw new ArgumentException(message + ".");
-        }
+        OptionCheck.AtLeast($"{property}.{nameof(Epochs)}", Epochs, 1);
+        OptionCheck.AtLeast($"{property}.{nameof(BatchSize)}", BatchSize, 1);
+        OptionCheck.Positive($"{property}.{nameof(LearningRate)}", LearningRate);
+        OptionCheck.NotNegative($"{property}.{nameof(WeightDecay)}", WeightDecay);
+        OptionCheck.Fraction($"{property}.{nameof(WarmupFraction)}", WarmupFraction, upperOpen: true);
+        OptionCheck.Positive($"{property}.{nameof(MaxGradNorm)}", MaxGradNorm);
+        OptionCheck.AtLeast($"{property}.{nameof(LogEvery)}", LogEvery, 1);
+        OptionCheck.AtLeast($"{property}.{nameof(CheckpointEvery)}", CheckpointEvery, 0);
+        OptionCheck.AtLeast($"{property}.{nameof(EvalBatchSize)}", EvalBatchSize, 1);
     }
 }

@@ -6,7 +6,7 @@ namespace PeaKd.Training;
 /// One optimisation step, the unit every stage (and the benchmarks) repeats: the loss, a finiteness check before
 /// anything changes, backward, gradient clipping, AdamW and zeroed gradients.
 /// </summary>
-public static class TrainingStep
+internal static class TrainingStep
 {
     /// <param name="optimizer">The optimizer over the trained parameters.</param>
     /// <param name="computeLoss">Runs the forward pass and returns the loss terms.</param>

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace PeaKd.Training;
 
 /// <summary>BERT's weight-decay rule: every weight decays except biases and LayerNorm weights.</summary>
-public static class WeightDecayGroups
+internal static class WeightDecayGroups
 {
     public static bool Decays(string parameterName) =>
         !parameterName.EndsWith(".bias", StringComparison.Ordinal) && !parameterName.Contains("LayerNorm.", StringComparison.Ordinal);

@@ -18,12 +18,12 @@ internal static class Charts
         var plot = new Plot();
         foreach (RunInfo run in runs)
         {
-            var steps = LastStage(run).Where(e => e["split"] is null && e["loss"] is not null).ToList();
+            var steps = LastStage(run).Where(e => e.Split is null && e.Values.ContainsKey("loss")).ToList();
             if (steps.Count == 0)
             {
                 continue;
             }
-            var line = plot.Add.Scatter(steps.Select(e => e["step"]!.GetValue<double>()).ToArray(), steps.Select(e => e["loss"]!.GetValue<double>()).ToArray());
+            var line = plot.Add.Scatter(steps.Select(e => (double)e.Step).ToArray(), steps.Select(e => e.Values["loss"]).ToArray());
             line.LegendText = Label(run);
             line.MarkerSize = 0;
             TellApart(plot, line);
@@ -37,12 +37,12 @@ internal static class Charts
         var plot = new Plot();
         foreach (RunInfo run in runs)
         {
-            var evaluations = LastStage(run).Where(e => e["split"]?.GetValue<string>() == "dev").ToList();
+            var evaluations = LastStage(run).Where(e => e.Split == "dev" && e.Values.ContainsKey("score")).ToList();
             if (evaluations.Count == 0)
             {
                 continue;
             }
-            var line = plot.Add.Scatter(evaluations.Select(e => e["epoch"]!.GetValue<double>()).ToArray(), evaluations.Select(e => e["score"]!.GetValue<double>()).ToArray());
+            var line = plot.Add.Scatter(evaluations.Select(e => e.Epoch).ToArray(), evaluations.Select(e => e.Values["score"]).ToArray());
             line.LegendText = Label(run);
             TellApart(plot, line);
         }
@@ -80,10 +80,10 @@ internal static class Charts
         series.LinePattern = Patterns[round % Patterns.Length];
     }
 
-    private static IEnumerable<System.Text.Json.Nodes.JsonObject> LastStage(RunInfo run)
+    private static IEnumerable<PeaKd.Runs.MetricsEntry> LastStage(RunInfo run)
     {
-        string? stage = run.Log.LastOrDefault()?["stage"]?.GetValue<string>();
-        return run.Log.Where(e => e["stage"]?.GetValue<string>() == stage);
+        string? stage = run.Log.LastOrDefault()?.Stage;
+        return run.Log.Where(e => e.Stage == stage);
     }
 
     private static string Label(RunInfo run) => $"{run.Variant} ({Path.GetFileName(run.Folder)})";

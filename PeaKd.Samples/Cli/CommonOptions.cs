@@ -1,13 +1,13 @@
 using System.CommandLine;
+using PeaKd.Data;
 using PeaKd.Data.Tasks;
 using PeaKd.Devices;
 using PeaKd.Precision;
-using TorchSharp;
 using PeaKd.Training;
 
 namespace PeaKd.Samples.Cli;
 
-/// <summary>Options several commands share, with their validation.</summary>
+/// <summary>Options several commands share, and how their text becomes the API's typed values.</summary>
 internal sealed class CommonOptions
 {
     public Option<string> Task { get; } = new("--task") { Description = $"The task: {string.Join(", ", TaskRegistry.Names)} (case and punctuation ignored).", Required = true };
@@ -28,32 +28,48 @@ internal sealed class CommonOptions
     public IEnumerable<Option> TaskOptions => [Task, Data, TextColumn, PairColumn, LabelColumn];
     public IEnumerable<Option> TrainingOptions => [Epochs, BatchSize, LearningRate, MaxLength, Seed, Device, Precision, LimitTrain, Resume];
 
-    /// <summary>Checks values that System.CommandLine cannot (ranges, names); throws naming the option.
-    /// Runs in the command's action, where option defaults are applied.</summary>
-    public void Validate(ParseResult parse, bool training)
+    /// <summary>The flags of the options every command maps the same way, under the API's options type.</summary>
+    public static IEnumerable<(string, string)> Flags(string options) =>
+    [
+        ($"{options}.Data", "--data"),
+        ($"{options}.MaxLength", "--max-length"),
+        ($"{options}.LimitTrain", "--limit-train"),
+        ($"{options}.Device", "--device"),
+        ($"{options}.Precision", "--precision"),
+        ($"{options}.Resume", "--resume"),
+        ($"{options}.OutputFolder", "--out"),
+    ];
+
+    public DataSource DataSource(ParseResult parse)
     {
-        TaskRegistry.Resolve(parse.GetValue(Task)!);
-        string device = parse.GetValue(Device)!;
-        Require(DeviceSelector.Choices.Contains(device.ToLowerInvariant()), $"--device '{device}' is not known; use one of {string.Join(", ", DeviceSelector.Choices)}.");
-        string precision = parse.GetValue(Precision)!;
-        Require(PrecisionSelector.Choices.Contains(precision.ToLowerInvariant()), $"--precision '{precision}' is not known; use one of {string.Join(", ", PrecisionSelector.Choices)}.");
-        Require(parse.GetValue(MaxLength) is >= 8 and <= 4096, "--max-length must be between 8 and 4096.");
-        if (!training)
+        TaskDefinition task = TaskRegistry.Resolve(parse.GetValue(Task)!);
+        if (task.Name == "tsv")
         {
-            return;
+            task = TaskRegistry.Tsv(parse.GetValue(TextColumn)!, parse.GetValue(PairColumn), parse.GetValue(LabelColumn)!);
         }
-        Require(parse.GetValue(Epochs) >= 1, "--epochs must be at least 1.");
-        Require(parse.GetValue(BatchSize) >= 1, "--batch-size must be at least 1.");
-        Require(parse.GetValue(LearningRate) > 0, "--lr must be positive.");
-        Require(parse.GetValue(LimitTrain) is null or >= 1, "--limit-train must be at least 1.");
+        return PeaKd.Data.DataSource.Files(task, parse.GetValue(Data)!);
     }
 
-    /// <summary>The resolved --precision for <paramref name="device"/>, printed (to stderr) once so every run's log says it.</summary>
-    public ComputePrecision ResolvePrecision(ParseResult parse, torch.Device device)
+    public DeviceChoice DeviceChoice(ParseResult parse) => ParseChoice<DeviceChoice>("--device", parse.GetValue(Device)!);
+
+    public PrecisionChoice PrecisionChoice(ParseResult parse) => ParseChoice<PrecisionChoice>("--precision", parse.GetValue(Precision)!);
+
+    public TrainingOptions Training(ParseResult parse) => new()
     {
-        (ComputePrecision precision, string reason) = PrecisionSelector.Resolve(parse.GetValue(Precision)!, device);
-        Console.Error.WriteLine($"precision: {PrecisionSelector.Name(precision)} ({reason})"); // a log line: stdout keeps the results
-        return precision;
+        Epochs = parse.GetValue(Epochs),
+        BatchSize = parse.GetValue(BatchSize),
+        LearningRate = parse.GetValue(LearningRate),
+        Seed = parse.GetValue(Seed),
+    };
+
+    /// <summary>An enum value from its name, case ignored; anything else is an error listing the names.</summary>
+    public static T ParseChoice<T>(string flag, string value) where T : struct, Enum
+    {
+        string[] names = Enum.GetNames<T>();
+        string? name = names.FirstOrDefault(n => string.Equals(n, value.Trim(), StringComparison.OrdinalIgnoreCase));
+        return name is not null
+            ? Enum.Parse<T>(name)
+            : throw new ArgumentException($"{flag} '{value}' is not known; use one of {string.Join(", ", names.Select(n => n.ToLowerInvariant()))}.");
     }
 
     public static void Require(bool condition, string message)
@@ -63,20 +79,6 @@ internal sealed class CommonOptions
             throw new ArgumentException(message);
         }
     }
-
-    public TaskDefinition ResolveTask(ParseResult parse)
-    {
-        TaskDefinition task = TaskRegistry.Resolve(parse.GetValue(Task)!);
-        return task.Name == "tsv" ? TaskRegistry.Tsv(parse.GetValue(TextColumn)!, parse.GetValue(PairColumn), parse.GetValue(LabelColumn)!) : task;
-    }
-
-    public TrainingOptions Training(ParseResult parse) => new()
-    {
-        Epochs = parse.GetValue(Epochs),
-        BatchSize = parse.GetValue(BatchSize),
-        LearningRate = parse.GetValue(LearningRate),
-        Seed = parse.GetValue(Seed),
-    };
 
     public static void Add(Command command, IEnumerable<Option> options)
     {

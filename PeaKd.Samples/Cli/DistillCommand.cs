@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json.Nodes;
 using PeaKd.Distillation;
-using PeaKd.Runs;
+using PeaKd.Samples.Students;
+using PeaKd.Students;
 using PeaKd.Training;
 
 namespace PeaKd.Samples.Cli;
@@ -10,6 +10,27 @@ namespace PeaKd.Samples.Cli;
 /// <summary><c>peakd distill</c>: the Pea-KD pipeline after fine-tuning: record, student from the teacher, PTP, KD, evaluation.</summary>
 internal static class DistillCommand
 {
+    private const string Options = nameof(PipelineOptions);
+
+    /// <summary>The API's property names as this command's flags.</summary>
+    private static readonly FlagNames Flags = new(
+    [
+        .. CommonOptions.Flags(Options),
+        ($"{Options}.Teacher", "--teacher"),
+        ($"{Options}.Student", "--student"),
+        ($"{Options}.InitLayers", "--init-layers"),
+        ($"{Options}.RecordFolder", "--records"),
+        ($"{Options}.RecordDtype", "--record-dtype"),
+        ($"{Options}.PtpThresholds.T1", "--ptp-thresholds"),
+        ($"{Options}.PtpThresholds.T2", "--ptp-thresholds"),
+        ($"{Options}.PtpThresholds", "--ptp-thresholds"),
+        ($"{Options}.Kd.Alpha", "--alpha"),
+        ($"{Options}.Kd.Temperature", "--temperature"),
+        ($"{Options}.Kd.Beta", "--beta"),
+        .. FlagNames.Training($"{Options}.Distillation"),
+        .. FlagNames.Training($"{Options}.PtpTraining", epochs: "--ptp-epochs"),
+    ]);
+
     public static Command Create()
     {
         var common = new CommonOptions();
@@ -24,19 +45,16 @@ internal static class DistillCommand
         var thresholds = new Option<string>("--ptp-thresholds") { Description = "median (default), paper, or t1,t2 such as 0.95,0.7.", DefaultValueFactory = _ => "median" };
         var ptpEpochs = new Option<int>("--ptp-epochs") { Description = "PTP pretraining epochs.", DefaultValueFactory = _ => 2 };
         var records = new Option<string?>("--records") { Description = "A folder for teacher records shared by runs of one teacher (default: the run's own)." };
-        var recordDtype = new Option<string>("--record-dtype") { Description = "How the teacher record stores the [CLS] states: fp32, or bf16 (half the size; logits stay fp32).", DefaultValueFactory = _ => TeacherRecord.Fp32 };
+        var recordDtype = new Option<string>("--record-dtype") { Description = "How the teacher record stores the [CLS] states: fp32, or bf16 (half the size; logits stay fp32).", DefaultValueFactory = _ => "fp32" };
         var initLayers = new Option<string?>("--init-layers") { Description = "Teacher layers copied into the owned layers, e.g. 0,2,4 (default the first k)." };
         var command = new Command("distill", "Distil a fine-tuned teacher into a student with Pea-KD (PTP, then KD with the patient loss).");
         CommonOptions.Add(command, [.. common.TaskOptions, teacher, student, output, noPtp, preset, alpha, temperature, beta, thresholds, ptpEpochs, initLayers, records, recordDtype, .. common.TrainingOptions]);
-        command.SetAction(parse => CommandRunner.Run("distill", () =>
+        command.SetAction(parse => CommandRunner.Run("distill", Flags, () =>
         {
-            common.Validate(parse, training: true);
             string name = parse.GetValue(student)!;
-            CommonOptions.Require(StudentCatalog.Find(name) is not null,
-                $"--student '{name}' is not known; use one of {string.Join(", ", StudentCatalog.All.Select(s => s.Name))}.");
-            CommonOptions.Require(parse.GetValue(ptpEpochs) >= 1, "--ptp-epochs must be at least 1.");
-            _ = TeacherRecord.DtypeOf(parse.GetValue(recordDtype)!); // an unknown --record-dtype is refused here, with the choices
-            KdSettings kd = KdSettings.Preset(parse.GetValue(preset)!);
+            StudentDescriptor chosen = StudentCatalog.Find(name)
+                ?? throw new ArgumentException($"--student '{name}' is not known; use one of {string.Join(", ", StudentCatalog.All.Select(s => s.Name))}.");
+            KdSettings kd = Preset(parse.GetValue(preset)!);
             kd = kd with
             {
                 Alpha = parse.GetValue(alpha) ?? kd.Alpha,
@@ -46,28 +64,57 @@ internal static class DistillCommand
             TrainingOptions training = common.Training(parse);
             var options = new PipelineOptions
             {
-                Task = common.ResolveTask(parse),
-                DataFolder = parse.GetValue(common.Data)!,
-                TeacherFolder = parse.GetValue(teacher)!,
-                Student = StudentCatalog.Find(parse.GetValue(student)!)!,
+                Data = common.DataSource(parse),
+                Teacher = parse.GetValue(teacher)!,
+                Student = chosen,
+                OutputFolder = parse.GetValue(output)!,
                 InitLayers = ParseLayers(parse.GetValue(initLayers)),
                 Ptp = !parse.GetValue(noPtp),
-                PtpThresholds = PtpThresholds.Parse(parse.GetValue(thresholds)!),
+                PtpThresholds = ParseThresholds(parse.GetValue(thresholds)!),
                 Kd = kd,
                 PtpTraining = training with { Epochs = parse.GetValue(ptpEpochs) },
                 Distillation = training,
                 MaxLength = parse.GetValue(common.MaxLength),
                 LimitTrain = parse.GetValue(common.LimitTrain),
-                Device = parse.GetValue(common.Device)!,
-                Precision = parse.GetValue(common.Precision)!,
+                Device = common.DeviceChoice(parse),
+                Precision = common.PrecisionChoice(parse),
                 Resume = parse.GetValue(common.Resume),
                 RecordFolder = parse.GetValue(records),
-                RecordDtype = parse.GetValue(recordDtype)!,
+                RecordDtype = CommonOptions.ParseChoice<RecordDtype>("--record-dtype", parse.GetValue(recordDtype)!),
             };
-            JsonObject summary = PeaKdPipeline.Run(options, new RunFolder(parse.GetValue(output)!), ConsoleProgress.Create());
-            Console.WriteLine($"{summary["student"]} ({summary["owned_parameters"]} parameters, depth {summary["effective_depth"]}): {summary["metrics"]!.ToJsonString()}");
+            DistillationResult result = PeaKdPipeline.Run(options, ConsoleProgress.Create());
+            string metrics = string.Join("; ", result.Metrics.Select(split => $"{split.Key} {string.Join(" ", split.Value.Select(m => $"{m.Key} {m.Value:F4}"))}"));
+            Console.WriteLine($"{result.Student} ({result.OwnedParameters:N0} parameters, depth {result.EffectiveDepth}): {metrics}");
         }));
         return command;
+    }
+
+    /// <summary>ft, kd or pkd.</summary>
+    internal static KdSettings Preset(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "ft" => KdSettings.FineTune,
+        "kd" => KdSettings.Kd,
+        "pkd" => KdSettings.Pkd,
+        _ => throw new ArgumentException($"--preset '{name}' is not known; use one of ft, kd, pkd."),
+    };
+
+    /// <summary>median, paper, or "t1,t2".</summary>
+    internal static PtpThresholds ParseThresholds(string text)
+    {
+        string value = text.Trim().ToLowerInvariant();
+        if (value is "median" or "paper")
+        {
+            return value == "median" ? PtpThresholds.Median : PtpThresholds.Paper;
+        }
+        string[] parts = value.Split(',');
+        if (parts.Length == 2
+            && double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double t1)
+            && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double t2)
+            && t1 is > 0 and < 1 && t2 is > 0 and < 1)
+        {
+            return PtpThresholds.Of(t1, t2);
+        }
+        throw new ArgumentException($"--ptp-thresholds '{text}' is not valid; use median, paper, or two numbers in (0, 1) such as 0.95,0.7.");
     }
 
     internal static IReadOnlyList<int>? ParseLayers(string? text)

@@ -23,23 +23,12 @@ internal static class InfoCommand
             device,
             config,
         };
-        command.SetAction(parse =>
-        {
-            try
-            {
-                Run(parse.GetValue(device)!, parse.GetValue(config));
-                return 0;
-            }
-            catch (Exception e) when (e is ArgumentException or IOException or InvalidConfigException)
-            {
-                Console.Error.WriteLine($"peakd info: {e.Message}");
-                return 1;
-            }
-        });
+        command.SetAction(parse => CommandRunner.Run("info", new FlagNames([("DeviceChoice", "--device")]),
+            () => Run(CommonOptions.ParseChoice<DeviceChoice>("--device", parse.GetValue(device)!), parse.GetValue(config))));
         return command;
     }
 
-    private static void Run(string deviceChoice, string? configPath)
+    private static void Run(DeviceChoice deviceChoice, string? configPath)
     {
         Device device = DeviceSelector.Resolve(deviceChoice);
         BertConfig config = configPath is null ? BertConfig.BertBase : BertConfig.Load(configPath);

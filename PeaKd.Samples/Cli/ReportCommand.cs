@@ -1,8 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using System.Text.Json.Nodes;
-using PeaKd.Training;
+using PeaKd.Runs;
 
 namespace PeaKd.Samples.Cli;
 
@@ -16,15 +15,10 @@ internal static class ReportCommand
         var output = new Option<string>("--out") { Description = "Where the charts (PNG) and results.md go.", Required = true };
         var split = new Option<string>("--split") { Description = "The split whose metric the table and the parameter chart use.", DefaultValueFactory = _ => "test" };
         var command = new Command("report", "Charts and a results table over finished runs.") { runs, output, split };
-        command.SetAction(parse => CommandRunner.Run("report", () =>
+        command.SetAction(parse => CommandRunner.Run("report", FlagNames.None, () =>
         {
             string root = parse.GetValue(runs)!;
-            if (!Directory.Exists(root))
-            {
-                throw new DirectoryNotFoundException($"{root}: folder not found.");
-            }
-            List<RunInfo> found = Directory.GetFiles(root, "summary.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
-                .Select(RunInfo.Read).Where(r => r is not null).Select(r => r!).ToList();
+            List<RunInfo> found = RunSummary.FindAll(root).Select(RunInfo.From).ToList();
             if (found.Count == 0)
             {
                 throw new ArgumentException($"{root}: no finished run (summary.json) found.");
@@ -33,7 +27,7 @@ internal static class ReportCommand
             Directory.CreateDirectory(outFolder);
             Charts.Write(found, outFolder, parse.GetValue(split)!);
             string table = ResultsTable(found, parse.GetValue(split)!);
-            AtomicFile.WriteAllText(Path.Combine(outFolder, "results.md"), table);
+            File.WriteAllText(Path.Combine(outFolder, "results.md"), table);
             Console.WriteLine(table);
             Console.WriteLine($"wrote loss.png, dev-metric.png, metric-vs-parameters.png and results.md to {outFolder}");
         }));
@@ -73,30 +67,18 @@ internal static class ReportCommand
     }
 }
 
-/// <summary>What the report reads of a run folder.</summary>
-internal sealed record RunInfo(string Folder, string Variant, string Student, long Parameters, int Depth, double Seconds, JsonObject Summary, IReadOnlyList<JsonObject> Log)
+/// <summary>What the report shows of a run: its summary and the variant it belongs to.</summary>
+/// <param name="Variant">Everything that names the method; runs that differ only in the seed share it.</param>
+internal sealed record RunInfo(string Folder, string Variant, string Student, long Parameters, int Depth, double Seconds,
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> AllMetrics, IReadOnlyList<MetricsEntry> Log)
 {
     public IReadOnlyDictionary<string, double> Metrics(string split) =>
-        Summary["metrics"] is JsonObject metrics && metrics[split] is JsonObject values
-            ? values.Where(v => v.Value is JsonValue value && value.GetValueKind() == System.Text.Json.JsonValueKind.Number)
-                .ToDictionary(v => v.Key, v => v.Value!.GetValue<double>())
-            : new Dictionary<string, double>();
+        AllMetrics.TryGetValue(split, out IReadOnlyDictionary<string, double>? values) ? values : new Dictionary<string, double>();
 
-    public static RunInfo? Read(string summaryPath)
+    public static RunInfo From(RunSummary run)
     {
-        string folder = Path.GetDirectoryName(summaryPath)!;
-        // damaged files are errors naming them (JsonFile), never a crash of the whole report
-        JsonObject summary = JsonFile.ReadSealed(summaryPath);
-        string optionsPath = Path.Combine(folder, "options.json");
-        JsonObject options = File.Exists(optionsPath) ? JsonFile.ReadObject(optionsPath) : [];
-        string? named = JsonFile.GetString(summary, "student", summaryPath);
-        string student = named ?? JsonFile.GetString(summary, "model", summaryPath) ?? Path.GetFileName(folder);
-        // A variant is everything that names the method; the seed is what repeats.
-        string variant = named is null ? "teacher"
-            : $"{student}{(JsonFile.GetValue<bool>(summary, "ptp", summaryPath) == true ? "+PTP" : "")} a{options["alpha"]} T{options["temperature"]} b{options["beta"]}";
-        long parameters = JsonFile.GetValue<long>(summary, "owned_parameters", summaryPath) ?? JsonFile.GetValue<long>(summary, "parameters", summaryPath) ?? 0;
-        int depth = JsonFile.GetValue<int>(summary, "effective_depth", summaryPath) ?? 0;
-        double seconds = JsonFile.GetValue<double>(summary, "training_seconds", summaryPath) ?? 0;
-        return new RunInfo(folder, variant, student, parameters, depth, seconds, summary, MetricsLog.Read(Path.Combine(folder, "metrics.jsonl")));
+        string variant = run.Kd is not { } kd ? "teacher"
+            : string.Create(CultureInfo.InvariantCulture, $"{run.Model}{(run.Ptp ? "+PTP" : "")} a{kd.Alpha} T{kd.Temperature} b{kd.Beta}");
+        return new RunInfo(run.Folder, variant, run.Model, run.Parameters, run.EffectiveDepth, run.TrainingSeconds, run.Metrics, run.Log);
     }
 }

@@ -11,20 +11,11 @@ internal static class StudentsCommand
     {
         var config = new Option<string?>("--config") { Description = "A Hugging Face config.json for the sizes; BERT-base when omitted." };
         var command = new Command("students", "List the students declared with [Student]: layers, sharing and parameter count.") { config };
-        command.SetAction(parse =>
+        command.SetAction(parse => CommandRunner.Run("students", FlagNames.None, () =>
         {
-            try
-            {
-                string? path = parse.GetValue(config);
-                Print(path is null ? BertConfig.BertBase : BertConfig.Load(path), path ?? "BERT-base");
-                return 0;
-            }
-            catch (Exception e) when (e is IOException or InvalidConfigException)
-            {
-                Console.Error.WriteLine($"peakd students: {e.Message}");
-                return 1;
-            }
-        });
+            string? path = parse.GetValue(config);
+            Print(path is null ? BertConfig.BertBase : BertConfig.Load(path), path ?? "BERT-base");
+        }));
         return command;
     }
 

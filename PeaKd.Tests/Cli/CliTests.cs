@@ -69,7 +69,7 @@ public class CliTests
     public void The_results_table_averages_seeds_with_the_sample_standard_deviation()
     {
         static RunInfo Run(double accuracy, string variant = "PeaBert2+PTP a0.7 T10 b100") =>
-            new("run", variant, "PeaBert2", 1000, 4, 10, new System.Text.Json.Nodes.JsonObject { ["metrics"] = new System.Text.Json.Nodes.JsonObject { ["test"] = new System.Text.Json.Nodes.JsonObject { ["accuracy"] = accuracy } } }, []);
+            new("run", variant, "PeaBert2", 1000, 4, 10, new Dictionary<string, IReadOnlyDictionary<string, double>> { ["test"] = new Dictionary<string, double> { ["accuracy"] = accuracy } }, []);
         string table = ReportCommand.ResultsTable([Run(0.80), Run(0.84), Run(0.86), Run(0.70, "Bert2 a0.7 T10 b0")], "test");
         // mean 0.8333; sample sd sqrt(((-.0333)^2 + (.0067)^2 + (.0267)^2) / 2) = 0.0306
         Assert.Contains("| PeaBert2+PTP a0.7 T10 b100 | PeaBert2 | 1,000 | 4 | 3 | 83.33 ± 3.06 | 10 |", table);
@@ -79,14 +79,20 @@ public class CliTests
     [Theory]
     [InlineData(new[] { "distill", "--task", "tsv", "--data", "d", "--teacher", "t", "--student", "PeaBert9", "--out", "o" }, "--student 'PeaBert9' is not known; use one of Albert12, Bert1")]
     [InlineData(new[] { "distill", "--task", "imdb", "--data", "d", "--teacher", "t", "--student", "Bert1", "--out", "o" }, "Unknown task 'imdb'; use one of CoLA")]
-    [InlineData(new[] { "finetune", "--task", "sst2", "--data", "d", "--model", "m", "--out", "o", "--epochs", "0" }, "--epochs must be at least 1.")]
+    [InlineData(new[] { "finetune", "--task", "sst2", "--data", "d", "--model", "m", "--out", "o", "--epochs", "0" }, "peakd finetune: --epochs must be at least 1, got 0.")]
+    [InlineData(new[] { "distill", "--task", "tsv", "--data", "d", "--teacher", "t", "--student", "Bert1", "--out", "o", "--alpha", "1.5" }, "peakd distill: --alpha must be in [0, 1], got 1.5.")]
+    [InlineData(new[] { "distill", "--task", "tsv", "--data", "d", "--teacher", "t", "--student", "Bert1", "--out", "o", "--ptp-epochs", "0" }, "peakd distill: --ptp-epochs must be at least 1, got 0.")]
+    [InlineData(new[] { "distill", "--task", "tsv", "--data", "d", "--teacher", "t", "--student", "Bert1", "--out", "o", "--lr", "-1" }, "peakd distill: --lr must be a positive finite number, got -1.")]
+    [InlineData(new[] { "distill", "--task", "tsv", "--data", "d", "--teacher", "t", "--student", "Bert1", "--out", "o", "--init-layers", "0,1" }, "peakd distill: --init-layers lists 2 teacher layers, but student Bert1 owns 1")]
+    [InlineData(new[] { "distill", "--task", "tsv", "--data", "d", "--teacher", "nowhere", "--student", "Bert1", "--out", "o" }, "peakd distill: --teacher is 'nowhere', which is not a folder")]
     [InlineData(new[] { "distill", "--task", "tsv", "--data", "d", "--teacher", "t", "--student", "Bert1", "--out", "o", "--preset", "tiny" }, "--preset 'tiny' is not known; use one of ft, kd, pkd.")]
     [InlineData(new[] { "distill", "--task", "tsv", "--data", "d", "--teacher", "t", "--student", "Bert1", "--out", "o", "--ptp-thresholds", "2,3" }, "--ptp-thresholds '2,3' is not valid")]
     [InlineData(new[] { "evaluate", "--task", "tsv", "--data", "d", "--model", "m", "--device", "tpu" }, "--device 'tpu' is not known; use one of auto, cpu, cuda.")]
     [InlineData(new[] { "evaluate", "--task", "tsv", "--data", "d", "--model", "m", "--split", "train" }, "--split 'train' is not known")]
     [InlineData(new[] { "distill", "--task", "tsv", "--data", "d", "--teacher", "t", "--student", "Bert1", "--out", "o", "--init-layers", "0,x" }, "--init-layers '0,x' is not a comma-separated list")]
     [InlineData(new[] { "distill", "--task", "tsv", "--data", "d", "--teacher", "t", "--student", "Bert1", "--out", "o", "--record-dtype", "fp16" }, "--record-dtype 'fp16' is not known; use one of fp32, bf16.")]
-    [InlineData(new[] { "import", "--out", "o" }, "Give exactly one of --onnx PATH or --hf DIR.")]
+    [InlineData(new[] { "import", "--out", "o" }, "Give exactly one of --onnx PATH, --hf DIR or --minilm.")]
+    [InlineData(new[] { "predict", "--model", "nowhere", "a text" }, "peakd predict: nowhere: folder not found")]
     public void Bad_options_are_rejected_with_a_clear_message(string[] args, string message)
     {
         var (exit, _, error) = Peakd(args);

@@ -95,10 +95,23 @@ public class KdLossTests
     [Fact]
     public void Presets_have_the_papers_values()
     {
-        Assert.Equal(new KdSettings(0.7, 10, 100), KdSettings.Preset("PKD"));
-        Assert.Equal(0, KdSettings.Preset("kd").Beta);
-        Assert.Equal(0, KdSettings.Preset("ft").Alpha);
-        var error = Assert.Throws<ArgumentException>(() => KdSettings.Preset("tinybert"));
+        Assert.Equal(new KdSettings(0.7, 10, 100), KdSettings.Pkd);
+        Assert.Equal(new KdSettings(0.7, 10, 0), KdSettings.Kd);
+        Assert.Equal(new KdSettings(0, 1, 0), KdSettings.FineTune);
+        Assert.Equal(KdSettings.Pkd, PeaKd.Samples.Cli.DistillCommand.Preset("PKD")); // the CLI's --preset names them
+        var error = Assert.Throws<ArgumentException>(() => PeaKd.Samples.Cli.DistillCommand.Preset("tinybert"));
         Assert.Contains("use one of ft, kd, pkd", error.Message);
+    }
+
+    [Theory]
+    [InlineData(1.5, 10, 0, "KdSettings.Alpha must be in [0, 1], got 1.5.")]
+    [InlineData(double.NaN, 10, 0, "KdSettings.Alpha must be in [0, 1], got NaN.")]
+    [InlineData(0.5, 0, 0, "KdSettings.Temperature must be a positive finite number, got 0.")]
+    [InlineData(0.5, double.PositiveInfinity, 0, "KdSettings.Temperature must be a positive finite number, got ∞.")]
+    [InlineData(0.5, 10, -1, "KdSettings.Beta must be a finite number of at least 0, got -1.")]
+    public void Invalid_weights_name_the_property_and_the_value(double alpha, double temperature, double beta, string message)
+    {
+        var error = Assert.Throws<InvalidOptionException>(() => new KdSettings(alpha, temperature, beta).Validate());
+        Assert.Equal(message, error.Message);
     }
 }

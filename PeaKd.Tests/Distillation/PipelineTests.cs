@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using PeaKd.Data.Tasks;
 using PeaKd.Distillation;
 using PeaKd.Runs;
 using PeaKd.Tests.Infrastructure;
@@ -12,8 +11,8 @@ namespace PeaKd.Tests.Distillation;
 [Collection(TrainingCollection.Name)]
 public class PipelineTests(Xunit.Abstractions.ITestOutputHelper log)
 {
-    private static PipelineOptions Options(TempFolder folder, string student = "TinyPeaBert") => TinyTask.Pipeline(folder,
-        new TrainingOptions { Epochs = 6, BatchSize = 16, LearningRate = 1e-3, LogEvery = 10, CheckpointEvery = 25, Seed = 7 }, student);
+    private static PipelineOptions Options(TempFolder folder, string student = "TinyPeaBert", string output = "run") => TinyTask.Pipeline(folder,
+        new TrainingOptions { Epochs = 6, BatchSize = 16, LearningRate = 1e-3, LogEvery = 10, CheckpointEvery = 25, Seed = 7 }, student, output);
 
     private static TempFolder Setup()
     {
@@ -27,58 +26,79 @@ public class PipelineTests(Xunit.Abstractions.ITestOutputHelper log)
     public void Every_stage_runs_and_the_distilled_student_beats_chance_clearly()
     {
         using TempFolder folder = Setup();
-        var run = new RunFolder(folder.File("run"));
-        JsonObject summary = PeaKdPipeline.Run(Options(folder), run, SilentProgress.Instance);
+        DistillationResult result = PeaKdPipeline.Run(Options(folder));
+        string root = folder.File("run");
 
-        double teacher = summary["teacher"]!["dev"]!["accuracy"]!.GetValue<double>();
-        double student = summary["metrics"]!["dev"]!["accuracy"]!.GetValue<double>();
-        log.WriteLine($"teacher dev accuracy {teacher:F4}, student dev accuracy {student:F4}, PTP label counts {summary["stages"]!["ptp"]!["train_label_counts"]!.ToJsonString()}");
+        double teacher = result.Teacher.Metrics["dev"]["accuracy"];
+        double student = result.Metrics["dev"]["accuracy"];
+        log.WriteLine($"teacher dev accuracy {teacher:F4}, test {result.Teacher.Metrics["test"]["accuracy"]:F4}; student dev accuracy {student:F4}; PTP label counts {string.Join(" ", result.Stages.Ptp!.TrainLabelCounts)}");
         Assert.True(teacher > 0.85, $"teacher dev accuracy {teacher:F3}");
+        Assert.True(result.Teacher.Metrics["test"]["accuracy"] > 0.8, "the teacher is scored on test too");
         Assert.True(student > 0.8, $"student dev accuracy {student:F3} (chance is about 0.5)");
-        Assert.True(summary["metrics"]!["test"]!["accuracy"]!.GetValue<double>() > 0.75);
+        Assert.True(result.Metrics["test"]["accuracy"] > 0.75);
 
-        Assert.Equal("TinyPeaBert", summary["student"]!.GetValue<string>());
-        Assert.Equal(2, summary["effective_depth"]!.GetValue<int>());
-        Assert.Equal(PeaKd.Modeling.ParameterCount.Backbone(TinyTask.TeacherConfig, 1), summary["owned_parameters"]!.GetValue<long>());
-        Assert.True(summary["ptp"]!.GetValue<bool>());
-        Assert.Equal(4, summary["stages"]!["ptp"]!["train_label_counts"]!.AsArray().Count);
-        Assert.Equal("0->0", summary["stages"]!["kd"]!["patient_map"]!.GetValue<string>());
-        Assert.True(summary["examples_per_second"]!.GetValue<double>() > 0);
-        Assert.True(summary["training_seconds"]!.GetValue<double>() > 0);
+        Assert.Equal("TinyPeaBert", result.Student);
+        Assert.Equal(2, result.EffectiveDepth);
+        Assert.Equal("0 0'", result.Plan);
+        Assert.Equal(PeaKd.Modeling.ParameterCount.Backbone(TinyTask.TeacherConfig, 1), result.OwnedParameters);
+        Assert.True(result.Ptp);
+        Assert.Equal(480, result.Stages.Ptp.TrainLabelCounts.Sum());
+        Assert.Equal("0->0", result.Stages.Kd.PatientMap);
+        Assert.NotNull(result.Stages.FineTune);
+        Assert.True(result.ExamplesPerSecond > 0);
+        Assert.True(result.TrainingSeconds > 0);
+        Assert.Equal(Path.Combine(root, "student"), result.Paths.Student);
+        Assert.Equal(Path.Combine(root, "teacher"), result.Paths.Teacher);
+        Assert.Equal(Path.Combine(root, "predictions-test.tsv"), result.Paths.Predictions["test"]);
 
         foreach (string file in new[] { "options.json", "metrics.jsonl", "summary.json", "predictions-dev.tsv", "predictions-test.tsv",
                      "teacher/config.json", "teacher/model.safetensors", "student/model.safetensors", "student/student.json",
                      "record/record-train.safetensors", "record/record-train.json" })
         {
-            Assert.True(File.Exists(Path.Combine(run.Root, file)), $"{file} is missing");
+            Assert.True(File.Exists(Path.Combine(root, file)), $"{file} is missing");
         }
-        var stages = MetricsLog.Read(Path.Combine(run.Root, "metrics.jsonl")).Select(e => e["stage"]!.GetValue<string>()).Distinct();
+        var stages = MetricsLog.Read(Path.Combine(root, "metrics.jsonl")).Select(e => e["stage"]!.GetValue<string>()).Distinct();
         Assert.Equal(["finetune", "ptp", "kd"], stages);
-        Assert.Equal(161, File.ReadAllLines(run.Predictions("dev")).Length); // header + 160 rows
+        Assert.Equal(161, File.ReadAllLines(result.Paths.Predictions["dev"]).Length); // header + 160 rows
+
+        // summary.json holds the result's values, under the names earlier runs used
+        JsonObject summary = JsonFile.ReadSealed(Path.Combine(root, "summary.json"));
+        Assert.Equal(result.Metrics["test"]["accuracy"], summary["metrics"]!["test"]!["accuracy"]!.GetValue<double>());
+        Assert.Equal(result.OwnedParameters, summary["owned_parameters"]!.GetValue<long>());
+        Assert.Equal(result.Stages.Kd.BestStep, summary["stages"]!["kd"]!["best_step"]!.GetValue<long>());
+        Assert.Equal(result.Stages.FineTune!.Steps, summary["stages"]!["finetune"]!["steps"]!.GetValue<long>());
+        Assert.Equal(480, summary["stages"]!["ptp"]!["train_label_counts"]!.AsArray().Sum(c => c!.GetValue<int>()));
+        Assert.Equal(teacher, summary["teacher"]!["metrics"]!["dev"]!["accuracy"]!.GetValue<double>());
+        RunSummary read = RunSummary.Read(root);
+        Assert.Equal(("TinyPeaBert", true, result.OwnedParameters, 2), (read.Model, read.Ptp, read.Parameters, read.EffectiveDepth));
+        Assert.Equal(result.Metrics["dev"]["accuracy"], read.MetricsOf("dev")["accuracy"]);
     }
 
     [Fact]
-    public void A_run_killed_during_KD_resumes_to_the_same_result()
+    public void A_run_stopped_during_KD_resumes_to_the_same_result()
     {
         using TempFolder folder = Setup();
         PipelineOptions options = Options(folder) with { Ptp = false, FineTuning = Options(folder).FineTuning with { Epochs = 3 }, Distillation = Options(folder).Distillation with { Epochs = 3 } };
-        JsonObject straight = PeaKdPipeline.Run(options, new RunFolder(folder.File("straight")), SilentProgress.Instance);
+        DistillationResult straight = PeaKdPipeline.Run(options with { OutputFolder = folder.File("straight") });
 
-        Assert.Throws<OperationCanceledException>(() => PeaKdPipeline.Run(options with { StopAfterStep = (stage, step) => stage == "kd" && step == 40 },
-            new RunFolder(folder.File("killed")), SilentProgress.Instance));
-        JsonObject resumed = PeaKdPipeline.Run(options with { Resume = true }, new RunFolder(folder.File("killed")), SilentProgress.Instance);
+        var stop = new StopAfter("kd", 40);
+        Assert.Throws<OperationCanceledException>(() => PeaKdPipeline.Run(options with { OutputFolder = folder.File("killed") }, stop, stop.Token));
+        DistillationResult resumed = PeaKdPipeline.Run(options with { OutputFolder = folder.File("killed"), Resume = true });
 
-        Assert.Equal(straight["metrics"]!.ToJsonString(), resumed["metrics"]!.ToJsonString()); // bitwise: same floats
-        Assert.Equal(straight["stages"]!["kd"]!["best_step"]!.GetValue<long>(), resumed["stages"]!["kd"]!["best_step"]!.GetValue<long>());
+        Assert.Equal(straight.Metrics["dev"]["accuracy"], resumed.Metrics["dev"]["accuracy"]); // bitwise: same floats
+        Assert.Equal(straight.Metrics["test"]["f1"], resumed.Metrics["test"]["f1"]);
+        Assert.Equal(straight.Stages.Kd.BestStep, resumed.Stages.Kd.BestStep);
     }
 
     [Fact]
-    public void Resuming_with_other_options_is_refused()
+    public void Resuming_with_other_options_is_refused_naming_what_differs()
     {
         using TempFolder folder = Setup();
         PipelineOptions options = Options(folder) with { Ptp = false, FineTuning = Options(folder).FineTuning with { Epochs = 1 }, Distillation = Options(folder).Distillation with { Epochs = 1 } };
-        PeaKdPipeline.Run(options, new RunFolder(folder.File("run")), SilentProgress.Instance);
-        var error = Assert.Throws<ArgumentException>(() => PeaKdPipeline.Run(options with { Resume = true, Kd = KdSettings.Kd }, new RunFolder(folder.File("run")), SilentProgress.Instance));
-        Assert.Contains("--resume needs the options of the interrupted run", error.Message);
+        PeaKdPipeline.Run(options);
+        var error = Assert.Throws<InvalidOptionException>(() => PeaKdPipeline.Run(options with { Resume = true, Kd = KdSettings.Kd }));
+        Assert.Equal("PipelineOptions.Resume", error.Property);
+        Assert.Contains("needs the options of the interrupted run, but", error.Message);
+        Assert.Contains("differs in beta.", error.Message);
     }
 }

@@ -36,10 +36,13 @@ public class PtpAndPatientMapTests
         Assert.Equal([0, 1, 1, 0, 2, 3, 3], labels);
 
         Assert.Equal((0.95, 0.75), PtpLabels.Thresholds(PtpThresholds.Paper, "MRPC", predicted, confidence, gold));
-        Assert.Equal((0.9, 0.6), PtpLabels.Thresholds(PtpThresholds.Parse("0.9,0.6"), "tsv", predicted, confidence, gold));
-        Assert.Throws<ArgumentException>(() => PtpLabels.Thresholds(PtpThresholds.Paper, "tsv", predicted, confidence, gold));
-        Assert.Throws<ArgumentException>(() => PtpThresholds.Parse("0.9"));
-        Assert.Throws<ArgumentException>(() => PtpThresholds.Parse("1.5,0.2"));
+        Assert.Equal((0.9, 0.6), PtpLabels.Thresholds(PtpThresholds.Of(0.9, 0.6), "tsv", predicted, confidence, gold));
+        Assert.Null(PtpLabels.PaperThresholds("tsv")); // the pipeline refuses Paper for such a task before anything runs
+        Assert.Equal(PtpThresholds.Of(0.9, 0.6), PeaKd.Samples.Cli.DistillCommand.ParseThresholds("0.9,0.6"));
+        Assert.Throws<ArgumentException>(() => PeaKd.Samples.Cli.DistillCommand.ParseThresholds("0.9"));
+        Assert.Throws<ArgumentException>(() => PeaKd.Samples.Cli.DistillCommand.ParseThresholds("1.5,0.2"));
+        var error = Assert.Throws<InvalidOptionException>(() => PtpThresholds.Of(1.5, 0.2).Validate());
+        Assert.Equal("PtpThresholds.T1 must be in (0, 1) with Mode Explicit, got 1.5.", error.Message);
     }
 
     [Theory]

@@ -89,9 +89,8 @@ public class TeacherRecordTests(Xunit.Abstractions.ITestOutputHelper log)
         Assert.Null(TeacherRecord.TryLoad(folder.Path, "train", Bf16Key, out string? why));
         Assert.Null(why); // simply not there: computed, not reported as damage
 
-        var error = Assert.Throws<ArgumentException>(() => fp32.Save(folder.Path, "dev", Bf16Key));
+        var error = Assert.Throws<InvalidOperationException>(() => fp32.Save(folder.Path, "dev", Bf16Key));
         Assert.Contains("Float32", error.Message);
-        Assert.Throws<ArgumentException>(() => TeacherRecord.DtypeOf("fp16"));
     }
 
     [Fact]
@@ -120,13 +119,13 @@ public class TeacherRecordTests(Xunit.Abstractions.ITestOutputHelper log)
         TinyTask.WriteRandomTeacher(folder.File("pretrained"));
         var training = new TrainingOptions { Epochs = 6, BatchSize = 16, LearningRate = 1e-3, CheckpointEvery = 0, Seed = 7 };
         string records = folder.File("records");
-        PipelineOptions fp32 = TinyTask.Pipeline(folder, training) with { RecordFolder = records };
-        JsonObject fp32Summary = PeaKdPipeline.Run(fp32, new RunFolder(folder.File("fp32")), SilentProgress.Instance);
+        PipelineOptions fp32 = TinyTask.Pipeline(folder, training, output: "fp32") with { RecordFolder = records };
+        DistillationResult fp32Summary = PeaKdPipeline.Run(fp32);
         byte[] fp32Record = File.ReadAllBytes(Path.Combine(records, "record-train.safetensors"));
 
         // The same fine-tuned teacher, so both records come from one model.
-        PipelineOptions bf16 = fp32 with { TeacherFolder = Path.Combine(folder.File("fp32"), "teacher"), FineTuneTeacher = false, RecordDtype = TeacherRecord.Bf16 };
-        JsonObject bf16Summary = PeaKdPipeline.Run(bf16, new RunFolder(folder.File("bf16")), SilentProgress.Instance);
+        PipelineOptions bf16 = fp32 with { Teacher = fp32Summary.Paths.Teacher, FineTuneTeacher = false, RecordDtype = RecordDtype.Bf16, OutputFolder = folder.File("bf16") };
+        DistillationResult bf16Summary = PeaKdPipeline.Run(bf16);
 
         Assert.Equal(fp32Record, File.ReadAllBytes(Path.Combine(records, "record-train.safetensors")));
         Dictionary<string, Tensor> a = WeightsFile.Read(Path.Combine(records, "record-train.safetensors"));
@@ -140,8 +139,8 @@ public class TeacherRecordTests(Xunit.Abstractions.ITestOutputHelper log)
         }
 
         Assert.Equal("bf16", JsonFile.ReadObject(Path.Combine(folder.File("bf16"), "options.json"))["record_dtype"]!.GetValue<string>());
-        double fp32Dev = fp32Summary["metrics"]!["dev"]!["accuracy"]!.GetValue<double>();
-        double bf16Dev = bf16Summary["metrics"]!["dev"]!["accuracy"]!.GetValue<double>();
+        double fp32Dev = fp32Summary.Metrics["dev"]["accuracy"];
+        double bf16Dev = bf16Summary.Metrics["dev"]["accuracy"];
         log.WriteLine($"student dev accuracy: fp32 record {fp32Dev:F4}, bf16 record {bf16Dev:F4}");
         Assert.True(bf16Dev > 0.8, $"student from the bf16 record: dev {bf16Dev:F3} (chance is about 0.5)");
         Assert.True(Math.Abs(fp32Dev - bf16Dev) <= 0.05, $"bf16 record {bf16Dev:F3} vs fp32 record {fp32Dev:F3}");
@@ -151,9 +150,9 @@ public class TeacherRecordTests(Xunit.Abstractions.ITestOutputHelper log)
     public void An_unknown_record_dtype_fails_before_anything_is_written()
     {
         using TempFolder folder = TestFiles.TempFolder();
-        var options = TinyTask.Pipeline(folder, new TrainingOptions()) with { RecordDtype = "fp16" };
-        var error = Assert.Throws<ArgumentException>(() => PeaKdPipeline.Run(options, new RunFolder(folder.File("run")), SilentProgress.Instance));
-        Assert.Contains("--record-dtype 'fp16'", error.Message);
-        Assert.False(Directory.Exists(folder.File("run")) && Directory.EnumerateFileSystemEntries(folder.File("run")).Any(), "nothing may be written");
+        var options = TinyTask.Pipeline(folder, new TrainingOptions()) with { RecordDtype = (RecordDtype)16 };
+        var error = Assert.Throws<InvalidOptionException>(() => PeaKdPipeline.Run(options));
+        Assert.Equal("PipelineOptions.RecordDtype is 16, which is not a RecordDtype; use one of Fp32, Bf16.", error.Message);
+        Assert.False(Directory.Exists(folder.File("run")), "nothing may be written");
     }
 }

@@ -9,10 +9,20 @@ internal static class PeakdProcess
     /// <summary>The exit code of a process ended by SIGKILL (128 + 9).</summary>
     public const int Killed = 137;
 
+    /// <summary>The kill-test host's variable: PATTERN:mid|after[:N] (PeaKd.KillHost/KillSwitch.cs).</summary>
+    public const string KillAt = "PEAKD_TEST_KILL_AT";
+
     public static string Dll => Path.Combine(AppContext.BaseDirectory, "peakd.dll");
 
-    public static (int Exit, string Output) Run(string[] arguments, IReadOnlyDictionary<string, string>? environment = null) =>
-        DotnetCli.Run(AppContext.BaseDirectory, TimeSpan.FromMinutes(5), environment, [Dll, .. arguments]);
+    /// <summary>peakd with the kill hook installed; peakd itself has none.</summary>
+    public static string KillHostDll => Path.Combine(AppContext.BaseDirectory, "PeaKd.KillHost.dll");
+
+    public static (int Exit, string Output) Run(string[] arguments) =>
+        DotnetCli.Run(AppContext.BaseDirectory, TimeSpan.FromMinutes(5), environment: null, [Dll, .. arguments]);
+
+    /// <summary>Runs peakd in the kill-test host, which SIGKILLs itself at the write <paramref name="killAt"/> names.</summary>
+    public static (int Exit, string Output) RunKilledAt(string killAt, string[] arguments) =>
+        DotnetCli.Run(AppContext.BaseDirectory, TimeSpan.FromMinutes(5), new Dictionary<string, string> { [KillAt] = killAt }, [KillHostDll, .. arguments]);
 
     public static Process Start(string[] arguments) => DotnetCli.Start(AppContext.BaseDirectory, null, [Dll, .. arguments]);
 }

@@ -1,5 +1,7 @@
 using PeaKd.Checkpoints;
+using PeaKd.Data;
 using PeaKd.Data.Tasks;
+using PeaKd.Devices;
 using PeaKd.Distillation;
 using PeaKd.Modeling;
 using PeaKd.Training;
@@ -23,18 +25,18 @@ internal static class TinyTask
 
     /// <summary>A whole run over the task in <paramref name="folder"/> (data/ and pretrained/, see <see cref="WriteData"/>
     /// and <see cref="WriteRandomTeacher"/>): the teacher fine-tuned first, then PTP (2 epochs) and KD, on the CPU.</summary>
-    public static PipelineOptions Pipeline(TempFolder folder, TrainingOptions training, string student = "TinyPeaBert") => new()
+    public static PipelineOptions Pipeline(TempFolder folder, TrainingOptions training, string student = "TinyPeaBert", string output = "run") => new()
     {
-        Task = TaskRegistry.Tsv(),
-        DataFolder = folder.File("data"),
-        TeacherFolder = folder.File("pretrained"),
+        Data = DataSource.Files(TaskRegistry.Tsv(), folder.File("data")),
+        Teacher = folder.File("pretrained"),
         FineTuneTeacher = true,
         Student = StudentCatalog.Find(student)!,
+        OutputFolder = folder.File(output),
         FineTuning = training,
         PtpTraining = training with { Epochs = 2 },
         Distillation = training,
         MaxLength = 16,
-        Device = "cpu",
+        Device = DeviceChoice.Cpu,
     };
 
     public static void WriteData(string folder, int train = 480, int dev = 160, int seed = 1)

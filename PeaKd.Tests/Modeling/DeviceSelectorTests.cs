@@ -9,15 +9,16 @@ public class DeviceSelectorTests
     [Fact]
     public void Cpu_and_auto_resolve_here()
     {
-        Assert.Equal(TorchSharp.DeviceType.CPU, DeviceSelector.Resolve("cpu").type);
-        Assert.Equal(cuda.is_available() ? TorchSharp.DeviceType.CUDA : TorchSharp.DeviceType.CPU, DeviceSelector.Resolve("AUTO").type);
+        Assert.Equal(TorchSharp.DeviceType.CPU, DeviceSelector.Resolve(DeviceChoice.Cpu).type);
+        Assert.Equal(cuda.is_available() ? TorchSharp.DeviceType.CUDA : TorchSharp.DeviceType.CPU, DeviceSelector.Resolve(DeviceChoice.Auto).type);
     }
 
     [Fact]
-    public void An_unknown_choice_lists_the_valid_ones()
+    public void A_value_outside_the_enum_names_the_property_and_the_choices()
     {
-        var error = Assert.Throws<ArgumentException>(() => DeviceSelector.Resolve("tpu"));
-        Assert.Equal("--device 'tpu' is not known; use one of auto, cpu, cuda.", error.Message);
+        var error = Assert.Throws<InvalidOptionException>(() => DeviceSelector.Resolve((DeviceChoice)7, "PipelineOptions.Device"));
+        Assert.Equal("PipelineOptions.Device", error.Property);
+        Assert.Equal("PipelineOptions.Device is 7, which is not a DeviceChoice; use Auto, Cpu or Cuda.", error.Message);
     }
 
     [Fact]
@@ -25,10 +26,11 @@ public class DeviceSelectorTests
     {
         if (cuda.is_available())
         {
-            Assert.Equal(TorchSharp.DeviceType.CUDA, DeviceSelector.Resolve("cuda").type);
+            Assert.Equal(TorchSharp.DeviceType.CUDA, DeviceSelector.Resolve(DeviceChoice.Cuda).type);
             return;
         }
-        var error = Assert.Throws<ArgumentException>(() => DeviceSelector.Resolve("cuda"));
-        Assert.Contains("-p:TorchBackend=cuda", error.Message);
+        var error = Assert.Throws<InvalidOptionException>(() => DeviceSelector.Resolve(DeviceChoice.Cuda, "PipelineOptions.Device"));
+        Assert.StartsWith("PipelineOptions.Device is Cuda, but no CUDA device is available", error.Message);
+        Assert.Contains("reference TorchSharp-cuda-linux", error.Message);
     }
 }

@@ -27,10 +27,10 @@ public class ReferenceForwardTests
         using var noGrad = no_grad();
         using ClassifierOutput output = model.forward(expected["input_ids"], expected["attention_mask"], expected["token_type_ids"]);
 
-        Assert.Equal(2, output.HiddenStates.Count);
-        for (int layer = 0; layer < output.HiddenStates.Count; layer++)
+        Assert.Equal(2, output.LayerOutputs.Count);
+        for (int layer = 0; layer < output.LayerOutputs.Count; layer++)
         {
-            TensorAssert.Close(expected[$"hidden_states.{layer}"], output.HiddenStates[layer], Tolerance, $"hidden state after layer {layer}");
+            TensorAssert.Close(expected[$"hidden_states.{layer}"], output.LayerOutputs[layer], Tolerance, $"hidden state after layer {layer}");
         }
         TensorAssert.Close(expected["pooled_output"], output.PooledOutput, Tolerance, "pooled output");
         TensorAssert.Close(expected["logits"], output.Logits, Tolerance, "logits");
@@ -48,7 +48,7 @@ public class ReferenceForwardTests
         using ClassifierOutput output = loaded.Model.forward(expected["input_ids"], expected["attention_mask"], expected["token_type_ids"]);
 
         // Same backbone weights, saved with bare keys and legacy LayerNorm gamma/beta names in pytorch_model.bin.
-        TensorAssert.Close(expected["hidden_states.1"], output.HiddenStates[1], Tolerance, "last hidden state");
+        TensorAssert.Close(expected["hidden_states.1"], output.LayerOutputs[1], Tolerance, "last hidden state");
         TensorAssert.Close(expected["pooled_output"], output.PooledOutput, Tolerance, "pooled output");
 
         CheckpointLoadReport report = loaded.Report;

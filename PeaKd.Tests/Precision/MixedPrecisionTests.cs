@@ -28,7 +28,7 @@ public class MixedPrecisionTests(Xunit.Abstractions.ITestOutputHelper log)
     {
         using LoadedCheckpoint loaded = HfCheckpoint.Load(TestFiles.Fixture("tiny-bert"));
         var copy = new BertClassifier(loaded.Model.Config);
-        StudentInitializer.Copy(loaded.Model, copy, "model");
+        ModuleCopy.Copy(loaded.Model, copy, "model");
         return copy;
     }
 
@@ -92,7 +92,7 @@ public class MixedPrecisionTests(Xunit.Abstractions.ITestOutputHelper log)
         ClassifierOutput bf16 = model.forward(ids, mask);
 
         Assert.Equal(ScalarType.Float32, bf16.Logits.dtype);
-        Assert.All(bf16.HiddenStates, state => Assert.Equal(ScalarType.Float32, state.dtype));
+        Assert.All(bf16.LayerOutputs, state => Assert.Equal(ScalarType.Float32, state.dtype));
         double hidden = TensorAssert.MaxAbsDifference(fp32.LastHiddenState, bf16.LastHiddenState);
         double logits = TensorAssert.MaxAbsDifference(fp32.Logits, bf16.Logits);
         log.WriteLine($"bf16 vs fp32: last hidden state {hidden:E2}, logits {logits:E2}");
@@ -136,7 +136,7 @@ public class MixedPrecisionTests(Xunit.Abstractions.ITestOutputHelper log)
         Tensor before = student.Classifier.weight!.detach().clone();
         var batch = new Batch(ids, mask, zeros_like(ids), tensor(new long[] { 0, 1, 0 }), null, [0, 1, 2]);
 
-        Dictionary<string, double> values = TrainingStep.Run(optimizer, () => TeacherFineTuner.SupervisedLoss(student, batch), 1e-3, 1.0,
+        Dictionary<string, double> values = TrainingStep.Run(optimizer, () => SupervisedLoss.Compute(student, batch), 1e-3, 1.0,
             term => new InvalidOperationException(term));
 
         Assert.True(double.IsFinite(values["loss"]));
@@ -148,24 +148,23 @@ public class MixedPrecisionTests(Xunit.Abstractions.ITestOutputHelper log)
     [Fact]
     public void A_tiny_pipeline_in_bf16_learns_as_the_fp32_one_does()
     {
-        double Run(string precision)
+        double Run(PrecisionChoice precision)
         {
             using TempFolder folder = TestFiles.TempFolder();
             TinyTask.WriteData(folder.File("data"));
             TinyTask.WriteRandomTeacher(folder.File("pretrained"));
             var training = new TrainingOptions { Epochs = 6, BatchSize = 16, LearningRate = 1e-3, CheckpointEvery = 0, Seed = 7 };
-            JsonObject summary = PeaKdPipeline.Run(TinyTask.Pipeline(folder, training) with { Precision = precision },
-                new RunFolder(folder.File("run")), SilentProgress.Instance);
-            Assert.Equal(precision, summary["precision"]!.GetValue<string>());
-            double teacher = summary["teacher"]!["dev"]!["accuracy"]!.GetValue<double>();
-            double student = summary["metrics"]!["dev"]!["accuracy"]!.GetValue<double>();
+            DistillationResult summary = PeaKdPipeline.Run(TinyTask.Pipeline(folder, training) with { Precision = precision });
+            Assert.Equal(precision.ToString().ToLowerInvariant(), summary.Precision);
+            double teacher = summary.Teacher.Metrics["dev"]["accuracy"];
+            double student = summary.Metrics["dev"]["accuracy"];
             log.WriteLine($"{precision}: teacher dev {teacher:F4}, student dev {student:F4}");
             Assert.True(teacher > 0.85 && student > 0.8, $"{precision}: teacher {teacher:F3}, student {student:F3} (chance is about 0.5)");
             return student;
         }
 
-        double fp32 = Run("fp32");
-        double bf16 = Run("bf16");
+        double fp32 = Run(PrecisionChoice.Fp32);
+        double bf16 = Run(PrecisionChoice.Bf16);
         Assert.True(Math.Abs(fp32 - bf16) <= 0.05, $"bf16 student dev {bf16:F3} vs fp32 {fp32:F3}");
     }
 
@@ -200,14 +199,28 @@ public class MixedPrecisionTests(Xunit.Abstractions.ITestOutputHelper log)
     }
 
     [Fact]
-    public void Precision_choices_resolve_and_auto_follows_the_cpu()
+    public void Precision_choices_resolve_and_auto_follows_this_cpu()
     {
-        Assert.Equal(ComputePrecision.Fp32, PrecisionSelector.Resolve("fp32", CPU).Precision);
-        Assert.Equal(ComputePrecision.Bf16, PrecisionSelector.Resolve("BF16", CPU).Precision);
-        (ComputePrecision auto, string reason) = PrecisionSelector.Resolve("auto", CPU);
-        Assert.Equal(PrecisionSelector.CpuBf16Flag() is null ? ComputePrecision.Fp32 : ComputePrecision.Bf16, auto);
+        Assert.Equal(ComputePrecision.Fp32, PrecisionSelector.Resolve(PrecisionChoice.Fp32, CPU).Precision);
+        Assert.Equal(ComputePrecision.Bf16, PrecisionSelector.Resolve(PrecisionChoice.Bf16, CPU).Precision);
+        (ComputePrecision auto, string reason) = PrecisionSelector.Resolve(PrecisionChoice.Auto, CPU);
+        // an independent reading of this machine's flags: a whole word on any "flags" line
+        bool hasBf16 = File.Exists("/proc/cpuinfo") && System.Text.RegularExpressions.Regex.IsMatch(
+            File.ReadAllText("/proc/cpuinfo"), @"^flags\s*:.*\b(avx512_bf16|amx_bf16)\b", System.Text.RegularExpressions.RegexOptions.Multiline);
+        Assert.Equal(hasBf16 ? ComputePrecision.Bf16 : ComputePrecision.Fp32, auto);
         Assert.StartsWith("auto: ", reason);
-        var error = Assert.Throws<ArgumentException>(() => PrecisionSelector.Resolve("fp16", CPU));
-        Assert.Contains("--precision 'fp16' is not known; use one of fp32, bf16, auto", error.Message);
     }
+
+    private const string CpuInfoHead = "processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 9R14\n";
+
+    [Theory]
+    [InlineData(CpuInfoHead + "flags\t\t: fpu vme sse2 avx2 avx512f avx512_bf16 avx512_vnni\nbugs\t\t: sysret_ss_attrs\n", "avx512_bf16")]
+    [InlineData(CpuInfoHead + "flags\t\t: fpu avx512_bf16 amx_tile amx_bf16 amx_int8\n", "amx_bf16")]
+    [InlineData(CpuInfoHead + "flags\t\t: fpu vme sse2 avx2 avx512f avx512_vnni\n", null)]
+    [InlineData(CpuInfoHead + "flags\t\t: fpu avx512_bf16x avx512_vnni\n", null)] // a longer name is not the flag
+    [InlineData(CpuInfoHead + "bugs\t\t: avx512_bf16\nflags\t\t: fpu sse2\n", null)] // only the flags line counts
+    [InlineData("flags\t\t: fpu avx512_bf16\r\nflags\t\t: fpu\r\n", "avx512_bf16")] // CRLF; the first flags line
+    [InlineData("", null)]
+    public void The_bf16_flag_is_read_from_cpuinfo_text(string cpuinfo, string? expected) =>
+        Assert.Equal(expected, PrecisionSelector.Bf16Flag(cpuinfo));
 }

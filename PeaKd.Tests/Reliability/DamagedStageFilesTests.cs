@@ -1,4 +1,6 @@
+using PeaKd.Checkpoints;
 using PeaKd.Data;
+using PeaKd.Inference;
 using PeaKd.Data.Tasks;
 using PeaKd.Distillation;
 using PeaKd.Modeling;
@@ -17,23 +19,15 @@ public class DamagedStageFilesTests
 {
     private static readonly TrainingOptions Options = new() { Epochs = 2, BatchSize = 16, LearningRate = 2e-3, LogEvery = 5, CheckpointEvery = 4, Seed = 11 };
 
-    private sealed class Messages : ITrainingProgress
-    {
-        public List<string> Lines { get; } = [];
-        public void Start(string stage, long totalSteps, long startStep) { }
-        public void Advance(long step, string losses) { }
-        public void Message(string text) => Lines.Add(text);
-        public void Finish() { }
-    }
-
-    private static (TrainingResult Result, BertClassifier Model) Train(TaskData data, string runFolder, bool resume, ITrainingProgress progress, Func<long, bool>? stop = null)
+    private static (TrainingResult Result, BertClassifier Model) Train(TaskData data, string runFolder, bool resume, IProgress<TrainingProgress>? progress,
+        CancellationToken stop = default)
     {
         manual_seed(3);
-        var model = new BertClassifier(TeacherFineTuner.TaskConfig(TinyTask.TeacherConfig with { HiddenDropoutProb = 0.1 }, data));
+        var model = new BertClassifier(ModelFolder.WithTaskLabels(TinyTask.TeacherConfig with { HiddenDropoutProb = 0.1 }, data));
         var run = new RunFolder(runFolder);
-        var loop = new TrainingLoop("finetune", model, Options, run.Stage("finetune"), run.Log, progress) { StopAfterStep = stop };
-        TrainingResult result = loop.Run(data.Train, data.Encoder.PaddingTokenId, CPU, batch => TeacherFineTuner.SupervisedLoss(model, batch),
-            () => TeacherFineTuner.DevScore(model, data, CPU, 32), resume);
+        var loop = new TrainingLoop("finetune", model, Options, run.Stage("finetune"), run.Log, progress, stop);
+        TrainingResult result = loop.Run(data.Train, data.Encoder.PaddingTokenId, CPU, batch => SupervisedLoss.Compute(model, batch),
+            () => Evaluator.DevScore(model, data, CPU, 32), resume);
         return (result, model);
     }
 
@@ -65,11 +59,11 @@ public class DamagedStageFilesTests
         TinyTask.WriteData(folder.File("data"), train: 96, dev: 32);
         TinyTask.WriteRandomTeacher(folder.File("model"));
         TaskData data = TaskData.Load(TaskRegistry.Tsv(), folder.File("data"), folder.File("model"), 16);
-        var expected = Train(data, folder.File("run"), resume: false, SilentProgress.Instance);
+        var expected = Train(data, folder.File("run"), resume: false, progress: null);
 
         string path = folder.File($"run/stages/finetune/{damaged}");
         Flip(path, new FileInfo(path).Length - 20); // a value in done.json, a weight in best.safetensors
-        var progress = new Messages();
+        var progress = new NoteRecorder();
         var again = Train(data, folder.File("run"), resume: true, progress);
 
         Assert.Contains(progress.Lines, line => line.Contains("runs again from the start", StringComparison.Ordinal));
@@ -84,12 +78,13 @@ public class DamagedStageFilesTests
         TinyTask.WriteData(folder.File("data"), train: 96, dev: 32);
         TinyTask.WriteRandomTeacher(folder.File("model"));
         TaskData data = TaskData.Load(TaskRegistry.Tsv(), folder.File("data"), folder.File("model"), 16);
-        var expected = Train(data, folder.File("straight"), resume: false, SilentProgress.Instance);
+        var expected = Train(data, folder.File("straight"), resume: false, progress: null);
 
         // 6 batches an epoch: checkpoints at 4, 6 (epoch end), 8; stopped after step 9
-        Assert.Throws<OperationCanceledException>(() => Train(data, folder.File("run"), resume: false, SilentProgress.Instance, step => step == 9));
+        var stop = new StopAfter("finetune", 9);
+        Assert.Throws<OperationCanceledException>(() => Train(data, folder.File("run"), resume: false, stop, stop.Token));
         Flip(folder.File("run/stages/finetune/checkpoint-8.safetensors"), 200);
-        var progress = new Messages();
+        var progress = new NoteRecorder();
         var resumed = Train(data, folder.File("run"), resume: true, progress);
 
         Assert.Contains(progress.Lines, line => line.Contains("checkpoint-8.safetensors", StringComparison.Ordinal) && line.Contains("Trying the checkpoint before it", StringComparison.Ordinal));

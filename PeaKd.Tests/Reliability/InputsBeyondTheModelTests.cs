@@ -2,7 +2,6 @@ using PeaKd.Data;
 using PeaKd.Data.Tasks;
 using PeaKd.Distillation;
 using PeaKd.Modeling;
-using PeaKd.Runs;
 using PeaKd.Tests.Infrastructure;
 using PeaKd.Training;
 using Xunit;
@@ -33,10 +32,8 @@ public class InputsBeyondTheModelTests
 
     private static TException FailsBeforeTraining<TException>(TempFolder folder, PipelineOptions options) where TException : Exception
     {
-        var error = Assert.Throws<TException>(() => PeaKdPipeline.Run(options, new RunFolder(folder.File("run")), SilentProgress.Instance));
-        Assert.False(Directory.Exists(folder.File("run/stages")), "a stage started");
-        Assert.False(Directory.Exists(folder.File("run/record")), "the teacher ran");
-        Assert.False(Directory.Exists(folder.File("run/teacher")), "a teacher was fine-tuned");
+        var error = Assert.Throws<TException>(() => PeaKdPipeline.Run(options));
+        Assert.False(Directory.Exists(folder.File("run")), "the run wrote files although it was refused");
         return error;
     }
 
@@ -44,9 +41,9 @@ public class InputsBeyondTheModelTests
     public void A_max_length_beyond_the_position_embeddings_names_both_numbers()
     {
         using TempFolder folder = Setup();
-        var error = FailsBeforeTraining<InvalidConfigException>(folder, Options(folder) with { MaxLength = 40 });
-        Assert.Equal(folder.File("pretrained/config.json"), error.ConfigSource);
-        Assert.Contains("--max-length 40 is more than the model's max_position_embeddings 24", error.Message);
+        var error = FailsBeforeTraining<InvalidOptionException>(folder, Options(folder) with { MaxLength = 40 });
+        Assert.Equal("PipelineOptions.MaxLength", error.Property);
+        Assert.Contains($"is 40, more than the model's max_position_embeddings 24 ({folder.File("pretrained/config.json")})", error.Message);
     }
 
     [Fact]

@@ -66,7 +66,7 @@ public class KillTests(KillTests.Straight straight, ITestOutputHelper log) : ICl
         var clock = Stopwatch.StartNew();
         for (int i = 0; i < sites.Length; i++)
         {
-            var (exit, output) = PeakdProcess.Run(straight.Arguments(run, resume: i > 0), new Dictionary<string, string> { [KillSwitch.Variable] = sites[i] });
+            var (exit, output) = PeakdProcess.RunKilledAt(sites[i], straight.Arguments(run, resume: i > 0));
             Assert.True(exit == PeakdProcess.Killed, $"{sites[i]}: expected a SIGKILL (137), got {exit}:\n{output}");
             Assert.Contains($"killing the process at {sites[i].Split(':')[1]} of", output);
             if (sites[i].EndsWith(":mid", StringComparison.Ordinal) && !sites[i].StartsWith("metrics", StringComparison.Ordinal))

@@ -145,7 +145,7 @@ public class RunMetadataFuzzTests(ITestOutputHelper log)
         var options = new JsonObject { ["task"] = "tsv", ["student"] = "PeaBert1", ["alpha"] = 0.7, ["temperature"] = 10.0, ["beta"] = 100.0, ["max_length"] = 16, ["seed"] = 3 };
         string optionsText = options.ToJsonString();
         var (parsed, rejected) = Fuzz.Check(CsCheck.Gen.OneOf(Fuzz.Mutants(System.Text.Encoding.UTF8.GetBytes(optionsText)), Fuzz.JsonMutants(optionsText)), 300, "options.json",
-            path => new RunFolder(Path.GetDirectoryName(path)!).SaveOptions(options, resume: true), [typeof(CorruptFileException), typeof(ArgumentException)]);
+            path => new RunFolder(Path.GetDirectoryName(path)!).SaveOptions(options, resume: true, "PipelineOptions"), [typeof(CorruptFileException), typeof(InvalidOptionException)]);
         log.WriteLine($"options.json: {parsed} mutants equal, {rejected} rejected");
 
         var summaryJson = new JsonObject
@@ -155,12 +155,12 @@ public class RunMetadataFuzzTests(ITestOutputHelper log)
         };
         byte[] summary = GetOriginal(folder => new RunFolder(folder).WriteSummary(summaryJson), "summary.json");
         (parsed, rejected) = Fuzz.Check(CsCheck.Gen.OneOf(Fuzz.Mutants(summary), Fuzz.JsonMutants(System.Text.Encoding.UTF8.GetString(summary))), 300, "summary.json",
-            path => RunInfo.Read(path)!.Metrics("test"), Documented); // a summary without its seal may be an older run's: read as it is
+            path => RunSummary.Read(Path.GetDirectoryName(path)!).MetricsOf("test"), Documented); // a summary without its seal may be an older run's: read as it is
         log.WriteLine($"summary.json: {parsed} mutants read, {rejected} rejected");
 
         string student = "{\"student\":\"PeaBert1\",\"plan\":\"0 0'\",\"owned_layers\":1,\"effective_depth\":2}";
         (parsed, rejected) = Fuzz.Check(CsCheck.Gen.OneOf(Fuzz.Mutants(System.Text.Encoding.UTF8.GetBytes(student)), Fuzz.JsonMutants(student)), 300, "student.json",
-            path => StudentFolder.StudentName(Path.GetDirectoryName(path)!), Documented);
+            path => StudentFolder.Read(Path.GetDirectoryName(path)!), Documented);
         log.WriteLine($"student.json: {parsed} mutants read, {rejected} rejected");
     }
 

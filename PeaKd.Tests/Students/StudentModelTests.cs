@@ -79,7 +79,7 @@ public class StudentModelTests
 
         using var ids = tensor(new long[] { 2, 5, 6, 3 }).unsqueeze(0);
         using ClassifierOutput output = student.forward(ids);
-        Assert.Equal(4, output.HiddenStates.Count);
+        Assert.Equal(4, output.LayerOutputs.Count);
         Assert.Equal([1L, 5L], output.Logits.shape);
     }
 
@@ -113,7 +113,7 @@ public class StudentModelTests
         using ClassifierOutput copy = unrolled.forward(ids, mask, types);
         for (int layer = 0; layer < 6; layer++)
         {
-            TensorAssert.Close(copy.HiddenStates[layer], shared.HiddenStates[layer], 1e-6, $"effective layer {layer}");
+            TensorAssert.Close(copy.LayerOutputs[layer], shared.LayerOutputs[layer], 1e-6, $"effective layer {layer}");
         }
         TensorAssert.Close(copy.Logits, shared.Logits, 1e-6, "logits");
 

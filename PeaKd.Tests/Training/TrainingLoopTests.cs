@@ -1,7 +1,8 @@
+using PeaKd.Checkpoints;
 using PeaKd.Data;
 using PeaKd.Data.Batching;
 using PeaKd.Data.Tasks;
-using PeaKd.Distillation;
+using PeaKd.Inference;
 using PeaKd.Modeling;
 using PeaKd.Runs;
 using PeaKd.Tests.Infrastructure;
@@ -27,15 +28,15 @@ public class TrainingLoopTests
     private static BertClassifier Model(TaskData data)
     {
         manual_seed(3);
-        return new BertClassifier(TeacherFineTuner.TaskConfig(TinyTask.TeacherConfig with { HiddenDropoutProb = 0.1 }, data));
+        return new BertClassifier(ModelFolder.WithTaskLabels(TinyTask.TeacherConfig with { HiddenDropoutProb = 0.1 }, data));
     }
 
-    private static TrainingResult Train(BertClassifier model, TaskData data, string runFolder, bool resume, Func<long, bool>? stop = null, Func<Batch, LossTerms>? loss = null)
+    private static TrainingResult Train(BertClassifier model, TaskData data, string runFolder, bool resume, StopAfter? stop = null, Func<Batch, LossTerms>? loss = null)
     {
         var run = new RunFolder(runFolder);
-        var loop = new TrainingLoop("finetune", model, Options, run.Stage("finetune"), run.Log, SilentProgress.Instance) { StopAfterStep = stop };
-        return loop.Run(data.Train, data.Encoder.PaddingTokenId, CPU, loss ?? (batch => TeacherFineTuner.SupervisedLoss(model, batch)),
-            () => TeacherFineTuner.DevScore(model, data, CPU, 32), resume);
+        var loop = new TrainingLoop("finetune", model, Options, run.Stage("finetune"), run.Log, stop, stop?.Token ?? CancellationToken.None);
+        return loop.Run(data.Train, data.Encoder.PaddingTokenId, CPU, loss ?? (batch => SupervisedLoss.Compute(model, batch)),
+            () => Evaluator.DevScore(model, data, CPU, 32), resume);
     }
 
     /// <summary>Killed after a step between checkpoints, then resumed: the final weights are bitwise those of an uninterrupted run.</summary>
@@ -52,7 +53,7 @@ public class TrainingLoopTests
         TrainingResult expected = Train(straight, data, folder.File("straight"), resume: false);
 
         using BertClassifier killed = Model(data);
-        Assert.Throws<OperationCanceledException>(() => Train(killed, data, folder.File("killed"), resume: false, stop: step => step == killedAfter));
+        Assert.Throws<OperationCanceledException>(() => Train(killed, data, folder.File("killed"), resume: false, stop: new StopAfter("finetune", killedAfter)));
         using BertClassifier resumed = Model(data); // a new process: fresh weights, everything else from the run folder
         TrainingResult result = Train(resumed, data, folder.File("killed"), resume: true);
 
@@ -102,7 +103,7 @@ public class TrainingLoopTests
         int calls = 0;
         LossTerms Poisoned(Batch batch)
         {
-            LossTerms terms = TeacherFineTuner.SupervisedLoss(model, batch);
+            LossTerms terms = SupervisedLoss.Compute(model, batch);
             return ++calls == 12 ? new LossTerms(terms.Total * double.NaN, new Dictionary<string, Tensor> { ["hard"] = terms.Total * double.NaN }) : terms;
         }
 
@@ -123,8 +124,8 @@ public class TrainingLoopTests
         var options = Options with { Epochs = 30, CheckpointEvery = 0, LogEvery = 50 };
         var run = new RunFolder(folder.File("run"));
         long before = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-        var loop = new TrainingLoop("finetune", model, options, run.Stage("finetune"), run.Log, SilentProgress.Instance);
-        TrainingResult result = loop.Run(data.Train, data.Encoder.PaddingTokenId, CPU, batch => TeacherFineTuner.SupervisedLoss(model, batch), null, resume: false);
+        var loop = new TrainingLoop("finetune", model, options, run.Stage("finetune"), run.Log, progress: null, CancellationToken.None);
+        TrainingResult result = loop.Run(data.Train, data.Encoder.PaddingTokenId, CPU, batch => SupervisedLoss.Compute(model, batch), null, resume: false);
         long after = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
 
         Assert.Equal(300, result.Steps);

@@ -61,7 +61,7 @@ internal sealed record BenchFile(int VocabSize, int MaxPositionEmbeddings, int N
     public BertClassifier Build(string name, string precision = "fp32")
     {
         BertClassifier built = BuildFp32(name);
-        built.Precision = PrecisionSelector.Resolve(precision, TorchSharp.torch.CPU).Precision;
+        built.Precision = PrecisionSelector.Resolve(Enum.Parse<PrecisionChoice>(precision, ignoreCase: true), TorchSharp.torch.CPU).Precision;
         return built;
     }
 

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace PeaKd.Checkpoints.Onnx;
 
 /// <summary>A BERT encoder recovered from an ONNX graph: its config and weights with Hugging Face names.</summary>
-public sealed record ImportedBert(BertConfig Config, IReadOnlyDictionary<string, (float[] Data, long[] Shape)> Weights, string? Vocab, IReadOnlyList<string> Notes);
+internal sealed record ImportedBert(BertConfig Config, IReadOnlyDictionary<string, (float[] Data, long[] Shape)> Weights, string? Vocab, IReadOnlyList<string> Notes);
 
 /// <summary>
 /// Maps an ONNX BERT encoder (as exported from Hugging Face by torch.onnx or optimum) to Hugging Face names.
@@ -15,7 +15,7 @@ public sealed record ImportedBert(BertConfig Config, IReadOnlyDictionary<string,
 /// and transposed from ONNX's [in, out] to PyTorch's [out, in]. Sizes come from the shapes; the number of
 /// heads from the Reshape that splits the key projection into heads (or from the caller).
 /// </summary>
-public static partial class OnnxBertImporter
+internal static partial class OnnxBertImporter
 {
     [GeneratedRegex(@"^(?:bert\.)?((?:embeddings\.(?:word_embeddings|position_embeddings|token_type_embeddings)\.weight)|(?:embeddings\.LayerNorm\.(?:weight|bias))|(?:encoder\.layer\.\d+\.(?:attention\.self\.(?:query|key|value)|attention\.output\.dense|intermediate\.dense|output\.dense)\.(?:weight|bias))|(?:encoder\.layer\.\d+\.(?:attention\.output|output)\.LayerNorm\.(?:weight|bias))|(?:pooler\.dense\.(?:weight|bias)))$")]
     private static partial Regex HuggingFaceName();
@@ -92,7 +92,7 @@ public static partial class OnnxBertImporter
 
         long hidden = weights["embeddings.word_embeddings.weight"].Shape[1];
         int headCount = heads ?? FindHeads(graph, hidden) ?? throw new CorruptFileException(origin,
-            "could not read the number of attention heads from the graph; pass it explicitly (--heads).");
+            "could not read the number of attention heads from the graph; give it explicitly (TeacherImport.FromOnnx's heads).");
         var config = new BertConfig
         {
             VocabSize = (int)weights["embeddings.word_embeddings.weight"].Shape[0],

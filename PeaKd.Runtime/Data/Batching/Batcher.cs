@@ -5,7 +5,7 @@ namespace PeaKd.Data.Batching;
 
 /// <summary>Orders examples into batches (seeded shuffle, optional length bucketing) and pads each batch
 /// only to its own longest example.</summary>
-public static class Batcher
+internal static class Batcher
 {
     /// <summary>Batches per bucket: bucketing sorts by length within groups of this many batches, then shuffles the batches.</summary>
     public const int BucketBatches = 50;

@@ -3,7 +3,7 @@ using PeaKd.Data.Tasks;
 namespace PeaKd.Data.Metrics;
 
 /// <summary>GLUE's metrics: accuracy, F1 of class 1, Matthews correlation, Pearson and Spearman correlation.</summary>
-public static class TaskMetrics
+internal static class TaskMetrics
 {
     /// <summary>Every metric of <paramref name="task"/>, by name (accuracy, f1, mcc, pearson, spearman).</summary>
     public static IReadOnlyDictionary<string, double> Compute(TaskDefinition task, IReadOnlyList<double> predictions, IReadOnlyList<double> gold)

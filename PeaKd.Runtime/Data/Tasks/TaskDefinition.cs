@@ -1,6 +1,11 @@
 namespace PeaKd.Data.Tasks;
 
 /// <summary>Where a split's text and label live: header column names, or 0-based positions for files without a header.</summary>
+/// <param name="HasHeader">Whether the first line names the columns.</param>
+/// <param name="Text">The text column.</param>
+/// <param name="Pair">The second text's column, or null.</param>
+/// <param name="Label">The label column, or null (unlabelled test files).</param>
+/// <param name="FieldCount">Fields per row of a file without a header.</param>
 /// <param name="PairOptional">The pair column is used only when the file has it (the tsv task's default text_b).</param>
 /// <param name="LabelOptional">The label column is read only when the file has it (the tsv task's test split).</param>
 public sealed record ColumnLayout(bool HasHeader, string Text, string? Pair, string? Label, int? FieldCount = null, bool PairOptional = false, bool LabelOptional = false);
@@ -8,10 +13,15 @@ public sealed record ColumnLayout(bool HasHeader, string Text, string? Pair, str
 /// <summary>The metrics a task reports.</summary>
 public enum Metric
 {
+    /// <summary>The share of right predictions.</summary>
     Accuracy,
+    /// <summary>F1 of the second class (label id 1), as GLUE reports it for MRPC and QQP.</summary>
     F1,
+    /// <summary>Matthews correlation (CoLA).</summary>
     Matthews,
+    /// <summary>Pearson correlation of scores (STS-B); makes the task a regression.</summary>
     Pearson,
+    /// <summary>Spearman correlation of scores (STS-B).</summary>
     Spearman,
 }
 
@@ -31,8 +41,10 @@ public sealed record TaskDefinition(
     ColumnLayout Test,
     IReadOnlyDictionary<string, string> SplitFiles)
 {
+    /// <summary>True when the task predicts a score (its metrics are correlations).</summary>
     public bool IsRegression => Metrics.Contains(Metric.Pearson);
 
+    /// <summary>train.tsv, dev.tsv, test.tsv.</summary>
     public static IReadOnlyDictionary<string, string> StandardSplits { get; } = new Dictionary<string, string>
     {
         ["train"] = "train.tsv",

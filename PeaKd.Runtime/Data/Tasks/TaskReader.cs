@@ -3,7 +3,7 @@ using System.Globalization;
 namespace PeaKd.Data.Tasks;
 
 /// <summary>Reads the splits of a task from a data folder, checking every row.</summary>
-public static class TaskReader
+internal static class TaskReader
 {
     /// <param name="task">The task (GLUE or tsv).</param>
     /// <param name="folder">The folder holding train.tsv, dev.tsv, test.tsv (or MNLI's names).</param>

@@ -7,6 +7,7 @@ public static class TaskRegistry
     private static readonly string[] Binary = ["0", "1"];
     private static readonly string[] Entailment = ["entailment", "not_entailment"];
 
+    /// <summary>CoLA, SST-2, MRPC, STS-B, QQP, MNLI, QNLI, RTE, WNLI, with GLUE's file layouts.</summary>
     public static IReadOnlyList<TaskDefinition> Glue { get; } =
     [
         // CoLA train/dev have no header: source, label, original label, sentence.
@@ -55,6 +56,7 @@ public static class TaskRegistry
             new ColumnLayout(true, textColumn, pairColumn ?? "text_b", labelColumn, PairOptional: pairColumn is null),
             new ColumnLayout(true, textColumn, pairColumn ?? "text_b", labelColumn, PairOptional: pairColumn is null, LabelOptional: true), TaskDefinition.StandardSplits);
 
+    /// <summary>Every task name <see cref="Resolve"/> accepts, in GLUE's spelling, and tsv.</summary>
     public static IEnumerable<string> Names => Glue.Select(t => t.Name).Append("tsv");
 
     /// <summary>Finds a task by name; "SST-2", "sst2" and "Sst_2" are the same. Fails listing the valid names.</summary>

@@ -9,7 +9,7 @@ namespace PeaKd.Data.Tokenization;
 /// sentences, [CLS] A [SEP] B [SEP] with segment ids 0 and 1 for pairs, and longest-first truncation (the
 /// library has none for pairs: tokens are taken from the end of the longer segment, from B on ties).
 /// </summary>
-public sealed class BertTextEncoder
+internal sealed class BertTextEncoder
 {
     private readonly BertTokenizer _tokenizer;
 

@@ -8,7 +8,7 @@ namespace PeaKd.Data.Tokenization;
 /// hash, the max length and the lower-casing, so a second run with the same inputs skips tokenization. A cache
 /// file carries a SHA-256 of its content; a damaged one is ignored and rewritten.
 /// </summary>
-public static class FeatureCache
+internal static class FeatureCache
 {
     private const int Magic = 0x46444B50; // "PKDF"
     private const int Version = 1;

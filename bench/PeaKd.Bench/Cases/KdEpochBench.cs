@@ -59,6 +59,6 @@ internal static class KdEpochBench
     {
         using var noGrad = no_grad();
         ClassifierOutput output = teacher.forward(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds);
-        return (output.Logits, map.TeacherLayers.Select(layer => output.HiddenStates[layer].select(1, 0)).ToArray());
+        return (output.Logits, map.TeacherLayers.Select(layer => output.LayerOutputs[layer].select(1, 0)).ToArray());
     }
 }

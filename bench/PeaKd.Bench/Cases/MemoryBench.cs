@@ -37,8 +37,8 @@ internal static class MemoryBench
                     });
                 }
             });
-            var loop = new TrainingLoop("memory", model, options, run.Stage("memory"), run.Log, progress);
-            loop.Run(data, SyntheticData.PadId, CPU, batch => TeacherFineTuner.SupervisedLoss(model, batch), evaluate: null, resume: false);
+            var loop = new TrainingLoop("memory", model, options, run.Stage("memory"), run.Log, progress, CancellationToken.None);
+            loop.Run(data, SyntheticData.PadId, CPU, batch => SupervisedLoss.Compute(model, batch), evaluate: null, resume: false);
             measurement["steps"] = spec.Steps;
             measurement["samples"] = samples;
             measurement["peak_rss_mib"] = ProcessMemory.PeakResidentMiB();
@@ -49,12 +49,15 @@ internal static class MemoryBench
         }
     }
 
-    private sealed class Sampler(Action<long> onStep) : ITrainingProgress
+    private sealed class Sampler(Action<long> onStep) : IProgress<TrainingProgress>
     {
-        public void Start(string stage, long total, long done) { }
-        public void Advance(long step, string summary) => onStep(step);
-        public void Message(string text) { }
-        public void Finish() { }
+        public void Report(TrainingProgress value)
+        {
+            if (value.Kind == ProgressKind.Step)
+            {
+                onStep(value.Step);
+            }
+        }
     }
 }
 

@@ -20,7 +20,7 @@ internal static class TrainStepBench
         {
             using var scope = NewDisposeScope();
             using Batch batch = Batcher.Collate(data, SyntheticData.Rows(i, spec.Batch), SyntheticData.PadId);
-            TrainingStep.Run(optimizer, () => TeacherFineTuner.SupervisedLoss(model, batch), learningRate: 1e-4, maxGradNorm: 1.0,
+            TrainingStep.Run(optimizer, () => SupervisedLoss.Compute(model, batch), learningRate: 1e-4, maxGradNorm: 1.0,
                 term => new InvalidOperationException($"The {term} loss is not finite at benchmark step {i}."));
         });
     }

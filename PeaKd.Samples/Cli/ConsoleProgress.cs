@@ -1,27 +1,56 @@
 using System.Diagnostics;
+using PeaKd.Training;
 using Spectre.Console;
 
-namespace PeaKd.Training;
+namespace PeaKd.Samples.Cli;
 
 /// <summary>
-/// Training progress on the console: a Spectre.Console progress bar with ETA when the console is interactive,
-/// plain lines otherwise (redirected output, CI), since Spectre draws nothing then.
+/// The runtime's progress reports on the console: a Spectre.Console progress bar with ETA when the console is
+/// interactive, plain lines otherwise (redirected output, CI), since Spectre draws nothing then.
 /// </summary>
-public static class ConsoleProgress
+internal static class ConsoleProgress
 {
-    public static ITrainingProgress Create() =>
+    public static IProgress<TrainingProgress> Create() =>
         !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive ? new BarProgress() : new LineProgress(Console.Out);
 }
 
+/// <summary>Turns each report into a call: a stage starts, a step is done, a note, a stage finishes.</summary>
+internal abstract class ConsolePrinter : IProgress<TrainingProgress>
+{
+    public void Report(TrainingProgress value)
+    {
+        switch (value.Kind)
+        {
+            case ProgressKind.StageStarted:
+                Start(value.Stage, value.TotalSteps, value.Step);
+                break;
+            case ProgressKind.Step:
+                Advance(value.Step, string.Join(" ", (value.Losses ?? new Dictionary<string, double>()).Select(v => $"{v.Key} {v.Value:F4}")));
+                break;
+            case ProgressKind.StageFinished:
+                Finish();
+                break;
+            default:
+                Message(value.Message ?? "");
+                break;
+        }
+    }
+
+    protected abstract void Start(string stage, long total, long done);
+    protected abstract void Advance(long step, string summary);
+    protected abstract void Message(string text);
+    protected abstract void Finish();
+}
+
 /// <summary>One line every few seconds: stage, step, percent, losses, ETA.</summary>
-public sealed class LineProgress(TextWriter output, double secondsBetweenLines = 5) : ITrainingProgress
+internal sealed class LineProgress(TextWriter output, double secondsBetweenLines = 5) : ConsolePrinter
 {
     private readonly Stopwatch _clock = new();
     private string _stage = "";
     private long _total, _startStep;
     private double _lastLine = double.NegativeInfinity;
 
-    public void Start(string stage, long total, long done)
+    protected override void Start(string stage, long total, long done)
     {
         (_stage, _total, _startStep) = (stage, total, done);
         _clock.Restart();
@@ -29,7 +58,7 @@ public sealed class LineProgress(TextWriter output, double secondsBetweenLines =
         output.WriteLine($"{stage}: {total} steps{(done > 0 ? $", resuming at {done}" : "")}");
     }
 
-    public void Advance(long step, string summary)
+    protected override void Advance(long step, string summary)
     {
         double elapsed = _clock.Elapsed.TotalSeconds;
         if (step < _total && elapsed - _lastLine < secondsBetweenLines)
@@ -42,20 +71,20 @@ public sealed class LineProgress(TextWriter output, double secondsBetweenLines =
         output.WriteLine($"{_stage}: step {step}/{_total} ({100.0 * step / _total:F0}%) {summary} eta {eta:hh\\:mm\\:ss}");
     }
 
-    public void Message(string text) => output.WriteLine(text);
+    protected override void Message(string text) => output.WriteLine(text);
 
-    public void Finish() => output.WriteLine($"{_stage}: done in {_clock.Elapsed:hh\\:mm\\:ss}");
+    protected override void Finish() => output.WriteLine($"{_stage}: done in {_clock.Elapsed:hh\\:mm\\:ss}");
 }
 
 /// <summary>A live Spectre.Console bar per stage; messages wait until the bar is gone, so they do not tear it.</summary>
-internal sealed class BarProgress : ITrainingProgress
+internal sealed class BarProgress : ConsolePrinter
 {
     private readonly List<string> _pending = [];
     private ProgressTask? _task;
     private Task? _display;
     private TaskCompletionSource? _finished;
 
-    public void Start(string stage, long total, long done)
+    protected override void Start(string stage, long total, long done)
     {
         var ready = new TaskCompletionSource<ProgressTask>();
         _finished = new TaskCompletionSource();
@@ -72,7 +101,7 @@ internal sealed class BarProgress : ITrainingProgress
         _task = ready.Task.Result;
     }
 
-    public void Advance(long step, string summary)
+    protected override void Advance(long step, string summary)
     {
         if (_task is not null)
         {
@@ -81,7 +110,7 @@ internal sealed class BarProgress : ITrainingProgress
         }
     }
 
-    public void Message(string text)
+    protected override void Message(string text)
     {
         if (_task is null)
         {
@@ -93,7 +122,7 @@ internal sealed class BarProgress : ITrainingProgress
         }
     }
 
-    public void Finish()
+    protected override void Finish()
     {
         _finished?.TrySetResult();
         _display?.Wait();

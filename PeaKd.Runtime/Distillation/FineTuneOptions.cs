@@ -1,0 +1,76 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PeaKd.Data;
+using PeaKd.Devices;
+using PeaKd.Precision;
+using PeaKd.Training;
+
+namespace PeaKd.Distillation;
+
+/// <summary>
+/// A teacher's fine-tuning on its own (<see cref="PeaKdPipeline.FineTune"/>): a pretrained BERT folder in, a
+/// fine-tuned teacher folder out. <see cref="Validate"/> checks every value; a bad one is an
+/// <see cref="InvalidOptionException"/> naming its property.
+/// </summary>
+public sealed record FineTuneOptions
+{
+    private const string Name = nameof(FineTuneOptions);
+
+    /// <summary>The task's examples.</summary>
+    public required DataSource Data { get; init; }
+
+    /// <summary>The pretrained model folder (from <see cref="Checkpoints.TeacherImport"/>, or any Hugging Face BERT folder).</summary>
+    public required string Model { get; init; }
+
+    /// <summary>The folder to write: the teacher (config.json, model.safetensors, vocab.txt) beside the run's logs and checkpoints.</summary>
+    public required string OutputFolder { get; init; }
+
+    /// <summary>The training settings.</summary>
+    public TrainingOptions Training { get; init; } = new();
+
+    /// <summary>Tokens per example, special tokens included; 8 to the model's max_position_embeddings.</summary>
+    public int MaxLength { get; init; } = 128;
+
+    /// <summary>Use only the first N training examples (quick runs); null for all.</summary>
+    public int? LimitTrain { get; init; }
+
+    /// <summary>Where to train.</summary>
+    public DeviceChoice Device { get; init; } = DeviceChoice.Auto;
+
+    /// <summary>How training computes.</summary>
+    public PrecisionChoice Precision { get; init; } = PrecisionChoice.Fp32;
+
+    /// <summary>Continue an interrupted fine-tuning in <see cref="OutputFolder"/> (asked with the same options).</summary>
+    public bool Resume { get; init; }
+
+    /// <summary>Checks every value on its own; throws <see cref="InvalidOptionException"/> naming the first invalid property.</summary>
+    public void Validate()
+    {
+        OptionCheck.NotNull($"{Name}.{nameof(Data)}", Data, "the task's examples (DataSource.Files or DataSource.InMemory)");
+        Data.Validate($"{Name}.{nameof(Data)}");
+        OptionCheck.NotEmpty($"{Name}.{nameof(Model)}", Model, "the pretrained model folder");
+        OptionCheck.NotEmpty($"{Name}.{nameof(OutputFolder)}", OutputFolder, "the folder the teacher is written to");
+        OptionCheck.NotNull($"{Name}.{nameof(Training)}", Training, "the training options");
+        Training.Validate($"{Name}.{nameof(Training)}");
+        OptionCheck.Between($"{Name}.{nameof(MaxLength)}", MaxLength, 8, 4096);
+        if (LimitTrain is int limit)
+        {
+            OptionCheck.AtLeast($"{Name}.{nameof(LimitTrain)}", limit, 1);
+        }
+        OptionCheck.Defined($"{Name}.{nameof(Device)}", Device);
+        OptionCheck.Defined($"{Name}.{nameof(Precision)}", Precision);
+    }
+
+    /// <summary>options.json of a fine-tuning run.</summary>
+    internal JsonObject ToJson(string precision) => new()
+    {
+        ["stage"] = "finetune",
+        ["task"] = Data.Task.Name,
+        ["data"] = Data.Identity,
+        ["model"] = Path.GetFullPath(Model),
+        ["training"] = JsonSerializer.SerializeToNode(Training),
+        ["max_length"] = MaxLength,
+        ["limit_train"] = LimitTrain,
+        ["precision"] = precision,
+    };
+}

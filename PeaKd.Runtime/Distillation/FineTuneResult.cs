@@ -1,0 +1,47 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace PeaKd.Distillation;
+
+/// <summary>A fine-tuned teacher (<see cref="PeaKdPipeline.FineTune"/>); its folder's summary.json holds the same values.</summary>
+public sealed record FineTuneResult
+{
+    /// <summary>The task's name.</summary>
+    public required string Task { get; init; }
+
+    /// <summary>What the folder holds: "teacher" (reports tell teachers from students by it).</summary>
+    public string Model => "teacher";
+
+    /// <summary>The teacher folder (loads with <see cref="TextClassifier.Load"/>, distils with <see cref="PeaKdPipeline.Run"/>).</summary>
+    public required string Folder { get; init; }
+
+    /// <summary>Encoder layers.</summary>
+    public required int Layers { get; init; }
+
+    /// <summary>Encoder layers in the forward pass (the same as <see cref="Layers"/> for a teacher).</summary>
+    public int EffectiveDepth => Layers;
+
+    /// <summary>Embeddings, layers and pooler (the classifier excluded).</summary>
+    public required long Parameters { get; init; }
+
+    /// <summary>The teacher's metrics by split (dev, and test when labelled), then by name.</summary>
+    public required IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> Metrics { get; init; }
+
+    /// <summary>The fine-tuning stage.</summary>
+    public required StageResult Stage { get; init; }
+
+    /// <summary>Seconds spent training.</summary>
+    public double TrainingSeconds => Stage.Seconds;
+
+    /// <summary>Training examples per second.</summary>
+    public double ExamplesPerSecond => Stage.ExamplesPerSecond;
+
+    /// <summary>cpu or cuda.</summary>
+    public required string Device { get; init; }
+
+    /// <summary>fp32 or bf16.</summary>
+    public required string Precision { get; init; }
+
+    /// <summary>summary.json's content.</summary>
+    internal JsonObject ToJson() => JsonSerializer.SerializeToNode(this, ResultJson.Options)!.AsObject();
+}

@@ -1,0 +1,67 @@
+using PeaKd.Checkpoints;
+using PeaKd.Data;
+using PeaKd.Devices;
+using PeaKd.Inference;
+using PeaKd.Modeling;
+using PeaKd.Precision;
+using PeaKd.Runs;
+using PeaKd.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PeaKd.Distillation;
+
+/// <summary>A teacher's fine-tuning as a run of its own: checks, the training stage, scores on every labelled split, summary.json.</summary>
+internal static class FineTuneRun
+{
+    private const string Options = nameof(FineTuneOptions);
+
+    public static FineTuneResult Run(FineTuneOptions options, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+    {
+        // Every check first; nothing is written until they pass.
+        options.Validate();
+        Device device = DeviceSelector.Resolve(options.Device, $"{Options}.{nameof(FineTuneOptions.Device)}");
+        (ComputePrecision precision, string reason) = PrecisionSelector.Resolve(options.Precision, device);
+        (BertConfig config, string configPath) = OptionCheck.ModelFolder($"{Options}.{nameof(FineTuneOptions.Model)}", options.Model);
+        OptionCheck.MaxLengthFits($"{Options}.{nameof(FineTuneOptions.MaxLength)}", options.MaxLength, config, configPath);
+        TaskData.CheckTokenizer(options.Model);
+        IReadOnlyList<Dataset> datasets = options.Data.Read(options.LimitTrain);
+
+        var run = new RunFolder(options.OutputFolder);
+        run.SaveOptions(options.ToJson(PrecisionSelector.Name(precision)), options.Resume, Options);
+        progress?.Report(TrainingProgress.Note("", $"precision: {PrecisionSelector.Name(precision)} ({reason})"));
+        if (options.Resume)
+        {
+            AtomicFile.RemoveTemporaries(run.Root);
+        }
+        TaskData data = TaskData.Encode(options.Data.Task, datasets, options.Model, options.MaxLength, run.FeatureCacheFolder);
+        manual_seed(options.Training.Seed); // a fresh classifier is drawn from the options' seed
+        using LoadedCheckpoint pretrained = HfCheckpoint.Load(options.Model);
+        using BertClassifier teacher = TeacherFineTuner.ForTask(pretrained, data);
+        teacher.to(device);
+        teacher.Precision = precision;
+        TrainingResult tuned = TeacherFineTuner.Run(teacher, data, options.Training, run, run.Root, device, progress, options.Resume, cancellation);
+
+        var metrics = new Dictionary<string, IReadOnlyDictionary<string, double>>();
+        foreach (string split in data.Splits.Keys.Where(s => s != "train"))
+        {
+            if (Evaluator.Evaluate(teacher, data, split, device, options.Training.EvalBatchSize, run.Predictions(split)) is { } scores)
+            {
+                metrics[split] = scores;
+            }
+        }
+        var result = new FineTuneResult
+        {
+            Task = data.Task.Name,
+            Folder = run.Root,
+            Layers = teacher.Config.NumHiddenLayers,
+            Parameters = ParameterCount.Backbone(teacher.Config, teacher.Config.NumHiddenLayers),
+            Metrics = metrics,
+            Stage = StageResult.From(tuned),
+            Device = DeviceSelector.Name(device),
+            Precision = PrecisionSelector.Name(precision),
+        };
+        run.WriteSummary(result.ToJson());
+        return result;
+    }
+}

@@ -1,0 +1,145 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PeaKd.Data;
+using PeaKd.Devices;
+using PeaKd.Precision;
+using PeaKd.Students;
+using PeaKd.Training;
+
+namespace PeaKd.Distillation;
+
+/// <summary>
+/// Everything one Pea-KD run needs: the data, the teacher, the student and each stage's settings. <see cref="Validate"/>
+/// checks every value (<see cref="PeaKdPipeline.Run"/> calls it first, and checks the values against the teacher's
+/// config before anything is written); a bad value is an <see cref="InvalidOptionException"/> naming its property.
+/// </summary>
+public sealed record PipelineOptions
+{
+    private const string Name = nameof(PipelineOptions);
+
+    /// <summary>The task's examples: <see cref="DataSource.Files(string, string)"/> or <see cref="DataSource.InMemory"/>.</summary>
+    public required DataSource Data { get; init; }
+
+    /// <summary>A fine-tuned teacher folder, or a pretrained one when <see cref="FineTuneTeacher"/> is set
+    /// (a Hugging Face BERT folder: config.json, model.safetensors or pytorch_model.bin, vocab.txt).</summary>
+    public required string Teacher { get; init; }
+
+    /// <summary>Fine-tune <see cref="Teacher"/> on the task first (stage 1); the result is written to the run's teacher/ folder.</summary>
+    public bool FineTuneTeacher { get; init; }
+
+    /// <summary>The student to train, from the generated catalog: <c>StudentCatalog.Get("PeaBert2")</c>.</summary>
+    public required StudentDescriptor Student { get; init; }
+
+    /// <summary>The run folder: options.json, metrics.jsonl, checkpoints, teacher record, student/, predictions and summary.json.</summary>
+    public required string OutputFolder { get; init; }
+
+    /// <summary>Teacher layers copied into the owned layers (one per owned layer); null for the first k.</summary>
+    public IReadOnlyList<int>? InitLayers { get; init; }
+
+    /// <summary>Where teacher records live; null for the run's own record/ folder. Runs distilling one teacher can
+    /// share a folder: a record is reused only when teacher, data, vocabulary, length and precision match.</summary>
+    public string? RecordFolder { get; init; }
+
+    /// <summary>How the record stores the teacher's [CLS] states: fp32, or bf16 for half the disk and memory.</summary>
+    public RecordDtype RecordDtype { get; init; } = RecordDtype.Fp32;
+
+    /// <summary>Pretrain the student with the teacher's predictions (PTP) before KD; regression tasks skip it.</summary>
+    public bool Ptp { get; init; } = true;
+
+    /// <summary>How PTP's confidence thresholds are chosen.</summary>
+    public PtpThresholds PtpThresholds { get; init; } = PtpThresholds.Median;
+
+    /// <summary>The KD loss's weights (<see cref="KdSettings.Pkd"/> by default).</summary>
+    public KdSettings Kd { get; init; } = KdSettings.Pkd;
+
+    /// <summary>Stage 1: the teacher's fine-tuning (used when <see cref="FineTuneTeacher"/> is set).</summary>
+    public TrainingOptions FineTuning { get; init; } = new();
+
+    /// <summary>Stage 4: PTP pretraining (used when <see cref="Ptp"/> is set).</summary>
+    public TrainingOptions PtpTraining { get; init; } = new() { Epochs = 2 };
+
+    /// <summary>Stage 5: knowledge distillation.</summary>
+    public TrainingOptions Distillation { get; init; } = new();
+
+    /// <summary>Tokens per example, special tokens included; longer texts are truncated. 8 to the teacher's max_position_embeddings.</summary>
+    public int MaxLength { get; init; } = 128;
+
+    /// <summary>Use only the first N training examples (quick runs); null for all.</summary>
+    public int? LimitTrain { get; init; }
+
+    /// <summary>Where to train.</summary>
+    public DeviceChoice Device { get; init; } = DeviceChoice.Auto;
+
+    /// <summary>How every stage computes (fp32, bf16 mixed precision, or what the hardware runs fastest).</summary>
+    public PrecisionChoice Precision { get; init; } = PrecisionChoice.Fp32;
+
+    /// <summary>Continue an interrupted run in <see cref="OutputFolder"/> (asked with the same options); finished stages are reused.</summary>
+    public bool Resume { get; init; }
+
+    /// <summary>Checks every value on its own (no file is read); throws <see cref="InvalidOptionException"/> naming
+    /// the first invalid property. The checks against the teacher (its layer count, positions, sizes) run in
+    /// <see cref="PeaKdPipeline.Run"/>, still before anything is written.</summary>
+    public void Validate()
+    {
+        OptionCheck.NotNull($"{Name}.{nameof(Data)}", Data, "the task's examples (DataSource.Files or DataSource.InMemory)");
+        Data.Validate($"{Name}.{nameof(Data)}");
+        OptionCheck.NotEmpty($"{Name}.{nameof(Teacher)}", Teacher, "the teacher's model folder");
+        OptionCheck.NotNull($"{Name}.{nameof(Student)}", Student,
+            "a student from the generated catalog, such as StudentCatalog.Get(\"PeaBert2\") (StudentCatalog.Find returns null for an unknown name; Get names the known ones)");
+        OptionCheck.NotEmpty($"{Name}.{nameof(OutputFolder)}", OutputFolder, "the folder the run writes");
+        if (InitLayers is not null)
+        {
+            if (InitLayers.Count != Student.Plan.OwnedLayers)
+            {
+                throw new InvalidOptionException($"{Name}.{nameof(InitLayers)}",
+                    $"lists {InitLayers.Count} teacher layers, but student {Student.Name} owns {Student.Plan.OwnedLayers}; give one teacher layer per owned layer.");
+            }
+            int bad = InitLayers.FirstOrDefault(l => l < 0, 0);
+            if (bad < 0)
+            {
+                throw new InvalidOptionException($"{Name}.{nameof(InitLayers)}", $"lists layer {bad}; teacher layers are numbered from 0.");
+            }
+        }
+        OptionCheck.Defined($"{Name}.{nameof(RecordDtype)}", RecordDtype);
+        OptionCheck.NotNull($"{Name}.{nameof(PtpThresholds)}", PtpThresholds, "the PTP thresholds (PtpThresholds.Median by default)");
+        PtpThresholds.Validate($"{Name}.{nameof(PtpThresholds)}");
+        OptionCheck.NotNull($"{Name}.{nameof(Kd)}", Kd, "the KD weights (KdSettings.Pkd by default)");
+        Kd.Validate($"{Name}.{nameof(Kd)}");
+        foreach ((string property, TrainingOptions? training) in new[] { (nameof(FineTuning), FineTuning), (nameof(PtpTraining), PtpTraining), (nameof(Distillation), Distillation) })
+        {
+            OptionCheck.NotNull($"{Name}.{property}", training, "the stage's training options");
+            training!.Validate($"{Name}.{property}");
+        }
+        OptionCheck.Between($"{Name}.{nameof(MaxLength)}", MaxLength, 8, 4096);
+        if (LimitTrain is int limit)
+        {
+            OptionCheck.AtLeast($"{Name}.{nameof(LimitTrain)}", limit, 1);
+        }
+        OptionCheck.Defined($"{Name}.{nameof(Device)}", Device);
+        OptionCheck.Defined($"{Name}.{nameof(Precision)}", Precision);
+    }
+
+    /// <summary>options.json: what was asked, so a resumed run can be checked against it (the output folder is where it lives).</summary>
+    internal JsonObject ToJson() => new()
+    {
+        ["task"] = Data.Task.Name,
+        ["data"] = Data.Identity,
+        ["teacher"] = Path.GetFullPath(Teacher),
+        ["finetune_teacher"] = FineTuneTeacher,
+        ["student"] = Student.Name,
+        ["init_layers"] = InitLayers is null ? null : new JsonArray(InitLayers.Select(l => (JsonNode)l).ToArray()),
+        ["ptp"] = Ptp,
+        ["ptp_thresholds"] = PtpThresholds.ToString(),
+        ["alpha"] = Kd.Alpha,
+        ["temperature"] = Kd.Temperature,
+        ["beta"] = Kd.Beta,
+        ["finetuning"] = JsonSerializer.SerializeToNode(FineTuning),
+        ["ptp_training"] = JsonSerializer.SerializeToNode(PtpTraining),
+        ["distillation"] = JsonSerializer.SerializeToNode(Distillation),
+        ["max_length"] = MaxLength,
+        ["limit_train"] = LimitTrain,
+        ["device"] = Device.ToString().ToLowerInvariant(),
+        ["precision"] = Precision.ToString().ToLowerInvariant(),
+        ["record_dtype"] = TeacherRecord.Name(RecordDtype),
+    };
+}

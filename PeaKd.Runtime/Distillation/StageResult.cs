@@ -1,0 +1,81 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace PeaKd.Distillation;
+
+/// <summary>What one training stage did: its steps and time, and the dev evaluation that picked its weights.</summary>
+public record StageResult
+{
+    /// <summary>Optimisation steps taken.</summary>
+    public required long Steps { get; init; }
+
+    /// <summary>Training time in seconds (dev evaluations included; a resumed stage adds up its runs).</summary>
+    public required double Seconds { get; init; }
+
+    /// <summary>Training examples per second.</summary>
+    public required double ExamplesPerSecond { get; init; }
+
+    /// <summary>The best dev score (the task's first metric; PTP: the negated dev loss), or null without a dev evaluation.</summary>
+    public required double? BestScore { get; init; }
+
+    /// <summary>The step whose weights were kept.</summary>
+    public required long BestStep { get; init; }
+
+    /// <summary>Every dev metric at <see cref="BestStep"/>.</summary>
+    public required IReadOnlyDictionary<string, double>? BestDev { get; init; }
+
+    internal static StageResult From(Training.TrainingResult result) => new()
+    {
+        Steps = result.Steps,
+        Seconds = result.Seconds,
+        ExamplesPerSecond = result.ExamplesPerSecond,
+        BestScore = result.BestScore,
+        BestStep = result.BestStep,
+        BestDev = result.BestMetrics,
+    };
+}
+
+/// <summary>The PTP stage: its thresholds and how the teacher's predictions fell into PTP's four classes.</summary>
+public sealed record PtpStageResult : StageResult
+{
+    [SetsRequiredMembers]
+    internal PtpStageResult(StageResult stage, double t1, double t2, IReadOnlyList<int> trainLabelCounts) : base(stage)
+    {
+        T1 = t1;
+        T2 = t2;
+        TrainLabelCounts = trainLabelCounts;
+    }
+
+    /// <summary>The confidence threshold of right predictions.</summary>
+    public required double T1 { get; init; }
+
+    /// <summary>The confidence threshold of wrong predictions.</summary>
+    public required double T2 { get; init; }
+
+    /// <summary>Training examples per class: right and confident, right and unsure, wrong and confident, wrong and unsure.</summary>
+    public required IReadOnlyList<int> TrainLabelCounts { get; init; }
+}
+
+/// <summary>The KD stage: the loss weights it used and the patient map.</summary>
+public sealed record KdStageResult : StageResult
+{
+    [SetsRequiredMembers]
+    internal KdStageResult(StageResult stage, KdSettings settings, string patientMap) : base(stage)
+    {
+        Alpha = settings.Alpha;
+        Temperature = settings.Temperature;
+        Beta = settings.Beta;
+        PatientMap = patientMap;
+    }
+
+    /// <summary>Weight of the soft-target term.</summary>
+    public required double Alpha { get; init; }
+
+    /// <summary>Softmax temperature.</summary>
+    public required double Temperature { get; init; }
+
+    /// <summary>Weight of the patient term (0 when the student has no layer to match, such as a 1-layer plain student).</summary>
+    public required double Beta { get; init; }
+
+    /// <summary>Student effective layer -> teacher layer pairs of the patient loss ("0->1, 1->3"), or "none".</summary>
+    public required string PatientMap { get; init; }
+}

@@ -1,0 +1,84 @@
+using System.Globalization;
+using System.Text;
+using PeaKd.Data;
+using PeaKd.Data.Metrics;
+using PeaKd.Data.Tokenization;
+using PeaKd.Modeling;
+using PeaKd.Training;
+using static TorchSharp.torch;
+
+namespace PeaKd.Inference;
+
+/// <summary>Scores a model's outputs with the task's metrics and writes predictions files.</summary>
+internal static class Evaluator
+{
+    /// <summary>Predictions (class id or score) and, when the split has labels, the task's metrics.</summary>
+    public static (double[] Predictions, IReadOnlyDictionary<string, double>? Metrics) Score(TaskData data, IReadOnlyList<EncodedExample> features, float[][] logits)
+    {
+        double[] predictions = logits.Select(row => data.Task.IsRegression ? (double)row[0] : ArgMax(row)).ToArray();
+        bool labelled = features.All(f => f.Label is not null || f.Target is not null);
+        if (!labelled)
+        {
+            return (predictions, null);
+        }
+        double[] gold = features.Select(f => data.Task.IsRegression ? (double)f.Target!.Value : f.Label!.Value).ToArray();
+        return (predictions, TaskMetrics.Compute(data.Task, predictions, gold));
+    }
+
+    /// <summary>Runs the model over a split: its metrics (when labelled) and, when asked, a predictions file.</summary>
+    public static IReadOnlyDictionary<string, double>? Evaluate(BertClassifier model, TaskData data, string split, Device device, int batchSize, string? predictionsFile)
+    {
+        IReadOnlyList<EncodedExample> features = data.Splits[split].Features;
+        float[][] logits = EvaluationLoop.Logits(model, features, data.Encoder.PaddingTokenId, batchSize, device);
+        return ScoreAndWrite(data, features, logits, predictionsFile);
+    }
+
+    /// <summary>Scores logits already computed; writes the predictions file when one is named.</summary>
+    public static IReadOnlyDictionary<string, double>? ScoreAndWrite(TaskData data, IReadOnlyList<EncodedExample> features, float[][] logits, string? predictionsFile)
+    {
+        (double[] predictions, IReadOnlyDictionary<string, double>? metrics) = Score(data, features, logits);
+        if (predictionsFile is not null)
+        {
+            WritePredictions(data, features, predictions, predictionsFile);
+        }
+        return metrics;
+    }
+
+    /// <summary>The dev evaluation a training stage keeps its best checkpoint by.</summary>
+    public static EvaluationResult DevScore(BertClassifier model, TaskData data, Device device, int batchSize)
+    {
+        IReadOnlyDictionary<string, double> metrics = Evaluate(model, data, "dev", device, batchSize, predictionsFile: null)
+            ?? throw new InvalidOperationException("The dev split has no labels.");
+        return new EvaluationResult(MainScore(data, metrics), metrics);
+    }
+
+    /// <summary>The metric that picks the best checkpoint (the task's first).</summary>
+    public static double MainScore(TaskData data, IReadOnlyDictionary<string, double> metrics) =>
+        metrics[TaskMetrics.Name(data.Task.Metrics[0])];
+
+    /// <summary>predictions-{split}.tsv: index, prediction (label or score), gold.</summary>
+    private static void WritePredictions(TaskData data, IReadOnlyList<EncodedExample> features, double[] predictions, string path)
+    {
+        var text = new StringBuilder("index\tprediction\tgold\n");
+        for (int i = 0; i < predictions.Length; i++)
+        {
+            string prediction = data.Task.IsRegression ? predictions[i].ToString("G6", CultureInfo.InvariantCulture) : data.Labels[(int)predictions[i]];
+            string gold = features[i].Label is int label ? data.Labels[label] : features[i].Target?.ToString(CultureInfo.InvariantCulture) ?? "";
+            text.Append(i).Append('\t').Append(prediction).Append('\t').Append(gold).Append('\n');
+        }
+        AtomicFile.WriteAllText(path, text.ToString());
+    }
+
+    public static int ArgMax(IReadOnlyList<float> row)
+    {
+        int best = 0;
+        for (int i = 1; i < row.Count; i++)
+        {
+            if (row[i] > row[best])
+            {
+                best = i;
+            }
+        }
+        return best;
+    }
+}

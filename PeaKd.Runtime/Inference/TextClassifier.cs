@@ -1,0 +1,216 @@
+using System.Globalization;
+using PeaKd.Checkpoints;
+using PeaKd.Data;
+using PeaKd.Data.Tokenization;
+using PeaKd.Devices;
+using PeaKd.Inference;
+using PeaKd.Modeling;
+using PeaKd.Precision;
+using PeaKd.Students;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PeaKd;
+
+/// <summary>
+/// A trained model that classifies text in one line: <c>TextClassifier.Load(folder).Predict("a great read")</c>.
+/// Loads a run folder (its student), a student folder, an exported or teacher folder (any fine-tuned Hugging Face
+/// BERT classifier with its vocab.txt); a student needs no class of its own: its plan in student.json is enough.
+/// Not thread-safe: use one instance per thread.
+/// </summary>
+public sealed class TextClassifier : IDisposable
+{
+    private readonly BertClassifier _model;
+    private readonly BertTextEncoder _encoder;
+    private readonly Device _device;
+    private readonly int _batchSize;
+
+    private TextClassifier(string folder, BertClassifier model, BertTextEncoder encoder, Device device, int maxLength, int batchSize)
+    {
+        Folder = folder;
+        _model = model;
+        _encoder = encoder;
+        _device = device;
+        MaxLength = maxLength;
+        _batchSize = batchSize;
+    }
+
+    /// <summary>The model folder that was loaded (a run folder's student/ when a run folder was given).</summary>
+    public string Folder { get; }
+
+    /// <summary>The class names in the model's output order; one "LABEL_0" for a regression model.</summary>
+    public IReadOnlyList<string> Labels => _model.Config.Labels;
+
+    /// <summary>True for a regression model (one output, a score), such as an STS-B model.</summary>
+    public bool IsRegression => _model.Config.ProblemType == "regression" || (_model.Config.ProblemType is null && Labels.Count == 1);
+
+    /// <summary>Tokens per text, special tokens included; longer texts are truncated.</summary>
+    public int MaxLength { get; }
+
+    /// <summary>Loads a model for prediction.</summary>
+    /// <param name="folder">A run folder (from <see cref="Distillation.PeaKdPipeline.Run"/>), a student folder, or a
+    /// folder holding a fine-tuned BERT classifier (config.json, model.safetensors or pytorch_model.bin, vocab.txt).</param>
+    /// <param name="options">Device, precision, length and batch size; null for the defaults.</param>
+    public static TextClassifier Load(string folder, TextClassifierOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        options ??= new TextClassifierOptions();
+        options.Validate();
+        string modelFolder = ModelFolderIn(folder);
+        Device device = DeviceSelector.Resolve(options.Device, $"{nameof(TextClassifierOptions)}.{nameof(TextClassifierOptions.Device)}");
+        BertTextEncoder encoder = BertTextEncoder.FromModelFolder(modelFolder);
+        BertClassifier model = StudentFolder.Load(modelFolder);
+        try
+        {
+            int maxLength = options.MaxLength ?? ModelFolder.MaxLength(modelFolder) ?? Math.Min(DefaultMaxLength, model.Config.MaxPositionEmbeddings);
+            if (maxLength > model.Config.MaxPositionEmbeddings)
+            {
+                throw new InvalidOptionException($"{nameof(TextClassifierOptions)}.{nameof(TextClassifierOptions.MaxLength)}",
+                    $"is {maxLength}, more than the model's max_position_embeddings {model.Config.MaxPositionEmbeddings}; use {model.Config.MaxPositionEmbeddings} or less.");
+            }
+            model.to(device);
+            model.Precision = PrecisionSelector.Resolve(options.Precision, device).Precision;
+            model.eval();
+            return new TextClassifier(modelFolder, model, encoder, device, maxLength, options.BatchSize);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Classifies one text, or one pair of texts for a pair task (entailment, paraphrase).</summary>
+    /// <param name="text">The text, or the first of a pair.</param>
+    /// <param name="pair">The second text of a pair, or null.</param>
+    public Prediction Predict(string text, string? pair = null) => PredictBatch([(text, pair)])[0];
+
+    /// <summary>Classifies texts in batches; the same predictions as one <see cref="Predict"/> call each.</summary>
+    /// <param name="texts">The texts.</param>
+    public IReadOnlyList<Prediction> PredictBatch(IReadOnlyList<string> texts)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        return PredictBatch(texts.Select(t => (t, (string?)null)).ToArray());
+    }
+
+    /// <summary>Classifies pairs of texts (or single texts, with a null pair) in batches.</summary>
+    /// <param name="inputs">The texts and their pairs.</param>
+    public IReadOnlyList<Prediction> PredictBatch(IReadOnlyList<(string Text, string? Pair)> inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        var features = new List<EncodedExample>(inputs.Count);
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            (string text, string? pair) = inputs[i];
+            if (string.IsNullOrWhiteSpace(text) || (pair is not null && string.IsNullOrWhiteSpace(pair)))
+            {
+                throw new ArgumentException($"Input {i} is empty; a text (and a pair, when given) must hold some words.", nameof(inputs));
+            }
+            (int[] ids, int[] types) = _encoder.Encode(text, pair, MaxLength);
+            features.Add(new EncodedExample(ids, types, null, null));
+        }
+        return features.Count == 0 ? [] : ToPredictions(EvaluationLoop.Logits(_model, features, _encoder.PaddingTokenId, _batchSize, _device));
+    }
+
+    /// <summary>Scores the model on a split of a task with the task's metrics (the same numbers as the pipeline's).</summary>
+    /// <param name="data">The task's data: its labels must be the model's (in any order).</param>
+    /// <param name="split">dev or test.</param>
+    /// <param name="predictionsFile">A TSV to write (index, prediction, gold), or null.</param>
+    public EvaluationReport Evaluate(DataSource data, string split = "dev", string? predictionsFile = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        data.Validate("data");
+        TaskData task = TaskData.Load(data, Folder, MaxLength);
+        if (!task.Splits.TryGetValue(split, out var chosen))
+        {
+            throw new ArgumentException($"The data has no {split} split; it has {string.Join(", ", task.Splits.Keys.Where(s => s != "train"))}.", nameof(split));
+        }
+        int[] columns = ColumnsInDataOrder(task);
+        float[][] logits = EvaluationLoop.Logits(_model, chosen.Features, _encoder.PaddingTokenId, _batchSize, _device);
+        float[][] inDataOrder = logits.Select(row => columns.Select(c => row[c]).ToArray()).ToArray();
+        IReadOnlyDictionary<string, double>? metrics = Evaluator.ScoreAndWrite(task, chosen.Features, inDataOrder, predictionsFile);
+        return new EvaluationReport(split, metrics, ToPredictions(logits));
+    }
+
+    /// <summary>The texts of a TSV file with a header (UTF-8, tab-separated, no quoting), for <see cref="PredictBatch(IReadOnlyList{ValueTuple{string, string}})"/>.
+    /// A missing column, a row with the wrong field count or an empty text is a <see cref="DataFormatException"/> naming the file and line.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="textColumn">The text column.</param>
+    /// <param name="pairColumn">The second text's column; null takes text_b when the file has it.</param>
+    public static IReadOnlyList<(string Text, string? Pair)> ReadTexts(string path, string textColumn = "text", string? pairColumn = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        TsvFile file = TsvFile.Read(path, hasHeader: true);
+        int text = file.Column(textColumn);
+        int? pair = pairColumn is not null ? file.Column(pairColumn) : file.IndexOf("text_b") is int b and >= 0 ? b : null;
+        var texts = new List<(string, string?)>(file.Rows.Count);
+        foreach ((int line, string[] fields) in file.Rows)
+        {
+            if (string.IsNullOrWhiteSpace(fields[text]) || (pair is int p && string.IsNullOrWhiteSpace(fields[p])))
+            {
+                throw new DataFormatException(path, line, "the text is empty; every row needs one.");
+            }
+            texts.Add((fields[text], pair is int q ? fields[q] : null));
+        }
+        return texts;
+    }
+
+    /// <summary>Frees the model's weights.</summary>
+    public void Dispose() => _model.Dispose();
+
+    private const int DefaultMaxLength = 128;
+
+    /// <summary>The model folder a path names: itself when it holds a model, else a run folder's student/.</summary>
+    private static string ModelFolderIn(string folder)
+    {
+        if (!Directory.Exists(folder))
+        {
+            throw new DirectoryNotFoundException($"{folder}: folder not found; give a run folder, a student folder or a model folder.");
+        }
+        if (File.Exists(Path.Combine(folder, HfCheckpoint.ConfigFileName)))
+        {
+            return folder;
+        }
+        string student = Path.Combine(folder, "student");
+        if (File.Exists(Path.Combine(student, HfCheckpoint.ConfigFileName)))
+        {
+            return student;
+        }
+        throw new FileNotFoundException(
+            $"{folder}: no model here. Give a run folder (with student/), a student folder (student.json, config.json, model.safetensors) or a fine-tuned model folder (config.json, model.safetensors or pytorch_model.bin, vocab.txt).");
+    }
+
+    /// <summary>For each of the data's labels, the model's output column; the two label sets must be the same.</summary>
+    private int[] ColumnsInDataOrder(TaskData task)
+    {
+        if (task.Task.IsRegression)
+        {
+            return [0];
+        }
+        if (task.Labels.Count != Labels.Count || task.Labels.Any(l => !Labels.Contains(l)))
+        {
+            throw new ArgumentException($"{Folder}: the model's labels ({string.Join(", ", Labels)}) are not the task's ({string.Join(", ", task.Labels)}).");
+        }
+        return task.Labels.Select(l => Labels.ToList().IndexOf(l)).ToArray();
+    }
+
+    private IReadOnlyList<Prediction> ToPredictions(float[][] logits) => logits.Select(ToPrediction).ToArray();
+
+    private Prediction ToPrediction(float[] row)
+    {
+        if (IsRegression)
+        {
+            return new Prediction(row[0].ToString("G6", CultureInfo.InvariantCulture), double.NaN, new Dictionary<string, double>(), row[0]);
+        }
+        double max = row.Max();
+        double[] exp = row.Select(v => Math.Exp(v - max)).ToArray();
+        double sum = exp.Sum();
+        var probabilities = new Dictionary<string, double>(row.Length);
+        for (int i = 0; i < row.Length; i++)
+        {
+            probabilities[Labels[i]] = exp[i] / sum;
+        }
+        int best = Evaluator.ArgMax(row);
+        return new Prediction(Labels[best], probabilities[Labels[best]], probabilities);
+    }
+}

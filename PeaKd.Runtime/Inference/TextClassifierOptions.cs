@@ -1,0 +1,35 @@
+using PeaKd.Devices;
+using PeaKd.Precision;
+
+namespace PeaKd;
+
+/// <summary>How a <see cref="TextClassifier"/> runs its model.</summary>
+public sealed record TextClassifierOptions
+{
+    private const string Name = nameof(TextClassifierOptions);
+
+    /// <summary>Where the model runs.</summary>
+    public DeviceChoice Device { get; init; } = DeviceChoice.Auto;
+
+    /// <summary>How it computes (bf16 is faster on CPUs with AVX-512 BF16 or AMX, and on recent GPUs).</summary>
+    public PrecisionChoice Precision { get; init; } = PrecisionChoice.Fp32;
+
+    /// <summary>Tokens per text, special tokens included; longer texts are truncated. Null: the length the model was
+    /// trained with (its tokenizer_config.json's model_max_length), else 128.</summary>
+    public int? MaxLength { get; init; }
+
+    /// <summary>Texts per forward pass in <see cref="TextClassifier.PredictBatch(IReadOnlyList{string})"/> and <see cref="TextClassifier.Evaluate"/>.</summary>
+    public int BatchSize { get; init; } = 64;
+
+    /// <summary>Throws <see cref="InvalidOptionException"/> naming the first invalid property.</summary>
+    public void Validate()
+    {
+        OptionCheck.Defined($"{Name}.{nameof(Device)}", Device);
+        OptionCheck.Defined($"{Name}.{nameof(Precision)}", Precision);
+        if (MaxLength is int length)
+        {
+            OptionCheck.Between($"{Name}.{nameof(MaxLength)}", length, 8, 4096);
+        }
+        OptionCheck.AtLeast($"{Name}.{nameof(BatchSize)}", BatchSize, 1);
+    }
+}

@@ -1,0 +1,101 @@
+using System.Globalization;
+
+namespace PeaKd;
+
+/// <summary>The checks every options type runs on its values; each failure names the property and the value.</summary>
+internal static class OptionCheck
+{
+    public static void AtLeast(string property, long value, long minimum)
+    {
+        if (value < minimum)
+        {
+            throw new InvalidOptionException(property, $"must be at least {minimum}, got {value}.");
+        }
+    }
+
+    public static void Between(string property, long value, long minimum, long maximum)
+    {
+        if (value < minimum || value > maximum)
+        {
+            throw new InvalidOptionException(property, $"must be between {minimum} and {maximum}, got {value}.");
+        }
+    }
+
+    public static void Positive(string property, double value)
+    {
+        if (!(value > 0) || !double.IsFinite(value))
+        {
+            throw new InvalidOptionException(property, $"must be a positive finite number, got {Show(value)}.");
+        }
+    }
+
+    public static void NotNegative(string property, double value)
+    {
+        if (!(value >= 0) || !double.IsFinite(value))
+        {
+            throw new InvalidOptionException(property, $"must be a finite number of at least 0, got {Show(value)}.");
+        }
+    }
+
+    /// <summary>A value in [lower, upper] (or [lower, upper) when <paramref name="upperOpen"/>).</summary>
+    public static void Fraction(string property, double value, double lower = 0, double upper = 1, bool upperOpen = false)
+    {
+        bool inside = value >= lower && (upperOpen ? value < upper : value <= upper);
+        if (!inside)
+        {
+            throw new InvalidOptionException(property, $"must be in [{Show(lower)}, {Show(upper)}{(upperOpen ? ")" : "]")}, got {Show(value)}.");
+        }
+    }
+
+    public static void Defined<TEnum>(string property, TEnum value) where TEnum : struct, Enum
+    {
+        if (!Enum.IsDefined(value))
+        {
+            throw new InvalidOptionException(property, $"is {value}, which is not a {typeof(TEnum).Name}; use one of {string.Join(", ", Enum.GetNames<TEnum>())}.");
+        }
+    }
+
+    public static void NotEmpty(string property, string? value, string what)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new InvalidOptionException(property, $"is empty; give {what}.");
+        }
+    }
+
+    public static void NotNull(string property, object? value, string what)
+    {
+        if (value is null)
+        {
+            throw new InvalidOptionException(property, $"is not set; give {what}.");
+        }
+    }
+
+    /// <summary>Texts are truncated to the max length, so that is the bound the model's position embeddings must cover.</summary>
+    public static void MaxLengthFits(string property, int maxLength, Modeling.BertConfig config, string configPath)
+    {
+        Between(property, maxLength, 8, 4096);
+        if (maxLength > config.MaxPositionEmbeddings)
+        {
+            throw new InvalidOptionException(property,
+                $"is {maxLength}, more than the model's max_position_embeddings {config.MaxPositionEmbeddings} ({configPath}); it has no position embedding beyond that. Use {config.MaxPositionEmbeddings} or less.");
+        }
+    }
+
+    /// <summary>A model folder's config: the folder must exist and hold a valid config.json (errors name the file and field).</summary>
+    public static (Modeling.BertConfig Config, string Path) ModelFolder(string property, string folder)
+    {
+        if (!Directory.Exists(folder))
+        {
+            throw new InvalidOptionException(property, $"is '{folder}', which is not a folder; give a model folder (config.json, model.safetensors or pytorch_model.bin, vocab.txt).");
+        }
+        string path = System.IO.Path.Combine(folder, Checkpoints.HfCheckpoint.ConfigFileName);
+        if (!File.Exists(path))
+        {
+            throw new InvalidOptionException(property, $"is '{folder}', which has no {Checkpoints.HfCheckpoint.ConfigFileName}; give a model folder (config.json, model.safetensors or pytorch_model.bin, vocab.txt).");
+        }
+        return (Modeling.BertConfig.Load(path), path);
+    }
+
+    public static string Show(double value) => value.ToString("G", CultureInfo.InvariantCulture);
+}
