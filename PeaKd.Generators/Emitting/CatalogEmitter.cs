@@ -37,7 +37,7 @@ internal static class CatalogEmitter
                 writer.Line("[");
                 foreach (StudentSpec student in students.OrderBy(s => s.ClassName, System.StringComparer.Ordinal))
                 {
-                    writer.Line($"    new(\"{student.ClassName}\", {student.FullyQualifiedName}.Plan, static (config, numLabels) => new {student.FullyQualifiedName}(config, numLabels)),");
+                    writer.Line($"    new(\"{student.ClassName}\", {student.FullyQualifiedName}.DeclaredPlan, static (config, numLabels) => new {student.FullyQualifiedName}(config, numLabels)),");
                 }
                 writer.Line("];");
                 writer.Line();

@@ -4,7 +4,7 @@ using PeaKd.Generators.Model;
 
 namespace PeaKd.Generators.Emitting;
 
-/// <summary>Writes the partial half of a student: base type, Plan, constructor, typed layers and the unrolled forward.</summary>
+/// <summary>Writes the partial half of a student: base type, DeclaredPlan, constructor, typed layers and the unrolled forward.</summary>
 internal static class StudentEmitter
 {
     private const string Layer = "global::PeaKd.Modeling.BertLayer";
@@ -33,7 +33,7 @@ internal static class StudentEmitter
             writer.Line();
             writer.Line($"/// <summary>Builds {spec.ClassName} with the sizes of <paramref name=\"config\"/> and <paramref name=\"numLabels\"/> classes.</summary>");
             writer.Line($"public {spec.ClassName}(global::PeaKd.Modeling.BertConfig config, int numLabels)");
-            writer.Line("    : base(config, numLabels, Plan)");
+            writer.Line("    : base(config, numLabels, DeclaredPlan)");
             writer.Line("{");
             writer.Line("}");
             for (int owner = 0; owner < spec.OwnedLayers; owner++)
@@ -55,8 +55,10 @@ internal static class StudentEmitter
 
     private static void WritePlan(SourceWriter writer, StudentSpec spec)
     {
-        writer.Line($"/// <summary>The architecture declared on {spec.ClassName}.</summary>");
-        writer.Line("public static new global::PeaKd.Students.StudentPlan Plan { get; } = new(");
+        // Not named Plan: a static Plan would hide the instance property StudentModel.Plan (CS0176 on student.Plan).
+        writer.Line($"/// <summary>The architecture declared by the attributes of {spec.ClassName}; every instance's");
+        writer.Line("/// <see cref=\"global::PeaKd.Students.StudentModel.Plan\"/> is this object.</summary>");
+        writer.Line("public static global::PeaKd.Students.StudentPlan DeclaredPlan { get; } = new(");
         var arguments = new List<string>
         {
             $"name: \"{spec.ClassName}\"",
