@@ -43,16 +43,15 @@ public sealed class StudentGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.Specs)
             .Collect();
 
-        // The catalog lives in the project's root namespace, so assemblies that see each other's internals
-        // (InternalsVisibleTo) each keep their own.
-        IncrementalValueProvider<string> catalogNamespace = context.AnalyzerConfigOptionsProvider
+        // The catalog lives in its students' namespace; when they share none, in the project's root namespace.
+        IncrementalValueProvider<string> fallbackNamespace = context.AnalyzerConfigOptionsProvider
             .Select(static (options, _) => options.GlobalOptions.TryGetValue("build_property.RootNamespace", out string? root) ? root : null)
             .Combine(context.CompilationProvider.Select(static (compilation, _) => compilation.AssemblyName))
-            .Select(static (names, _) => CatalogEmitter.NamespaceFor(names.Left, names.Right));
+            .Select(static (names, _) => CatalogNamespace.Fallback(names.Left, names.Right));
 
-        context.RegisterSourceOutput(valid.Combine(catalogNamespace), static (output, input) =>
+        context.RegisterSourceOutput(valid.Combine(fallbackNamespace), static (output, input) =>
         {
-            (ImmutableArray<StudentSpec> specs, string catalogNamespaceName) = input;
+            (ImmutableArray<StudentSpec> specs, string fallback) = input;
             var catalog = new List<StudentSpec>();
             var byName = new Dictionary<string, StudentSpec>();
             foreach (StudentSpec spec in specs.Where(s => s.VisibleToCatalog).OrderBy(s => s.FullyQualifiedName, System.StringComparer.Ordinal))
@@ -68,7 +67,8 @@ public sealed class StudentGenerator : IIncrementalGenerator
             }
             if (catalog.Count > 0)
             {
-                output.AddSource(CatalogEmitter.HintName, CatalogEmitter.Emit(catalog, catalogNamespaceName));
+                string catalogNamespace = CatalogNamespace.Common(catalog.Select(s => s.Namespace)) ?? fallback;
+                output.AddSource(CatalogEmitter.HintName, CatalogEmitter.Emit(catalog, catalogNamespace));
             }
         });
     }

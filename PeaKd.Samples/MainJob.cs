@@ -9,6 +9,7 @@ using PeaKd.Distillation;
 using PeaKd.Modeling;
 using PeaKd.Runs;
 using PeaKd.Samples.Cli;
+using PeaKd.Samples.Students;
 using PeaKd.Training;
 using TorchSharp;
 

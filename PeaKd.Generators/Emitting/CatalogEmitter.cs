@@ -4,22 +4,11 @@ using PeaKd.Generators.Model;
 
 namespace PeaKd.Generators.Emitting;
 
-/// <summary>Writes {RootNamespace}.StudentCatalog: every student of the compilation, by name, with its plan and factory.</summary>
+/// <summary>Writes StudentCatalog (in the namespace <see cref="CatalogNamespace"/> picks): every student of the compilation,
+/// by name, with its plan and factory.</summary>
 internal static class CatalogEmitter
 {
     public const string HintName = "StudentCatalog.g.cs";
-
-    /// <summary>The project's root namespace, else its assembly name made into a valid namespace.</summary>
-    public static string NamespaceFor(string? rootNamespace, string? assemblyName)
-    {
-        string name = !string.IsNullOrWhiteSpace(rootNamespace) ? rootNamespace!.Trim() : assemblyName ?? "Students";
-        string[] parts = name.Split('.').Select(part =>
-        {
-            string clean = new string(part.Select(c => char.IsLetterOrDigit(c) || c == '_' ? c : '_').ToArray());
-            return clean.Length == 0 || char.IsDigit(clean[0]) ? "_" + clean : clean;
-        }).ToArray();
-        return string.Join(".", parts);
-    }
 
     public static string Emit(IReadOnlyList<StudentSpec> students, string catalogNamespace)
     {

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using PeaKd.Distillation;
 using PeaKd.Runs;
+using PeaKd.Samples.Students;
 using PeaKd.Training;
 
 namespace PeaKd.Samples.Cli;

@@ -3,6 +3,7 @@ using PeaKd.Data;
 using PeaKd.Devices;
 using PeaKd.Distillation;
 using PeaKd.Modeling;
+using PeaKd.Samples.Students;
 using PeaKd.Students;
 using TorchSharp;
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using PeaKd.Checkpoints;
 using PeaKd.Distillation;
 using PeaKd.Modeling;
+using PeaKd.Samples.Students;
 using PeaKd.Students;
 
 namespace PeaKd.Samples.Cli;

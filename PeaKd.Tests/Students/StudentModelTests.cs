@@ -25,8 +25,8 @@ public class StudentModelTests
     [InlineData("PeaBert6", "Bert6", 66_955_008)]
     public void PeaBERT_has_exactly_BERTk_parameters_at_BERT_base(string peaBert, string bert, long expected)
     {
-        using StudentModel shared = PeaKd.Samples.StudentCatalog.Find(peaBert)!.Create(BertConfig.BertBase, 2);
-        using StudentModel plain = PeaKd.Samples.StudentCatalog.Find(bert)!.Create(BertConfig.BertBase, 2);
+        using StudentModel shared = PeaKd.Samples.Students.StudentCatalog.Find(peaBert)!.Create(BertConfig.BertBase, 2);
+        using StudentModel plain = PeaKd.Samples.Students.StudentCatalog.Find(bert)!.Create(BertConfig.BertBase, 2);
         Assert.Equal(expected, CountWithoutClassifier(shared));
         Assert.Equal(expected, CountWithoutClassifier(plain));
         Assert.True(shared.EffectiveDepth > plain.EffectiveDepth);
@@ -49,9 +49,9 @@ public class StudentModelTests
     public void The_catalog_lists_every_sample_with_its_plan()
     {
         Assert.Equal(["Albert12", "Bert1", "Bert2", "Bert3", "Bert6", "PeaBert1", "PeaBert2", "PeaBert3", "PeaBert6", "SpsNoShuffle3"],
-            PeaKd.Samples.StudentCatalog.All.Select(s => s.Name));
-        Assert.Same(PeaBert3.DeclaredPlan, PeaKd.Samples.StudentCatalog.Find("peabert3")!.Plan);
-        Assert.Null(PeaKd.Samples.StudentCatalog.Find("PeaBert4"));
+            PeaKd.Samples.Students.StudentCatalog.All.Select(s => s.Name));
+        Assert.Same(PeaBert3.DeclaredPlan, PeaKd.Samples.Students.StudentCatalog.Find("peabert3")!.Plan);
+        Assert.Null(PeaKd.Samples.Students.StudentCatalog.Find("PeaBert4"));
 
         StudentPlan peaBert6 = PeaBert6.DeclaredPlan;
         Assert.Equal("0 1 2 3 4 5 3' 4' 5'", peaBert6.ToString());
@@ -73,7 +73,7 @@ public class StudentModelTests
     {
         using var student = new PeaBert3(Small, 2);
         Assert.Same(PeaBert3.DeclaredPlan, student.Plan);
-        using StudentModel built = PeaKd.Samples.StudentCatalog.Find("PeaBert6")!.Create(Small, 2);
+        using StudentModel built = PeaKd.Samples.Students.StudentCatalog.Find("PeaBert6")!.Create(Small, 2);
         Assert.Same(PeaBert6.DeclaredPlan, built.Plan);
     }
 
