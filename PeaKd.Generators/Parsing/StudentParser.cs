@@ -30,13 +30,13 @@ internal static class StudentParser
         if (shapeProblem is not null)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidStudentClass, classLocation, type.Name, shapeProblem));
-            return new StudentParseResult(null, diagnostics.ToEquatableArray());
+            return new StudentParseResult(null, diagnostics.ToEquatableArray(), classLocation);
         }
 
         var student = new AttributeReader(context.Attributes[0]);
         if (!student.IsValid)
         {
-            return new StudentParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
+            return new StudentParseResult(null, EquatableArray<DiagnosticInfo>.Empty, classLocation);
         }
         cancellationToken.ThrowIfCancellationRequested();
 
@@ -54,7 +54,7 @@ internal static class StudentParser
         }
         if (owned < 1)
         {
-            return new StudentParseResult(null, diagnostics.ToEquatableArray());
+            return new StudentParseResult(null, diagnostics.ToEquatableArray(), classLocation);
         }
 
         ImmutableArray<AttributeData> attributes = type.GetAttributes();
@@ -65,7 +65,7 @@ internal static class StudentParser
 
         if (diagnostics.Count > 0 || layers is null)
         {
-            return new StudentParseResult(null, diagnostics.ToEquatableArray());
+            return new StudentParseResult(null, diagnostics.ToEquatableArray(), classLocation);
         }
 
         var spec = new StudentSpec(
@@ -74,7 +74,6 @@ internal static class StudentParser
             ClassName: type.Name,
             FullyQualifiedName: type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
             VisibleToCatalog: IsVisibleInAssembly(type),
-            Location: classLocation,
             OwnedLayers: owned,
             Layers: layers.ToEquatableArray(),
             PatientTeacherLayers: teacher,
@@ -82,7 +81,7 @@ internal static class StudentParser
             Hidden: hidden,
             Heads: heads,
             Intermediate: intermediate);
-        return new StudentParseResult(spec, EquatableArray<DiagnosticInfo>.Empty);
+        return new StudentParseResult(spec, EquatableArray<DiagnosticInfo>.Empty, classLocation);
     }
 
     private static string? ShapeProblem(INamedTypeSymbol type, ClassDeclarationSyntax declaration)

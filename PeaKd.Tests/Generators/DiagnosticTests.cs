@@ -143,6 +143,33 @@ public class DiagnosticTests
         Assert.Equal("Student name 'Tiny' is also used by 'A.Tiny'; the catalog finds students by class name, so rename one", diagnostic.GetMessage());
         Assert.Equal("Tiny", At(diagnostic, sources));
         Assert.Equal("Student1.cs", diagnostic.Location.GetLineSpan().Path);
+
+        // Both students are generated; the catalog lists the first.
+        Assert.Equal(["A.Tiny.g.cs", "B.Tiny.g.cs", "StudentCatalog.g.cs"], result.GeneratedSources.Select(s => s.HintName).Order());
+        string catalog = result.GeneratedSources.Single(s => s.HintName == "StudentCatalog.g.cs").SourceText.ToString();
+        Assert.Contains("global::A.Tiny.DeclaredPlan", catalog);
+        Assert.DoesNotContain("global::B.Tiny", catalog);
+    }
+
+    [Fact]
+    public void PEAKD009_keeps_the_first_by_fully_qualified_name_and_reports_every_later_one()
+    {
+        string[] sources =
+        [
+            "using PeaKd; namespace C { [Student(1)] public partial class Tiny; }",
+            "using PeaKd; namespace A { public partial class Outer { [Student(1)] public partial class Tiny; } }",
+            "using PeaKd; namespace B { [Student(1)] internal partial class Tiny; }",
+            "using PeaKd; namespace D { public partial class Outer { [Student(1)] private partial class Tiny; } }", // not in the catalog
+        ];
+        var (result, errors) = GeneratorHarness.Run(sources);
+        Assert.Empty(errors);
+        Assert.Equal(["Student0.cs", "Student2.cs"], result.Diagnostics.Select(d => d.Location.GetLineSpan().Path).Order());
+        Assert.All(result.Diagnostics, diagnostic =>
+        {
+            Assert.Equal("PEAKD009", diagnostic.Id);
+            Assert.Contains("is also used by 'A.Outer.Tiny'", diagnostic.GetMessage());
+            Assert.Equal("Tiny", At(diagnostic, sources));
+        });
     }
 
     [Theory]
