@@ -1,4 +1,6 @@
+using System.Reflection;
 using Microsoft.CodeAnalysis;
+using PeaKd.Generators;
 using Xunit;
 
 namespace PeaKd.Tests.Generators;
@@ -16,6 +18,7 @@ public class DiagnosticTests
         Diagnostic diagnostic = Assert.Single(result.Diagnostics);
         Assert.Equal(id, diagnostic.Id);
         Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.EndsWith("README.md#" + id.ToLowerInvariant(), diagnostic.Descriptor.HelpLinkUri);
         Assert.Empty(result.GeneratedSources);
         return (diagnostic, At(diagnostic, source));
     }
@@ -170,6 +173,21 @@ public class DiagnosticTests
             Assert.Contains("is also used by 'A.Outer.Tiny'", diagnostic.GetMessage());
             Assert.Equal("Tiny", At(diagnostic, sources));
         });
+    }
+
+    [Fact]
+    public void Every_descriptor_links_to_its_section_of_the_readme()
+    {
+        Type descriptors = typeof(StudentGenerator).Assembly.GetType("PeaKd.Generators.Diagnostics.DiagnosticDescriptors", throwOnError: true)!;
+        string helpLinkBase = (string)descriptors.GetField("HelpLinkBase")!.GetValue(null)!;
+        Assert.Equal("https://github.com/peakd/peakd/blob/main/README.md", helpLinkBase);
+        var all = descriptors.GetFields(BindingFlags.Public | BindingFlags.Static)
+            .Where(field => field.FieldType == typeof(DiagnosticDescriptor))
+            .Select(field => (DiagnosticDescriptor)field.GetValue(null)!)
+            .ToList();
+        Assert.Equal(9, all.Count);
+        Assert.Equal(all.Count, all.Select(d => d.Id).Distinct().Count());
+        Assert.All(all, descriptor => Assert.Equal($"{helpLinkBase}#{descriptor.Id.ToLowerInvariant()}", descriptor.HelpLinkUri));
     }
 
     [Theory]
