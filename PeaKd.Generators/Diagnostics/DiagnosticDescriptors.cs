@@ -57,4 +57,9 @@ internal static class DiagnosticDescriptors
         "PEAKD009", "Two students share a name",
         "Student name '{0}' is also used by '{1}'; the catalog finds students by class name, so rename one",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + "#peakd009");
+
+    public static readonly DiagnosticDescriptor UndefinedShuffle = new(
+        "PEAKD010", "Shuffle value is not a member of PeaKd.Shuffle",
+        "{0} Shuffle = {1} is not a member of PeaKd.Shuffle; use one of {2}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + "#peakd010");
 }

@@ -9,6 +9,7 @@ internal static class StudentEmitter
 {
     private const string Layer = "global::PeaKd.Modeling.BertLayer";
     private const string Tensor = "global::TorchSharp.torch.Tensor";
+    private const string ShuffleType = "global::PeaKd.Shuffle";
 
     public static string Emit(StudentSpec spec)
     {
@@ -64,7 +65,7 @@ internal static class StudentEmitter
             $"name: \"{spec.ClassName}\"",
             $"ownedLayers: {spec.OwnedLayers}",
             "layers:\n[\n" + string.Join("\n", spec.Layers.Select(use =>
-                $"    new({use.Owner}, global::PeaKd.Shuffle.{(use.ShuffleQueryKey ? "QueryKey" : "None")}),")) + "\n]",
+                $"    new({use.Owner}, {ShuffleType}.{use.Shuffle}),")) + "\n]",
         };
         if (spec.PatientTeacherLayers is { } teacher)
         {
@@ -106,23 +107,23 @@ internal static class StudentEmitter
             {
                 LayerUseSpec use = spec.Layers[i];
                 string input = i == 0 ? "embeddings" : $"layer{i - 1}";
-                string call = use.ShuffleQueryKey
-                    ? $"Layer{use.Owner}.forward({input}, attentionMask, global::PeaKd.Shuffle.QueryKey);"
+                string call = RunsDifferently(spec, use)
+                    ? $"Layer{use.Owner}.forward({input}, attentionMask, {ShuffleType}.{use.Shuffle});"
                     : $"Layer{use.Owner}.forward({input}, attentionMask);";
-                string note = i < spec.OwnedLayers ? ""
-                    : use.ShuffleQueryKey ? $" // shares layer {use.Owner}, Query and Key exchanged" : $" // shares layer {use.Owner}";
+                string note = i < spec.OwnedLayers ? "" : $" // shares layer {use.Owner}";
                 writer.Line($"{Tensor} layer{i} = {call}{note}");
             }
             writer.Line($"return [{string.Join(", ", Enumerable.Range(0, spec.Layers.Count).Select(i => $"layer{i}"))}];");
         }
     }
 
-    /// <summary>"3 owned layers, 6 effective: 0 1 2 0' 1' 2' (' = Query and Key exchanged)".</summary>
+    /// <summary>"3 owned layers, 6 effective: 0 1 2 0' 1' 2' (' = Shuffle.QueryKey)", the notation of StudentPlan.ToString.</summary>
     private static string Describe(StudentSpec spec)
     {
-        string layers = string.Join(" ", spec.Layers.Select(u => u.ShuffleQueryKey ? $"{u.Owner}'" : $"{u.Owner}"));
+        string layers = string.Join(" ", spec.Layers.Select(u => RunsDifferently(spec, u) ? $"{u.Owner}'" : $"{u.Owner}"));
         string owned = spec.OwnedLayers == 1 ? "1 owned layer" : $"{spec.OwnedLayers} owned layers";
-        string legend = spec.Layers.Any(u => u.ShuffleQueryKey) ? " (' = Query and Key exchanged)" : "";
+        var shuffles = spec.Layers.Where(u => RunsDifferently(spec, u)).Select(u => See(u.Shuffle)).Distinct().ToList();
+        string legend = shuffles.Count == 0 ? "" : $" (' = {string.Join(" or ", shuffles)})";
         return $"{owned}, {spec.Layers.Count} effective: {layers}{legend}";
     }
 
@@ -130,9 +131,14 @@ internal static class StudentEmitter
     {
         var reuses = Enumerable.Range(spec.OwnedLayers, spec.Layers.Count - spec.OwnedLayers)
             .Where(i => spec.Layers[i].Owner == owner)
-            .Select(i => spec.Layers[i].ShuffleQueryKey ? $"{i} (Query and Key exchanged)" : $"{i}")
+            .Select(i => RunsDifferently(spec, spec.Layers[i]) ? $"{i} (with {See(spec.Layers[i].Shuffle)})" : $"{i}")
             .ToList();
         string text = $"Owned layer {owner} (bert.encoder.layer.{owner}).";
         return reuses.Count == 0 ? text : $"{text} Also runs as effective layer{(reuses.Count > 1 ? "s" : "")} {string.Join(", ", reuses)}.";
     }
+
+    /// <summary>Whether a use runs its owner's parameters with another shuffle than the owner's own place (default(Shuffle)).</summary>
+    private static bool RunsDifferently(StudentSpec spec, LayerUseSpec use) => use.Shuffle != spec.Layers[use.Owner].Shuffle;
+
+    private static string See(string shuffle) => $"<see cref=\"{ShuffleType}.{shuffle}\"/>";
 }

@@ -1,7 +1,7 @@
 namespace PeaKd.Generators.Model;
 
-/// <summary>How one effective layer runs: its owned layer, and whether Query and Key are exchanged.</summary>
-internal readonly record struct LayerUseSpec(int Owner, bool ShuffleQueryKey);
+/// <summary>How one effective layer runs: its owned layer, and the name of the PeaKd.Shuffle member it runs with.</summary>
+internal readonly record struct LayerUseSpec(int Owner, string Shuffle);
 
 /// <summary>A type that encloses a nested student, emitted as a partial declaration around it.</summary>
 internal readonly record struct ContainingTypeSpec(string Keyword, string Name);

@@ -175,6 +175,18 @@ public class DiagnosticTests
         });
     }
 
+    [Theory]
+    [InlineData("[Student(2), SharedLayer(2, From = 0, Shuffle = (Shuffle)7)] public partial class S;",
+        "[SharedLayer(2)] Shuffle = 7 is not a member of PeaKd.Shuffle; use one of Shuffle.None, Shuffle.QueryKey", "Shuffle = (Shuffle)7")]
+    [InlineData("[Student(2), Sps(Shuffle = (Shuffle)(-1))] public partial class S;",
+        "[Sps] Shuffle = -1 is not a member of PeaKd.Shuffle; use one of Shuffle.None, Shuffle.QueryKey", "Shuffle = (Shuffle)(-1)")]
+    public void PEAKD010_shuffle_not_a_member(string body, string message, string location)
+    {
+        var (diagnostic, at) = Single(body, "PEAKD010");
+        Assert.Equal(message, diagnostic.GetMessage());
+        Assert.Equal(location, at);
+    }
+
     [Fact]
     public void Every_descriptor_links_to_its_section_of_the_readme()
     {
@@ -185,7 +197,7 @@ public class DiagnosticTests
             .Where(field => field.FieldType == typeof(DiagnosticDescriptor))
             .Select(field => (DiagnosticDescriptor)field.GetValue(null)!)
             .ToList();
-        Assert.Equal(9, all.Count);
+        Assert.Equal(10, all.Count);
         Assert.Equal(all.Count, all.Select(d => d.Id).Distinct().Count());
         Assert.All(all, descriptor => Assert.Equal($"{helpLinkBase}#{descriptor.Id.ToLowerInvariant()}", descriptor.HelpLinkUri));
     }
@@ -196,6 +208,7 @@ public class DiagnosticTests
     [InlineData("[Student(6), Sps(Of = new[] { 3, 4, 5 }), PatientMap(3, 7, At = new[] { 2, 5 })] public partial class S;")]
     [InlineData("[Student(2, Hidden = 384, Heads = 12, Intermediate = 1536), SharedLayer(2, From = 1), PatientMap(2, 5)] public partial class S;")]
     [InlineData("[Student(1), SharedLayer(1, From = 0), SharedLayer(2, From = 0, Shuffle = Shuffle.QueryKey)] internal sealed partial class S;")]
+    [InlineData("[Student(2), Sps(Shuffle = 0), SharedLayer(4, From = 1, Shuffle = Shuffle.None)] public partial class S;")]
     public void Valid_declarations_report_nothing_and_compile(string body)
     {
         var (result, errors) = GeneratorHarness.Run(Prefix + body);
