@@ -4,11 +4,12 @@ using PeaKd.Generators.Model;
 
 namespace PeaKd.Generators.Emitting;
 
-/// <summary>Writes the partial half of a student: base type, Plan, constructor, typed layers and the unrolled forward.</summary>
+/// <summary>Writes the partial half of a student: base type, DeclaredPlan, constructor, typed layers and the unrolled forward.</summary>
 internal static class StudentEmitter
 {
     private const string Layer = "global::PeaKd.Modeling.BertLayer";
     private const string Tensor = "global::TorchSharp.torch.Tensor";
+    private const string ShuffleType = "global::PeaKd.Shuffle";
 
     public static string Emit(StudentSpec spec)
     {
@@ -33,7 +34,7 @@ internal static class StudentEmitter
             writer.Line();
             writer.Line($"/// <summary>Builds {spec.ClassName} with the sizes of <paramref name=\"config\"/> and <paramref name=\"numLabels\"/> classes.</summary>");
             writer.Line($"public {spec.ClassName}(global::PeaKd.Modeling.BertConfig config, int numLabels)");
-            writer.Line("    : base(config, numLabels, Plan)");
+            writer.Line("    : base(config, numLabels, DeclaredPlan)");
             writer.Line("{");
             writer.Line("}");
             for (int owner = 0; owner < spec.OwnedLayers; owner++)
@@ -55,14 +56,16 @@ internal static class StudentEmitter
 
     private static void WritePlan(SourceWriter writer, StudentSpec spec)
     {
-        writer.Line($"/// <summary>The architecture declared on {spec.ClassName}.</summary>");
-        writer.Line("public static new global::PeaKd.Students.StudentPlan Plan { get; } = new(");
+        // Not named Plan: a static Plan would hide the instance property StudentModel.Plan (CS0176 on student.Plan).
+        writer.Line($"/// <summary>The architecture declared by the attributes of {spec.ClassName}; every instance's");
+        writer.Line("/// <see cref=\"global::PeaKd.Students.StudentModel.Plan\"/> is this object.</summary>");
+        writer.Line("public static global::PeaKd.Students.StudentPlan DeclaredPlan { get; } = new(");
         var arguments = new List<string>
         {
             $"name: \"{spec.ClassName}\"",
             $"ownedLayers: {spec.OwnedLayers}",
             "layers:\n[\n" + string.Join("\n", spec.Layers.Select(use =>
-                $"    new({use.Owner}, global::PeaKd.Shuffle.{(use.ShuffleQueryKey ? "QueryKey" : "None")}),")) + "\n]",
+                $"    new({use.Owner}, {ShuffleType}.{use.Shuffle}),")) + "\n]",
         };
         if (spec.PatientTeacherLayers is { } teacher)
         {
@@ -104,23 +107,23 @@ internal static class StudentEmitter
             {
                 LayerUseSpec use = spec.Layers[i];
                 string input = i == 0 ? "embeddings" : $"layer{i - 1}";
-                string call = use.ShuffleQueryKey
-                    ? $"Layer{use.Owner}.forward({input}, attentionMask, global::PeaKd.Shuffle.QueryKey);"
+                string call = RunsDifferently(spec, use)
+                    ? $"Layer{use.Owner}.forward({input}, attentionMask, {ShuffleType}.{use.Shuffle});"
                     : $"Layer{use.Owner}.forward({input}, attentionMask);";
-                string note = i < spec.OwnedLayers ? ""
-                    : use.ShuffleQueryKey ? $" // shares layer {use.Owner}, Query and Key exchanged" : $" // shares layer {use.Owner}";
+                string note = i < spec.OwnedLayers ? "" : $" // shares layer {use.Owner}";
                 writer.Line($"{Tensor} layer{i} = {call}{note}");
             }
             writer.Line($"return [{string.Join(", ", Enumerable.Range(0, spec.Layers.Count).Select(i => $"layer{i}"))}];");
         }
     }
 
-    /// <summary>"3 owned layers, 6 effective: 0 1 2 0' 1' 2' (' = Query and Key exchanged)".</summary>
+    /// <summary>"3 owned layers, 6 effective: 0 1 2 0' 1' 2' (' = Shuffle.QueryKey)", the notation of StudentPlan.ToString.</summary>
     private static string Describe(StudentSpec spec)
     {
-        string layers = string.Join(" ", spec.Layers.Select(u => u.ShuffleQueryKey ? $"{u.Owner}'" : $"{u.Owner}"));
+        string layers = string.Join(" ", spec.Layers.Select(u => RunsDifferently(spec, u) ? $"{u.Owner}'" : $"{u.Owner}"));
         string owned = spec.OwnedLayers == 1 ? "1 owned layer" : $"{spec.OwnedLayers} owned layers";
-        string legend = spec.Layers.Any(u => u.ShuffleQueryKey) ? " (' = Query and Key exchanged)" : "";
+        var shuffles = spec.Layers.Where(u => RunsDifferently(spec, u)).Select(u => See(u.Shuffle)).Distinct().ToList();
+        string legend = shuffles.Count == 0 ? "" : $" (' = {string.Join(" or ", shuffles)})";
         return $"{owned}, {spec.Layers.Count} effective: {layers}{legend}";
     }
 
@@ -128,9 +131,14 @@ internal static class StudentEmitter
     {
         var reuses = Enumerable.Range(spec.OwnedLayers, spec.Layers.Count - spec.OwnedLayers)
             .Where(i => spec.Layers[i].Owner == owner)
-            .Select(i => spec.Layers[i].ShuffleQueryKey ? $"{i} (Query and Key exchanged)" : $"{i}")
+            .Select(i => RunsDifferently(spec, spec.Layers[i]) ? $"{i} (with {See(spec.Layers[i].Shuffle)})" : $"{i}")
             .ToList();
         string text = $"Owned layer {owner} (bert.encoder.layer.{owner}).";
         return reuses.Count == 0 ? text : $"{text} Also runs as effective layer{(reuses.Count > 1 ? "s" : "")} {string.Join(", ", reuses)}.";
     }
+
+    /// <summary>Whether a use runs its owner's parameters with another shuffle than the owner's own place (default(Shuffle)).</summary>
+    private static bool RunsDifferently(StudentSpec spec, LayerUseSpec use) => use.Shuffle != spec.Layers[use.Owner].Shuffle;
+
+    private static string See(string shuffle) => $"<see cref=\"{ShuffleType}.{shuffle}\"/>";
 }

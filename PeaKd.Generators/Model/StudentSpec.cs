@@ -1,19 +1,19 @@
 namespace PeaKd.Generators.Model;
 
-/// <summary>How one effective layer runs: its owned layer, and whether Query and Key are exchanged.</summary>
-internal readonly record struct LayerUseSpec(int Owner, bool ShuffleQueryKey);
+/// <summary>How one effective layer runs: its owned layer, and the name of the PeaKd.Shuffle member it runs with.</summary>
+internal readonly record struct LayerUseSpec(int Owner, string Shuffle);
 
 /// <summary>A type that encloses a nested student, emitted as a partial declaration around it.</summary>
 internal readonly record struct ContainingTypeSpec(string Keyword, string Name);
 
-/// <summary>Everything the emitter needs for one student: plain values only (no symbols or syntax).</summary>
+/// <summary>Everything the emitter needs for one student: plain values only (no symbols, syntax or locations, so an
+/// edit that only moves the class leaves the spec equal and its generated source cached).</summary>
 internal sealed record StudentSpec(
     string? Namespace,
     EquatableArray<ContainingTypeSpec> ContainingTypes,
     string ClassName,
     string FullyQualifiedName,
     bool VisibleToCatalog,
-    LocationInfo? Location,
     int OwnedLayers,
     EquatableArray<LayerUseSpec> Layers,
     EquatableArray<int>? PatientTeacherLayers,
@@ -22,9 +22,9 @@ internal sealed record StudentSpec(
     int? Heads,
     int? Intermediate)
 {
+    public CatalogEntrySpec CatalogEntry => new(Namespace, ClassName, FullyQualifiedName, VisibleToCatalog);
+
     public string HintName => (Namespace is null ? "" : Namespace + ".")
         + string.Concat(System.Linq.Enumerable.Select(ContainingTypes, t => t.Name + ".")) + ClassName + ".g.cs";
 }
 
-/// <summary>The outcome of parsing one [Student] class: a spec when it is valid, and its diagnostics.</summary>
-internal sealed record StudentParseResult(StudentSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);

@@ -43,6 +43,11 @@ internal sealed class AttributeReader(AttributeData data)
 
     public bool HasNamed(string name) => TryNamed(name, out _);
 
+    /// <summary>A named enum argument as written (its Type is the enum), or null when it is absent or does not bind
+    /// (the compiler reports that itself).</summary>
+    public TypedConstant? NamedEnum(string name) =>
+        TryNamed(name, out TypedConstant value) && value.Kind == TypedConstantKind.Enum ? value : null;
+
     /// <summary>The location of a named argument (Name = ...), else of the whole attribute.</summary>
     public LocationInfo? NamedLocation(string name) =>
         LocationInfo.From(Arguments().FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == name)) ?? Location;

@@ -17,7 +17,12 @@ internal static class StudentParser
     private const string SharedLayerAttribute = "PeaKd.SharedLayerAttribute";
     private const string SpsAttribute = "PeaKd.SpsAttribute";
     private const string PatientMapAttribute = "PeaKd.PatientMapAttribute";
-    private const int ShuffleQueryKey = 1;
+    private const string ShuffleEnum = "PeaKd.Shuffle";
+
+    /// <summary>[Sps]'s Shuffle when it is not written: the runtime property's initializer (Shuffle.QueryKey), which
+    /// metadata does not show (AttributeData has only the arguments written), so its name is written here, once.
+    /// [SharedLayer]'s Shuffle has no initializer: its default is default(Shuffle), read from the enum.</summary>
+    private const string SpsDefaultShuffle = "QueryKey";
 
     public static StudentParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
@@ -30,13 +35,13 @@ internal static class StudentParser
         if (shapeProblem is not null)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidStudentClass, classLocation, type.Name, shapeProblem));
-            return new StudentParseResult(null, diagnostics.ToEquatableArray());
+            return new StudentParseResult(null, diagnostics.ToEquatableArray(), classLocation);
         }
 
         var student = new AttributeReader(context.Attributes[0]);
         if (!student.IsValid)
         {
-            return new StudentParseResult(null, EquatableArray<DiagnosticInfo>.Empty);
+            return new StudentParseResult(null, EquatableArray<DiagnosticInfo>.Empty, classLocation);
         }
         cancellationToken.ThrowIfCancellationRequested();
 
@@ -54,18 +59,29 @@ internal static class StudentParser
         }
         if (owned < 1)
         {
-            return new StudentParseResult(null, diagnostics.ToEquatableArray());
+            return new StudentParseResult(null, diagnostics.ToEquatableArray(), classLocation);
+        }
+
+        // Owned layers, and shared layers that do not say, run with default(Shuffle). Only a runtime without a
+        // Shuffle member of value 0 lacks it: then no student of that runtime can be declared.
+        INamedTypeSymbol? shuffleEnum = context.Attributes[0].AttributeClass!.ContainingAssembly.GetTypeByMetadataName(ShuffleEnum);
+        string? defaultShuffle = EnumMembers.DefaultName(shuffleEnum);
+        if (defaultShuffle is null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UndefinedShuffle, student.Location,
+                "[Student]", "0 (the default, which owned layers run with)", EnumMembers.List(shuffleEnum)));
+            return new StudentParseResult(null, diagnostics.ToEquatableArray(), classLocation);
         }
 
         ImmutableArray<AttributeData> attributes = type.GetAttributes();
-        LayerUseSpec[]? layers = ParseLayers(owned, attributes, diagnostics, cancellationToken);
+        LayerUseSpec[]? layers = ParseLayers(owned, defaultShuffle, attributes, diagnostics, cancellationToken);
         (EquatableArray<int>? teacher, EquatableArray<int>? at) = layers is null
             ? (null, null)
             : ParsePatientMap(layers.Length, attributes, diagnostics);
 
         if (diagnostics.Count > 0 || layers is null)
         {
-            return new StudentParseResult(null, diagnostics.ToEquatableArray());
+            return new StudentParseResult(null, diagnostics.ToEquatableArray(), classLocation);
         }
 
         var spec = new StudentSpec(
@@ -74,7 +90,6 @@ internal static class StudentParser
             ClassName: type.Name,
             FullyQualifiedName: type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
             VisibleToCatalog: IsVisibleInAssembly(type),
-            Location: classLocation,
             OwnedLayers: owned,
             Layers: layers.ToEquatableArray(),
             PatientTeacherLayers: teacher,
@@ -82,7 +97,7 @@ internal static class StudentParser
             Hidden: hidden,
             Heads: heads,
             Intermediate: intermediate);
-        return new StudentParseResult(spec, EquatableArray<DiagnosticInfo>.Empty);
+        return new StudentParseResult(spec, EquatableArray<DiagnosticInfo>.Empty, classLocation);
     }
 
     private static string? ShapeProblem(INamedTypeSymbol type, ClassDeclarationSyntax declaration)
@@ -136,18 +151,18 @@ internal static class StudentParser
     }
 
     /// <summary>Effective layers in order: the owned ones, then [SharedLayer] and [Sps] uses; null when invalid.</summary>
-    private static LayerUseSpec[]? ParseLayers(int owned, ImmutableArray<AttributeData> attributes, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    private static LayerUseSpec[]? ParseLayers(int owned, string defaultShuffle, ImmutableArray<AttributeData> attributes, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
         int before = diagnostics.Count;
         // Declarer is the attribute that declared a layer ("[SharedLayer(3)]", "[Sps]"), null for owned layers.
         var uses = new Dictionary<int, (LayerUseSpec Use, LocationInfo? Location, string? Declarer)>();
         for (int i = 0; i < owned; i++)
         {
-            uses[i] = (new LayerUseSpec(i, false), null, null);
+            uses[i] = (new LayerUseSpec(i, defaultShuffle), null, null);
         }
         var sharedIndices = new HashSet<int>(attributes.Where(a => Is(a, SharedLayerAttribute)).Select(a => new AttributeReader(a).ConstructorInt(0)));
 
-        void Declare(int at, int from, bool shuffle, LocationInfo? location, string declarer)
+        void Declare(int at, int from, string shuffle, LocationInfo? location, string declarer)
         {
             if (at < 0)
             {
@@ -176,7 +191,7 @@ internal static class StudentParser
             }
             int at = shared.ConstructorInt(0);
             int? from = shared.NamedInt("From");
-            bool shuffle = shared.NamedInt("Shuffle") == ShuffleQueryKey;
+            string? shuffle = ShuffleName(shared, $"[SharedLayer({at})]", defaultShuffle, diagnostics);
             if (from is null)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SharedLayerWithoutFrom, shared.Location, at));
@@ -190,13 +205,16 @@ internal static class StudentParser
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.FromIsNotOwned, shared.NamedLocation("From"), at, from.Value, fromProblem));
                 continue;
             }
-            Declare(at, from.Value, shuffle, shared.PositionalLocation(0), $"[SharedLayer({at})]");
+            if (shuffle is not null)
+            {
+                Declare(at, from.Value, shuffle, shared.PositionalLocation(0), $"[SharedLayer({at})]");
+            }
         }
 
         AttributeData? spsData = attributes.FirstOrDefault(a => Is(a, SpsAttribute));
         if (spsData is not null && new AttributeReader(spsData) is { IsValid: true } sps)
         {
-            bool shuffle = (sps.NamedInt("Shuffle") ?? ShuffleQueryKey) == ShuffleQueryKey;
+            string? shuffle = ShuffleName(sps, "[Sps]", SpsDefaultShuffle, diagnostics);
             ImmutableArray<int> of = sps.NamedInts("Of") ?? Enumerable.Range(0, owned).ToImmutableArray();
             AttributeArgumentSyntax? ofArgument = sps.NamedArgument("Of");
             if (of.Length == 0)
@@ -217,7 +235,7 @@ internal static class StudentParser
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidSpsLayers, sps.ElementLocation(ofArgument, j),
                         $"lists layer {from} twice"));
                 }
-                else
+                else if (shuffle is not null)
                 {
                     Declare(owned + j, from, shuffle, sps.Location, "[Sps]");
                 }
@@ -241,6 +259,23 @@ internal static class StudentParser
             }
         }
         return Enumerable.Range(0, count).Select(i => uses[i].Use).ToArray();
+    }
+
+    /// <summary>The name of the PeaKd.Shuffle member an attribute's Shuffle argument gives, <paramref name="unset"/> when it
+    /// is not written; null (with PEAKD010) when the value is no member, as for (Shuffle)7.</summary>
+    private static string? ShuffleName(AttributeReader attribute, string declarer, string unset, List<DiagnosticInfo> diagnostics)
+    {
+        if (attribute.NamedEnum("Shuffle") is not { } argument)
+        {
+            return unset;
+        }
+        string? name = EnumMembers.NameOf(argument.Type, argument.Value);
+        if (name is null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UndefinedShuffle, attribute.NamedLocation("Shuffle"),
+                declarer, argument.Value ?? "null", EnumMembers.List(argument.Type)));
+        }
+        return name;
     }
 
     private static (EquatableArray<int>? Teacher, EquatableArray<int>? At) ParsePatientMap(int effective, ImmutableArray<AttributeData> attributes, List<DiagnosticInfo> diagnostics)

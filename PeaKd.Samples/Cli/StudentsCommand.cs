@@ -1,5 +1,6 @@
 using System.CommandLine;
 using PeaKd.Modeling;
+using PeaKd.Samples.Students;
 using PeaKd.Students;
 
 namespace PeaKd.Samples.Cli;

@@ -1,4 +1,6 @@
+using System.Reflection;
 using Microsoft.CodeAnalysis;
+using PeaKd.Generators;
 using Xunit;
 
 namespace PeaKd.Tests.Generators;
@@ -16,6 +18,7 @@ public class DiagnosticTests
         Diagnostic diagnostic = Assert.Single(result.Diagnostics);
         Assert.Equal(id, diagnostic.Id);
         Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.EndsWith("README.md#" + id.ToLowerInvariant(), diagnostic.Descriptor.HelpLinkUri);
         Assert.Empty(result.GeneratedSources);
         return (diagnostic, At(diagnostic, source));
     }
@@ -143,6 +146,60 @@ public class DiagnosticTests
         Assert.Equal("Student name 'Tiny' is also used by 'A.Tiny'; the catalog finds students by class name, so rename one", diagnostic.GetMessage());
         Assert.Equal("Tiny", At(diagnostic, sources));
         Assert.Equal("Student1.cs", diagnostic.Location.GetLineSpan().Path);
+
+        // Both students are generated; the catalog lists the first.
+        Assert.Equal(["A.Tiny.g.cs", "B.Tiny.g.cs", "StudentCatalog.g.cs"], result.GeneratedSources.Select(s => s.HintName).Order());
+        string catalog = result.GeneratedSources.Single(s => s.HintName == "StudentCatalog.g.cs").SourceText.ToString();
+        Assert.Contains("global::A.Tiny.DeclaredPlan", catalog);
+        Assert.DoesNotContain("global::B.Tiny", catalog);
+    }
+
+    [Fact]
+    public void PEAKD009_keeps_the_first_by_fully_qualified_name_and_reports_every_later_one()
+    {
+        string[] sources =
+        [
+            "using PeaKd; namespace C { [Student(1)] public partial class Tiny; }",
+            "using PeaKd; namespace A { public partial class Outer { [Student(1)] public partial class Tiny; } }",
+            "using PeaKd; namespace B { [Student(1)] internal partial class Tiny; }",
+            "using PeaKd; namespace D { public partial class Outer { [Student(1)] private partial class Tiny; } }", // not in the catalog
+        ];
+        var (result, errors) = GeneratorHarness.Run(sources);
+        Assert.Empty(errors);
+        Assert.Equal(["Student0.cs", "Student2.cs"], result.Diagnostics.Select(d => d.Location.GetLineSpan().Path).Order());
+        Assert.All(result.Diagnostics, diagnostic =>
+        {
+            Assert.Equal("PEAKD009", diagnostic.Id);
+            Assert.Contains("is also used by 'A.Outer.Tiny'", diagnostic.GetMessage());
+            Assert.Equal("Tiny", At(diagnostic, sources));
+        });
+    }
+
+    [Theory]
+    [InlineData("[Student(2), SharedLayer(2, From = 0, Shuffle = (Shuffle)7)] public partial class S;",
+        "[SharedLayer(2)] Shuffle = 7 is not a member of PeaKd.Shuffle; use one of Shuffle.None, Shuffle.QueryKey", "Shuffle = (Shuffle)7")]
+    [InlineData("[Student(2), Sps(Shuffle = (Shuffle)(-1))] public partial class S;",
+        "[Sps] Shuffle = -1 is not a member of PeaKd.Shuffle; use one of Shuffle.None, Shuffle.QueryKey", "Shuffle = (Shuffle)(-1)")]
+    public void PEAKD010_shuffle_not_a_member(string body, string message, string location)
+    {
+        var (diagnostic, at) = Single(body, "PEAKD010");
+        Assert.Equal(message, diagnostic.GetMessage());
+        Assert.Equal(location, at);
+    }
+
+    [Fact]
+    public void Every_descriptor_links_to_its_section_of_the_readme()
+    {
+        Type descriptors = typeof(StudentGenerator).Assembly.GetType("PeaKd.Generators.Diagnostics.DiagnosticDescriptors", throwOnError: true)!;
+        string helpLinkBase = (string)descriptors.GetField("HelpLinkBase")!.GetValue(null)!;
+        Assert.Equal("https://github.com/peakd/peakd/blob/main/README.md", helpLinkBase);
+        var all = descriptors.GetFields(BindingFlags.Public | BindingFlags.Static)
+            .Where(field => field.FieldType == typeof(DiagnosticDescriptor))
+            .Select(field => (DiagnosticDescriptor)field.GetValue(null)!)
+            .ToList();
+        Assert.Equal(10, all.Count);
+        Assert.Equal(all.Count, all.Select(d => d.Id).Distinct().Count());
+        Assert.All(all, descriptor => Assert.Equal($"{helpLinkBase}#{descriptor.Id.ToLowerInvariant()}", descriptor.HelpLinkUri));
     }
 
     [Theory]
@@ -151,6 +208,7 @@ public class DiagnosticTests
     [InlineData("[Student(6), Sps(Of = new[] { 3, 4, 5 }), PatientMap(3, 7, At = new[] { 2, 5 })] public partial class S;")]
     [InlineData("[Student(2, Hidden = 384, Heads = 12, Intermediate = 1536), SharedLayer(2, From = 1), PatientMap(2, 5)] public partial class S;")]
     [InlineData("[Student(1), SharedLayer(1, From = 0), SharedLayer(2, From = 0, Shuffle = Shuffle.QueryKey)] internal sealed partial class S;")]
+    [InlineData("[Student(2), Sps(Shuffle = 0), SharedLayer(4, From = 1, Shuffle = Shuffle.None)] public partial class S;")]
     public void Valid_declarations_report_nothing_and_compile(string body)
     {
         var (result, errors) = GeneratorHarness.Run(Prefix + body);

@@ -47,4 +47,26 @@ public class GeneratedSourceTests
             }
             """);
     }
+
+    [Fact]
+    public void An_instance_plan_is_reachable_from_user_code()
+    {
+        // The generated static is DeclaredPlan, so it does not hide StudentModel.Plan (which would be CS0176 here).
+        var (result, errors) = GeneratorHarness.Run("""
+            using PeaKd;
+            using PeaKd.Modeling;
+            using PeaKd.Students;
+            namespace Tests;
+
+            [Student(2), Sps] public partial class S;
+
+            public static class Usage
+            {
+                public static bool Same(BertConfig config) => ReferenceEquals(new S(config, 2).Plan, S.DeclaredPlan);
+                public static StudentPlan Of(StudentModel student) => student.Plan;
+            }
+            """);
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(errors);
+    }
 }

@@ -67,7 +67,7 @@ public class PackageTests
 
             public static class Usage
             {
-                public static int Depth() => MyPeaBert2.Plan.EffectiveDepth + Consumer.StudentCatalog.All.Count;
+                public static int Depth() => MyPeaBert2.DeclaredPlan.EffectiveDepth + Consumer.StudentCatalog.All.Count;
             }
             """);
 

@@ -25,8 +25,8 @@ public class StudentModelTests
     [InlineData("PeaBert6", "Bert6", 66_955_008)]
     public void PeaBERT_has_exactly_BERTk_parameters_at_BERT_base(string peaBert, string bert, long expected)
     {
-        using StudentModel shared = PeaKd.Samples.StudentCatalog.Find(peaBert)!.Create(BertConfig.BertBase, 2);
-        using StudentModel plain = PeaKd.Samples.StudentCatalog.Find(bert)!.Create(BertConfig.BertBase, 2);
+        using StudentModel shared = PeaKd.Samples.Students.StudentCatalog.Find(peaBert)!.Create(BertConfig.BertBase, 2);
+        using StudentModel plain = PeaKd.Samples.Students.StudentCatalog.Find(bert)!.Create(BertConfig.BertBase, 2);
         Assert.Equal(expected, CountWithoutClassifier(shared));
         Assert.Equal(expected, CountWithoutClassifier(plain));
         Assert.True(shared.EffectiveDepth > plain.EffectiveDepth);
@@ -49,23 +49,32 @@ public class StudentModelTests
     public void The_catalog_lists_every_sample_with_its_plan()
     {
         Assert.Equal(["Albert12", "Bert1", "Bert2", "Bert3", "Bert6", "PeaBert1", "PeaBert2", "PeaBert3", "PeaBert6", "SpsNoShuffle3"],
-            PeaKd.Samples.StudentCatalog.All.Select(s => s.Name));
-        Assert.Same(PeaBert3.Plan, PeaKd.Samples.StudentCatalog.Find("peabert3")!.Plan);
-        Assert.Null(PeaKd.Samples.StudentCatalog.Find("PeaBert4"));
+            PeaKd.Samples.Students.StudentCatalog.All.Select(s => s.Name));
+        Assert.Same(PeaBert3.DeclaredPlan, PeaKd.Samples.Students.StudentCatalog.Find("peabert3")!.Plan);
+        Assert.Null(PeaKd.Samples.Students.StudentCatalog.Find("PeaBert4"));
 
-        StudentPlan peaBert6 = PeaBert6.Plan;
+        StudentPlan peaBert6 = PeaBert6.DeclaredPlan;
         Assert.Equal("0 1 2 3 4 5 3' 4' 5'", peaBert6.ToString());
         Assert.Equal([6, 7, 8], peaBert6.ShuffledLayers);
         Assert.Equal([3, 7], peaBert6.PatientTeacherLayers!);
         Assert.Equal([2, 5], peaBert6.PatientStudentLayers!);
 
-        Assert.Equal("0 1 2 0 1 2", SpsNoShuffle3.Plan.ToString());
-        Assert.Null(PeaBert3.Plan.PatientTeacherLayers); // the paper's rule applies: 1, 3, 5, 7, 9 for BERT-base
-        Assert.Equal([1, 3, 5, 7, 9], PeaKd.Distillation.PatientMaps.For(PeaBert3.Plan, 12).TeacherLayers);
-        Assert.Equal([1, 2, 4], PeaKd.Distillation.PatientMaps.For(PeaBert2.Plan, 6).TeacherLayers); // a 6-layer teacher: round((i + 1) * 6 / 4) - 1
-        Assert.Equal(12, Albert12.Plan.EffectiveDepth);
-        Assert.Equal(1, Albert12.Plan.OwnedLayers);
-        Assert.Null(Bert1.Plan.PatientTeacherLayers);
+        Assert.Equal("0 1 2 0 1 2", SpsNoShuffle3.DeclaredPlan.ToString());
+        Assert.Null(PeaBert3.DeclaredPlan.PatientTeacherLayers); // the paper's rule applies: 1, 3, 5, 7, 9 for BERT-base
+        Assert.Equal([1, 3, 5, 7, 9], PeaKd.Distillation.PatientMaps.For(PeaBert3.DeclaredPlan, 12).TeacherLayers);
+        Assert.Equal([1, 2, 4], PeaKd.Distillation.PatientMaps.For(PeaBert2.DeclaredPlan, 6).TeacherLayers); // a 6-layer teacher: round((i + 1) * 6 / 4) - 1
+        Assert.Equal(12, Albert12.DeclaredPlan.EffectiveDepth);
+        Assert.Equal(1, Albert12.DeclaredPlan.OwnedLayers);
+        Assert.Null(Bert1.DeclaredPlan.PatientTeacherLayers);
+    }
+
+    [Fact]
+    public void Every_instance_plan_is_the_declared_plan()
+    {
+        using var student = new PeaBert3(Small, 2);
+        Assert.Same(PeaBert3.DeclaredPlan, student.Plan);
+        using StudentModel built = PeaKd.Samples.Students.StudentCatalog.Find("PeaBert6")!.Create(Small, 2);
+        Assert.Same(PeaBert6.DeclaredPlan, built.Plan);
     }
 
     [Fact]

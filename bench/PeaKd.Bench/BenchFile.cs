@@ -1,7 +1,7 @@
 using System.Text.Json;
 using PeaKd.Modeling;
 using PeaKd.Precision;
-using PeaKd.Samples;
+using PeaKd.Samples.Students;
 using PeaKd.Students;
 
 namespace PeaKd.Bench;
