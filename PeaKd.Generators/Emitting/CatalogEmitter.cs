@@ -31,8 +31,10 @@ internal static class CatalogEmitter
                 writer.Line("];");
                 writer.Line();
                 writer.Line("/// <summary>The student called <paramref name=\"name\"/> (case-insensitive), or null.</summary>");
-                writer.Line("public static global::PeaKd.Students.StudentDescriptor? Find(string name) =>");
-                writer.Line("    global::System.Linq.Enumerable.FirstOrDefault(All, student => string.Equals(student.Name, name, global::System.StringComparison.OrdinalIgnoreCase));");
+                writer.Line("public static global::PeaKd.Students.StudentDescriptor? Find(string name) => global::PeaKd.Students.StudentDescriptor.Find(All, name);");
+                writer.Line();
+                writer.Line("/// <summary>The student called <paramref name=\"name\"/> (case-insensitive); an unknown name is an error listing the known ones.</summary>");
+                writer.Line("public static global::PeaKd.Students.StudentDescriptor Get(string name) => global::PeaKd.Students.StudentDescriptor.Get(All, name);");
             }
         }
         return writer.ToString();

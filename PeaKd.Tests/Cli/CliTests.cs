@@ -105,9 +105,15 @@ public class CliTests
     {
         using var folder = TestFiles.TempFolder();
         TinyTask.WriteRandomTeacher(folder.File("pretrained"));
-        var (exit, _, error) = Peakd("finetune", "--task", "SST-2", "--data", folder.File("nowhere"), "--model", folder.File("pretrained"), "--out", folder.File("out"));
+        var (exit, _, error) = Peakd("finetune", "--task", "SST-2", "--data", folder.File("nowhere"), "--model", folder.File("pretrained"), "--out", folder.File("out"), "--max-length", "16");
         Assert.Equal(1, exit);
         Assert.StartsWith($"peakd finetune: {folder.File("nowhere")}/train.tsv: file not found", error);
         Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.False(Directory.Exists(folder.File("out")), "a refused run writes nothing");
+
+        // the options come first: the tiny teacher has 24 positions, fewer than the default --max-length
+        (exit, _, error) = Peakd("finetune", "--task", "SST-2", "--data", folder.File("nowhere"), "--model", folder.File("pretrained"), "--out", folder.File("out"));
+        Assert.Equal(1, exit);
+        Assert.StartsWith($"peakd finetune: --max-length is 128, more than the model's max_position_embeddings 24 ({folder.File("pretrained/config.json")})", error);
     }
 }

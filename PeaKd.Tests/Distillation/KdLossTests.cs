@@ -107,7 +107,7 @@ public class KdLossTests
     [InlineData(1.5, 10, 0, "KdSettings.Alpha must be in [0, 1], got 1.5.")]
     [InlineData(double.NaN, 10, 0, "KdSettings.Alpha must be in [0, 1], got NaN.")]
     [InlineData(0.5, 0, 0, "KdSettings.Temperature must be a positive finite number, got 0.")]
-    [InlineData(0.5, double.PositiveInfinity, 0, "KdSettings.Temperature must be a positive finite number, got ∞.")]
+    [InlineData(0.5, double.PositiveInfinity, 0, "KdSettings.Temperature must be a positive finite number, got Infinity.")]
     [InlineData(0.5, 10, -1, "KdSettings.Beta must be a finite number of at least 0, got -1.")]
     public void Invalid_weights_name_the_property_and_the_value(double alpha, double temperature, double beta, string message)
     {
