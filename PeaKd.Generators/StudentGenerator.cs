@@ -77,7 +77,7 @@ public sealed class StudentGenerator : IIncrementalGenerator
             List<CatalogEntrySpec> catalog = DuplicateStudentNames.Kept(all);
             if (catalog.Count > 0)
             {
-                string catalogNamespace = CatalogNamespace.Common(catalog.Select(s => s.Namespace)) ?? fallback;
+                string? catalogNamespace = CatalogNamespace.For(catalog.Select(s => s.Namespace).ToArray(), fallback);
                 output.AddSource(CatalogEmitter.HintName, CatalogEmitter.Emit(catalog, catalogNamespace));
             }
         });

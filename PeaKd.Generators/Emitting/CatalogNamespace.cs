@@ -10,6 +10,11 @@ namespace PeaKd.Generators.Emitting;
 /// </summary>
 internal static class CatalogNamespace
 {
+    /// <summary>The catalog's namespace: the students' longest common one; the global namespace when every student is
+    /// in it (a program of top-level statements); <paramref name="fallback"/> when they share none. Null is global.</summary>
+    public static string? For(IReadOnlyCollection<string?> namespaces, string fallback) =>
+        namespaces.All(n => n is null) ? null : Common(namespaces) ?? fallback;
+
     /// <summary>The longest common namespace ("App.Students.Small" and "App.Students.Large" give "App.Students"),
     /// or null when there is none (unrelated namespaces, or a student in the global namespace).</summary>
     public static string? Common(IEnumerable<string?> namespaces)

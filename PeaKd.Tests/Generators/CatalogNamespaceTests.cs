@@ -17,7 +17,8 @@ public class CatalogNamespaceTests
         Assert.Empty(result.Diagnostics);
         Assert.Empty(errors);
         string catalog = result.GeneratedSources.Single(s => s.HintName == "StudentCatalog.g.cs").SourceText.ToString();
-        return Regex.Match(catalog, @"^namespace (\S+)$", RegexOptions.Multiline).Groups[1].Value;
+        Match declared = Regex.Match(catalog, @"^namespace (\S+)$", RegexOptions.Multiline);
+        return declared.Success ? declared.Groups[1].Value : "(global)";
     }
 
     [Fact]
@@ -42,6 +43,20 @@ public class CatalogNamespaceTests
     public void Students_without_a_common_namespace_get_it_in_the_root_namespace(string? first, string? second, string? rootNamespace, string expected)
     {
         Assert.Equal(expected, CatalogNamespaceOf(rootNamespace, Student(first, "One"), Student(second, "Two")));
+    }
+
+    [Fact]
+    public void Students_in_the_global_namespace_get_it_there_so_top_level_statements_find_it()
+    {
+        string program = """
+            using PeaKd;
+            public static class Program
+            {
+                public static int Depth() => StudentCatalog.Get("One").Plan.EffectiveDepth;
+            }
+            [Student(1), Sps] public partial class One;
+            """;
+        Assert.Equal("(global)", CatalogNamespaceOf("MyApp", program, Student(null, "Two")));
     }
 
     [Fact]
