@@ -48,7 +48,7 @@ internal static class MainJob
             Data = DataSource.Files("tsv", DataFolder),
             Teacher = pretrained,
             FineTuneTeacher = true,
-            Student = StudentCatalog.Find("Bert2")!,
+            Student = StudentCatalog.Get("Bert2"),
             OutputFolder = Path.Combine(RunRoot, "kd-bert2"),
             Ptp = false,
             Kd = KdSettings.Kd,
@@ -64,7 +64,7 @@ internal static class MainJob
         {
             Teacher = kd.Paths.Teacher,
             FineTuneTeacher = false,
-            Student = StudentCatalog.Find("PeaBert2")!,
+            Student = StudentCatalog.Get("PeaBert2"),
             OutputFolder = Path.Combine(RunRoot, "peabert2"),
             Ptp = true,
             Kd = KdSettings.Pkd,

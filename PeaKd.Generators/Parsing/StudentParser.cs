@@ -19,10 +19,10 @@ internal static class StudentParser
     private const string PatientMapAttribute = "PeaKd.PatientMapAttribute";
     private const string ShuffleEnum = "PeaKd.Shuffle";
 
-    /// <summary>[Sps]'s Shuffle when it is not written: the runtime property's initializer (Shuffle.QueryKey), which
-    /// metadata does not show (AttributeData has only the arguments written), so its name is written here, once.
-    /// [SharedLayer]'s Shuffle has no initializer: its default is default(Shuffle), read from the enum.</summary>
-    private const string SpsDefaultShuffle = "QueryKey";
+    /// <summary>[Sps]'s Shuffle when it is not written: the runtime attribute's SpsAttribute.DefaultShuffle constant
+    /// (a property initializer does not show in metadata, a constant does). [SharedLayer]'s Shuffle has no initializer:
+    /// its default is default(Shuffle), read from the enum.</summary>
+    private const string SpsDefaultShuffleField = "DefaultShuffle";
 
     public static StudentParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
@@ -214,7 +214,9 @@ internal static class StudentParser
         AttributeData? spsData = attributes.FirstOrDefault(a => Is(a, SpsAttribute));
         if (spsData is not null && new AttributeReader(spsData) is { IsValid: true } sps)
         {
-            string? shuffle = ShuffleName(sps, "[Sps]", SpsDefaultShuffle, diagnostics);
+            IFieldSymbol? defaultField = spsData.AttributeClass?.GetMembers(SpsDefaultShuffleField).OfType<IFieldSymbol>().FirstOrDefault(f => f.HasConstantValue);
+            string spsDefault = EnumMembers.NameOf(defaultField?.Type, defaultField?.ConstantValue) ?? defaultShuffle;
+            string? shuffle = ShuffleName(sps, "[Sps]", spsDefault, diagnostics);
             ImmutableArray<int> of = sps.NamedInts("Of") ?? Enumerable.Range(0, owned).ToImmutableArray();
             AttributeArgumentSyntax? ofArgument = sps.NamedArgument("Of");
             if (of.Length == 0)

@@ -18,12 +18,13 @@ public static class ModelExport
     /// becomes a copy of its owner, Query and Key exchanged where shuffled), so the export computes exactly what the
     /// student computes and any BERT runtime serves it.
     /// </summary>
-    /// <param name="modelFolder">A student folder (a run's student/), or a fine-tuned model folder.</param>
+    /// <param name="modelFolder">A run folder, a student folder (a run's student/), or a fine-tuned model folder.</param>
     /// <param name="outputFolder">The folder to write.</param>
     public static ExportedModel ToHuggingFace(string modelFolder, string outputFolder)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelFolder);
         ArgumentException.ThrowIfNullOrWhiteSpace(outputFolder);
+        modelFolder = ModelFolder.Locate(modelFolder); // a run folder exports its student
         using BertClassifier plain = StudentFolder.Load(modelFolder);
         HfCheckpoint.Save(plain, outputFolder);
         string vocab = Path.Combine(modelFolder, HfCheckpoint.VocabFileName);

@@ -13,6 +13,31 @@ internal static class ModelFolder
     public const string TokenizerConfigFileName = "tokenizer_config.json";
     private const string MaxLengthField = "model_max_length";
 
+    /// <summary>The model folder a path names: itself when it holds a model (config.json), else a run folder's student/.</summary>
+    public static string Locate(string folder)
+    {
+        if (!Directory.Exists(folder))
+        {
+            throw new DirectoryNotFoundException($"{folder}: folder not found; give a run folder, a student folder or a model folder.");
+        }
+        if (File.Exists(Path.Combine(folder, HfCheckpoint.ConfigFileName)))
+        {
+            return folder;
+        }
+        string student = Path.Combine(folder, "student");
+        if (File.Exists(Path.Combine(student, HfCheckpoint.ConfigFileName)))
+        {
+            return student;
+        }
+        throw new FileNotFoundException(
+            $"{folder}: no model here. Give a run folder (with student/), a student folder (student.json, config.json, model.safetensors) or a fine-tuned model folder (config.json, model.safetensors or pytorch_model.bin, vocab.txt).");
+    }
+
+    /// <summary>A config's class names when they are real names; null for Hugging Face's placeholders (LABEL_0, LABEL_1, ...),
+    /// which say only how many outputs there are.</summary>
+    public static IReadOnlyList<string>? LabelNames(BertConfig config) =>
+        config.Labels.Any(label => System.Text.RegularExpressions.Regex.IsMatch(label, "^LABEL_[0-9]+$")) ? null : config.Labels;
+
     /// <summary>The config with the task's label names (one output named LABEL_0 for regression).</summary>
     public static BertConfig WithTaskLabels(BertConfig config, TaskData data) => data.Task.IsRegression
         ? config with { Labels = ["LABEL_0"], ProblemType = "regression" }

@@ -42,7 +42,10 @@ public abstract record DataSource
     internal abstract void Validate(string property);
 
     /// <summary>Reads every split (train first), checking every row; <paramref name="limitTrain"/> keeps the first N training rows.</summary>
-    internal abstract IReadOnlyList<Dataset> Read(int? limitTrain);
+    /// <param name="limitTrain">Keep only the first N training rows.</param>
+    /// <param name="labels">The class names in id order when a model fixes them (a fine-tuned teacher), for tasks whose
+    /// labels otherwise come from train; null to take them from train in order of first appearance.</param>
+    internal abstract IReadOnlyList<Dataset> Read(int? limitTrain, IReadOnlyList<string>? labels = null);
 
     /// <summary>What options.json records as the data: a folder's full path, or a hash of the examples.</summary>
     internal abstract string Identity { get; }
@@ -66,13 +69,17 @@ internal sealed record FileDataSource(TaskDefinition FileTask, string Folder) : 
         OptionCheck.NotEmpty(property, Folder, "the folder holding the task's files");
     }
 
-    internal override IReadOnlyList<Dataset> Read(int? limitTrain)
+    internal override IReadOnlyList<Dataset> Read(int? limitTrain, IReadOnlyList<string>? labels = null)
     {
-        Dataset train = TaskReader.Read(FileTask, Folder, "train");
+        Dataset train = TaskReader.Read(FileTask, Folder, "train", labels);
         var splits = new List<Dataset> { Limit(train, limitTrain), TaskReader.Read(FileTask, Folder, "dev", train.Labels) };
-        if (FileTask.SplitFiles.TryGetValue("test", out string? testFile) && File.Exists(Path.Combine(Folder, testFile)))
+        // every other split whose file is there: test, and MNLI's mismatched ones
+        foreach ((string split, string file) in FileTask.SplitFiles.Where(s => s.Key is not ("train" or "dev")))
         {
-            splits.Add(TaskReader.Read(FileTask, Folder, "test", train.Labels));
+            if (File.Exists(Path.Combine(Folder, file)))
+            {
+                splits.Add(TaskReader.Read(FileTask, Folder, split, train.Labels));
+            }
         }
         return splits;
     }
@@ -123,10 +130,15 @@ internal sealed record MemoryDataSource(IReadOnlyList<LabeledText> Train, IReadO
         }
     }
 
-    internal override IReadOnlyList<Dataset> Read(int? limitTrain)
+    internal override IReadOnlyList<Dataset> Read(int? limitTrain, IReadOnlyList<string>? order = null)
     {
         Validate("DataSource.InMemory"); // a list changed since the options were checked fails here, not in training
-        IReadOnlyList<string> labels = Train.Select(e => e.Label).Distinct(StringComparer.Ordinal).ToArray();
+        IReadOnlyList<string> labels = order ?? Train.Select(e => e.Label).Distinct(StringComparer.Ordinal).ToArray();
+        string? unknown = Train.Select(e => e.Label).FirstOrDefault(l => !labels.Contains(l));
+        if (unknown is not null)
+        {
+            throw new ArgumentException($"The training examples use the label '{unknown}', which the model has no output for; its labels are {string.Join(", ", labels.Select(l => $"'{l}'"))}.");
+        }
         Dataset Split((string Name, IReadOnlyList<LabeledText> Examples) split)
         {
             string name = split.Name.ToLowerInvariant();

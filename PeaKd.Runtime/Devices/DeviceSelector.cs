@@ -20,7 +20,7 @@ public static class DeviceSelector
         DeviceChoice.Cuda => cuda.is_available()
             ? CUDA
             : throw new InvalidOptionException(property,
-                "is Cuda, but no CUDA device is available. The application references the CPU backend (libtorch-cpu-linux-x64) or the machine has no NVIDIA GPU; reference TorchSharp-cuda-linux on a machine with one, or choose Cpu."),
+                "is Cuda, but no CUDA device is available: the program runs libtorch's CPU backend, or the machine has no NVIDIA GPU. Choose Cpu, or run on a machine with an NVIDIA GPU with the CUDA backend (the TorchSharp-cuda-linux package)."),
         _ => throw new InvalidOptionException(property, $"is {choice}, which is not a DeviceChoice; use Auto, Cpu or Cuda."),
     };
 

@@ -97,6 +97,7 @@ internal static class ResultJson
     public static JsonSerializerOptions Options { get; } = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, // a stage that did not run is left out, as before
         WriteIndented = true,
     };
 }

@@ -57,14 +57,30 @@ internal sealed class DistillationRun : IDisposable
         (BertConfig teacherConfig, string configPath) = OptionCheck.ModelFolder($"{Options}.{nameof(PipelineOptions.Teacher)}", options.Teacher);
         CheckAgainstTeacher(options, teacherConfig, configPath);
         TaskData.CheckTokenizer(options.Teacher);
-        IReadOnlyList<Dataset> datasets = options.Data.Read(options.LimitTrain);
-        LoadedCheckpoint? teacher = options.FineTuneTeacher ? null : LoadFineTunedTeacher(options, datasets[0]);
-        return new DistillationRun(options, device, precision, datasets, teacher, progress, cancellation, clock);
+        LoadedCheckpoint? teacher = options.FineTuneTeacher ? null : LoadTrainedTeacher(options);
+        try
+        {
+            // A given teacher's outputs mean its labels, in its order: data whose labels come from train is read in that order.
+            IReadOnlyList<string>? teacherLabels = teacher is null || options.Data.Task.IsRegression || options.Data.Task.Labels is not null
+                ? null : ModelFolder.LabelNames(teacher.Model.Config);
+            IReadOnlyList<Dataset> datasets = options.Data.Read(options.LimitTrain, teacherLabels);
+            if (teacher is not null)
+            {
+                CheckTeacherFitsTask(options, teacher, datasets[0]);
+            }
+            return new DistillationRun(options, device, precision, datasets, teacher, progress, cancellation, clock);
+        }
+        catch
+        {
+            teacher?.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Runs the stages and writes the summary.</summary>
     public DistillationResult Execute()
     {
+        _cancellation.ThrowIfCancellationRequested(); // a run cancelled before it started writes nothing
         _run.SaveOptions(_options.ToJson(), _options.Resume, Options);
         Note($"precision: {PrecisionSelector.Name(_precision.Value)} ({_precision.Reason})");
         if (_options.Resume)
@@ -120,7 +136,7 @@ internal sealed class DistillationRun : IDisposable
         (TeacherRecord Record, bool Reused) Record(string split) => TeacherRecord.LoadOrCompute(folder, split,
             new TeacherRecordKey(teacherHash, data.Splits[split].Data.ContentHash, data.Encoder.VocabHash, data.MaxLength,
                 PrecisionSelector.Name(_precision.Value), TeacherRecord.Name(_options.RecordDtype)),
-            () => TeacherRecord.Compute(teacher, data.Splits[split].Features, data.Encoder.PaddingTokenId, _options.Distillation.EvalBatchSize, _device, _options.RecordDtype),
+            () => TeacherRecord.Compute(teacher, data.Splits[split].Features, data.Encoder.PaddingTokenId, _options.Distillation.EvalBatchSize, _device, _options.RecordDtype, _cancellation),
             Note);
         var (train, trainReused) = Record("train");
         var (dev, devReused) = Record("dev");
@@ -186,7 +202,7 @@ internal sealed class DistillationRun : IDisposable
         foreach (string split in data.Splits.Keys.Where(s => s != "train"))
         {
             predictions[split] = _run.Predictions(split);
-            if (Evaluator.Evaluate(student, data, split, _device, batchSize, predictions[split]) is { } scores)
+            if (Evaluator.Evaluate(student, data, split, _device, batchSize, predictions[split], _cancellation) is { } scores)
             {
                 metrics[split] = scores;
             }
@@ -195,9 +211,9 @@ internal sealed class DistillationRun : IDisposable
         {
             ["dev"] = Evaluator.Score(data, data.Dev, ToRows(devRecord.Logits)).Metrics!, // the record holds the dev pass
         };
-        foreach (string split in data.Splits.Keys.Where(s => s is not ("train" or "dev")))
+        foreach (string split in data.Splits.Keys.Where(s => s is not ("train" or "dev") && data.Splits[s].Data.HasLabels))
         {
-            if (Evaluator.Evaluate(teacher, data, split, _device, batchSize, predictionsFile: null) is { } scores)
+            if (Evaluator.Evaluate(teacher, data, split, _device, batchSize, predictionsFile: null, _cancellation) is { } scores)
             {
                 teacherMetrics[split] = scores;
             }
@@ -256,22 +272,36 @@ internal sealed class DistillationRun : IDisposable
         }
     }
 
-    /// <summary>A given teacher must be fine-tuned for this task: a trained classifier with one output per label.</summary>
-    private static LoadedCheckpoint LoadFineTunedTeacher(PipelineOptions options, Dataset train)
+    /// <summary>A given teacher must have a trained classifier.</summary>
+    private static LoadedCheckpoint LoadTrainedTeacher(PipelineOptions options)
     {
         LoadedCheckpoint teacher = HfCheckpoint.Load(options.Teacher);
-        int needed = TaskData.OutputsFor(options.Data.Task, train);
-        string? problem = teacher.Report.FreshClassifier ? "it has no classifier"
-            : teacher.Model.Config.NumLabels != needed ? $"it has {teacher.Model.Config.NumLabels} outputs, the task needs {needed}"
-            : null;
-        if (problem is not null)
+        if (teacher.Report.FreshClassifier)
         {
             teacher.Dispose();
-            throw new InvalidOptionException($"{Options}.{nameof(PipelineOptions.Teacher)}",
-                $"is '{options.Teacher}', which is not a fine-tuned teacher for {options.Data.Task.Name} ({problem}). Fine-tune it first with PeaKdPipeline.FineTune.");
+            throw NotATeacherFor(options, "it has no classifier");
         }
         return teacher;
     }
+
+    /// <summary>A given teacher must be fine-tuned for this task: one output per label, its labels in the task's order.</summary>
+    private static void CheckTeacherFitsTask(PipelineOptions options, LoadedCheckpoint teacher, Dataset train)
+    {
+        int needed = TaskData.OutputsFor(options.Data.Task, train);
+        IReadOnlyList<string>? names = ModelFolder.LabelNames(teacher.Model.Config);
+        string? problem = teacher.Model.Config.NumLabels != needed ? $"it has {teacher.Model.Config.NumLabels} outputs, the task needs {needed}"
+            : names is not null && !options.Data.Task.IsRegression && !names.SequenceEqual(train.Labels) && names.Order().SequenceEqual(train.Labels.Order())
+            ? $"its labels come in another order ({string.Join(", ", names)}) than the task's ({string.Join(", ", train.Labels)}), so its outputs would be read as the wrong classes"
+            : null;
+        if (problem is not null)
+        {
+            throw NotATeacherFor(options, problem);
+        }
+    }
+
+    private static InvalidOptionException NotATeacherFor(PipelineOptions options, string problem) =>
+        new($"{Options}.{nameof(PipelineOptions.Teacher)}",
+            $"is '{options.Teacher}', which is not a fine-tuned teacher for {options.Data.Task.Name} ({problem}). Fine-tune it first with PeaKdPipeline.FineTune.");
 
     private void Note(string message) => _progress?.Report(TrainingProgress.Note("", message));
 

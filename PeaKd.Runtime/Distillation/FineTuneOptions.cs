@@ -46,19 +46,12 @@ public sealed record FineTuneOptions
     /// <summary>Checks every value on its own; throws <see cref="InvalidOptionException"/> naming the first invalid property.</summary>
     public void Validate()
     {
-        OptionCheck.NotNull($"{Name}.{nameof(Data)}", Data, "the task's examples (DataSource.Files or DataSource.InMemory)");
-        Data.Validate($"{Name}.{nameof(Data)}");
+        OptionCheck.Data($"{Name}.{nameof(Data)}", Data);
         OptionCheck.NotEmpty($"{Name}.{nameof(Model)}", Model, "the pretrained model folder");
         OptionCheck.NotEmpty($"{Name}.{nameof(OutputFolder)}", OutputFolder, "the folder the teacher is written to");
         OptionCheck.NotNull($"{Name}.{nameof(Training)}", Training, "the training options");
         Training.Validate($"{Name}.{nameof(Training)}");
-        OptionCheck.Between($"{Name}.{nameof(MaxLength)}", MaxLength, 8, 4096);
-        if (LimitTrain is int limit)
-        {
-            OptionCheck.AtLeast($"{Name}.{nameof(LimitTrain)}", limit, 1);
-        }
-        OptionCheck.Defined($"{Name}.{nameof(Device)}", Device);
-        OptionCheck.Defined($"{Name}.{nameof(Precision)}", Precision);
+        OptionCheck.RunSettings(Name, MaxLength, LimitTrain, Device, Precision);
     }
 
     /// <summary>options.json of a fine-tuning run.</summary>

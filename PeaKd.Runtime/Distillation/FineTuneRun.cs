@@ -27,6 +27,7 @@ internal static class FineTuneRun
         TaskData.CheckTokenizer(options.Model);
         IReadOnlyList<Dataset> datasets = options.Data.Read(options.LimitTrain);
 
+        cancellation.ThrowIfCancellationRequested(); // a run cancelled before it started writes nothing
         var run = new RunFolder(options.OutputFolder);
         run.SaveOptions(options.ToJson(PrecisionSelector.Name(precision)), options.Resume, Options);
         progress?.Report(TrainingProgress.Note("", $"precision: {PrecisionSelector.Name(precision)} ({reason})"));
@@ -45,7 +46,7 @@ internal static class FineTuneRun
         var metrics = new Dictionary<string, IReadOnlyDictionary<string, double>>();
         foreach (string split in data.Splits.Keys.Where(s => s != "train"))
         {
-            if (Evaluator.Evaluate(teacher, data, split, device, options.Training.EvalBatchSize, run.Predictions(split)) is { } scores)
+            if (Evaluator.Evaluate(teacher, data, split, device, options.Training.EvalBatchSize, run.Predictions(split), cancellation) is { } scores)
             {
                 metrics[split] = scores;
             }

@@ -81,8 +81,7 @@ public sealed record PipelineOptions
     /// <see cref="PeaKdPipeline.Run"/>, still before anything is written.</summary>
     public void Validate()
     {
-        OptionCheck.NotNull($"{Name}.{nameof(Data)}", Data, "the task's examples (DataSource.Files or DataSource.InMemory)");
-        Data.Validate($"{Name}.{nameof(Data)}");
+        OptionCheck.Data($"{Name}.{nameof(Data)}", Data);
         OptionCheck.NotEmpty($"{Name}.{nameof(Teacher)}", Teacher, "the teacher's model folder");
         OptionCheck.NotNull($"{Name}.{nameof(Student)}", Student,
             "a student from the generated catalog, such as StudentCatalog.Get(\"PeaBert2\") (StudentCatalog.Find returns null for an unknown name; Get names the known ones)");
@@ -110,13 +109,7 @@ public sealed record PipelineOptions
             OptionCheck.NotNull($"{Name}.{property}", training, "the stage's training options");
             training!.Validate($"{Name}.{property}");
         }
-        OptionCheck.Between($"{Name}.{nameof(MaxLength)}", MaxLength, 8, 4096);
-        if (LimitTrain is int limit)
-        {
-            OptionCheck.AtLeast($"{Name}.{nameof(LimitTrain)}", limit, 1);
-        }
-        OptionCheck.Defined($"{Name}.{nameof(Device)}", Device);
-        OptionCheck.Defined($"{Name}.{nameof(Precision)}", Precision);
+        OptionCheck.RunSettings(Name, MaxLength, LimitTrain, Device, Precision);
     }
 
     /// <summary>options.json: what was asked, so a resumed run can be checked against it (the output folder is where it lives).</summary>

@@ -19,7 +19,9 @@ internal static class TeacherFineTuner
     {
         BertConfig config = ModelFolder.WithTaskLabels(pretrained.Model.Config, data);
         var model = new BertClassifier(config);
-        if (!pretrained.Report.FreshClassifier && pretrained.Model.Config.NumLabels == data.NumLabels)
+        // the checkpoint's own head only when its outputs already mean the task's labels
+        IReadOnlyList<string>? names = ModelFolder.LabelNames(pretrained.Model.Config);
+        if (!pretrained.Report.FreshClassifier && pretrained.Model.Config.NumLabels == data.NumLabels && (names is null || names.SequenceEqual(config.Labels)))
         {
             ModuleCopy.Copy(pretrained.Model, model, "the pretrained model");
             return model;

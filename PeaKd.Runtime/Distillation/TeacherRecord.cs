@@ -64,7 +64,8 @@ internal sealed class TeacherRecord : IDisposable
 
     /// <summary>One eval-mode teacher pass over <paramref name="features"/>, in data order, with the [CLS] states
     /// stored as <paramref name="clsDtype"/> (the states come from the fp32 residual stream, so bf16 rounds them once).</summary>
-    public static TeacherRecord Compute(BertClassifier teacher, IReadOnlyList<EncodedExample> features, int paddingId, int batchSize, Device device, RecordDtype clsDtype = RecordDtype.Fp32)
+    public static TeacherRecord Compute(BertClassifier teacher, IReadOnlyList<EncodedExample> features, int paddingId, int batchSize, Device device,
+        RecordDtype clsDtype = RecordDtype.Fp32, CancellationToken cancellationToken = default)
     {
         ScalarType stored = DtypeOf(Name(clsDtype));
         var logits = new List<Tensor>();
@@ -73,7 +74,7 @@ internal sealed class TeacherRecord : IDisposable
         {
             logits.Add(output.Logits.to(ScalarType.Float32).cpu().MoveToOuterDisposeScope());
             cls.Add(stack(output.LayerOutputs.Select(h => h.select(1, 0)).ToArray(), 1).to(stored).cpu().MoveToOuterDisposeScope());
-        });
+        }, cancellationToken);
         var record = new TeacherRecord(cat(logits, 0), cat(cls, 0));
         logits.ForEach(t => t.Dispose());
         cls.ForEach(t => t.Dispose());

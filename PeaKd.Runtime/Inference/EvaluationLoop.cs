@@ -19,13 +19,15 @@ internal static class EvaluationLoop
     /// <param name="device">Where batches go.</param>
     /// <param name="visit">Reads one batch's output; both are freed after it returns, so it copies what it keeps
     /// (or moves tensors out of the batch's dispose scope).</param>
+    /// <param name="cancellationToken">Checked before every batch.</param>
     public static void Run(BertClassifier model, IReadOnlyList<EncodedExample> features, int paddingId, int batchSize, Device device,
-        Action<Batch, ClassifierOutput> visit)
+        Action<Batch, ClassifierOutput> visit, CancellationToken cancellationToken = default)
     {
         model.eval();
         using var noGrad = no_grad();
         foreach (int[] indices in Batcher.Order(features, batchSize, shuffleSeed: null))
         {
+            cancellationToken.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             using Batch batch = Batcher.Collate(features, indices, paddingId, device);
             using ClassifierOutput output = model.forward(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds);
@@ -34,7 +36,8 @@ internal static class EvaluationLoop
     }
 
     /// <summary>The model's fp32 logits for every example, in data order ([examples][labels]).</summary>
-    public static float[][] Logits(BertClassifier model, IReadOnlyList<EncodedExample> features, int paddingId, int batchSize, Device device)
+    public static float[][] Logits(BertClassifier model, IReadOnlyList<EncodedExample> features, int paddingId, int batchSize, Device device,
+        CancellationToken cancellationToken = default)
     {
         var logits = new float[features.Count][];
         Run(model, features, paddingId, batchSize, device, (batch, output) =>
@@ -45,7 +48,7 @@ internal static class EvaluationLoop
             {
                 logits[batch.Indices[row]] = values.AsSpan(row * width, width).ToArray();
             }
-        });
+        }, cancellationToken);
         return logits;
     }
 }

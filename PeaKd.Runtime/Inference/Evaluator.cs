@@ -26,10 +26,11 @@ internal static class Evaluator
     }
 
     /// <summary>Runs the model over a split: its metrics (when labelled) and, when asked, a predictions file.</summary>
-    public static IReadOnlyDictionary<string, double>? Evaluate(BertClassifier model, TaskData data, string split, Device device, int batchSize, string? predictionsFile)
+    public static IReadOnlyDictionary<string, double>? Evaluate(BertClassifier model, TaskData data, string split, Device device, int batchSize, string? predictionsFile,
+        CancellationToken cancellationToken = default)
     {
         IReadOnlyList<EncodedExample> features = data.Splits[split].Features;
-        float[][] logits = EvaluationLoop.Logits(model, features, data.Encoder.PaddingTokenId, batchSize, device);
+        float[][] logits = EvaluationLoop.Logits(model, features, data.Encoder.PaddingTokenId, batchSize, device, cancellationToken);
         return ScoreAndWrite(data, features, logits, predictionsFile);
     }
 

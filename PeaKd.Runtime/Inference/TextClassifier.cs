@@ -56,7 +56,7 @@ public sealed class TextClassifier : IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         options ??= new TextClassifierOptions();
         options.Validate();
-        string modelFolder = ModelFolderIn(folder);
+        string modelFolder = ModelFolder.Locate(folder);
         Device device = DeviceSelector.Resolve(options.Device, $"{nameof(TextClassifierOptions)}.{nameof(TextClassifierOptions.Device)}");
         BertTextEncoder encoder = BertTextEncoder.FromModelFolder(modelFolder);
         BertClassifier model = StudentFolder.Load(modelFolder);
@@ -160,32 +160,22 @@ public sealed class TextClassifier : IDisposable
 
     private const int DefaultMaxLength = 128;
 
-    /// <summary>The model folder a path names: itself when it holds a model, else a run folder's student/.</summary>
-    private static string ModelFolderIn(string folder)
-    {
-        if (!Directory.Exists(folder))
-        {
-            throw new DirectoryNotFoundException($"{folder}: folder not found; give a run folder, a student folder or a model folder.");
-        }
-        if (File.Exists(Path.Combine(folder, HfCheckpoint.ConfigFileName)))
-        {
-            return folder;
-        }
-        string student = Path.Combine(folder, "student");
-        if (File.Exists(Path.Combine(student, HfCheckpoint.ConfigFileName)))
-        {
-            return student;
-        }
-        throw new FileNotFoundException(
-            $"{folder}: no model here. Give a run folder (with student/), a student folder (student.json, config.json, model.safetensors) or a fine-tuned model folder (config.json, model.safetensors or pytorch_model.bin, vocab.txt).");
-    }
-
     /// <summary>For each of the data's labels, the model's output column; the two label sets must be the same.</summary>
     private int[] ColumnsInDataOrder(TaskData task)
     {
-        if (task.Task.IsRegression)
+        if (task.Task.IsRegression != IsRegression)
+        {
+            throw new ArgumentException(IsRegression
+                ? $"{Folder}: the model predicts a score (regression), but {task.Task.Name} is a classification task."
+                : $"{Folder}: the model is a classifier, but {task.Task.Name} asks for a score (regression).");
+        }
+        if (IsRegression)
         {
             return [0];
+        }
+        if (ModelFolder.LabelNames(_model.Config) is null && task.Labels.Count == Labels.Count)
+        {
+            return Enumerable.Range(0, Labels.Count).ToArray(); // placeholder names (LABEL_0, ...): the outputs are in the task's order
         }
         if (task.Labels.Count != Labels.Count || task.Labels.Any(l => !Labels.Contains(l)))
         {

@@ -71,6 +71,26 @@ internal static class OptionCheck
         }
     }
 
+    /// <summary>A run's data: set, and valid on its own (an in-memory list is checked row by row).</summary>
+    public static void Data(string property, Data.DataSource? data)
+    {
+        NotNull(property, data, "the task's examples (DataSource.Files or DataSource.InMemory)");
+        data!.Validate(property);
+    }
+
+    /// <summary>The settings every run has, under <paramref name="options"/> (the options type's name, such as
+    /// PipelineOptions): its length, its training limit, its device and its precision.</summary>
+    public static void RunSettings(string options, int maxLength, int? limitTrain, Devices.DeviceChoice device, Precision.PrecisionChoice precision)
+    {
+        Between($"{options}.MaxLength", maxLength, 8, 4096);
+        if (limitTrain is int limit)
+        {
+            AtLeast($"{options}.LimitTrain", limit, 1);
+        }
+        Defined($"{options}.Device", device);
+        Defined($"{options}.Precision", precision);
+    }
+
     /// <summary>Texts are truncated to the max length, so that is the bound the model's position embeddings must cover.</summary>
     public static void MaxLengthFits(string property, int maxLength, Modeling.BertConfig config, string configPath)
     {
@@ -90,9 +110,14 @@ internal static class OptionCheck
             throw new InvalidOptionException(property, $"is '{folder}', which is not a folder; give a model folder (config.json, model.safetensors or pytorch_model.bin, vocab.txt).");
         }
         string path = System.IO.Path.Combine(folder, Checkpoints.HfCheckpoint.ConfigFileName);
-        if (!File.Exists(path))
+        string[] weights = [Checkpoints.HfCheckpoint.SafetensorsFileName, Checkpoints.HfCheckpoint.PyTorchFileName];
+        string? missing = !File.Exists(path) ? Checkpoints.HfCheckpoint.ConfigFileName
+            : !weights.Any(w => File.Exists(System.IO.Path.Combine(folder, w))) ? $"weights ({string.Join(" or ", weights)})"
+            : !File.Exists(System.IO.Path.Combine(folder, Checkpoints.HfCheckpoint.VocabFileName)) ? Checkpoints.HfCheckpoint.VocabFileName
+            : null;
+        if (missing is not null)
         {
-            throw new InvalidOptionException(property, $"is '{folder}', which has no {Checkpoints.HfCheckpoint.ConfigFileName}; give a model folder (config.json, model.safetensors or pytorch_model.bin, vocab.txt).");
+            throw new InvalidOptionException(property, $"is '{folder}', which has no {missing}; give a model folder (config.json, model.safetensors or pytorch_model.bin, vocab.txt).");
         }
         return (Modeling.BertConfig.Load(path), path);
     }

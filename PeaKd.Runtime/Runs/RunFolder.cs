@@ -35,6 +35,14 @@ internal sealed class RunFolder(string root)
         if (resume && File.Exists(OptionsFile))
         {
             JsonObject saved = JsonFile.ReadObject(OptionsFile); // damaged: an error naming it, not a guess at the options
+            foreach ((string old, string now) in RenamedKeys)
+            {
+                if (saved.ContainsKey(old) && !saved.ContainsKey(now) && saved[old] is JsonNode value)
+                {
+                    saved.Remove(old);
+                    saved[now] = value; // an older run's name for the same value
+                }
+            }
             string[] ignored = ["resume", "device"];
             string[] differing = saved.Select(p => p.Key).Union(options.Select(p => p.Key))
                 .Where(key => !ignored.Contains(key) && !JsonNode.DeepEquals(saved[key], options[key]))
@@ -48,6 +56,9 @@ internal sealed class RunFolder(string root)
         }
         AtomicFile.WriteAllText(OptionsFile, options.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
+
+    /// <summary>Keys older versions wrote under another name: (old, now).</summary>
+    private static readonly (string Old, string Now)[] RenamedKeys = [("command", "stage")];
 
     /// <summary>Writes summary.json sealed (<see cref="JsonFile.WriteSealed"/>): a report never shows numbers that were changed after the run.</summary>
     public void WriteSummary(JsonObject summary) => JsonFile.WriteSealed(SummaryFile, summary);

@@ -46,6 +46,8 @@ internal sealed class FlagNames
         ("PeaKdPipeline.FineTune", "peakd finetune"),
         ("TrainingOptions.LearningRate", "--lr"),
         ("TeacherImport.FromOnnx's heads", "--heads"),
+        ("Choose Cpu, or run on a machine with an NVIDIA GPU with the CUDA backend (the TorchSharp-cuda-linux package).",
+            "Use --device cpu, or build with -p:TorchBackend=cuda on a machine with an NVIDIA GPU."),
     ];
 
     public static FlagNames None { get; } = new([]);

@@ -22,8 +22,9 @@ internal static class EvaluateCommand
         var model = new Option<string>("--model") { Description = "A model folder: a teacher, a student (student/ of a run), a run folder or an export.", Required = true };
         var split = new Option<string>("--split") { Description = "dev or test.", DefaultValueFactory = _ => "dev" };
         var predictions = new Option<string?>("--predictions") { Description = "Write the predictions to this TSV file." };
+        var maxLength = new Option<int?>("--max-length") { Description = "Tokens per example (default: the length the model was trained with)." };
         var command = new Command("evaluate", "Evaluate a model on a task's dev or test split.");
-        CommonOptions.Add(command, [.. common.TaskOptions, model, split, predictions, common.MaxLength, common.Device, common.Precision]);
+        CommonOptions.Add(command, [.. common.TaskOptions, model, split, predictions, maxLength, common.Device, common.Precision]);
         command.SetAction(parse => CommandRunner.Run("evaluate", Flags, () =>
         {
             string name = parse.GetValue(split)!;
@@ -33,7 +34,7 @@ internal static class EvaluateCommand
             {
                 Device = common.DeviceChoice(parse),
                 Precision = common.PrecisionChoice(parse),
-                MaxLength = parse.GetValue(common.MaxLength),
+                MaxLength = parse.GetValue(maxLength),
             };
             var data = common.DataSource(parse);
             using TextClassifier classifier = TextClassifier.Load(parse.GetValue(model)!, options);

@@ -27,7 +27,9 @@ internal static class ReportCommand
             Directory.CreateDirectory(outFolder);
             Charts.Write(found, outFolder, parse.GetValue(split)!);
             string table = ResultsTable(found, parse.GetValue(split)!);
-            File.WriteAllText(Path.Combine(outFolder, "results.md"), table);
+            string results = Path.Combine(outFolder, "results.md");
+            File.WriteAllText(results + ".tmp", table); // a report being rewritten is never half there
+            File.Move(results + ".tmp", results, overwrite: true);
             Console.WriteLine(table);
             Console.WriteLine($"wrote loss.png, dev-metric.png, metric-vs-parameters.png and results.md to {outFolder}");
         }));

@@ -24,6 +24,7 @@ public class OptionsValidationTests
         { "empty data folder", o => o with { Data = DataSource.Files(TaskRegistry.Tsv(), " ") }, "PipelineOptions.Data", "is empty" },
         { "no teacher", o => o with { Teacher = "" }, "PipelineOptions.Teacher", "is empty" },
         { "teacher not a folder", o => o with { Teacher = "/nowhere/teacher" }, "PipelineOptions.Teacher", "is '/nowhere/teacher', which is not a folder" },
+        { "teacher without weights", o => o with { Teacher = WithoutWeights(o.Teacher) }, "PipelineOptions.Teacher", "which has no weights (model.safetensors or pytorch_model.bin)" },
         { "no student", o => o with { Student = StudentCatalog.Find("Typo")! }, "PipelineOptions.Student", "StudentCatalog.Get" },
         { "no output folder", o => o with { OutputFolder = "" }, "PipelineOptions.OutputFolder", "is empty" },
         { "init layers: count", o => o with { InitLayers = [0, 1] }, "PipelineOptions.InitLayers", "lists 2 teacher layers, but student TinyPeaBert owns 1" },
@@ -120,6 +121,7 @@ public class OptionsValidationTests
         { "epochs", o => o with { Training = o.Training with { Epochs = 0 } }, "FineTuneOptions.Training.Epochs", "must be at least 1, got 0." },
         { "learning rate", o => o with { Training = o.Training with { LearningRate = double.NaN } }, "FineTuneOptions.Training.LearningRate", "got NaN." },
         { "model", o => o with { Model = "/nowhere/model" }, "FineTuneOptions.Model", "which is not a folder" },
+        { "model without weights", o => o with { Model = WithoutWeights(o.Model) }, "FineTuneOptions.Model", "which has no weights" },
         { "max length", o => o with { MaxLength = 100 }, "FineTuneOptions.MaxLength", "more than the model's max_position_embeddings 24" },
         { "limit train", o => o with { LimitTrain = -3 }, "FineTuneOptions.LimitTrain", "got -3." },
         { "data", o => o with { Data = DataSource.InMemory([], [Good]) }, "FineTuneOptions.Data.Train", "holds no example" },
@@ -159,6 +161,18 @@ public class OptionsValidationTests
         };
         var error = Assert.Throws<InvalidOptionException>(() => TextClassifier.Load("/nowhere/model", options)); // the folder is never looked at
         Assert.Equal(property, error.Property);
+    }
+
+    /// <summary>A copy of a model folder without its weights file, beside it.</summary>
+    private static string WithoutWeights(string modelFolder)
+    {
+        string copy = modelFolder + "-no-weights";
+        Directory.CreateDirectory(copy);
+        foreach (string file in Directory.GetFiles(modelFolder).Where(f => !f.EndsWith(".safetensors", StringComparison.Ordinal)))
+        {
+            File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+        }
+        return copy;
     }
 
     private static TempFolder Setup()

@@ -32,7 +32,7 @@ public class TextClassifierTests(TextClassifierTests.Distilled run) : IClassFixt
             TinyTask.WriteRandomTeacher(Folder.File("pretrained"));
             var training = new TrainingOptions { Epochs = 6, BatchSize = 16, LearningRate = 1e-3, CheckpointEvery = 0, Seed = 7 };
             Result = PeaKdPipeline.Run(TinyTask.Pipeline(Folder, training) with { Ptp = false });
-            ModelExport.ToHuggingFace(Result.Paths.Student, Folder.File("export"));
+            ModelExport.ToHuggingFace(Result.Paths.Run, Folder.File("export")); // a run folder exports its student
             Texts = TextClassifier.ReadTexts(Folder.File("data/test.tsv")).Select(t => t.Text).ToArray();
             // what the run wrote while the trained TinyPeaBert (its generated forward) was in memory
             Expected = File.ReadAllLines(Result.Paths.Predictions["test"]).Skip(1).Select(line => line.Split('\t')[1]).ToArray();
@@ -110,11 +110,12 @@ public class TextClassifierTests(TextClassifierTests.Distilled run) : IClassFixt
         Assert.Equal(run.Result.Metrics["test"]["f1"], report.Metrics["f1"]);
         Assert.Equal(run.Expected, report.Predictions.Select(p => p.Label));
 
-        foreach (string folder in new[] { "run/student", "export" })
+        foreach (string folder in new[] { "run", "run/student", "export" })
         {
             string file = run.Folder.File($"{folder.Replace('/', '-')}-predictions.tsv");
+            // no --max-length: the length the model was trained with (16; the tiny model has only 24 positions)
             var (exit, output, error) = ConsoleCapture.Run(() => PeakdCli.Run(["evaluate", "--task", "tsv", "--data", run.Folder.File("data"), "--model", run.Folder.File(folder),
-                "--split", "test", "--max-length", "16", "--device", "cpu", "--predictions", file]));
+                "--split", "test", "--device", "cpu", "--predictions", file]));
             Assert.True(exit == 0, error);
             Assert.Equal(File.ReadAllText(run.Result.Paths.Predictions["test"]), File.ReadAllText(file));
             Assert.StartsWith($"test: accuracy {run.Result.Metrics["test"]["accuracy"].ToString("F4", CultureInfo.CurrentCulture)}", output);

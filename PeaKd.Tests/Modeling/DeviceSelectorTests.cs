@@ -31,6 +31,12 @@ public class DeviceSelectorTests
         }
         var error = Assert.Throws<InvalidOptionException>(() => DeviceSelector.Resolve(DeviceChoice.Cuda, "PipelineOptions.Device"));
         Assert.StartsWith("PipelineOptions.Device is Cuda, but no CUDA device is available", error.Message);
-        Assert.Contains("reference TorchSharp-cuda-linux", error.Message);
+        Assert.Contains("the CUDA backend (the TorchSharp-cuda-linux package)", error.Message);
+
+        // the CLI says it in its own words
+        var (exit, _, cli) = PeaKd.Tests.Infrastructure.ConsoleCapture.Run(() => PeaKd.Samples.Cli.PeakdCli.Run(["info", "--device", "cuda"]));
+        Assert.Equal(1, exit);
+        Assert.StartsWith("peakd info: --device is Cuda, but no CUDA device is available", cli);
+        Assert.Contains("Use --device cpu, or build with -p:TorchBackend=cuda on a machine with an NVIDIA GPU.", cli);
     }
 }

@@ -8,7 +8,8 @@ internal static class TaskReader
     /// <param name="task">The task (GLUE or tsv).</param>
     /// <param name="folder">The folder holding train.tsv, dev.tsv, test.tsv (or MNLI's names).</param>
     /// <param name="split">train, dev, test, or dev_mismatched/test_mismatched for MNLI.</param>
-    /// <param name="labels">For the tsv task: the labels from train, so dev and test use the same ids. Ignored for GLUE.</param>
+    /// <param name="labels">For the tsv task: the class names in id order (from train for dev and test, or from the model a
+    /// run distils, so its outputs keep their meaning). Ignored for GLUE.</param>
     public static Dataset Read(TaskDefinition task, string folder, string split, IReadOnlyList<string>? labels = null)
     {
         if (!task.SplitFiles.TryGetValue(split, out string? fileName))
@@ -52,9 +53,11 @@ internal static class TaskReader
                 else
                 {
                     int index = IndexOf(classes, value);
-                    id = index >= 0 ? index : throw new DataFormatException(path, line, task.Labels is null && labels is not null
-                        ? $"unknown label '{value}': it does not occur in the training split, so the model has no output for it; the labels seen in train are {string.Join(", ", classes.Select(c => $"'{c}'"))}."
-                        : $"unknown label '{value}'; {task.Name} labels are {string.Join(", ", classes.Select(c => $"'{c}'"))}.");
+                    id = index >= 0 ? index : throw new DataFormatException(path, line, task.Labels is not null
+                        ? $"unknown label '{value}'; {task.Name} labels are {string.Join(", ", classes.Select(c => $"'{c}'"))}."
+                        : split == "train"
+                        ? $"unknown label '{value}': the model has no output for it; its labels are {string.Join(", ", classes.Select(c => $"'{c}'"))}."
+                        : $"unknown label '{value}': it does not occur in the training split, so the model has no output for it; the labels seen in train are {string.Join(", ", classes.Select(c => $"'{c}'"))}.");
                 }
             }
             RequireText(path, line, file, layout.Text, fields[text]);
