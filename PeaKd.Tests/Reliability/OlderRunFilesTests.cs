@@ -23,6 +23,20 @@ public class OlderRunFilesTests
     }
 
     [Fact]
+    public void An_older_fine_tuning_options_json_still_resumes_and_other_options_are_named()
+    {
+        using var folder = TestFiles.TempFolder();
+        var now = new JsonObject { ["stage"] = "finetune", ["task"] = "tsv", ["max_length"] = 16 };
+        File.WriteAllText(folder.File("options.json"), new JsonObject { ["command"] = "finetune", ["task"] = "tsv", ["max_length"] = 16 }.ToJsonString());
+        var run = new PeaKd.Runs.RunFolder(folder.Path);
+        run.SaveOptions(now, resume: true, "FineTuneOptions"); // "command" was the older name of "stage"
+
+        var error = Assert.Throws<InvalidOptionException>(() => run.SaveOptions(new JsonObject { ["stage"] = "finetune", ["task"] = "tsv", ["max_length"] = 32 }, resume: true, "FineTuneOptions"));
+        Assert.Equal("FineTuneOptions.Resume", error.Property);
+        Assert.Contains("differs in max_length. Use the same options, or another FineTuneOptions.OutputFolder.", error.Message);
+    }
+
+    [Fact]
     public void An_older_checkpoint_json_is_still_resumed_from()
     {
         using var folder = TestFiles.TempFolder();
