@@ -41,7 +41,8 @@ public abstract record DataSource
     /// <summary>Checks what can be checked without reading files; throws <see cref="InvalidOptionException"/> naming <paramref name="property"/>.</summary>
     internal abstract void Validate(string property);
 
-    /// <summary>Reads every split (train first), checking every row; <paramref name="limitTrain"/> keeps the first N training rows.</summary>
+    /// <summary>Reads every split (train first), checking every row of a file; in-memory lists were checked by
+    /// <see cref="Validate"/>, which every caller runs first. <paramref name="limitTrain"/> keeps the first N training rows.</summary>
     /// <param name="limitTrain">Keep only the first N training rows.</param>
     /// <param name="labels">The class names in id order when a model fixes them (a fine-tuned teacher), for tasks whose
     /// labels otherwise come from train; null to take them from train in order of first appearance.</param>
@@ -132,7 +133,6 @@ internal sealed record MemoryDataSource(IReadOnlyList<LabeledText> Train, IReadO
 
     internal override IReadOnlyList<Dataset> Read(int? limitTrain, IReadOnlyList<string>? order = null)
     {
-        Validate("DataSource.InMemory"); // a list changed since the options were checked fails here, not in training
         IReadOnlyList<string> labels = order ?? Train.Select(e => e.Label).Distinct(StringComparer.Ordinal).ToArray();
         string? unknown = Train.Select(e => e.Label).FirstOrDefault(l => !labels.Contains(l));
         if (unknown is not null)
