@@ -54,7 +54,7 @@ internal static class MainJob
             Kd = KdSettings.Kd,
             FineTuning = Teacher,
             Distillation = Student,
-            PtpTraining = Student with { Epochs = 1 },
+            PtpTraining = Student with { Epochs = 1, LearningRate = 2e-5 }, // the authors' PTP rate; one epoch to fit the time
             MaxLength = MaxLength,
             Resume = true,
             RecordFolder = Path.Combine(RunRoot, "records"), // both students read one teacher record

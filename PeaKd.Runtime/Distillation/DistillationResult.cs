@@ -34,6 +34,9 @@ public sealed record DistillationResult
     /// <summary>The teacher the student learned from.</summary>
     public required TeacherSummary Teacher { get; init; }
 
+    /// <summary>Where the student started: the model and the layers copied from it.</summary>
+    public required StudentInitSummary Init { get; init; }
+
     /// <summary>Whether PTP ran (not for regression tasks).</summary>
     public required bool Ptp { get; init; }
 
@@ -75,6 +78,12 @@ public sealed record DistillationResult
 /// <param name="Metrics">Its metrics by split (dev, and test when labelled), then by name.</param>
 public sealed record TeacherSummary(string Folder, int Layers, long Parameters, IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> Metrics);
 
+/// <summary>Where a student started.</summary>
+/// <param name="From">The pretrained model or the teacher.</param>
+/// <param name="Folder">That model's folder.</param>
+/// <param name="Layers">Its layers copied into the student's owned layers, in order.</param>
+public sealed record StudentInitSummary(StudentInit From, string Folder, IReadOnlyList<int> Layers);
+
 /// <summary>The stages of a run.</summary>
 /// <param name="FineTune">The teacher's fine-tuning, when the run did it.</param>
 /// <param name="Ptp">PTP, when it ran.</param>
@@ -99,5 +108,6 @@ internal static class ResultJson
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, // a stage that did not run is left out, as before
         WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) }, // "init": { "from": "pretrained" }
     };
 }

@@ -30,11 +30,13 @@ internal sealed class DistillationRun : IDisposable
     private readonly IProgress<TrainingProgress>? _progress;
     private readonly CancellationToken _cancellation;
     private readonly Stopwatch _clock;
+    private readonly string _initFolder; // the model the student starts from: the pretrained one, or the teacher
     private LoadedCheckpoint? _givenTeacher; // a fine-tuned teacher given by the options, loaded (and checked) up front
 
     private DistillationRun(PipelineOptions options, Device device, (ComputePrecision, string) precision, IReadOnlyList<Dataset> datasets,
-        LoadedCheckpoint? givenTeacher, IProgress<TrainingProgress>? progress, CancellationToken cancellation, Stopwatch clock)
+        string initFolder, LoadedCheckpoint? givenTeacher, IProgress<TrainingProgress>? progress, CancellationToken cancellation, Stopwatch clock)
     {
+        _initFolder = initFolder;
         _options = options;
         _run = new RunFolder(options.OutputFolder);
         _device = device;
@@ -47,7 +49,8 @@ internal sealed class DistillationRun : IDisposable
     }
 
     /// <summary>Every check that can run before training, in the order a user would fix them: the options on their own,
-    /// then against the teacher's config, then the data (every row), then the teacher's classifier. Nothing is written.</summary>
+    /// then against the teacher's config, then the data (every row), then the teacher's classifier, then the model the
+    /// student starts from. Nothing is written.</summary>
     public static DistillationRun Prepare(PipelineOptions options, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
     {
         var clock = Stopwatch.StartNew();
@@ -68,7 +71,8 @@ internal sealed class DistillationRun : IDisposable
             {
                 CheckTeacherFitsTask(options, teacher, datasets[0]);
             }
-            return new DistillationRun(options, device, precision, datasets, teacher, progress, cancellation, clock);
+            string initFolder = InitSource(options, teacherConfig, configPath);
+            return new DistillationRun(options, device, precision, datasets, initFolder, teacher, progress, cancellation, clock);
         }
         catch
         {
@@ -119,7 +123,7 @@ internal sealed class DistillationRun : IDisposable
         }
         using LoadedCheckpoint pretrained = HfCheckpoint.Load(_options.Teacher);
         FreshWeightsSeed(_options.FineTuning.Seed);
-        using BertClassifier model = TeacherFineTuner.ForTask(pretrained, data);
+        using BertClassifier model = TeacherFineTuner.ForTask(pretrained, _options.Teacher, data);
         model.to(_device);
         model.Precision = _precision.Value;
         TrainingResult tuned = TeacherFineTuner.Run(model, data, _options.FineTuning, _run, _run.TeacherFolder, _device, _progress, _options.Resume, _cancellation);
@@ -144,11 +148,14 @@ internal sealed class DistillationRun : IDisposable
         return (train, dev);
     }
 
-    /// <summary>Stages 3-4: the student, initialised from the teacher and, with PTP, pretrained on the teacher's
-    /// predictions; then its encoder gets a fresh task classifier.</summary>
+    /// <summary>Stages 3-4: the student, initialised from the pretrained model (or the teacher) and, with PTP, pretrained
+    /// on the teacher's predictions; then its encoder gets a fresh task classifier.</summary>
     private (StudentModel Student, PtpStageResult? Ptp) StudentStage(BertClassifier teacher, TaskData data, TeacherRecord train, TeacherRecord dev)
     {
         _cancellation.ThrowIfCancellationRequested();
+        using LoadedCheckpoint? pretrained = _options.InitFrom == StudentInit.Pretrained ? HfCheckpoint.Load(_initFolder) : null;
+        BertClassifier source = pretrained?.Model ?? teacher;
+        string sourceName = pretrained is null ? "teacher" : "pretrained model";
         FreshWeightsSeed(_options.Distillation.Seed);
         StudentModel student = _options.Student.Create(teacher.Config, data.NumLabels);
         PtpStageResult? ptp = null;
@@ -159,16 +166,16 @@ internal sealed class DistillationRun : IDisposable
                 FreshWeightsSeed(_options.PtpTraining.Seed);
                 using StudentModel pretraining = _options.Student.Create(teacher.Config, PtpLabels.Classes);
                 pretraining.Precision = _precision.Value;
-                StudentInitializer.FromTeacher(pretraining, teacher, _options.InitLayers);
+                StudentInitializer.From(pretraining, source, sourceName, _options.InitLayers);
                 pretraining.to(_device);
                 PtpSummary summary = PtpPretrainer.Run(pretraining, data, train, dev, _options.PtpThresholds, _options.PtpTraining, _run, _device, _progress, _options.Resume, _cancellation);
                 FreshWeightsSeed(_options.Distillation.Seed);
                 PtpPretrainer.TransferEncoder(pretraining, student);
-                ptp = new PtpStageResult(StageResult.From(summary.Training), summary.T1, summary.T2, summary.TrainCounts);
+                ptp = new PtpStageResult(StageResult.From(summary.Training), summary.Labels);
             }
             else
             {
-                StudentInitializer.FromTeacher(student, teacher, _options.InitLayers);
+                StudentInitializer.From(student, source, sourceName, _options.InitLayers);
             }
             student.to(_device);
             student.Precision = _precision.Value;
@@ -234,6 +241,8 @@ internal sealed class DistillationRun : IDisposable
             ParametersWithClassifier = student.parameters().Sum(p => p.numel()),
             Teacher = new TeacherSummary(Path.GetFullPath(teacherFolder), teacherConfig.NumHiddenLayers,
                 ParameterCount.Backbone(teacherConfig, teacherConfig.NumHiddenLayers), teacherMetrics),
+            Init = new StudentInitSummary(_options.InitFrom, Path.GetFullPath(_initFolder),
+                _options.InitLayers ?? Enumerable.Range(0, student.Plan.OwnedLayers).ToArray()),
             Ptp = stages.Ptp is not null,
             Metrics = metrics,
             Stages = stages,
@@ -255,11 +264,6 @@ internal sealed class DistillationRun : IDisposable
         OptionCheck.MaxLengthFits($"{Options}.{nameof(PipelineOptions.MaxLength)}", options.MaxLength, teacher, configPath);
         StudentModel.CheckPins(options.Student.Plan, teacher, configPath);
         int layers = teacher.NumHiddenLayers;
-        if (options.InitLayers?.FirstOrDefault(l => l >= layers, -1) is int missing and >= 0)
-        {
-            throw new InvalidOptionException($"{Options}.{nameof(PipelineOptions.InitLayers)}",
-                $"lists teacher layer {missing}, but the teacher has layers 0..{layers - 1} ({configPath}).");
-        }
         if (options.Kd.Beta > 0)
         {
             _ = PatientMaps.For(options.Student.Plan, layers); // a declared [PatientMap] naming a layer the teacher lacks fails here
@@ -270,6 +274,60 @@ internal sealed class DistillationRun : IDisposable
             throw new InvalidOptionException($"{Options}.{nameof(PipelineOptions.PtpThresholds)}",
                 $"is Paper, but the paper gives PTP thresholds only for {string.Join(", ", PtpLabels.PaperTasks)}, not {options.Data.Task.Name}; use Median or fixed values (PtpThresholds.Of).");
         }
+    }
+
+    /// <summary>The folder the student starts from (<see cref="PipelineOptions.InitFrom"/>): the teacher, or the pretrained
+    /// model (given, recorded by the teacher, or the one this run fine-tunes), which must have the teacher's sizes and
+    /// vocabulary; and the layers copied from it must exist.</summary>
+    private static string InitSource(PipelineOptions options, BertConfig teacher, string teacherConfigPath)
+    {
+        string property = $"{Options}.{nameof(PipelineOptions.Pretrained)}";
+        string folder = options.Teacher;
+        BertConfig source = teacher;
+        string sourcePath = teacherConfigPath;
+        if (options.InitFrom == StudentInit.Pretrained)
+        {
+            string ask = $"Give the pretrained model the teacher was fine-tuned from as {property}, or set {Options}.{nameof(PipelineOptions.InitFrom)} to Teacher.";
+            folder = options.Pretrained ?? (options.FineTuneTeacher ? options.Teacher : teacher.NameOrPath)
+                ?? throw new InvalidOptionException(property,
+                    $"is not set, and the teacher's {teacherConfigPath} does not record the model it was fine-tuned from (no _name_or_path). {ask}");
+            if (options.Pretrained is null && !Directory.Exists(folder))
+            {
+                throw new InvalidOptionException(property,
+                    $"is not set, and the model the teacher records as its base ('{folder}', _name_or_path in {teacherConfigPath}) is not a folder here. {ask}");
+            }
+            (source, sourcePath) = OptionCheck.ModelFolder(property, folder);
+            foreach ((string field, int value, int teachers) in new[]
+                     {
+                         ("hidden_size", source.HiddenSize, teacher.HiddenSize), ("num_attention_heads", source.NumAttentionHeads, teacher.NumAttentionHeads),
+                         ("intermediate_size", source.IntermediateSize, teacher.IntermediateSize), ("vocab_size", source.VocabSize, teacher.VocabSize),
+                         ("type_vocab_size", source.TypeVocabSize, teacher.TypeVocabSize), ("max_position_embeddings", source.MaxPositionEmbeddings, teacher.MaxPositionEmbeddings),
+                     })
+            {
+                if (value != teachers)
+                {
+                    throw new InvalidOptionException(property,
+                        $"is '{folder}', whose {field} is {value} where the teacher's is {teachers} ({sourcePath}); students start from the model their teacher was fine-tuned from, which has the teacher's sizes. {ask}");
+                }
+            }
+            string vocab = Path.Combine(folder, HfCheckpoint.VocabFileName);
+            string teacherVocab = Path.Combine(options.Teacher, HfCheckpoint.VocabFileName);
+            if (File.Exists(teacherVocab) && !File.ReadAllBytes(vocab).AsSpan().SequenceEqual(File.ReadAllBytes(teacherVocab)))
+            {
+                throw new InvalidOptionException(property, $"is '{folder}', whose {vocab} differs from the teacher's {teacherVocab}: its embeddings mean other tokens. {ask}");
+            }
+        }
+        int available = source.NumHiddenLayers;
+        IReadOnlyList<int> taken = options.InitLayers ?? Enumerable.Range(0, options.Student.Plan.OwnedLayers).ToArray();
+        if (taken.FirstOrDefault(l => l >= available, -1) is int missing and >= 0)
+        {
+            string which = options.InitFrom == StudentInit.Pretrained ? "the pretrained model" : "the teacher";
+            throw new InvalidOptionException($"{Options}.{(options.InitLayers is null ? nameof(PipelineOptions.Student) : nameof(PipelineOptions.InitLayers))}",
+                options.InitLayers is null
+                    ? $"is {options.Student.Name}, which owns {taken.Count} layers, but {which} it starts from has {available} ({sourcePath})."
+                    : $"lists layer {missing}, but {which} the student starts from has layers 0..{available - 1} ({sourcePath}).");
+        }
+        return folder;
     }
 
     /// <summary>A given teacher must have a trained classifier.</summary>

@@ -38,7 +38,7 @@ internal static class FineTuneRun
         TaskData data = TaskData.Encode(options.Data.Task, datasets, options.Model, options.MaxLength, run.FeatureCacheFolder);
         manual_seed(options.Training.Seed); // a fresh classifier is drawn from the options' seed
         using LoadedCheckpoint pretrained = HfCheckpoint.Load(options.Model);
-        using BertClassifier teacher = TeacherFineTuner.ForTask(pretrained, data);
+        using BertClassifier teacher = TeacherFineTuner.ForTask(pretrained, options.Model, data);
         teacher.to(device);
         teacher.Precision = precision;
         TrainingResult tuned = TeacherFineTuner.Run(teacher, data, options.Training, run, run.Root, device, progress, options.Resume, cancellation);

@@ -33,7 +33,17 @@ public sealed record PipelineOptions
     /// <summary>The run folder: options.json, metrics.jsonl, checkpoints, teacher record, student/, predictions and summary.json.</summary>
     public required string OutputFolder { get; init; }
 
-    /// <summary>Teacher layers copied into the owned layers (one per owned layer); null for the first k.</summary>
+    /// <summary>Where the student starts: the pretrained model the teacher was fine-tuned from (the default, as the
+    /// authors do), or the fine-tuned teacher.</summary>
+    public StudentInit InitFrom { get; init; } = StudentInit.Pretrained;
+
+    /// <summary>The pretrained model folder students start from with <see cref="StudentInit.Pretrained"/>; null for the one
+    /// the teacher folder records (config.json's <c>_name_or_path</c>, written by <see cref="PeaKdPipeline.FineTune"/>), or
+    /// <see cref="Teacher"/> itself when <see cref="FineTuneTeacher"/> is set. It must have the teacher's sizes and vocabulary.</summary>
+    public string? Pretrained { get; init; }
+
+    /// <summary>Layers of the model the student starts from (<see cref="InitFrom"/>) copied into the owned layers, one per
+    /// owned layer; null for the first k.</summary>
     public IReadOnlyList<int>? InitLayers { get; init; }
 
     /// <summary>Where teacher records live; null for the run's own record/ folder. Runs distilling one teacher can
@@ -55,8 +65,10 @@ public sealed record PipelineOptions
     /// <summary>Stage 1: the teacher's fine-tuning (used when <see cref="FineTuneTeacher"/> is set).</summary>
     public TrainingOptions FineTuning { get; init; } = new();
 
-    /// <summary>Stage 4: PTP pretraining (used when <see cref="Ptp"/> is set).</summary>
-    public TrainingOptions PtpTraining { get; init; } = new() { Epochs = 2 };
+    /// <summary>Stage 4: PTP pretraining (used when <see cref="Ptp"/> is set): its own learning rate, epochs and batch
+    /// size; the authors' lr 2e-5 for 2 epochs by default. The encoder with the lowest dev PTP loss is kept, so
+    /// <see cref="TrainingOptions.EvalEvery"/> sets how densely that is checked (the authors: every 20 steps).</summary>
+    public TrainingOptions PtpTraining { get; init; } = new() { Epochs = 2, LearningRate = 2e-5 };
 
     /// <summary>Stage 5: knowledge distillation.</summary>
     public TrainingOptions Distillation { get; init; } = new();
@@ -86,17 +98,22 @@ public sealed record PipelineOptions
         OptionCheck.NotNull($"{Name}.{nameof(Student)}", Student,
             "a student from the generated catalog, such as StudentCatalog.Get(\"PeaBert2\") (StudentCatalog.Find returns null for an unknown name; Get names the known ones)");
         OptionCheck.NotEmpty($"{Name}.{nameof(OutputFolder)}", OutputFolder, "the folder the run writes");
+        OptionCheck.Defined($"{Name}.{nameof(InitFrom)}", InitFrom);
+        if (Pretrained is not null)
+        {
+            OptionCheck.NotEmpty($"{Name}.{nameof(Pretrained)}", Pretrained, "the pretrained model folder (or null for the one the teacher records)");
+        }
         if (InitLayers is not null)
         {
             if (InitLayers.Count != Student.Plan.OwnedLayers)
             {
                 throw new InvalidOptionException($"{Name}.{nameof(InitLayers)}",
-                    $"lists {InitLayers.Count} teacher layers, but student {Student.Name} owns {Student.Plan.OwnedLayers}; give one teacher layer per owned layer.");
+                    $"lists {InitLayers.Count} layers, but student {Student.Name} owns {Student.Plan.OwnedLayers}; give one layer per owned layer.");
             }
             int bad = InitLayers.FirstOrDefault(l => l < 0, 0);
             if (bad < 0)
             {
-                throw new InvalidOptionException($"{Name}.{nameof(InitLayers)}", $"lists layer {bad}; teacher layers are numbered from 0.");
+                throw new InvalidOptionException($"{Name}.{nameof(InitLayers)}", $"lists layer {bad}; layers are numbered from 0.");
             }
         }
         OptionCheck.Defined($"{Name}.{nameof(RecordDtype)}", RecordDtype);
@@ -120,6 +137,8 @@ public sealed record PipelineOptions
         ["teacher"] = Path.GetFullPath(Teacher),
         ["finetune_teacher"] = FineTuneTeacher,
         ["student"] = Student.Name,
+        ["init_from"] = InitFrom.ToString().ToLowerInvariant(),
+        ["pretrained"] = Pretrained is null ? null : Path.GetFullPath(Pretrained),
         ["init_layers"] = InitLayers is null ? null : new JsonArray(InitLayers.Select(l => (JsonNode)l).ToArray()),
         ["ptp"] = Ptp,
         ["ptp_thresholds"] = PtpThresholds.ToString(),

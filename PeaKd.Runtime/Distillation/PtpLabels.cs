@@ -63,6 +63,32 @@ internal static class PtpLabels
         return labels;
     }
 
+    /// <summary>How many examples fall in each of the four classes.</summary>
+    public static int[] Counts(IReadOnlyList<int> labels) => Enumerable.Range(0, Classes).Select(c => labels.Count(l => l == c)).ToArray();
+
+    /// <summary>The entropy (nats) of the class frequencies: the dev loss of a predictor that knows only how often each
+    /// class occurs in that very split.</summary>
+    public static double Entropy(IReadOnlyList<int> counts) => CrossEntropy(counts, counts, smoothing: 0);
+
+    /// <summary>The mean cross-entropy (nats) on examples with <paramref name="targetCounts"/> of a constant prediction:
+    /// the class frequencies of <paramref name="priorCounts"/> plus <paramref name="smoothing"/> per class (add-one by
+    /// default, so a class absent from train costs a finite loss). This is the dev loss a student reaches by
+    /// learning nothing but train's label frequencies; PTP learned something only below it.</summary>
+    public static double CrossEntropy(IReadOnlyList<int> targetCounts, IReadOnlyList<int> priorCounts, double smoothing = 1)
+    {
+        double targets = targetCounts.Sum();
+        double prior = priorCounts.Sum() + smoothing * priorCounts.Count;
+        double loss = 0;
+        for (int c = 0; c < targetCounts.Count; c++)
+        {
+            if (targetCounts[c] > 0)
+            {
+                loss -= targetCounts[c] / targets * Math.Log((priorCounts[c] + smoothing) / prior);
+            }
+        }
+        return loss;
+    }
+
     /// <summary>The median; for an even count, the mean of the two middle values (as numpy.median).</summary>
     public static double MedianOf(IReadOnlyList<double> values)
     {

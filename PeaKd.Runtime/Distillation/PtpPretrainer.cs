@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using PeaKd.Data;
 using PeaKd.Data.Tokenization;
 using PeaKd.Inference;
@@ -9,8 +10,24 @@ using static TorchSharp.torch;
 
 namespace PeaKd.Distillation;
 
-/// <summary>What PTP labelled: thresholds and how many examples fell in each of the four classes.</summary>
-internal sealed record PtpSummary(double T1, double T2, int[] TrainCounts, TrainingResult Training);
+/// <summary>What PTP labelled: thresholds and how many examples of train and dev fell in each of the four classes.</summary>
+internal sealed record PtpLabelStats(double T1, double T2, int[] TrainCounts, int[] DevCounts)
+{
+    /// <summary>metrics.jsonl's row at the stage's step 0.</summary>
+    public JsonObject ToJson() => new()
+    {
+        ["t1"] = T1,
+        ["t2"] = T2,
+        ["train_label_counts"] = new JsonArray(TrainCounts.Select(c => (JsonNode)c).ToArray()),
+        ["dev_label_counts"] = new JsonArray(DevCounts.Select(c => (JsonNode)c).ToArray()),
+        ["train_prior_entropy"] = PtpLabels.Entropy(TrainCounts),
+        ["dev_prior_entropy"] = PtpLabels.Entropy(DevCounts),
+        ["dev_prior_loss"] = PtpLabels.CrossEntropy(DevCounts, TrainCounts),
+    };
+}
+
+/// <summary>PTP's outcome: its labels and its training.</summary>
+internal sealed record PtpSummary(PtpLabelStats Labels, TrainingResult Training);
 
 /// <summary>
 /// Stage 4: pretraining with the teacher's predictions. The student (SPS already applied) learns a 4-class task
@@ -50,13 +67,21 @@ internal static class PtpPretrainer
 
         List<EncodedExample> train = Relabel(data.Train, trainLabels);
         List<EncodedExample> dev = Relabel(data.Dev, devLabels);
-        progress?.Report(TrainingProgress.Note(StageName, $"ptp: t1 {t1:F4}, t2 {t2:F4}; train labels {string.Join(" / ", Enumerable.Range(0, 4).Select(c => trainLabels.Count(l => l == c)))} (right+confident / right+unsure / wrong+confident / wrong+unsure)"));
+        var stats = new PtpLabelStats(t1, t2, PtpLabels.Counts(trainLabels), PtpLabels.Counts(devLabels));
+        double priorLoss = PtpLabels.CrossEntropy(stats.DevCounts, stats.TrainCounts);
+        progress?.Report(TrainingProgress.Note(StageName,
+            $"ptp: t1 {t1:F4}, t2 {t2:F4}; labels train {string.Join(" / ", stats.TrainCounts)}, dev {string.Join(" / ", stats.DevCounts)} (right+confident / right+unsure / wrong+confident / wrong+unsure); train's label frequencies alone score dev loss {priorLoss:F4}"));
 
-        var loop = new TrainingLoop(StageName, student, options, run.Stage(StageName), run.Log, progress, cancellationToken);
+        var loop = new TrainingLoop(StageName, student, options, run.Stage(StageName), run.Log, progress, cancellationToken, stats.ToJson());
         TrainingResult result = loop.Run(train, data.Encoder.PaddingTokenId, device,
             batch => SupervisedLoss.Compute(student, batch),
             () => DevLoss(student, dev, data.Encoder.PaddingTokenId, device, options.EvalBatchSize), resume);
-        return new PtpSummary(t1, t2, Enumerable.Range(0, 4).Select(c => trainLabels.Count(l => l == c)).ToArray(), result);
+        if (result.BestMetrics?.GetValueOrDefault("ptp_loss") is double best)
+        {
+            progress?.Report(TrainingProgress.Note(StageName,
+                $"ptp: best dev loss {best:F4} at step {result.BestStep}; {(best < priorLoss ? "below" : "not below")} the {priorLoss:F4} of train's label frequencies alone"));
+        }
+        return new PtpSummary(stats, result);
     }
 
     /// <summary>The task student: the PTP-pretrained encoder with a fresh task classifier (N(0, 0.02), bias 0).</summary>

@@ -34,15 +34,21 @@ public record StageResult
     };
 }
 
-/// <summary>The PTP stage: its thresholds and how the teacher's predictions fell into PTP's four classes.</summary>
+/// <summary>The PTP stage: its thresholds, how the teacher's predictions fell into PTP's four classes, and whether the
+/// student learned more than those classes' frequencies (<see cref="Learned"/>).</summary>
 public sealed record PtpStageResult : StageResult
 {
     [SetsRequiredMembers]
-    internal PtpStageResult(StageResult stage, double t1, double t2, IReadOnlyList<int> trainLabelCounts) : base(stage)
+    internal PtpStageResult(StageResult stage, PtpLabelStats labels) : base(stage)
     {
-        T1 = t1;
-        T2 = t2;
-        TrainLabelCounts = trainLabelCounts;
+        T1 = labels.T1;
+        T2 = labels.T2;
+        TrainLabelCounts = labels.TrainCounts;
+        DevLabelCounts = labels.DevCounts;
+        TrainPriorEntropy = PtpLabels.Entropy(labels.TrainCounts);
+        DevPriorEntropy = PtpLabels.Entropy(labels.DevCounts);
+        DevPriorLoss = PtpLabels.CrossEntropy(labels.DevCounts, labels.TrainCounts);
+        BestDevLoss = stage.BestDev?.GetValueOrDefault("ptp_loss");
     }
 
     /// <summary>The confidence threshold of right predictions.</summary>
@@ -53,6 +59,26 @@ public sealed record PtpStageResult : StageResult
 
     /// <summary>Training examples per class: right and confident, right and unsure, wrong and confident, wrong and unsure.</summary>
     public required IReadOnlyList<int> TrainLabelCounts { get; init; }
+
+    /// <summary>Dev examples per class (the dev loss is measured on them).</summary>
+    public required IReadOnlyList<int> DevLabelCounts { get; init; }
+
+    /// <summary>The entropy (nats) of train's class frequencies.</summary>
+    public required double TrainPriorEntropy { get; init; }
+
+    /// <summary>The entropy (nats) of dev's class frequencies: the lowest dev loss of any constant prediction.</summary>
+    public required double DevPriorEntropy { get; init; }
+
+    /// <summary>The dev loss (nats) of predicting train's class frequencies (add-one smoothed) for every example: what a
+    /// student that learned nothing but the label frequencies scores.</summary>
+    public required double DevPriorLoss { get; init; }
+
+    /// <summary>The lowest dev PTP loss (nats), whose encoder was kept.</summary>
+    public required double? BestDevLoss { get; init; }
+
+    /// <summary>Whether the kept encoder's dev loss is below <see cref="DevPriorLoss"/>: the student learned something
+    /// about the teacher's predictions beyond how often each class occurs.</summary>
+    public bool Learned => BestDevLoss < DevPriorLoss;
 }
 
 /// <summary>The KD stage: the loss weights it used and the patient map.</summary>

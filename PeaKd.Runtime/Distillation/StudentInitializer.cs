@@ -3,22 +3,24 @@ using PeaKd.Students;
 
 namespace PeaKd.Distillation;
 
-/// <summary>Starts a student from its teacher: embeddings, pooler and chosen teacher layers (default the first k).</summary>
+/// <summary>Starts a student from a model of its width (the pretrained model or the teacher): embeddings, pooler and
+/// chosen layers (default the first k).</summary>
 internal static class StudentInitializer
 {
     /// <param name="student">The student to fill.</param>
-    /// <param name="teacher">The teacher (same hidden and FFN sizes).</param>
-    /// <param name="teacherLayers">The teacher layer copied into each owned layer (checked against both models by the
+    /// <param name="source">The model it starts from (same hidden and FFN sizes).</param>
+    /// <param name="sourceName">The source in messages: "pretrained model" or "teacher".</param>
+    /// <param name="sourceLayers">The source layer copied into each owned layer (checked against both models by the
     /// options); null for 0 .. k-1.</param>
-    public static void FromTeacher(StudentModel student, BertClassifier teacher, IReadOnlyList<int>? teacherLayers = null)
+    public static void From(StudentModel student, BertClassifier source, string sourceName, IReadOnlyList<int>? sourceLayers = null)
     {
         int owned = student.Plan.OwnedLayers;
-        IReadOnlyList<int> layers = teacherLayers ?? Enumerable.Range(0, owned).ToArray();
-        ModuleCopy.Copy(teacher.Bert.Embeddings, student.Bert.Embeddings, "the teacher's embeddings into the student");
-        ModuleCopy.Copy(teacher.Bert.Pooler, student.Bert.Pooler, "the teacher's pooler into the student");
+        IReadOnlyList<int> layers = sourceLayers ?? Enumerable.Range(0, owned).ToArray();
+        ModuleCopy.Copy(source.Bert.Embeddings, student.Bert.Embeddings, $"the {sourceName}'s embeddings into the student");
+        ModuleCopy.Copy(source.Bert.Pooler, student.Bert.Pooler, $"the {sourceName}'s pooler into the student");
         for (int i = 0; i < owned; i++)
         {
-            ModuleCopy.Copy(teacher.Bert.Encoder.Layer[layers[i]], student.Bert.Encoder.Layer[i], $"the teacher's layer {layers[i]} into the student's layer {i}");
+            ModuleCopy.Copy(source.Bert.Encoder.Layer[layers[i]], student.Bert.Encoder.Layer[i], $"the {sourceName}'s layer {layers[i]} into the student's layer {i}");
         }
     }
 }

@@ -14,10 +14,11 @@ internal static class TeacherFineTuner
     public const string StageName = "finetune";
 
     /// <summary>A classifier for the task on the pretrained backbone: the checkpoint's own head when it already
-    /// has the task's labels, else a fresh head (N(0, 0.02), bias 0).</summary>
-    public static BertClassifier ForTask(LoadedCheckpoint pretrained, TaskData data)
+    /// has the task's labels, else a fresh head (N(0, 0.02), bias 0). Its config records <paramref name="pretrainedFolder"/>
+    /// (<see cref="BertConfig.NameOrPath"/>), where students of this teacher start from.</summary>
+    public static BertClassifier ForTask(LoadedCheckpoint pretrained, string pretrainedFolder, TaskData data)
     {
-        BertConfig config = ModelFolder.WithTaskLabels(pretrained.Model.Config, data);
+        BertConfig config = ModelFolder.WithTaskLabels(pretrained.Model.Config, data) with { NameOrPath = Path.GetFullPath(pretrainedFolder) };
         var model = new BertClassifier(config);
         // the checkpoint's own head only when its outputs already mean the task's labels
         IReadOnlyList<string>? names = ModelFolder.LabelNames(pretrained.Model.Config);

@@ -43,6 +43,11 @@ public sealed record BertConfig
     /// <summary>"single_label_classification" or "regression" (STS-B); null leaves it to the task.</summary>
     public string? ProblemType { get; init; }
 
+    /// <summary>Where the weights came from (Hugging Face's <c>_name_or_path</c>): a fine-tuned teacher records the
+    /// pretrained folder it started from, where students are initialised from by default. Provenance, not
+    /// architecture: <see cref="Equals(BertConfig)"/> ignores it.</summary>
+    public string? NameOrPath { get; init; }
+
     /// <summary>The classifier's outputs: the number of <see cref="Labels"/>.</summary>
     public int NumLabels => Labels.Count;
     /// <summary>The width of one attention head.</summary>
@@ -156,6 +161,7 @@ public sealed record BertConfig
             PadTokenId = reader.Int("pad_token_id", 0),
             Labels = reader.Labels(),
             ProblemType = reader.OptionalString("problem_type"),
+            NameOrPath = reader.OptionalString("_name_or_path"),
         };
         config.Validate(path);
         return config;
@@ -191,10 +197,14 @@ public sealed record BertConfig
         {
             json["problem_type"] = ProblemType;
         }
+        if (NameOrPath is not null)
+        {
+            json["_name_or_path"] = NameOrPath;
+        }
         AtomicFile.WriteAllText(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 
-    /// <summary>Equal when every value is, the labels compared in order.</summary>
+    /// <summary>Equal when every value is, the labels compared in order (<see cref="NameOrPath"/> aside).</summary>
     public bool Equals(BertConfig? other) =>
         other is not null
         && VocabSize == other.VocabSize && HiddenSize == other.HiddenSize && NumHiddenLayers == other.NumHiddenLayers

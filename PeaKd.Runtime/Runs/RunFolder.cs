@@ -43,6 +43,14 @@ internal sealed class RunFolder(string root)
                     saved[now] = value; // an older run's name for the same value
                 }
             }
+            AddOlderDefaults(saved, options);
+            foreach ((string key, JsonNode? value) in saved.ToArray())
+            {
+                if (value is JsonObject savedLevel && options[key] is JsonObject asked)
+                {
+                    AddOlderDefaults(savedLevel, asked);
+                }
+            }
             string[] ignored = ["resume", "device"];
             string[] differing = saved.Select(p => p.Key).Union(options.Select(p => p.Key))
                 .Where(key => !ignored.Contains(key) && !JsonNode.DeepEquals(saved[key], options[key]))
@@ -59,6 +67,22 @@ internal sealed class RunFolder(string root)
 
     /// <summary>Keys older versions wrote under another name: (old, now).</summary>
     private static readonly (string Old, string Now)[] RenamedKeys = [("command", "stage")];
+
+    /// <summary>Keys older versions did not write, with the value their runs had (top level or in a stage's training options):
+    /// students started from the teacher, dev was checked at epoch ends only.</summary>
+    private static readonly (string Key, JsonNode Value)[] AddedKeys = [("init_from", "teacher"), ("EvalEvery", 0)];
+
+    /// <summary>Fills in the keys an older run's options lack with the value that run had, where the asked options have them.</summary>
+    private static void AddOlderDefaults(JsonObject saved, JsonObject asked)
+    {
+        foreach ((string key, JsonNode value) in AddedKeys)
+        {
+            if (!saved.ContainsKey(key) && asked.ContainsKey(key))
+            {
+                saved[key] = value.DeepClone();
+            }
+        }
+    }
 
     /// <summary>Writes summary.json sealed (<see cref="JsonFile.WriteSealed"/>): a report never shows numbers that were changed after the run.</summary>
     public void WriteSummary(JsonObject summary) => JsonFile.WriteSealed(SummaryFile, summary);

@@ -21,11 +21,26 @@ public sealed record RunSummary
     /// <summary>True for a distillation run, false for a teacher's fine-tuning.</summary>
     public required bool IsStudent { get; init; }
 
-    /// <summary>Whether PTP ran.</summary>
-    public required bool Ptp { get; init; }
-
-    /// <summary>The KD weights asked for (options.json), or null for a fine-tuning.</summary>
+    /// <summary>The KD weights the run used (its KD stage's, where a 1-layer plain student's beta was forced to 0; older
+    /// runs: options.json's), or null for a fine-tuning.</summary>
     public required KdSettings? Kd { get; init; }
+
+    /// <summary>The training seed (the KD stage's, or the fine-tuning's), or null when options.json does not say.</summary>
+    public required int? Seed { get; init; }
+
+    /// <summary>Where a student started ("pretrained" or "teacher"; runs before the choice existed started from the
+    /// teacher), or null for a fine-tuning.</summary>
+    public required string? InitFrom { get; init; }
+
+    /// <summary>The owner of each effective layer, primed where Query and Key are exchanged ("0 1 0' 1'"), or null for
+    /// a fine-tuning.</summary>
+    public required string? Plan { get; init; }
+
+    /// <summary>Encoder layers with parameters of their own (the student's k, or the teacher's layers).</summary>
+    public required int OwnedLayers { get; init; }
+
+    /// <summary>The PTP stage's outcome, when it ran.</summary>
+    public required PtpOutcome? Ptp { get; init; }
 
     /// <summary>Embeddings, owned layers and pooler (the classifier excluded).</summary>
     public required long Parameters { get; init; }
@@ -54,17 +69,25 @@ public sealed record RunSummary
         string optionsPath = Path.Combine(folder, "options.json");
         JsonObject options = File.Exists(optionsPath) ? JsonFile.ReadObject(optionsPath) : [];
         string? student = JsonFile.GetString(summary, "student", summaryPath);
+        JsonObject kdStage = summary["stages"]?["kd"] as JsonObject ?? options; // older summaries have no stages
+        string kdPath = summary["stages"]?["kd"] is JsonObject ? summaryPath : optionsPath;
         KdSettings? kd = student is null ? null : new KdSettings(
-            JsonFile.GetValue<double>(options, "alpha", optionsPath) ?? double.NaN,
-            JsonFile.GetValue<double>(options, "temperature", optionsPath) ?? double.NaN,
-            JsonFile.GetValue<double>(options, "beta", optionsPath) ?? double.NaN);
+            JsonFile.GetValue<double>(kdStage, "alpha", kdPath) ?? double.NaN,
+            JsonFile.GetValue<double>(kdStage, "temperature", kdPath) ?? double.NaN,
+            JsonFile.GetValue<double>(kdStage, "beta", kdPath) ?? double.NaN);
+        JsonObject? training = (options["distillation"] ?? options["training"]) as JsonObject;
+        bool ran = JsonFile.GetValue<bool>(summary, "ptp", summaryPath) ?? false;
         return new RunSummary
         {
             Folder = Path.GetFullPath(folder),
             Model = student ?? JsonFile.GetString(summary, "model", summaryPath) ?? Path.GetFileName(Path.GetFullPath(folder)),
             IsStudent = student is not null,
-            Ptp = JsonFile.GetValue<bool>(summary, "ptp", summaryPath) ?? false,
             Kd = kd,
+            Seed = training is null ? null : JsonFile.GetValue<int>(training, "Seed", optionsPath),
+            InitFrom = student is null ? null : JsonFile.GetString(summary["init"] as JsonObject ?? [], "from", summaryPath) ?? "teacher",
+            Plan = JsonFile.GetString(summary, "plan", summaryPath),
+            OwnedLayers = JsonFile.GetValue<int>(summary, "owned_layers", summaryPath) ?? JsonFile.GetValue<int>(summary, "layers", summaryPath) ?? 0,
+            Ptp = ran ? PtpOutcome.From(summary["stages"]?["ptp"] as JsonObject, summaryPath) : null,
             Parameters = JsonFile.GetValue<long>(summary, "owned_parameters", summaryPath) ?? JsonFile.GetValue<long>(summary, "parameters", summaryPath) ?? 0,
             EffectiveDepth = JsonFile.GetValue<int>(summary, "effective_depth", summaryPath) ?? 0,
             TrainingSeconds = JsonFile.GetValue<double>(summary, "training_seconds", summaryPath) ?? 0,
@@ -99,5 +122,27 @@ public sealed record RunSummary
             }
         }
         return metrics;
+    }
+}
+
+/// <summary>What a run's PTP stage did, as its summary records it; figures an older summary lacks are NaN.</summary>
+/// <param name="T1">The confidence threshold of right predictions.</param>
+/// <param name="T2">The confidence threshold of wrong ones.</param>
+/// <param name="TrainLabelCounts">Training examples per PTP class.</param>
+/// <param name="BestDevLoss">The lowest dev PTP loss (nats).</param>
+/// <param name="DevPriorLoss">The dev loss of predicting train's class frequencies alone.</param>
+/// <param name="DevPriorEntropy">The entropy of dev's class frequencies.</param>
+public sealed record PtpOutcome(double T1, double T2, IReadOnlyList<int> TrainLabelCounts, double BestDevLoss, double DevPriorLoss, double DevPriorEntropy)
+{
+    /// <summary>Whether the kept encoder's dev loss is below that of train's class frequencies alone.</summary>
+    public bool Learned => BestDevLoss < DevPriorLoss;
+
+    internal static PtpOutcome From(JsonObject? stage, string path)
+    {
+        stage ??= [];
+        double Value(string field) => JsonFile.GetValue<double>(stage, field, path) ?? double.NaN;
+        int[] counts = stage["train_label_counts"] is JsonArray array
+            ? array.Select(c => c is JsonValue v && v.TryGetValue(out int n) ? n : 0).ToArray() : [];
+        return new PtpOutcome(Value("t1"), Value("t2"), counts, Value("best_dev_loss"), Value("dev_prior_loss"), Value("dev_prior_entropy"));
     }
 }

@@ -20,7 +20,8 @@ internal sealed record TrainingResult(
 
 /// <summary>
 /// The training loop every stage shares: seeded batches, AdamW with BERT's weight-decay groups, linear warmup
-/// and decay, gradient clipping, a dev evaluation after each epoch keeping the best weights, metrics.jsonl,
+/// and decay, gradient clipping, dev checks (every <see cref="TrainingOptions.EvalEvery"/> steps and at each epoch's
+/// end) keeping the best weights, metrics.jsonl (with the stage's <c>startEntry</c>, if any, as its step-0 row),
 /// resumable checkpoints, and a stop with a clear error when the loss stops being finite.
 /// </summary>
 /// <remarks>
@@ -29,7 +30,7 @@ internal sealed record TrainingResult(
 /// and the optimizer moments exactly.
 /// </remarks>
 internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOptions options, string folder, MetricsLog log,
-    IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    IProgress<TrainingProgress>? progress, CancellationToken cancellationToken, JsonObject? startEntry = null)
 {
     private const string BestFile = "best.safetensors";
     private const string DoneFile = "done.json";
@@ -97,6 +98,15 @@ internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOption
             Note($"{stage}: resuming at step {state.GlobalStep} of {totalSteps} (epoch {state.Epoch + 1}).");
         }
 
+        if (state.GlobalStep == 0 && startEntry is not null)
+        {
+            var entry = new JsonObject { ["stage"] = stage, ["step"] = 0L }; // a resume keeps it: its step is 0
+            foreach ((string name, JsonNode? value) in startEntry)
+            {
+                entry[name] = value?.DeepClone();
+            }
+            log.Write(entry);
+        }
         progress?.Report(new TrainingProgress(ProgressKind.StageStarted, stage, state.GlobalStep, totalSteps));
         var clock = Stopwatch.StartNew();
         double secondsBefore = state.Seconds;
@@ -149,6 +159,10 @@ internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOption
                 progress?.Report(new TrainingProgress(ProgressKind.Step, stage, step, totalSteps, values));
 
                 bool epochEnd = b == order.Count - 1;
+                if (evaluate is not null && !epochEnd && options.EvalEvery > 0 && step % options.EvalEvery == 0)
+                {
+                    state = DevCheck(state, evaluate, step, epoch + (b + 1.0) / order.Count, $"step {step}/{totalSteps}");
+                }
                 if (!epochEnd && options.CheckpointEvery > 0 && step % options.CheckpointEvery == 0)
                 {
                     lastCheckpoint = TrainingCheckpoint.Save(folder, model, optimizer,
@@ -163,20 +177,7 @@ internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOption
             double trainingSeconds = secondsBefore + clock.Elapsed.TotalSeconds;
             if (evaluate is not null)
             {
-                EvaluationResult result = evaluate();
-                var entry = new JsonObject { ["stage"] = stage, ["step"] = step, ["epoch"] = epoch + 1.0, ["split"] = "dev", ["score"] = result.Score };
-                foreach ((string name, double value) in result.Metrics)
-                {
-                    entry["dev_" + name] = value;
-                }
-                log.Write(entry);
-                bool better = state.BestScore is not double best || result.Score > best;
-                Note($"{stage}: epoch {epoch + 1}/{options.Epochs} dev {string.Join(", ", result.Metrics.Select(m => $"{m.Key} {m.Value:F4}"))}{(better ? " (best so far)" : "")}");
-                if (better)
-                {
-                    WeightsFile.WriteSafetensors(Path.Combine(folder, BestFile), model.state_dict());
-                    state = state with { BestScore = result.Score, BestStep = step, BestMetrics = result.Metrics, BestSha256 = TrainingCheckpoint.Hash(Path.Combine(folder, BestFile)) };
-                }
+                state = DevCheck(state, evaluate, step, epoch + 1.0, $"epoch {epoch + 1}/{options.Epochs}");
             }
             clock.Stop();
             state = state with { Epoch = epoch + 1, BatchInEpoch = 0, GlobalStep = step, OptimizerSteps = optimizer.Steps, Seconds = trainingSeconds, ExamplesSeen = examples };
@@ -207,6 +208,27 @@ internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOption
         record["best_sha256"] = TrainingCheckpoint.Hash(Path.Combine(folder, BestFile));
         JsonFile.WriteSealed(donePath, record);
         return done;
+    }
+
+    /// <summary>One dev check: a metrics.jsonl row, a progress note, and the weights kept when the score is the best so
+    /// far (ties keep the earlier step). The state it returns carries the best into the next checkpoint.</summary>
+    private LoopState DevCheck(LoopState state, Func<EvaluationResult> evaluate, long step, double epoch, string when)
+    {
+        EvaluationResult result = evaluate();
+        var entry = new JsonObject { ["stage"] = stage, ["step"] = step, ["epoch"] = epoch, ["split"] = "dev", ["score"] = result.Score };
+        foreach ((string name, double value) in result.Metrics)
+        {
+            entry["dev_" + name] = value;
+        }
+        log.Write(entry);
+        bool better = state.BestScore is not double best || result.Score > best;
+        Note($"{stage}: {when} dev {string.Join(", ", result.Metrics.Select(m => $"{m.Key} {m.Value:F4}"))}{(better ? " (best so far)" : "")}");
+        if (!better)
+        {
+            return state;
+        }
+        WeightsFile.WriteSafetensors(Path.Combine(folder, BestFile), model.state_dict());
+        return state with { BestScore = result.Score, BestStep = step, BestMetrics = result.Metrics, BestSha256 = TrainingCheckpoint.Hash(Path.Combine(folder, BestFile)) };
     }
 
     /// <summary>Reads a stage's done.json: its result and the SHA-256 of the best weights it vouches for (null in

@@ -33,6 +33,10 @@ public sealed record TrainingOptions
     /// <summary>Group examples of similar length into batches, for less padding.</summary>
     public bool BucketByLength { get; init; } = true;
 
+    /// <summary>Steps between dev checks, besides the one at each epoch's end; 0 checks at epoch ends only. The best
+    /// check's weights are kept, as the authors do (they check every 2 to 80 steps).</summary>
+    public int EvalEvery { get; init; }
+
     /// <summary>Examples per batch when evaluating; at least 1.</summary>
     public int EvalBatchSize { get; init; } = 64;
 
@@ -48,6 +52,7 @@ public sealed record TrainingOptions
         OptionCheck.Positive($"{property}.{nameof(MaxGradNorm)}", MaxGradNorm);
         OptionCheck.AtLeast($"{property}.{nameof(LogEvery)}", LogEvery, 1);
         OptionCheck.AtLeast($"{property}.{nameof(CheckpointEvery)}", CheckpointEvery, 0);
+        OptionCheck.AtLeast($"{property}.{nameof(EvalEvery)}", EvalEvery, 0);
         OptionCheck.AtLeast($"{property}.{nameof(EvalBatchSize)}", EvalBatchSize, 1);
     }
 }

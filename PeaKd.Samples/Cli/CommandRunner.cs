@@ -53,12 +53,13 @@ internal sealed class FlagNames
     public static FlagNames None { get; } = new([]);
 
     /// <summary>The flags of a stage's training options under <paramref name="prefix"/>.</summary>
-    public static IEnumerable<(string, string)> Training(string prefix, string epochs = "--epochs") =>
+    public static IEnumerable<(string, string)> Training(string prefix, string epochs = "--epochs", string batchSize = "--batch-size", string learningRate = "--lr") =>
     [
         ($"{prefix}.Epochs", epochs),
-        ($"{prefix}.BatchSize", "--batch-size"),
-        ($"{prefix}.LearningRate", "--lr"),
+        ($"{prefix}.BatchSize", batchSize),
+        ($"{prefix}.LearningRate", learningRate),
         ($"{prefix}.Seed", "--seed"),
+        ($"{prefix}.EvalEvery", "--eval-every"),
     ];
 
     public string Rewrite(string message)

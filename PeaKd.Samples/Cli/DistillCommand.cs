@@ -19,6 +19,9 @@ internal static class DistillCommand
         ($"{Options}.Teacher", "--teacher"),
         ($"{Options}.Student", "--student"),
         ($"{Options}.InitLayers", "--init-layers"),
+        ($"{Options}.InitFrom to Teacher", "--init-from teacher"),
+        ($"{Options}.InitFrom", "--init-from"),
+        ($"{Options}.Pretrained", "--pretrained"),
         ($"{Options}.RecordFolder", "--records"),
         ($"{Options}.RecordDtype", "--record-dtype"),
         ($"{Options}.PtpThresholds.T1", "--ptp-thresholds"),
@@ -28,7 +31,7 @@ internal static class DistillCommand
         ($"{Options}.Kd.Temperature", "--temperature"),
         ($"{Options}.Kd.Beta", "--beta"),
         .. FlagNames.Training($"{Options}.Distillation"),
-        .. FlagNames.Training($"{Options}.PtpTraining", epochs: "--ptp-epochs"),
+        .. FlagNames.Training($"{Options}.PtpTraining", epochs: "--ptp-epochs", batchSize: "--ptp-batch-size", learningRate: "--ptp-lr"),
     ]);
 
     public static Command Create()
@@ -43,12 +46,16 @@ internal static class DistillCommand
         var temperature = new Option<double?>("--temperature") { Description = "Softmax temperature T (overrides the preset)." };
         var beta = new Option<double?>("--beta") { Description = "Weight of the patient [CLS] term (overrides the preset)." };
         var thresholds = new Option<string>("--ptp-thresholds") { Description = "median (default), paper, or t1,t2 such as 0.95,0.7.", DefaultValueFactory = _ => "median" };
-        var ptpEpochs = new Option<int>("--ptp-epochs") { Description = "PTP pretraining epochs.", DefaultValueFactory = _ => 2 };
+        var ptpEpochs = new Option<int>("--ptp-epochs") { Description = "PTP pretraining epochs (the authors: 2).", DefaultValueFactory = _ => 2 };
+        var ptpLearningRate = new Option<double>("--ptp-lr") { Description = "PTP's peak learning rate (the authors: 2e-5).", DefaultValueFactory = _ => 2e-5 };
+        var ptpBatchSize = new Option<int?>("--ptp-batch-size") { Description = "PTP's examples per step (default: --batch-size)." };
+        var initFrom = new Option<string>("--init-from") { Description = "Where students start: pretrained (the model the teacher was fine-tuned from, as the authors do) or teacher.", DefaultValueFactory = _ => "pretrained" };
+        var pretrained = new Option<string?>("--pretrained") { Description = "The pretrained model folder students start from (default: the one the teacher folder records; peakd finetune records it)." };
         var records = new Option<string?>("--records") { Description = "A folder for teacher records shared by runs of one teacher (default: the run's own)." };
         var recordDtype = new Option<string>("--record-dtype") { Description = "How the teacher record stores the [CLS] states: fp32, or bf16 (half the size; logits stay fp32).", DefaultValueFactory = _ => "fp32" };
-        var initLayers = new Option<string?>("--init-layers") { Description = "Teacher layers copied into the owned layers, e.g. 0,2,4 (default the first k)." };
+        var initLayers = new Option<string?>("--init-layers") { Description = "Layers of the model the student starts from copied into its owned layers, e.g. 0,2,4 (default the first k)." };
         var command = new Command("distill", "Distil a fine-tuned teacher into a student with Pea-KD (PTP, then KD with the patient loss).");
-        CommonOptions.Add(command, [.. common.TaskOptions, teacher, student, output, noPtp, preset, alpha, temperature, beta, thresholds, ptpEpochs, initLayers, records, recordDtype, .. common.TrainingOptions]);
+        CommonOptions.Add(command, [.. common.TaskOptions, teacher, student, output, noPtp, preset, alpha, temperature, beta, thresholds, ptpEpochs, ptpLearningRate, ptpBatchSize, initFrom, pretrained, initLayers, records, recordDtype, .. common.TrainingOptions]);
         command.SetAction(parse => CommandRunner.Run("distill", Flags, () =>
         {
             string name = parse.GetValue(student)!;
@@ -68,11 +75,18 @@ internal static class DistillCommand
                 Teacher = parse.GetValue(teacher)!,
                 Student = chosen,
                 OutputFolder = parse.GetValue(output)!,
+                InitFrom = CommonOptions.ParseChoice<StudentInit>("--init-from", parse.GetValue(initFrom)!),
+                Pretrained = parse.GetValue(pretrained),
                 InitLayers = ParseLayers(parse.GetValue(initLayers)),
                 Ptp = !parse.GetValue(noPtp),
                 PtpThresholds = ParseThresholds(parse.GetValue(thresholds)!),
                 Kd = kd,
-                PtpTraining = training with { Epochs = parse.GetValue(ptpEpochs) },
+                PtpTraining = training with
+                {
+                    Epochs = parse.GetValue(ptpEpochs),
+                    LearningRate = parse.GetValue(ptpLearningRate),
+                    BatchSize = parse.GetValue(ptpBatchSize) ?? training.BatchSize,
+                },
                 Distillation = training,
                 MaxLength = parse.GetValue(common.MaxLength),
                 LimitTrain = parse.GetValue(common.LimitTrain),

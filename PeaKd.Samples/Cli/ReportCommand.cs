@@ -5,16 +5,17 @@ using PeaKd.Runs;
 
 namespace PeaKd.Samples.Cli;
 
-/// <summary><c>peakd report</c>: charts (training loss and dev metric per run, metric against parameter count)
-/// and a markdown table over every run folder under --runs; runs that differ only in --seed are averaged.</summary>
+/// <summary><c>peakd report</c>: charts (training loss and dev metric per run, metric against parameter count), a
+/// markdown table over every run folder under --runs (runs that differ only in --seed are averaged), the paired
+/// comparisons the paper's claims rest on, and what PTP learned.</summary>
 internal static class ReportCommand
 {
     public static Command Create()
     {
         var runs = new Option<string>("--runs") { Description = "A folder searched for run folders (with summary.json).", Required = true };
         var output = new Option<string>("--out") { Description = "Where the charts (PNG) and results.md go.", Required = true };
-        var split = new Option<string>("--split") { Description = "The split whose metric the table and the parameter chart use.", DefaultValueFactory = _ => "test" };
-        var command = new Command("report", "Charts and a results table over finished runs.") { runs, output, split };
+        var split = new Option<string>("--split") { Description = "The split whose metric the tables and the parameter chart use.", DefaultValueFactory = _ => "test" };
+        var command = new Command("report", "Charts, a results table, paired comparisons over seeds and PTP's learnability, over finished runs.") { runs, output, split };
         command.SetAction(parse => CommandRunner.Run("report", FlagNames.None, () =>
         {
             string root = parse.GetValue(runs)!;
@@ -25,36 +26,165 @@ internal static class ReportCommand
             }
             string outFolder = parse.GetValue(output)!;
             Directory.CreateDirectory(outFolder);
-            Charts.Write(found, outFolder, parse.GetValue(split)!);
-            string table = ResultsTable(found, parse.GetValue(split)!);
+            string chosen = parse.GetValue(split)!;
+            Charts.Write(found, outFolder, chosen);
+            string report = Report(found, chosen);
             string results = Path.Combine(outFolder, "results.md");
-            File.WriteAllText(results + ".tmp", table); // a report being rewritten is never half there
+            File.WriteAllText(results + ".tmp", report); // a report being rewritten is never half there
             File.Move(results + ".tmp", results, overwrite: true);
-            Console.WriteLine(table);
+            Console.WriteLine(report);
             Console.WriteLine($"wrote loss.png, dev-metric.png, metric-vs-parameters.png and results.md to {outFolder}");
         }));
         return command;
     }
 
-    /// <summary>One row per variant (runs equal but for the seed): mean and standard deviation of each metric.</summary>
+    /// <summary>results.md: the results table, the paired comparisons and the PTP table (each only when it has rows).</summary>
+    internal static string Report(IReadOnlyList<RunInfo> runs, string split)
+    {
+        var text = new StringBuilder(ResultsTable(runs, split));
+        string comparisons = ComparisonTable(runs, split);
+        if (comparisons.Length > 0)
+        {
+            text.Append('\n').Append(comparisons);
+        }
+        string ptp = PtpTable(runs);
+        if (ptp.Length > 0)
+        {
+            text.Append('\n').Append(ptp);
+        }
+        return text.ToString();
+    }
+
+    /// <summary>One row per variant (runs equal but for the seed): mean and standard deviation of each metric. A seed
+    /// run twice under one variant (a "PKD-1" run is KD-1) counts once, and a note says so.</summary>
     internal static string ResultsTable(IReadOnlyList<RunInfo> runs, string split)
     {
         var text = new StringBuilder();
-        var groups = runs.GroupBy(r => r.Variant).OrderBy(g => g.First().Parameters).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
+        var groups = Variants(runs, out IReadOnlyList<string> notes);
         string[] metrics = runs.SelectMany(r => r.Metrics(split).Keys).Distinct().ToArray();
-        text.Append($"| variant | student | parameters | depth | seeds | {string.Join(" | ", metrics.Select(m => $"{split} {m}"))} | train time (s) |\n");
-        text.Append($"|---|---|---:|---:|---:|{string.Concat(metrics.Select(_ => "---:|"))}---:|\n");
-        foreach (var group in groups)
+        text.Append($"| variant | student | parameters | depth | init | seeds | {string.Join(" | ", metrics.Select(m => $"{split} {m}"))} | train time (s) |\n");
+        text.Append($"|---|---|---:|---:|---|---:|{string.Concat(metrics.Select(_ => "---:|"))}---:|\n");
+        foreach (IReadOnlyList<RunInfo> group in groups)
         {
-            RunInfo first = group.First();
+            RunInfo first = group[0];
             string cells = string.Join(" | ", metrics.Select(m =>
             {
                 double[] values = group.Select(r => r.Metrics(split).GetValueOrDefault(m, double.NaN)).Where(double.IsFinite).ToArray();
                 return values.Length == 0 ? "" : $"{100 * values.Average():F2} ± {100 * StandardDeviation(values):F2}";
             }));
-            text.Append(CultureInfo.InvariantCulture, $"| {group.Key} | {first.Student} | {first.Parameters:N0} | {first.Depth} | {group.Count()} | {cells} | {group.Average(r => r.Seconds):F0} |\n");
+            text.Append(CultureInfo.InvariantCulture,
+                $"| {first.Variant} | {first.Run.Model} | {first.Run.Parameters:N0} | {first.Run.EffectiveDepth} | {first.Run.InitFrom ?? ""} | {group.Count} | {cells} | {group.Average(r => r.Run.TrainingSeconds):F0} |\n");
+        }
+        foreach (string note in notes)
+        {
+            text.Append('\n').Append(note).Append('\n');
         }
         return text.ToString();
+    }
+
+    /// <summary>The paper's claims as paired differences over seeds, for each k and init: PTP (PeaBERT - SPS), SPS over
+    /// PKD (over KD at k = 1, where PKD is KD), the shuffle (SPS - SPS without shuffle), and the init (pretrained -
+    /// teacher) of each variant run both ways. In points of the split's first metric; 95% intervals from the paired t
+    /// over seeds.</summary>
+    internal static string ComparisonTable(IReadOnlyList<RunInfo> runs, string split)
+    {
+        var groups = Variants(runs, out _);
+        string? metric = runs.SelectMany(r => r.Metrics(split).Keys).FirstOrDefault();
+        if (metric is null)
+        {
+            return "";
+        }
+        var rows = new List<(RunInfo A, RunInfo B, string What, PairedComparison Result)>();
+        void Compare(IReadOnlyList<RunInfo>? a, IReadOnlyList<RunInfo>? b, string what)
+        {
+            if (a is null || b is null)
+            {
+                return;
+            }
+            var pairs = a.Join(b, r => r.Run.Seed, r => r.Run.Seed, (x, y) => (A: x.Metrics(split).GetValueOrDefault(metric, double.NaN), B: y.Metrics(split).GetValueOrDefault(metric, double.NaN)))
+                .Where(p => double.IsFinite(p.A) && double.IsFinite(p.B)).Select(p => (100 * p.A, 100 * p.B)).ToArray();
+            if (pairs.Length > 0)
+            {
+                rows.Add((a[0], b[0], what, PairedComparison.Of(pairs)));
+            }
+        }
+        IReadOnlyList<RunInfo>? Find(Func<RunInfo, bool> match) => groups.FirstOrDefault(g => match(g[0]));
+
+        foreach (IReadOnlyList<RunInfo> group in groups.Where(g => g[0].Family == Family.Sps && g[0].Run.Ptp is null))
+        {
+            RunInfo sps = group[0];
+            Compare(Find(r => r.SameSetting(sps) && r.Family == Family.Sps && r.Run.Ptp is not null && r.Run.Model == sps.Run.Model && r.Run.Kd == sps.Run.Kd), group, "PTP");
+            var plain = groups.Where(g => g[0].SameSetting(sps) && g[0].Family == Family.Plain && g[0].Run.Ptp is null
+                && g[0].Run.Kd!.Alpha == sps.Run.Kd!.Alpha && g[0].Run.Kd!.Temperature == sps.Run.Kd.Temperature).ToList();
+            // the same loss, or KD where the plain student has no layer to match (PKD-1 is KD-1)
+            Compare(group, plain.FirstOrDefault(g => g[0].Run.Kd!.Beta == sps.Run.Kd!.Beta) ?? plain.FirstOrDefault(g => g[0].Run.Kd!.Beta == 0), "SPS");
+            Compare(group, Find(r => r.SameSetting(sps) && r.Family == Family.SharedNoShuffle && r.Run.Ptp is null && r.Run.Kd == sps.Run.Kd), "shuffle");
+        }
+        foreach (IReadOnlyList<RunInfo> group in groups.Where(g => g[0].Run.InitFrom == "pretrained"))
+        {
+            RunInfo run = group[0];
+            Compare(group, Find(r => r.Run.InitFrom == "teacher" && r.Run.Model == run.Run.Model && r.Run.Kd == run.Run.Kd && (r.Run.Ptp is null) == (run.Run.Ptp is null)), "init");
+        }
+        if (rows.Count == 0)
+        {
+            return "";
+        }
+        var text = new StringBuilder();
+        text.Append($"Paired differences in {split} {metric} (points; A - B over the seeds both ran; 95% interval from the paired t over seeds):\n\n");
+        text.Append("| k | effect | A | B | seeds | mean A - B | 95% interval | A better / equal / worse |\n|---:|---|---|---|---:|---:|---|---|\n");
+        foreach (var (a, b, what, result) in rows.OrderBy(r => r.A.Run.OwnedLayers).ThenBy(r => Array.IndexOf(Effects, r.What)))
+        {
+            string interval = result.Pairs < 2 ? "n/a (one seed)" : string.Create(CultureInfo.InvariantCulture, $"[{result.Low:+0.00;-0.00}, {result.High:+0.00;-0.00}]{(result.Resolved ? "" : " (includes 0)")}");
+            text.Append(CultureInfo.InvariantCulture,
+                $"| {a.Run.OwnedLayers} | {what} | {a.Variant} | {b.Variant} | {result.Pairs} | {result.MeanDifference:+0.00;-0.00} | {interval} | {result.Wins} / {result.Ties} / {result.Losses} |\n");
+        }
+        return text.ToString();
+    }
+
+    private static readonly string[] Effects = ["SPS", "shuffle", "PTP", "init"];
+
+    /// <summary>PTP's learnability per variant: thresholds, labels, and the kept encoder's dev loss against predicting
+    /// train's label frequencies alone (a loss not below it: PTP taught nothing beyond the frequencies).</summary>
+    internal static string PtpTable(IReadOnlyList<RunInfo> runs)
+    {
+        var groups = Variants(runs, out _).Where(g => g[0].Run.Ptp is not null).ToList();
+        if (groups.Count == 0)
+        {
+            return "";
+        }
+        var text = new StringBuilder("PTP (means over seeds; losses in nats on dev's PTP labels):\n\n");
+        text.Append("| variant | seeds | t1 | t2 | train labels (RC / RU / WC / WU) | best dev loss | train frequencies' dev loss | dev label entropy | learned (seeds) |\n|---|---:|---:|---:|---|---:|---:|---:|---:|\n");
+        foreach (var group in groups)
+        {
+            PtpOutcome[] ptp = group.Select(r => r.Run.Ptp!).ToArray();
+            string counts = string.Join(" / ", Enumerable.Range(0, ptp.Max(p => p.TrainLabelCounts.Count)).Select(c => ptp.Average(p => c < p.TrainLabelCounts.Count ? p.TrainLabelCounts[c] : 0).ToString("F0", CultureInfo.InvariantCulture)));
+            text.Append(CultureInfo.InvariantCulture,
+                $"| {group[0].Variant} | {group.Count} | {ptp.Average(p => p.T1):F3} | {ptp.Average(p => p.T2):F3} | {counts} | {ptp.Average(p => p.BestDevLoss):F4} | {ptp.Average(p => p.DevPriorLoss):F4} | {ptp.Average(p => p.DevPriorEntropy):F4} | {ptp.Count(p => p.Learned)} of {ptp.Length} |\n");
+        }
+        return text.ToString();
+    }
+
+    /// <summary>Runs grouped by variant, ordered by size and method; a seed seen twice in a variant is kept once.</summary>
+    private static List<IReadOnlyList<RunInfo>> Variants(IReadOnlyList<RunInfo> runs, out IReadOnlyList<string> notes)
+    {
+        var said = new List<string>();
+        var groups = new List<IReadOnlyList<RunInfo>>();
+        foreach (var group in runs.GroupBy(r => (r.Variant, r.Run.Model)))
+        {
+            var kept = new List<RunInfo>();
+            foreach (var seed in group.GroupBy(r => r.Run.Seed))
+            {
+                kept.Add(seed.First());
+                if (seed.Key is not null && seed.Count() > 1)
+                {
+                    said.Add($"{group.Key.Variant}: seed {seed.Key} ran {seed.Count()} times ({string.Join(", ", seed.Select(r => Path.GetFileName(r.Run.Folder)))}), the same method each time; counted once.");
+                }
+            }
+            groups.Add(kept);
+        }
+        notes = said;
+        return groups.OrderBy(g => g[0].Run.IsStudent ? 0 : 1).ThenBy(g => g[0].Run.OwnedLayers).ThenBy(g => g[0].Order)
+            .ThenBy(g => g[0].Run.InitFrom, StringComparer.Ordinal).ThenBy(g => g[0].Variant, StringComparer.Ordinal).ToList();
     }
 
     /// <summary>The sample standard deviation (n - 1); 0 for a single run.</summary>
@@ -69,18 +199,66 @@ internal static class ReportCommand
     }
 }
 
-/// <summary>What the report shows of a run: its summary and the variant it belongs to.</summary>
-/// <param name="Variant">Everything that names the method; runs that differ only in the seed share it.</param>
-internal sealed record RunInfo(string Folder, string Variant, string Student, long Parameters, int Depth, double Seconds,
-    IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> AllMetrics, IReadOnlyList<MetricsEntry> Log)
+/// <summary>How a student uses its layers.</summary>
+internal enum Family
 {
-    public IReadOnlyDictionary<string, double> Metrics(string split) =>
-        AllMetrics.TryGetValue(split, out IReadOnlyDictionary<string, double>? values) ? values : new Dictionary<string, double>();
+    /// <summary>A teacher's fine-tuning.</summary>
+    Teacher,
+    /// <summary>Every layer owned once (BERT-k).</summary>
+    Plain,
+    /// <summary>Shared layers with Query and Key exchanged (SPS, PeaBERT).</summary>
+    Sps,
+    /// <summary>Paired sharing without the shuffle (the ablation).</summary>
+    SharedNoShuffle,
+    /// <summary>Any other sharing (ALBERT-style).</summary>
+    Other,
+}
 
+/// <summary>What the report shows of a run: its summary and the method it names (the variant: runs that differ only
+/// in the seed share it).</summary>
+internal sealed record RunInfo(RunSummary Run, string Variant, Family Family, int Order)
+{
+    public string Folder => Run.Folder;
+    public long Parameters => Run.Parameters;
+    public IReadOnlyList<MetricsEntry> Log => Run.Log;
+
+    public IReadOnlyDictionary<string, double> Metrics(string split) => Run.MetricsOf(split);
+
+    /// <summary>The same size and start, so that only the method differs.</summary>
+    public bool SameSetting(RunInfo other) => Run.OwnedLayers == other.Run.OwnedLayers && Run.InitFrom == other.Run.InitFrom;
+
+    /// <summary>Names the method as the paper does: FT-k, KD-k, PKD-k for plain students (by the loss the run used: a
+    /// 1-layer plain student has no layer to match, so its "PKD" is KD), SPS-k and PeaBERT-k (SPS + PTP), SPS-noshuffle-k;
+    /// non-preset loss weights and a start from the teacher are spelled out.</summary>
     public static RunInfo From(RunSummary run)
     {
-        string variant = run.Kd is not { } kd ? "teacher"
-            : string.Create(CultureInfo.InvariantCulture, $"{run.Model}{(run.Ptp ? "+PTP" : "")} a{kd.Alpha} T{kd.Temperature} b{kd.Beta}");
-        return new RunInfo(run.Folder, variant, run.Model, run.Parameters, run.EffectiveDepth, run.TrainingSeconds, run.Metrics, run.Log);
+        if (run.Kd is not { } kd)
+        {
+            return new RunInfo(run, "teacher", Family.Teacher, 0);
+        }
+        int k = run.OwnedLayers;
+        string method = kd.Alpha == 0 && kd.Beta == 0 ? "FT" : kd.Beta == 0 ? "KD" : "PKD";
+        bool shared = run.EffectiveDepth != k;
+        bool shuffled = run.Plan?.Contains('\'') == true;
+        Family family = !shared ? Family.Plain : shuffled ? Family.Sps : run.EffectiveDepth == 2 * k ? Family.SharedNoShuffle : Family.Other;
+        bool ptp = run.Ptp is not null;
+        string lossNote = family == Family.Plain || method == "PKD" ? "" : $" ({method})";
+        (string name, int order) = family switch
+        {
+            Family.Plain => ($"{method}-{k}{(ptp ? "+PTP" : "")}", method switch { "FT" => 0, "KD" => 1, _ => 2 }),
+            Family.Sps => (ptp ? $"PeaBERT-{k}{lossNote}" : $"SPS-{k}{lossNote}", ptp ? 5 : 4),
+            Family.SharedNoShuffle => ($"SPS-noshuffle-{k}{(ptp ? "+PTP" : "")}{lossNote}", 3),
+            _ => ($"{run.Model}{(ptp ? "+PTP" : "")} ({method})", 6),
+        };
+        bool preset = method == "FT" || (kd.Alpha == 0.7 && kd.Temperature == 10 && (kd.Beta == 0 || kd.Beta == 100));
+        if (!preset)
+        {
+            name += string.Create(CultureInfo.InvariantCulture, $" a{kd.Alpha} T{kd.Temperature} b{kd.Beta}");
+        }
+        if (run.InitFrom == "teacher")
+        {
+            name += " [from teacher]";
+        }
+        return new RunInfo(run, name, family, order);
     }
 }

@@ -62,18 +62,17 @@ public class CliTests
         }
         string table = File.ReadAllText(folder.File("report/results.md"));
         Assert.Contains("| teacher | teacher |", table);
-        Assert.Contains("| PeaBert1+PTP a0.7 T10 b0 | PeaBert1 |", table);
+        Assert.Contains("| PeaBERT-1 (KD) | PeaBert1 |", table);
     }
 
     [Fact]
     public void The_results_table_averages_seeds_with_the_sample_standard_deviation()
     {
-        static RunInfo Run(double accuracy, string variant = "PeaBert2+PTP a0.7 T10 b100") =>
-            new("run", variant, "PeaBert2", 1000, 4, 10, new Dictionary<string, IReadOnlyDictionary<string, double>> { ["test"] = new Dictionary<string, double> { ["accuracy"] = accuracy } }, []);
-        string table = ReportCommand.ResultsTable([Run(0.80), Run(0.84), Run(0.86), Run(0.70, "Bert2 a0.7 T10 b0")], "test");
+        string table = ReportCommand.ResultsTable(
+            [ReportRun.Of(0.80, seed: 1), ReportRun.Of(0.84, seed: 2), ReportRun.Of(0.86, seed: 3), ReportRun.Of(0.70, student: "Bert2", seed: 1, ptp: false, beta: 0)], "test");
         // mean 0.8333; sample sd sqrt(((-.0333)^2 + (.0067)^2 + (.0267)^2) / 2) = 0.0306
-        Assert.Contains("| PeaBert2+PTP a0.7 T10 b100 | PeaBert2 | 1,000 | 4 | 3 | 83.33 ± 3.06 | 10 |", table);
-        Assert.Contains("| Bert2 a0.7 T10 b0 | PeaBert2 | 1,000 | 4 | 1 | 70.00 ± 0.00 | 10 |", table);
+        Assert.Contains("| PeaBERT-2 | PeaBert2 | 1,000 | 4 | pretrained | 3 | 83.33 ± 3.06 | 10 |", table);
+        Assert.Contains("| KD-2 | Bert2 | 1,000 | 2 | pretrained | 1 | 70.00 ± 0.00 | 10 |", table);
     }
 
     [Theory]
@@ -83,7 +82,7 @@ public class CliTests
     [InlineData(new[] { "distill", "--task", "tsv", "--data", "d", "--teacher", "t", "--student", "Bert1", "--out", "o", "--alpha", "1.5" }, "peakd distill: --alpha must be in [0, 1], got 1.5.")]
     [InlineData(new[] { "distill", "--task", "tsv", "--data", "d", "--teacher", "t", "--student", "Bert1", "--out", "o", "--ptp-epochs", "0" }, "peakd distill: --ptp-epochs must be at least 1, got 0.")]
     [InlineData(new[] { "distill", "--task", "tsv", "--data", "d", "--teacher", "t", "--student", "Bert1", "--out", "o", "--lr", "-1" }, "peakd distill: --lr must be a positive finite number, got -1.")]
-    [InlineData(new[] { "distill", "--task", "tsv", "--data", "d", "--teacher", "t", "--student", "Bert1", "--out", "o", "--init-layers", "0,1" }, "peakd distill: --init-layers lists 2 teacher layers, but student Bert1 owns 1")]
+    [InlineData(new[] { "distill", "--task", "tsv", "--data", "d", "--teacher", "t", "--student", "Bert1", "--out", "o", "--init-layers", "0,1" }, "peakd distill: --init-layers lists 2 layers, but student Bert1 owns 1")]
     [InlineData(new[] { "distill", "--task", "tsv", "--data", "d", "--teacher", "nowhere", "--student", "Bert1", "--out", "o" }, "peakd distill: --teacher is 'nowhere', which is not a folder")]
     [InlineData(new[] { "distill", "--task", "tsv", "--data", "d", "--teacher", "t", "--student", "Bert1", "--out", "o", "--preset", "tiny" }, "--preset 'tiny' is not known; use one of ft, kd, pkd.")]
     [InlineData(new[] { "distill", "--task", "tsv", "--data", "d", "--teacher", "t", "--student", "Bert1", "--out", "o", "--ptp-thresholds", "2,3" }, "--ptp-thresholds '2,3' is not valid")]

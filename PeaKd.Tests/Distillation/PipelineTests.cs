@@ -70,7 +70,9 @@ public class PipelineTests(Xunit.Abstractions.ITestOutputHelper log)
         Assert.Equal(480, summary["stages"]!["ptp"]!["train_label_counts"]!.AsArray().Sum(c => c!.GetValue<int>()));
         Assert.Equal(teacher, summary["teacher"]!["metrics"]!["dev"]!["accuracy"]!.GetValue<double>());
         RunSummary read = RunSummary.Read(root);
-        Assert.Equal(("TinyPeaBert", true, result.OwnedParameters, 2), (read.Model, read.Ptp, read.Parameters, read.EffectiveDepth));
+        Assert.Equal(("TinyPeaBert", true, result.OwnedParameters, 2, 1), (read.Model, read.Ptp is not null, read.Parameters, read.EffectiveDepth, read.OwnedLayers));
+        Assert.Equal(("pretrained", (int?)7, "0 0'"), (read.InitFrom, read.Seed, read.Plan));
+        Assert.Equal(result.Stages.Ptp.BestDevLoss!.Value, read.Ptp!.BestDevLoss);
         Assert.Equal(result.Metrics["dev"]["accuracy"], read.MetricsOf("dev")["accuracy"]);
     }
 

@@ -42,6 +42,7 @@ public class KillTests(KillTests.Straight straight, ITestOutputHelper log) : ICl
         [
             "distill", "--task", "tsv", "--data", Folder.File("data"), "--teacher", Folder.File("teacher"), "--student", "PeaBert1",
             "--out", run, "--ptp-epochs", "1", "--epochs", "2", "--batch-size", "16", "--lr", "1e-3", "--max-length", "16", "--device", "cpu", "--seed", "3",
+            "--init-from", "teacher", // the teacher is random: it records no pretrained model
             .. resume ? new[] { "--resume" } : [],
         ];
 

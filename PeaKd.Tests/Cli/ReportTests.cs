@@ -1,0 +1,114 @@
+using PeaKd.Distillation;
+using PeaKd.Runs;
+using PeaKd.Samples.Cli;
+using Xunit;
+
+namespace PeaKd.Tests.Cli;
+
+/// <summary>A finished run as the report reads it, written by hand.</summary>
+internal static class ReportRun
+{
+    public static RunInfo Of(double accuracy, string student = "PeaBert2", int seed = 1, bool ptp = true, double beta = 100, string init = "pretrained",
+        int owned = 2, PtpOutcome? ptpOutcome = null)
+    {
+        bool shared = student.StartsWith("PeaBert", StringComparison.Ordinal) || student.StartsWith("SpsNoShuffle", StringComparison.Ordinal);
+        string prime = student.StartsWith("PeaBert", StringComparison.Ordinal) ? "'" : "";
+        string plan = string.Join(" ", Enumerable.Range(0, owned).Select(i => $"{i}")
+            .Concat(shared ? Enumerable.Range(0, owned).Select(i => $"{i}{prime}") : []));
+        return RunInfo.From(new RunSummary
+        {
+            Folder = $"/runs/{student}-{seed}-{accuracy}",
+            Model = student,
+            IsStudent = true,
+            Kd = new KdSettings(0.7, 10, beta),
+            Seed = seed,
+            InitFrom = init,
+            Plan = plan,
+            OwnedLayers = owned,
+            Ptp = ptp ? ptpOutcome ?? new PtpOutcome(0.99, 0.9, [1700, 1700, 50, 50], 1.10, 1.16, 1.15) : null,
+            Parameters = 1000,
+            EffectiveDepth = shared ? 2 * owned : owned,
+            TrainingSeconds = 10,
+            Metrics = new Dictionary<string, IReadOnlyDictionary<string, double>> { ["test"] = new Dictionary<string, double> { ["accuracy"] = accuracy } },
+            Log = [],
+        });
+    }
+}
+
+public class ReportTests
+{
+    [Fact]
+    public void The_paired_difference_matches_a_hand_computation()
+    {
+        // A - B per seed: 1, 2, -1, 2, 1. Mean 1; deviations 0, 1, -2, 1, 0 -> sum of squares 6, variance 6/4 = 1.5;
+        // standard error sqrt(1.5 / 5) = 0.547723; t(0.975, 4) = 2.776 -> half width 1.520478.
+        PairedComparison result = PairedComparison.Of([(82, 81), (83, 81), (81, 82), (84, 82), (80, 79)]);
+        Assert.Equal(5, result.Pairs);
+        Assert.Equal(1.0, result.MeanDifference, 12);
+        Assert.Equal(1 - 1.520478, result.Low, 5);
+        Assert.Equal(1 + 1.520478, result.High, 5);
+        Assert.Equal((4, 0, 1), (result.Wins, result.Ties, result.Losses));
+        Assert.False(result.Resolved); // the interval holds 0
+
+        PairedComparison clear = PairedComparison.Of([(2, 0), (3, 0), (2.5, 0)]); // d = 2, 3, 2.5: sd 0.5, se 0.288675, t(2) = 4.303
+        Assert.Equal(2.5 - 4.303 * 0.288675, clear.Low, 4);
+        Assert.True(clear.Resolved);
+        Assert.True(double.IsNaN(PairedComparison.Of([(1, 0)]).Low)); // one seed: no interval
+    }
+
+    [Theory]
+    [InlineData(1, 12.706)]
+    [InlineData(4, 2.776)]
+    [InlineData(30, 2.042)]
+    [InlineData(31, 2.0395)] // beyond the table: published values to four decimals
+    [InlineData(40, 2.0211)]
+    [InlineData(120, 1.9799)]
+    public void The_t_quantile_matches_published_tables(int degrees, double expected) =>
+        Assert.InRange(PairedComparison.StudentT975(degrees), expected - 0.0006, expected + 0.0006);
+
+    [Fact]
+    public void The_report_compares_each_effect_over_the_seeds_both_ran()
+    {
+        double[] pkd = [0.80, 0.81, 0.79], sps = [0.82, 0.82, 0.80], peabert = [0.81, 0.83, 0.82];
+        List<RunInfo> runs = [];
+        for (int s = 0; s < 3; s++)
+        {
+            runs.Add(ReportRun.Of(pkd[s], "Bert2", s + 1, ptp: false));
+            runs.Add(ReportRun.Of(sps[s], "PeaBert2", s + 1, ptp: false));
+            runs.Add(ReportRun.Of(peabert[s], "PeaBert2", s + 1));
+            runs.Add(ReportRun.Of(0.70 + s / 100.0, "Bert1", s + 1, ptp: false, beta: 0, owned: 1)); // a "PKD-1" run: beta was forced to 0
+            runs.Add(ReportRun.Of(0.72 + s / 100.0, "PeaBert1", s + 1, ptp: false, owned: 1));
+        }
+        runs.Add(ReportRun.Of(0.75, "PeaBert2", 1, ptp: false, init: "teacher")); // one seed only
+
+        string table = ReportCommand.ComparisonTable(runs, "test");
+        // SPS - PKD at k = 2: 2, 1, 1 -> mean 1.333, sd 0.57735, se 0.333333, t(2) 4.303 -> [-0.10, +2.77]
+        Assert.Contains("| 2 | SPS | SPS-2 | PKD-2 | 3 | +1.33 | [-0.10, +2.77] (includes 0) | 3 / 0 / 0 |", table);
+        // PTP at k = 2: -1, 1, 2 -> mean 0.667, sd 1.527525, se 0.881917 -> [-3.13, +4.46]
+        Assert.Contains("| 2 | PTP | PeaBERT-2 | SPS-2 | 3 | +0.67 | [-3.13, +4.46] (includes 0) | 2 / 0 / 1 |", table);
+        // k = 1: the plain student distilled with beta 0 is KD-1, and SPS-1 is compared with it: +2 every seed
+        Assert.Contains("| 1 | SPS | SPS-1 | KD-1 | 3 | +2.00 | [+2.00, +2.00] | 3 / 0 / 0 |", table);
+        Assert.DoesNotContain("PKD-1", table);
+        // the init: one paired seed, 82 - 75
+        Assert.Contains("| 2 | init | SPS-2 | SPS-2 [from teacher] | 1 | +7.00 | n/a (one seed) | 1 / 0 / 0 |", table);
+    }
+
+    [Fact]
+    public void A_seed_run_twice_under_one_method_counts_once_and_is_named()
+    {
+        // kd-1-s1 and pkd-1-s1: a 1-layer plain student has no layer to match, so both ran KD-1 with seed 1
+        string table = ReportCommand.ResultsTable([ReportRun.Of(0.70, "Bert1", 1, ptp: false, beta: 0, owned: 1), ReportRun.Of(0.70, "Bert1", 1, ptp: false, beta: 0, owned: 1)], "test");
+        Assert.Contains("| KD-1 | Bert1 | 1,000 | 1 | pretrained | 1 | 70.00 ± 0.00 | 10 |", table);
+        Assert.Contains("KD-1: seed 1 ran 2 times", table);
+    }
+
+    [Fact]
+    public void The_PTP_table_says_whether_the_student_beat_the_label_frequencies()
+    {
+        string table = ReportCommand.PtpTable([
+            ReportRun.Of(0.8, seed: 1, ptpOutcome: new PtpOutcome(0.99, 0.9, [1700, 1700, 50, 50], 1.10, 1.16, 1.15)),
+            ReportRun.Of(0.8, seed: 2, ptpOutcome: new PtpOutcome(0.97, 0.8, [1600, 1800, 60, 40], 1.20, 1.16, 1.15)),
+        ]);
+        Assert.Contains("| PeaBERT-2 | 2 | 0.980 | 0.850 | 1650 / 1750 / 55 / 45 | 1.1500 | 1.1600 | 1.1500 | 1 of 2 |", table);
+    }
+}
