@@ -1,36 +1,104 @@
 #!/usr/bin/env bash
-# The README's real-data results: MiniLM-L6 teacher fine-tuned on Fine Foods, then students of MiniLM width with
-# k owned layers initialised from it: FT-k, KD-k, PKD-k, SPS-k (no PTP) and PeaBERT-k (SPS + PTP), for each seed.
-# Long: about 40 minutes per seed for k = 1, 2, 3 on 2 CPU cores. Not part of the test suite.
-#   SEEDS="1 2 3" KS="1 2 3" bash scripts/results.sh [runs-folder]
+# The README's Fine Foods grid under the authors' protocol (PEA-KD.md): the all-MiniLM-L6-v2 teacher fine-tuned here,
+# students of MiniLM width initialised from the *pretrained* MiniLM (embeddings, pooler, first k layers), PTP at lr 2e-5
+# for 2 epochs, dev checked every 20 steps in every stage with the best check kept. Not part of the test suite.
+#
+# Phases, in order (PHASES picks some); every run is skipped when its summary.json exists and resumes when a run was
+# killed, so the script continues where it stopped, across sessions:
+#   tune       the KD learning rate, chosen once from dev for all variants: PKD-2 and SPS-2 (seed 0, which the
+#              grid does not report) at each of TUNE_LRS; the rate with the best mean dev accuracy wins
+#              (written to $out/tuning.txt and used by the phases below)
+#   main       for each seed and k: PKD-k (KD-1: a 1-layer plain student has no layer to match), SPS-k, PeaBERT-k,
+#              and SPS without shuffle at k = 3
+#   ablation   SPS-k and PeaBERT-k initialised from the fine-tuned teacher (PeaKd 0.1's protocol)
+#   baselines  FT-k and KD-k (k >= 2) for the first three seeds
+#   ptp        PTP's learnability (PeaBERT-2, first three seeds): the authors' fixed thresholds 0.98/0.8, PTP for 4
+#              epochs, and the teacher with the lowest dev loss (the authors' pick) instead of the best accuracy
+# Then peakd report over $out/grid and $out/ptp-study.
+#   SEEDS="1 2 3 4 5" KS="1 2 3" PHASES="tune main ablation baselines ptp" bash scripts/results.sh [runs-folder]
+# About 40 minutes per seed for the main phase on 2 CPU cores, 30 for the ablation, 10 for the baselines.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-out="${1:-runs/results}"
-seeds="${SEEDS:-1 2 3}"
+out="$(mkdir -p "${1:-runs/protocol}" && cd "${1:-runs/protocol}" && pwd)"
+seeds="${SEEDS:-1 2 3 4 5}"
 ks="${KS:-1 2 3}"
-common=(--task tsv --data data/fine-foods --max-length 96 --batch-size 32 --device auto)
+phases="${PHASES:-tune main ablation baselines ptp}"
+tune_lrs="${TUNE_LRS:-5e-5 1e-4 2e-4}"
+epochs=2
+common=(--task tsv --data "$root/data/fine-foods" --max-length 96 --batch-size 32 --eval-every 20 --device auto)
 
 [ -f data/fine-foods/train.tsv ] || bash scripts/fetch-data.sh
-dotnet build PeaKd.sln -c Release -v q -nologo >/dev/null
-peakd() { dotnet PeaKd.Samples/bin/Release/net10.0/peakd.dll "$@"; }
+dotnet build PeaKd.Samples -c Release -v q -nologo >/dev/null
+peakd() { dotnet "$root/PeaKd.Samples/bin/Release/net10.0/peakd.dll" "$@"; }
+has() { [[ " $phases " == *" $1 "* ]]; }
 
 [ -f "$out/minilm/model.safetensors" ] || peakd import --minilm --out "$out/minilm"
+# the teacher: 2 epochs at 5e-5 (PeaKd's earlier grid), dev every 20 steps, the best accuracy kept; it records minilm/ as its base
 [ -f "$out/teacher/summary.json" ] || peakd finetune "${common[@]}" --model "$out/minilm" --out "$out/teacher" --epochs 2 --lr 5e-5 --seed 1 --resume
 
-distill() { # name student preset [extra...]
-  local name=$1 student=$2 preset=$3; shift 3
-  [ -f "$out/$name/summary.json" ] && return 0
-  peakd distill "${common[@]}" --teacher "$out/teacher" --records "$out/records" --student "$student" --preset "$preset" \
-    --epochs 2 --lr 1e-4 --ptp-epochs 1 --out "$out/$name" --resume "$@"
+distill() { # folder student preset seed lr [extra...]; TEACHER and RECORDS name another teacher and its records
+  local folder=$1 student=$2 preset=$3 seed=$4 lr=$5; shift 5
+  [ -f "$folder/summary.json" ] && return 0
+  echo "== $(date -u +%H:%M:%S) $folder"
+  peakd distill "${common[@]}" --teacher "${TEACHER:-$out/teacher}" --records "${RECORDS:-$out/records}" --student "$student" --preset "$preset" \
+    --epochs "$epochs" --lr "$lr" --seed "$seed" --out "$folder" --resume "$@" | tail -1
 }
-for seed in $seeds; do
-  for k in $ks; do
-    distill "ft-$k-s$seed"      "Bert$k"    ft  --no-ptp --seed "$seed"
-    distill "kd-$k-s$seed"      "Bert$k"    kd  --no-ptp --seed "$seed"
-    distill "pkd-$k-s$seed"     "Bert$k"    pkd --no-ptp --seed "$seed"
-    distill "sps-$k-s$seed"     "PeaBert$k" pkd --no-ptp --seed "$seed"
-    distill "peabert-$k-s$seed" "PeaBert$k" pkd          --seed "$seed"
+
+if has tune; then
+  for lr in $tune_lrs; do
+    distill "$out/tune/pkd-2-lr$lr" Bert2 pkd 0 "$lr" --no-ptp
+    distill "$out/tune/sps-2-lr$lr" PeaBert2 pkd 0 "$lr" --no-ptp
   done
-done
-peakd report --runs "$out" --out "$out/report"
+  # mean best dev accuracy of the two variants at each rate; the highest wins (ties: the lower rate)
+  for lr in $tune_lrs; do
+    python3 -c 'import json,sys; v=[json.load(open(f))["stages"]["kd"]["best_dev"]["accuracy"] for f in sys.argv[2:]]; print(sys.argv[1], sum(v)/len(v), *v)' \
+      "$lr" "$out/tune/pkd-2-lr$lr/summary.json" "$out/tune/sps-2-lr$lr/summary.json"
+  done | sort -k2,2gr -k1,1g | tee "$out/tuning.txt"
+fi
+[ -f "$out/tuning.txt" ] || { echo "results.sh: no $out/tuning.txt; run the tune phase first." >&2; exit 1; }
+lr="$(head -1 "$out/tuning.txt" | cut -d' ' -f1)"
+echo "KD learning rate from dev: $lr"
+
+grid="$out/grid"
+if has main; then
+  for seed in $seeds; do
+    for k in $ks; do
+      if [ "$k" = 1 ]; then distill "$grid/kd-1-s$seed" Bert1 kd "$seed" "$lr" --no-ptp
+      else distill "$grid/pkd-$k-s$seed" "Bert$k" pkd "$seed" "$lr" --no-ptp; fi
+      distill "$grid/sps-$k-s$seed" "PeaBert$k" pkd "$seed" "$lr" --no-ptp
+      distill "$grid/peabert-$k-s$seed" "PeaBert$k" pkd "$seed" "$lr"
+      [ "$k" = 3 ] && distill "$grid/sps-noshuffle-3-s$seed" SpsNoShuffle3 pkd "$seed" "$lr" --no-ptp
+    done
+  done
+fi
+if has ablation; then
+  for seed in $seeds; do
+    for k in $ks; do
+      distill "$grid/sps-$k-teacher-s$seed" "PeaBert$k" pkd "$seed" "$lr" --no-ptp --init-from teacher
+      distill "$grid/peabert-$k-teacher-s$seed" "PeaBert$k" pkd "$seed" "$lr" --init-from teacher
+    done
+  done
+fi
+first3="$(echo $seeds | cut -d' ' -f1-3)"
+if has baselines; then
+  for seed in $first3; do
+    for k in $ks; do
+      distill "$grid/ft-$k-s$seed" "Bert$k" ft "$seed" "$lr" --no-ptp
+      [ "$k" != 1 ] && distill "$grid/kd-$k-s$seed" "Bert$k" kd "$seed" "$lr" --no-ptp
+    done
+  done
+fi
+study="$out/ptp-study"
+if has ptp; then
+  [ -f "$out/teacher-loss/summary.json" ] || peakd finetune "${common[@]}" --model "$out/minilm" --out "$out/teacher-loss" --epochs 2 --lr 5e-5 --seed 1 --select-by loss --resume
+  for seed in $first3; do
+    distill "$study/thresholds-0.98-0.8/peabert-2-s$seed" PeaBert2 pkd "$seed" "$lr" --ptp-thresholds 0.98,0.8
+    distill "$study/ptp-4-epochs/peabert-2-s$seed" PeaBert2 pkd "$seed" "$lr" --ptp-epochs 4
+    TEACHER="$out/teacher-loss" RECORDS="$out/records-loss" distill "$study/teacher-lowest-loss/peabert-2-s$seed" PeaBert2 pkd "$seed" "$lr"
+  done
+fi
+[ -d "$grid" ] && peakd report --runs "$grid" --out "$out/report"
+if [ -d "$study" ]; then
+  for setting in "$study"/*/; do peakd report --runs "$setting" --out "$out/report-ptp-$(basename "$setting")" >/dev/null; done
+fi

@@ -38,7 +38,7 @@ internal static class KnowledgeDistiller
                 (Tensor teacherLogits, Tensor[] teacherCls) = trainRecord.Select(batch.Indices, map.TeacherLayers, device);
                 return BatchLoss(student, batch, teacherLogits, teacherCls, settings, map);
             },
-            () => Evaluator.DevScore(student, data, device, options.EvalBatchSize), resume);
+            () => Evaluator.DevScore(student, data, device, options.EvalBatchSize, options.SelectBy), resume);
     }
 
     /// <summary>The KD loss of one batch, given the teacher's logits and its [CLS] states at the map's teacher layers.</summary>

@@ -40,7 +40,7 @@ internal static class TeacherFineTuner
         var loop = new TrainingLoop(StageName, model, options, run.Stage(StageName), run.Log, progress, cancellationToken);
         TrainingResult result = loop.Run(data.Train, data.Encoder.PaddingTokenId, device,
             batch => SupervisedLoss.Compute(model, batch),
-            () => Evaluator.DevScore(model, data, device, options.EvalBatchSize), resume);
+            () => Evaluator.DevScore(model, data, device, options.EvalBatchSize, options.SelectBy), resume);
         HfCheckpoint.Save(model, outputFolder);
         ModelFolder.WriteTokenizer(data.Encoder.VocabFile, outputFolder, data.MaxLength);
         return result;

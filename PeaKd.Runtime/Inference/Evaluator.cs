@@ -45,12 +45,37 @@ internal static class Evaluator
         return metrics;
     }
 
-    /// <summary>The dev evaluation a training stage keeps its best checkpoint by.</summary>
-    public static EvaluationResult DevScore(BertClassifier model, TaskData data, Device device, int batchSize)
+    /// <summary>The dev evaluation a training stage keeps its best checkpoint by: the task's metrics and the dev loss
+    /// ("loss"); the score is the main metric, or the negated loss with <see cref="DevSelection.Loss"/>.</summary>
+    public static EvaluationResult DevScore(BertClassifier model, TaskData data, Device device, int batchSize, DevSelection selectBy = DevSelection.Metric)
     {
-        IReadOnlyDictionary<string, double> metrics = Evaluate(model, data, "dev", device, batchSize, predictionsFile: null)
-            ?? throw new InvalidOperationException("The dev split has no labels.");
-        return new EvaluationResult(MainScore(data, metrics), metrics);
+        IReadOnlyList<EncodedExample> features = data.Dev;
+        float[][] logits = EvaluationLoop.Logits(model, features, data.Encoder.PaddingTokenId, batchSize, device);
+        var metrics = new Dictionary<string, double>(ScoreAndWrite(data, features, logits, predictionsFile: null)
+            ?? throw new InvalidOperationException("The dev split has no labels."))
+        {
+            ["loss"] = Loss(data, features, logits),
+        };
+        return new EvaluationResult(selectBy == DevSelection.Loss ? -metrics["loss"] : MainScore(data, metrics), metrics);
+    }
+
+    /// <summary>The mean loss of the logits: cross-entropy (log-sum-exp in double), or squared error for regression.</summary>
+    private static double Loss(TaskData data, IReadOnlyList<EncodedExample> features, float[][] logits)
+    {
+        double sum = 0;
+        for (int i = 0; i < logits.Length; i++)
+        {
+            float[] row = logits[i];
+            if (data.Task.IsRegression)
+            {
+                double error = row[0] - features[i].Target!.Value;
+                sum += error * error;
+                continue;
+            }
+            double max = row.Max();
+            sum += max + Math.Log(row.Sum(v => Math.Exp(v - max))) - row[features[i].Label!.Value];
+        }
+        return sum / logits.Length;
     }
 
     /// <summary>The metric that picks the best checkpoint (the task's first).</summary>

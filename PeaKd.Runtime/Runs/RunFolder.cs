@@ -69,8 +69,8 @@ internal sealed class RunFolder(string root)
     private static readonly (string Old, string Now)[] RenamedKeys = [("command", "stage")];
 
     /// <summary>Keys older versions did not write, with the value their runs had (top level or in a stage's training options):
-    /// students started from the teacher, dev was checked at epoch ends only.</summary>
-    private static readonly (string Key, JsonNode Value)[] AddedKeys = [("init_from", "teacher"), ("EvalEvery", 0)];
+    /// students started from the teacher, dev was checked at epoch ends only, the best metric was kept.</summary>
+    private static readonly (string Key, JsonNode Value)[] AddedKeys = [("init_from", "teacher"), ("EvalEvery", 0), ("SelectBy", 0)];
 
     /// <summary>Fills in the keys an older run's options lack with the value that run had, where the asked options have them.</summary>
     private static void AddOlderDefaults(JsonObject saved, JsonObject asked)

@@ -37,6 +37,9 @@ public sealed record TrainingOptions
     /// check's weights are kept, as the authors do (they check every 2 to 80 steps).</summary>
     public int EvalEvery { get; init; }
 
+    /// <summary>Which dev check's weights are kept: the best metric (the default) or the lowest dev loss.</summary>
+    public DevSelection SelectBy { get; init; } = DevSelection.Metric;
+
     /// <summary>Examples per batch when evaluating; at least 1.</summary>
     public int EvalBatchSize { get; init; } = 64;
 
@@ -53,6 +56,7 @@ public sealed record TrainingOptions
         OptionCheck.AtLeast($"{property}.{nameof(LogEvery)}", LogEvery, 1);
         OptionCheck.AtLeast($"{property}.{nameof(CheckpointEvery)}", CheckpointEvery, 0);
         OptionCheck.AtLeast($"{property}.{nameof(EvalEvery)}", EvalEvery, 0);
+        OptionCheck.Defined($"{property}.{nameof(SelectBy)}", SelectBy);
         OptionCheck.AtLeast($"{property}.{nameof(EvalBatchSize)}", EvalBatchSize, 1);
     }
 }

@@ -60,6 +60,7 @@ internal sealed class FlagNames
         ($"{prefix}.LearningRate", learningRate),
         ($"{prefix}.Seed", "--seed"),
         ($"{prefix}.EvalEvery", "--eval-every"),
+        ($"{prefix}.SelectBy", "--select-by"),
     ];
 
     public string Rewrite(string message)

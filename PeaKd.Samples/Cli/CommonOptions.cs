@@ -23,11 +23,12 @@ internal sealed class CommonOptions
     public Option<string> Device { get; } = new("--device") { Description = "auto (CUDA when available), cpu or cuda.", DefaultValueFactory = _ => "auto" };
     public Option<string> Precision { get; } = new("--precision") { Description = "fp32, bf16 (matrix products in bfloat16, fp32 master weights) or auto (bf16 where the CPU or GPU accelerates it).", DefaultValueFactory = _ => "fp32" };
     public Option<int> EvalEvery { get; } = new("--eval-every") { Description = "Steps between dev checks (the best is kept), besides each epoch's end; 0 for epoch ends only.", DefaultValueFactory = _ => 0 };
+    public Option<string> SelectBy { get; } = new("--select-by") { Description = "Which dev check's weights are kept: metric (the task's main one) or loss (the lowest dev loss). PTP always keeps its lowest loss.", DefaultValueFactory = _ => "metric" };
     public Option<int?> LimitTrain { get; } = new("--limit-train") { Description = "Use only the first N training rows (quick runs)." };
     public Option<bool> Resume { get; } = new("--resume") { Description = "Continue an interrupted run in --out with the same options." };
 
     public IEnumerable<Option> TaskOptions => [Task, Data, TextColumn, PairColumn, LabelColumn];
-    public IEnumerable<Option> TrainingOptions => [Epochs, BatchSize, LearningRate, EvalEvery, MaxLength, Seed, Device, Precision, LimitTrain, Resume];
+    public IEnumerable<Option> TrainingOptions => [Epochs, BatchSize, LearningRate, EvalEvery, SelectBy, MaxLength, Seed, Device, Precision, LimitTrain, Resume];
 
     /// <summary>The flags of the options every command maps the same way, under the API's options type.</summary>
     public static IEnumerable<(string, string)> Flags(string options) =>
@@ -62,6 +63,7 @@ internal sealed class CommonOptions
         LearningRate = parse.GetValue(LearningRate),
         Seed = parse.GetValue(Seed),
         EvalEvery = parse.GetValue(EvalEvery),
+        SelectBy = ParseChoice<DevSelection>("--select-by", parse.GetValue(SelectBy)!),
     };
 
     /// <summary>An enum value from its name, case ignored; anything else is an error listing the names.</summary>

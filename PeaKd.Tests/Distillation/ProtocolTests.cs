@@ -182,6 +182,34 @@ public class ProtocolTests(Xunit.Abstractions.ITestOutputHelper log)
         Assert.Equal(DevRows(folder.File("straight")), DevRows(folder.File("stopped")));
     }
 
+    [Fact]
+    public void Selecting_by_dev_loss_keeps_the_check_with_the_lowest_loss()
+    {
+        using TempFolder folder = Setup();
+        TrainingOptions byLoss = Training with { Epochs = 3, EvalEvery = 5, SelectBy = DevSelection.Loss };
+        FineTuneResult tuned = PeaKdPipeline.FineTune(new FineTuneOptions
+        {
+            Data = TinyTask.Pipeline(folder, Training).Data,
+            Model = folder.File("pretrained"),
+            OutputFolder = folder.File("teacher"),
+            Training = byLoss,
+            MaxLength = 16,
+            Device = PeaKd.Devices.DeviceChoice.Cpu,
+        });
+        var checks = MetricsLog.Read(Path.Combine(folder.File("teacher"), "metrics.jsonl")).Where(l => l["split"] is not null).ToArray();
+        JsonObject lowest = checks.MinBy(l => l["dev_loss"]!.GetValue<double>())!;
+        Assert.Equal((long)lowest["step"]!, tuned.Stage.BestStep);
+        Assert.Equal(-lowest["dev_loss"]!.GetValue<double>(), tuned.Stage.BestScore);
+
+        // the kept teacher's dev loss, recomputed from its own probabilities: -mean log p(gold)
+        string[] rows = File.ReadAllLines(Path.Combine(folder.File("data"), "dev.tsv")).Skip(1).ToArray();
+        using var teacher = PeaKd.TextClassifier.Load(folder.File("teacher"));
+        var predictions = teacher.PredictBatch(rows.Select(r => r.Split('\t')[0]).ToArray());
+        double loss = -rows.Select((r, i) => Math.Log(predictions[i].Probabilities[r.Split('\t')[1]])).Average();
+        Assert.Equal(lowest["dev_loss"]!.GetValue<double>(), loss, 5);
+        log.WriteLine($"lowest dev loss {loss:F5} at step {tuned.Stage.BestStep} of {checks.Length} checks; best accuracy among them {checks.Max(l => l["dev_accuracy"]!.GetValue<double>()):F4}");
+    }
+
     private static double EntropyByHand(int[] counts) =>
         -counts.Where(c => c > 0).Sum(c => c / (double)counts.Sum() * Math.Log(c / (double)counts.Sum()));
 
