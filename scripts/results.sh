@@ -10,7 +10,7 @@
 #              (written to $out/tuning.txt and used by the phases below)
 #   main       for each seed and k: PKD-k (KD-1: a 1-layer plain student has no layer to match), SPS-k, PeaBERT-k,
 #              and SPS without shuffle at k = 3
-#   ablation   SPS-k and PeaBERT-k initialised from the fine-tuned teacher (PeaKd 0.1's protocol)
+#   ablation   SPS-k and PeaBERT-k initialised from the fine-tuned teacher (PeaKd 0.1's start; the rest as above)
 #   baselines  FT-k and KD-k (k >= 2) for the first three seeds
 #   ptp        PTP's learnability (PeaBERT-2, first three seeds): the authors' fixed thresholds 0.98/0.8, PTP for 4
 #              epochs, and the teacher with the lowest dev loss (the authors' pick) instead of the best accuracy
@@ -68,7 +68,7 @@ if has main; then
       else distill "$grid/pkd-$k-s$seed" "Bert$k" pkd "$seed" "$lr" --no-ptp; fi
       distill "$grid/sps-$k-s$seed" "PeaBert$k" pkd "$seed" "$lr" --no-ptp
       distill "$grid/peabert-$k-s$seed" "PeaBert$k" pkd "$seed" "$lr"
-      [ "$k" = 3 ] && distill "$grid/sps-noshuffle-3-s$seed" SpsNoShuffle3 pkd "$seed" "$lr" --no-ptp
+      if [ "$k" = 3 ]; then distill "$grid/sps-noshuffle-3-s$seed" SpsNoShuffle3 pkd "$seed" "$lr" --no-ptp; fi
     done
   done
 fi
@@ -85,7 +85,7 @@ if has baselines; then
   for seed in $first3; do
     for k in $ks; do
       distill "$grid/ft-$k-s$seed" "Bert$k" ft "$seed" "$lr" --no-ptp
-      [ "$k" != 1 ] && distill "$grid/kd-$k-s$seed" "Bert$k" kd "$seed" "$lr" --no-ptp
+      if [ "$k" != 1 ]; then distill "$grid/kd-$k-s$seed" "Bert$k" kd "$seed" "$lr" --no-ptp; fi
     done
   done
 fi
@@ -98,7 +98,7 @@ if has ptp; then
     TEACHER="$out/teacher-loss" RECORDS="$out/records-loss" distill "$study/teacher-lowest-loss/peabert-2-s$seed" PeaBert2 pkd "$seed" "$lr"
   done
 fi
-[ -d "$grid" ] && peakd report --runs "$grid" --out "$out/report"
+if [ -d "$grid" ]; then peakd report --runs "$grid" --out "$out/report"; fi
 if [ -d "$study" ]; then
   for setting in "$study"/*/; do peakd report --runs "$setting" --out "$out/report-ptp-$(basename "$setting")" >/dev/null; done
 fi

@@ -30,13 +30,13 @@ internal sealed class DistillationRun : IDisposable
     private readonly IProgress<TrainingProgress>? _progress;
     private readonly CancellationToken _cancellation;
     private readonly Stopwatch _clock;
-    private readonly string _initFolder; // the model the student starts from: the pretrained one, or the teacher
+    private readonly string? _pretrainedFolder; // the model students start from with StudentInit.Pretrained; null: the teacher
     private LoadedCheckpoint? _givenTeacher; // a fine-tuned teacher given by the options, loaded (and checked) up front
 
     private DistillationRun(PipelineOptions options, Device device, (ComputePrecision, string) precision, IReadOnlyList<Dataset> datasets,
-        string initFolder, LoadedCheckpoint? givenTeacher, IProgress<TrainingProgress>? progress, CancellationToken cancellation, Stopwatch clock)
+        string? pretrainedFolder, LoadedCheckpoint? givenTeacher, IProgress<TrainingProgress>? progress, CancellationToken cancellation, Stopwatch clock)
     {
-        _initFolder = initFolder;
+        _pretrainedFolder = pretrainedFolder;
         _options = options;
         _run = new RunFolder(options.OutputFolder);
         _device = device;
@@ -71,8 +71,8 @@ internal sealed class DistillationRun : IDisposable
             {
                 CheckTeacherFitsTask(options, teacher, datasets[0]);
             }
-            string initFolder = InitSource(options, teacherConfig, configPath);
-            return new DistillationRun(options, device, precision, datasets, initFolder, teacher, progress, cancellation, clock);
+            string? pretrainedFolder = InitSource(options, teacherConfig, configPath);
+            return new DistillationRun(options, device, precision, datasets, pretrainedFolder, teacher, progress, cancellation, clock);
         }
         catch
         {
@@ -153,7 +153,7 @@ internal sealed class DistillationRun : IDisposable
     private (StudentModel Student, PtpStageResult? Ptp) StudentStage(BertClassifier teacher, TaskData data, TeacherRecord train, TeacherRecord dev)
     {
         _cancellation.ThrowIfCancellationRequested();
-        using LoadedCheckpoint? pretrained = _options.InitFrom == StudentInit.Pretrained ? HfCheckpoint.Load(_initFolder) : null;
+        using LoadedCheckpoint? pretrained = _pretrainedFolder is null ? null : HfCheckpoint.Load(_pretrainedFolder);
         BertClassifier source = pretrained?.Model ?? teacher;
         string sourceName = pretrained is null ? "teacher" : "pretrained model";
         FreshWeightsSeed(_options.Distillation.Seed);
@@ -241,7 +241,7 @@ internal sealed class DistillationRun : IDisposable
             ParametersWithClassifier = student.parameters().Sum(p => p.numel()),
             Teacher = new TeacherSummary(Path.GetFullPath(teacherFolder), teacherConfig.NumHiddenLayers,
                 ParameterCount.Backbone(teacherConfig, teacherConfig.NumHiddenLayers), teacherMetrics),
-            Init = new StudentInitSummary(_options.InitFrom, Path.GetFullPath(_initFolder),
+            Init = new StudentInitSummary(_options.InitFrom, Path.GetFullPath(_pretrainedFolder ?? teacherFolder),
                 _options.InitLayers ?? Enumerable.Range(0, student.Plan.OwnedLayers).ToArray()),
             Ptp = stages.Ptp is not null,
             Metrics = metrics,
@@ -276,13 +276,13 @@ internal sealed class DistillationRun : IDisposable
         }
     }
 
-    /// <summary>The folder the student starts from (<see cref="PipelineOptions.InitFrom"/>): the teacher, or the pretrained
-    /// model (given, recorded by the teacher, or the one this run fine-tunes), which must have the teacher's sizes and
-    /// vocabulary; and the layers copied from it must exist.</summary>
-    private static string InitSource(PipelineOptions options, BertConfig teacher, string teacherConfigPath)
+    /// <summary>The pretrained model the student starts from (<see cref="PipelineOptions.InitFrom"/>): given, recorded by
+    /// the teacher, or the one this run fine-tunes; it must have the teacher's sizes and vocabulary. Null when the
+    /// student starts from the teacher. Either way the layers copied must exist in the model they come from.</summary>
+    private static string? InitSource(PipelineOptions options, BertConfig teacher, string teacherConfigPath)
     {
         string property = $"{Options}.{nameof(PipelineOptions.Pretrained)}";
-        string folder = options.Teacher;
+        string? folder = null;
         BertConfig source = teacher;
         string sourcePath = teacherConfigPath;
         if (options.InitFrom == StudentInit.Pretrained)
@@ -296,7 +296,14 @@ internal sealed class DistillationRun : IDisposable
                 throw new InvalidOptionException(property,
                     $"is not set, and the model the teacher records as its base ('{folder}', _name_or_path in {teacherConfigPath}) is not a folder here. {ask}");
             }
-            (source, sourcePath) = OptionCheck.ModelFolder(property, folder);
+            try
+            {
+                (source, sourcePath) = OptionCheck.ModelFolder(property, folder);
+            }
+            catch (InvalidOptionException e) when (options.Pretrained is null)
+            {
+                throw new InvalidOptionException(property, $"is not set; {e.Problem.Replace("is '", "the teacher's base model is '", StringComparison.Ordinal)} (recorded as _name_or_path in {teacherConfigPath}). {ask}");
+            }
             foreach ((string field, int value, int teachers) in new[]
                      {
                          ("hidden_size", source.HiddenSize, teacher.HiddenSize), ("num_attention_heads", source.NumAttentionHeads, teacher.NumAttentionHeads),

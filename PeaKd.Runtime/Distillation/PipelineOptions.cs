@@ -102,6 +102,11 @@ public sealed record PipelineOptions
         if (Pretrained is not null)
         {
             OptionCheck.NotEmpty($"{Name}.{nameof(Pretrained)}", Pretrained, "the pretrained model folder (or null for the one the teacher records)");
+            if (InitFrom == StudentInit.Teacher)
+            {
+                throw new InvalidOptionException($"{Name}.{nameof(Pretrained)}",
+                    $"is '{Pretrained}', but {Name}.{nameof(InitFrom)} is Teacher, so no student starts from it; leave it out, or set {Name}.{nameof(InitFrom)} to Pretrained.");
+            }
         }
         if (InitLayers is not null)
         {

@@ -13,6 +13,15 @@ namespace PeaKd.Distillation;
 /// <summary>What PTP labelled: thresholds and how many examples of train and dev fell in each of the four classes.</summary>
 internal sealed record PtpLabelStats(double T1, double T2, int[] TrainCounts, int[] DevCounts)
 {
+    /// <summary>The entropy of train's class frequencies (nats).</summary>
+    public double TrainPriorEntropy => PtpLabels.Entropy(TrainCounts);
+
+    /// <summary>The entropy of dev's class frequencies: the lowest dev loss of any constant prediction.</summary>
+    public double DevPriorEntropy => PtpLabels.Entropy(DevCounts);
+
+    /// <summary>The dev loss of predicting train's class frequencies for every example: the bar PTP must clear.</summary>
+    public double DevPriorLoss => PtpLabels.CrossEntropy(DevCounts, TrainCounts);
+
     /// <summary>metrics.jsonl's row at the stage's step 0.</summary>
     public JsonObject ToJson() => new()
     {
@@ -20,9 +29,9 @@ internal sealed record PtpLabelStats(double T1, double T2, int[] TrainCounts, in
         ["t2"] = T2,
         ["train_label_counts"] = new JsonArray(TrainCounts.Select(c => (JsonNode)c).ToArray()),
         ["dev_label_counts"] = new JsonArray(DevCounts.Select(c => (JsonNode)c).ToArray()),
-        ["train_prior_entropy"] = PtpLabels.Entropy(TrainCounts),
-        ["dev_prior_entropy"] = PtpLabels.Entropy(DevCounts),
-        ["dev_prior_loss"] = PtpLabels.CrossEntropy(DevCounts, TrainCounts),
+        ["train_prior_entropy"] = TrainPriorEntropy,
+        ["dev_prior_entropy"] = DevPriorEntropy,
+        ["dev_prior_loss"] = DevPriorLoss,
     };
 }
 
@@ -68,7 +77,7 @@ internal static class PtpPretrainer
         List<EncodedExample> train = Relabel(data.Train, trainLabels);
         List<EncodedExample> dev = Relabel(data.Dev, devLabels);
         var stats = new PtpLabelStats(t1, t2, PtpLabels.Counts(trainLabels), PtpLabels.Counts(devLabels));
-        double priorLoss = PtpLabels.CrossEntropy(stats.DevCounts, stats.TrainCounts);
+        double priorLoss = stats.DevPriorLoss;
         progress?.Report(TrainingProgress.Note(StageName,
             $"ptp: t1 {t1:F4}, t2 {t2:F4}; labels train {string.Join(" / ", stats.TrainCounts)}, dev {string.Join(" / ", stats.DevCounts)} (right+confident / right+unsure / wrong+confident / wrong+unsure); train's label frequencies alone score dev loss {priorLoss:F4}"));
 

@@ -58,7 +58,7 @@ internal sealed class RunFolder(string root)
             if (differing.Length > 0)
             {
                 throw new InvalidOptionException($"{optionsType}.Resume",
-                    $"needs the options of the interrupted run, but {OptionsFile} differs in {string.Join(", ", differing)}. Use the same options, or another {optionsType}.OutputFolder.");
+                    $"needs the options of the interrupted run, but {OptionsFile} differs in {string.Join("; ", differing.SelectMany(key => Differences(key, saved[key], options[key])))}. Use the same options, or another {optionsType}.OutputFolder.");
             }
             return;
         }
@@ -71,6 +71,19 @@ internal sealed class RunFolder(string root)
     /// <summary>Keys older versions did not write, with the value their runs had (top level or in a stage's training options):
     /// students started from the teacher, dev was checked at epoch ends only, the best metric was kept.</summary>
     private static readonly (string Key, JsonNode Value)[] AddedKeys = [("init_from", "teacher"), ("EvalEvery", 0), ("SelectBy", 0)];
+
+    /// <summary>"key (saved X, asked Y)" for a differing value; for a stage's training options, one such entry per differing field.</summary>
+    private static IEnumerable<string> Differences(string key, JsonNode? saved, JsonNode? asked)
+    {
+        if (saved is JsonObject savedFields && asked is JsonObject askedFields)
+        {
+            return savedFields.Select(p => p.Key).Union(askedFields.Select(p => p.Key))
+                .Where(field => !JsonNode.DeepEquals(savedFields[field], askedFields[field]))
+                .Select(field => $"{key}.{field} (saved {Show(savedFields[field])}, asked {Show(askedFields[field])})");
+        }
+        return [$"{key} (saved {Show(saved)}, asked {Show(asked)})"];
+        static string Show(JsonNode? value) => value?.ToJsonString() ?? "none";
+    }
 
     /// <summary>Fills in the keys an older run's options lack with the value that run had, where the asked options have them.</summary>
     private static void AddOlderDefaults(JsonObject saved, JsonObject asked)

@@ -42,6 +42,10 @@ public sealed record RunSummary
     /// <summary>The PTP stage's outcome, when it ran.</summary>
     public required PtpOutcome? Ptp { get; init; }
 
+    /// <summary>options.json less what varies between repeats of one method: the seeds, the loss weights asked for (the
+    /// weights used are <see cref="Kd"/>), resume and device. Runs with equal settings and loss differ only in the seed.</summary>
+    public required string Setting { get; init; }
+
     /// <summary>Embeddings, owned layers and pooler (the classifier excluded).</summary>
     public required long Parameters { get; init; }
 
@@ -88,6 +92,7 @@ public sealed record RunSummary
             Plan = JsonFile.GetString(summary, "plan", summaryPath),
             OwnedLayers = JsonFile.GetValue<int>(summary, "owned_layers", summaryPath) ?? JsonFile.GetValue<int>(summary, "layers", summaryPath) ?? 0,
             Ptp = ran ? PtpOutcome.From(summary["stages"]?["ptp"] as JsonObject, summaryPath) : null,
+            Setting = SettingOf(options),
             Parameters = JsonFile.GetValue<long>(summary, "owned_parameters", summaryPath) ?? JsonFile.GetValue<long>(summary, "parameters", summaryPath) ?? 0,
             EffectiveDepth = JsonFile.GetValue<int>(summary, "effective_depth", summaryPath) ?? 0,
             TrainingSeconds = JsonFile.GetValue<double>(summary, "training_seconds", summaryPath) ?? 0,
@@ -105,6 +110,20 @@ public sealed record RunSummary
         }
         return Directory.GetFiles(root, "summary.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
             .Select(path => Read(Path.GetDirectoryName(path)!)).ToArray();
+    }
+
+    private static string SettingOf(JsonObject options)
+    {
+        JsonObject setting = options.DeepClone().AsObject();
+        foreach (string key in new[] { "resume", "device", "alpha", "temperature", "beta" })
+        {
+            setting.Remove(key);
+        }
+        foreach (JsonObject stage in setting.Select(p => p.Value).OfType<JsonObject>())
+        {
+            stage.Remove("Seed");
+        }
+        return setting.ToJsonString();
     }
 
     private static IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> ReadMetrics(JsonObject summary)

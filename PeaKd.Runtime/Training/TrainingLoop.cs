@@ -159,11 +159,15 @@ internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOption
                 progress?.Report(new TrainingProgress(ProgressKind.Step, stage, step, totalSteps, values));
 
                 bool epochEnd = b == order.Count - 1;
+                bool improved = false;
                 if (evaluate is not null && !epochEnd && options.EvalEvery > 0 && step % options.EvalEvery == 0)
                 {
+                    long bestBefore = state.BestStep;
                     state = DevCheck(state, evaluate, step, epoch + (b + 1.0) / order.Count, $"step {step}/{totalSteps}");
+                    improved = state.BestStep != bestBefore;
                 }
-                if (!epochEnd && options.CheckpointEvery > 0 && step % options.CheckpointEvery == 0)
+                // new best weights are vouched for by a checkpoint at once: a resume never meets best weights its state does not know
+                if (!epochEnd && (improved || (options.CheckpointEvery > 0 && step % options.CheckpointEvery == 0)))
                 {
                     lastCheckpoint = TrainingCheckpoint.Save(folder, model, optimizer,
                         state with { Epoch = epoch, BatchInEpoch = b + 1, GlobalStep = step, OptimizerSteps = optimizer.Steps, Seconds = secondsBefore + clock.Elapsed.TotalSeconds, ExamplesSeen = examples });

@@ -31,7 +31,7 @@ internal static class Charts
         Finish(plot, "Training loss (last stage)", "step", "loss", path);
     }
 
-    /// <summary>The dev score after each epoch of each run's last stage.</summary>
+    /// <summary>The dev score at each check of each run's last stage.</summary>
     private static void DevMetric(IReadOnlyList<RunInfo> runs, string path)
     {
         var plot = new Plot();
@@ -46,7 +46,7 @@ internal static class Charts
             line.LegendText = Label(run);
             TellApart(plot, line);
         }
-        Finish(plot, "Dev score (the task's main metric) per epoch", "epoch", "dev score", path);
+        Finish(plot, "Dev score per check (the main metric; minus the loss with --select-by loss)", "epoch", "dev score", path);
     }
 
     /// <summary>Each run's main metric on the split against its parameter count.</summary>

@@ -82,9 +82,9 @@ internal static class ReportCommand
         return text.ToString();
     }
 
-    /// <summary>The paper's claims as paired differences over seeds, for each k and init: PTP (PeaBERT - SPS), SPS over
-    /// PKD (over KD at k = 1, where PKD is KD), the shuffle (SPS - SPS without shuffle), and the init (pretrained -
-    /// teacher) of each variant run both ways. In points of the split's first metric; 95% intervals from the paired t
+    /// <summary>The paper's claims as paired differences over seeds, for each k and init: SPS over PKD (over KD at k = 1,
+    /// where PKD is KD), SPS + PTP (PeaBERT) over the same baseline, the shuffle (SPS - SPS without shuffle), PTP
+    /// (PeaBERT - SPS, or any student with and without it), and the init (pretrained - teacher) of each variant run both ways. In points of the split's first metric; 95% intervals from the paired t
     /// over seeds.</summary>
     internal static string ComparisonTable(IReadOnlyList<RunInfo> runs, string split)
     {
@@ -110,15 +110,25 @@ internal static class ReportCommand
         }
         IReadOnlyList<RunInfo>? Find(Func<RunInfo, bool> match) => groups.FirstOrDefault(g => match(g[0]));
 
-        foreach (IReadOnlyList<RunInfo> group in groups.Where(g => g[0].Family == Family.Sps && g[0].Run.Ptp is null))
+        // the plain baseline of a shared student: the same loss, or KD at k = 1, where a plain student has no layer to match (PKD-1 is KD-1)
+        IReadOnlyList<RunInfo>? PlainBaseline(RunInfo shared)
         {
-            RunInfo sps = group[0];
-            Compare(Find(r => r.SameSetting(sps) && r.Family == Family.Sps && r.Run.Ptp is not null && r.Run.Model == sps.Run.Model && r.Run.Kd == sps.Run.Kd), group, "PTP");
-            var plain = groups.Where(g => g[0].SameSetting(sps) && g[0].Family == Family.Plain && g[0].Run.Ptp is null
-                && g[0].Run.Kd!.Alpha == sps.Run.Kd!.Alpha && g[0].Run.Kd!.Temperature == sps.Run.Kd.Temperature).ToList();
-            // the same loss, or KD where the plain student has no layer to match (PKD-1 is KD-1)
-            Compare(group, plain.FirstOrDefault(g => g[0].Run.Kd!.Beta == sps.Run.Kd!.Beta) ?? plain.FirstOrDefault(g => g[0].Run.Kd!.Beta == 0), "SPS");
-            Compare(group, Find(r => r.SameSetting(sps) && r.Family == Family.SharedNoShuffle && r.Run.Ptp is null && r.Run.Kd == sps.Run.Kd), "shuffle");
+            var plain = groups.Where(g => g[0].SameSetting(shared) && g[0].Family == Family.Plain && g[0].Run.Ptp is null
+                && g[0].Run.Kd!.Alpha == shared.Run.Kd!.Alpha && g[0].Run.Kd!.Temperature == shared.Run.Kd.Temperature).ToList();
+            return plain.FirstOrDefault(g => g[0].Run.Kd!.Beta == shared.Run.Kd!.Beta)
+                ?? (shared.Run.OwnedLayers == 1 ? plain.FirstOrDefault(g => g[0].Run.Kd!.Beta == 0) : null);
+        }
+        foreach (IReadOnlyList<RunInfo> group in groups.Where(g => g[0].Run.IsStudent && g[0].Run.Ptp is null))
+        {
+            RunInfo run = group[0];
+            IReadOnlyList<RunInfo>? withPtp = Find(r => r.SameSetting(run) && r.Family == run.Family && r.Run.Ptp is not null && r.Run.Model == run.Run.Model && r.Run.Kd == run.Run.Kd);
+            Compare(withPtp, group, "PTP");
+            if (run.Family == Family.Sps)
+            {
+                Compare(group, PlainBaseline(run), "SPS");
+                Compare(withPtp, PlainBaseline(run), "SPS + PTP");
+                Compare(group, Find(r => r.SameSetting(run) && r.Family == Family.SharedNoShuffle && r.Run.Ptp is null && r.Run.Kd == run.Run.Kd), "shuffle");
+            }
         }
         foreach (IReadOnlyList<RunInfo> group in groups.Where(g => g[0].Run.InitFrom == "pretrained"))
         {
@@ -141,7 +151,7 @@ internal static class ReportCommand
         return text.ToString();
     }
 
-    private static readonly string[] Effects = ["SPS", "shuffle", "PTP", "init"];
+    private static readonly string[] Effects = ["SPS", "SPS + PTP", "shuffle", "PTP", "init"];
 
     /// <summary>PTP's learnability per variant: thresholds, labels, and the kept encoder's dev loss against predicting
     /// train's label frequencies alone (a loss not below it: PTP taught nothing beyond the frequencies).</summary>
@@ -159,7 +169,7 @@ internal static class ReportCommand
             PtpOutcome[] ptp = group.Select(r => r.Run.Ptp!).ToArray();
             string counts = string.Join(" / ", Enumerable.Range(0, ptp.Max(p => p.TrainLabelCounts.Count)).Select(c => ptp.Average(p => c < p.TrainLabelCounts.Count ? p.TrainLabelCounts[c] : 0).ToString("F0", CultureInfo.InvariantCulture)));
             text.Append(CultureInfo.InvariantCulture,
-                $"| {group[0].Variant} | {group.Count} | {ptp.Average(p => p.T1):F3} | {ptp.Average(p => p.T2):F3} | {counts} | {ptp.Average(p => p.BestDevLoss):F4} | {ptp.Average(p => p.DevPriorLoss):F4} | {ptp.Average(p => p.DevPriorEntropy):F4} | {ptp.Count(p => p.Learned)} of {ptp.Length} |\n");
+                $"| {group[0].Variant} | {group.Count} | {ptp.Average(p => p.T1):F3} | {ptp.Average(p => p.T2):F3} | {counts} | {ptp.Average(p => p.BestDevLoss):F4} | {ptp.Average(p => p.DevPriorLoss):F4} | {ptp.Average(p => p.DevPriorEntropy):F4} | {(ptp.All(p => double.IsFinite(p.BestDevLoss) && double.IsFinite(p.DevPriorLoss)) ? $"{ptp.Count(p => p.Learned)} of {ptp.Length}" : "n/a")} |\n");
         }
         return text.ToString();
     }
@@ -169,13 +179,17 @@ internal static class ReportCommand
     {
         var said = new List<string>();
         var groups = new List<IReadOnlyList<RunInfo>>();
-        foreach (var group in runs.GroupBy(r => (r.Variant, r.Run.Model)))
+        foreach (var group in runs.GroupBy(r => (r.Variant, r.Run.Model, r.Run.Setting)))
         {
             var kept = new List<RunInfo>();
             foreach (var seed in group.GroupBy(r => r.Run.Seed))
             {
                 kept.Add(seed.First());
-                if (seed.Key is not null && seed.Count() > 1)
+                if (seed.Key is null)
+                {
+                    kept.AddRange(seed.Skip(1)); // no seed recorded: nothing says they repeat each other
+                }
+                else if (seed.Count() > 1)
                 {
                     said.Add($"{group.Key.Variant}: seed {seed.Key} ran {seed.Count()} times ({string.Join(", ", seed.Select(r => Path.GetFileName(r.Run.Folder)))}), the same method each time; counted once.");
                 }
@@ -183,8 +197,51 @@ internal static class ReportCommand
             groups.Add(kept);
         }
         notes = said;
+        NameApart(groups);
         return groups.OrderBy(g => g[0].Run.IsStudent ? 0 : 1).ThenBy(g => g[0].Run.OwnedLayers).ThenBy(g => g[0].Order)
             .ThenBy(g => g[0].Run.InitFrom, StringComparer.Ordinal).ThenBy(g => g[0].Variant, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Variants that share a name but not their settings (another learning rate, PTP's epochs, the teacher)
+    /// get the settings that tell them apart appended: "PeaBERT-2 (ptp_training.Epochs 4)".</summary>
+    private static void NameApart(List<IReadOnlyList<RunInfo>> groups)
+    {
+        foreach (var same in groups.Select((g, i) => (Group: g, Index: i)).GroupBy(g => (g.Group[0].Variant, g.Group[0].Run.Model)).Where(s => s.Count() > 1).ToList())
+        {
+            var settings = same.Select(s => Flatten(s.Group[0].Run.Setting)).ToList();
+            string[] differing = settings.SelectMany(d => d.Keys).Distinct()
+                .Where(key => settings.Select(d => d.GetValueOrDefault(key, "none")).Distinct().Count() > 1).Order(StringComparer.Ordinal).ToArray();
+            foreach (var ((group, index), setting) in same.Zip(settings))
+            {
+                string suffix = string.Join(", ", differing.Select(key => $"{key} {setting.GetValueOrDefault(key, "none")}"));
+                groups[index] = group.Select(r => r with { Variant = $"{r.Variant} ({suffix})" }).ToList();
+            }
+        }
+    }
+
+    /// <summary>A setting's values by path ("ptp_training.Epochs").</summary>
+    private static Dictionary<string, string> Flatten(string setting)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (System.Text.Json.Nodes.JsonNode.Parse(setting) is not System.Text.Json.Nodes.JsonObject root)
+        {
+            return values;
+        }
+        foreach ((string key, System.Text.Json.Nodes.JsonNode? value) in root)
+        {
+            if (value is System.Text.Json.Nodes.JsonObject nested)
+            {
+                foreach ((string field, System.Text.Json.Nodes.JsonNode? inner) in nested)
+                {
+                    values[$"{key}.{field}"] = inner?.ToJsonString() ?? "none";
+                }
+            }
+            else
+            {
+                values[key] = value?.ToJsonString() ?? "none";
+            }
+        }
+        return values;
     }
 
     /// <summary>The sample standard deviation (n - 1); 0 for a single run.</summary>

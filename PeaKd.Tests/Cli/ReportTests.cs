@@ -9,7 +9,7 @@ namespace PeaKd.Tests.Cli;
 internal static class ReportRun
 {
     public static RunInfo Of(double accuracy, string student = "PeaBert2", int seed = 1, bool ptp = true, double beta = 100, string init = "pretrained",
-        int owned = 2, PtpOutcome? ptpOutcome = null)
+        int owned = 2, PtpOutcome? ptpOutcome = null, string setting = "{}")
     {
         bool shared = student.StartsWith("PeaBert", StringComparison.Ordinal) || student.StartsWith("SpsNoShuffle", StringComparison.Ordinal);
         string prime = student.StartsWith("PeaBert", StringComparison.Ordinal) ? "'" : "";
@@ -31,6 +31,7 @@ internal static class ReportRun
             TrainingSeconds = 10,
             Metrics = new Dictionary<string, IReadOnlyDictionary<string, double>> { ["test"] = new Dictionary<string, double> { ["accuracy"] = accuracy } },
             Log = [],
+            Setting = setting,
         });
     }
 }
@@ -100,6 +101,18 @@ public class ReportTests
         string table = ReportCommand.ResultsTable([ReportRun.Of(0.70, "Bert1", 1, ptp: false, beta: 0, owned: 1), ReportRun.Of(0.70, "Bert1", 1, ptp: false, beta: 0, owned: 1)], "test");
         Assert.Contains("| KD-1 | Bert1 | 1,000 | 1 | pretrained | 1 | 70.00 ± 0.00 | 10 |", table);
         Assert.Contains("KD-1: seed 1 ran 2 times", table);
+    }
+
+    [Fact]
+    public void Variants_that_share_a_name_but_not_their_settings_are_told_apart()
+    {
+        string table = ReportCommand.ResultsTable([
+            ReportRun.Of(0.80, seed: 1, setting: """{"ptp_training":{"Epochs":2,"LearningRate":2E-05}}"""),
+            ReportRun.Of(0.82, seed: 1, setting: """{"ptp_training":{"Epochs":4,"LearningRate":2E-05}}"""),
+        ], "test");
+        Assert.Contains("| PeaBERT-2 (ptp_training.Epochs 2) | PeaBert2 |", table);
+        Assert.Contains("| PeaBERT-2 (ptp_training.Epochs 4) | PeaBert2 |", table);
+        Assert.DoesNotContain("ran 2 times", table); // another setting is not a repeat
     }
 
     [Fact]

@@ -101,6 +101,6 @@ public class PipelineTests(Xunit.Abstractions.ITestOutputHelper log)
         var error = Assert.Throws<InvalidOptionException>(() => PeaKdPipeline.Run(options with { Resume = true, Kd = KdSettings.Kd }));
         Assert.Equal("PipelineOptions.Resume", error.Property);
         Assert.Contains("needs the options of the interrupted run, but", error.Message);
-        Assert.Contains("differs in beta.", error.Message);
+        Assert.Contains("differs in beta (saved 100, asked 0).", error.Message);
     }
 }

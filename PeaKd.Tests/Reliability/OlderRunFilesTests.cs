@@ -33,7 +33,30 @@ public class OlderRunFilesTests
 
         var error = Assert.Throws<InvalidOptionException>(() => run.SaveOptions(new JsonObject { ["stage"] = "finetune", ["task"] = "tsv", ["max_length"] = 32 }, resume: true, "FineTuneOptions"));
         Assert.Equal("FineTuneOptions.Resume", error.Property);
-        Assert.Contains("differs in max_length. Use the same options, or another FineTuneOptions.OutputFolder.", error.Message);
+        Assert.Contains("differs in max_length (saved 16, asked 32). Use the same options, or another FineTuneOptions.OutputFolder.", error.Message);
+    }
+
+    [Fact]
+    public void An_older_distillation_started_from_the_teacher_resumes_only_as_that()
+    {
+        using var folder = TestFiles.TempFolder();
+        // a PeaKd 0.1 run: no init_from (students started from the teacher), no dev-check settings in the stages' options
+        JsonObject Options(string? initFrom, bool newer) => new()
+        {
+            ["student"] = "PeaBert2",
+            ["init_from"] = initFrom,
+            ["distillation"] = newer ? new JsonObject { ["Epochs"] = 2, ["EvalEvery"] = 0, ["SelectBy"] = 0 } : new JsonObject { ["Epochs"] = 2 },
+        };
+        JsonObject older = Options(null, newer: false);
+        older.Remove("init_from");
+        File.WriteAllText(folder.File("options.json"), older.ToJsonString());
+        var run = new PeaKd.Runs.RunFolder(folder.Path);
+        run.SaveOptions(Options("teacher", newer: true), resume: true, "PipelineOptions");
+
+        var error = Assert.Throws<InvalidOptionException>(() => run.SaveOptions(Options("pretrained", newer: true), resume: true, "PipelineOptions"));
+        Assert.Contains("differs in init_from (saved \"teacher\", asked \"pretrained\").", error.Message);
+        var denser = new JsonObject { ["student"] = "PeaBert2", ["init_from"] = "teacher", ["distillation"] = new JsonObject { ["Epochs"] = 2, ["EvalEvery"] = 20, ["SelectBy"] = 0 } };
+        Assert.Contains("differs in distillation.EvalEvery (saved 0, asked 20).", Assert.Throws<InvalidOptionException>(() => run.SaveOptions(denser, resume: true, "PipelineOptions")).Message);
     }
 
     [Fact]
