@@ -33,7 +33,7 @@ internal static class MainJob
                 $"The Fine Foods data is not in {Path.GetFullPath(DataFolder)}. Prepare it once with: bash scripts/fetch-data.sh (from the repository root; it installs R's modeldata package with apt), then run again.");
         }
         var clock = Stopwatch.StartNew();
-        IProgress<TrainingProgress> progress = ConsoleProgress.Create();
+        IProgress<TrainingProgress> progress = CommandRunner.Progress();
         Console.WriteLine($"PeaKd main job: MiniLM-L6 teacher -> 2-layer students on Fine Foods, {torch.get_num_threads()} threads, device {DeviceSelector.Resolve(DeviceChoice.Auto).type}");
 
         string pretrained = Path.Combine(RunRoot, "minilm");
@@ -59,7 +59,7 @@ internal static class MainJob
             Resume = true,
             RecordFolder = Path.Combine(RunRoot, "records"), // both students read one teacher record
         };
-        DistillationResult kd = PeaKdPipeline.Run(plain, progress);
+        DistillationResult kd = PeaKdPipeline.Run(plain, progress, CommandRunner.Stopping);
         DistillationResult peaBert = PeaKdPipeline.Run(plain with
         {
             Teacher = kd.Paths.Teacher,
@@ -68,7 +68,7 @@ internal static class MainJob
             OutputFolder = Path.Combine(RunRoot, "peabert2"),
             Ptp = true,
             Kd = KdSettings.Pkd,
-        }, progress);
+        }, progress, CommandRunner.Stopping);
 
         Console.WriteLine();
         Console.WriteLine($"{"model",-22} {"parameters",12} {"depth",6} {"dev accuracy",13} {"train time",11}");

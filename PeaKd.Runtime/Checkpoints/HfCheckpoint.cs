@@ -33,8 +33,11 @@ public static class HfCheckpoint
         {
             throw new DirectoryNotFoundException($"{folder}: model folder not found.");
         }
-        BertConfig config = BertConfig.Load(Path.Combine(folder, ConfigFileName));
+        string configPath = Path.Combine(folder, ConfigFileName);
+        BertConfig config = BertConfig.Load(configPath);
         string weights = FindWeights(folder);
+        WeightShapes.Check(config, configPath, weights); // the config's sizes against the file's header, before building anything
+        ParameterCount.CheckFitsInMemory(config, configPath);
 
         var model = new BertClassifier(config);
         try

@@ -53,7 +53,12 @@ public static class TeacherImport
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(count, 1, nameof(heads));
         }
-        ImportedBert imported = OnnxBertImporter.Import(OnnxModelSource.Read(onnxOrAssembly), heads);
+        OnnxModelSource source = OnnxModelSource.Read(onnxOrAssembly);
+        if (source.Vocab is string vocabulary)
+        {
+            Data.Tokenization.BertTextEncoder.CheckVocabulary($"{onnxOrAssembly} (its vocab.txt)", vocabulary.Split('\n'));
+        }
+        ImportedBert imported = OnnxBertImporter.Import(source, heads);
         OnnxBertImporter.Save(imported, outputFolder);
         return Describe(outputFolder, imported.Config, imported.Notes);
     }
@@ -67,6 +72,10 @@ public static class TeacherImport
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         ArgumentException.ThrowIfNullOrWhiteSpace(outputFolder);
         using LoadedCheckpoint loaded = HfCheckpoint.Load(folder);
+        if (loaded.VocabFile is not null)
+        {
+            Data.Tokenization.BertTextEncoder.CheckVocabulary(loaded.VocabFile, File.ReadLines(loaded.VocabFile)); // before anything is written
+        }
         HfCheckpoint.Save(loaded.Model, outputFolder, includeClassifier: !loaded.Report.FreshClassifier);
         if (loaded.VocabFile is not null)
         {

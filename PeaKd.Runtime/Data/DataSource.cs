@@ -42,19 +42,73 @@ public abstract record DataSource
     internal abstract void Validate(string property);
 
     /// <summary>Reads every split (train first), checking every row of a file; in-memory lists were checked by
-    /// <see cref="Validate"/>, which every caller runs first. <paramref name="limitTrain"/> keeps the first N training rows.</summary>
-    /// <param name="limitTrain">Keep only the first N training rows.</param>
+    /// <see cref="Validate"/>, which every caller runs first. <paramref name="limitTrain"/> keeps a stratified sample of N training rows.</summary>
+    /// <param name="limitTrain">Keep only N training rows (a stratified sample, see <see cref="Limit"/>).</param>
     /// <param name="labels">The class names in id order when a model fixes them (a fine-tuned teacher), for tasks whose
     /// labels otherwise come from train; null to take them from train in order of first appearance.</param>
     internal abstract IReadOnlyList<Dataset> Read(int? limitTrain, IReadOnlyList<string>? labels = null);
 
+    /// <summary>One split alone, its labels read in <paramref name="labels"/>' order (a trained model's): what scoring a
+    /// model needs, so dev scores without train.tsv or test.tsv there.</summary>
+    internal virtual Dataset ReadSplit(string split, IReadOnlyList<string> labels) =>
+        Read(null, labels).FirstOrDefault(d => d.Split == split)
+        ?? throw new ArgumentException($"The data has no {split} split; it has {string.Join(", ", Read(null, labels).Select(d => d.Split).Where(s => s != "train"))}.", nameof(split));
+
     /// <summary>What options.json records as the data: a folder's full path, or a hash of the examples.</summary>
     internal abstract string Identity { get; }
 
-    /// <summary>A limited training split is a different data set than the whole one: its hash says so.</summary>
-    private protected static Dataset Limit(Dataset train, int? limitTrain) => limitTrain is int n
-        ? train with { Examples = train.Examples.Take(n).ToList(), ContentHash = $"{train.ContentHash}-first{n}" }
-        : train;
+    /// <summary>The training split as used: with a limit, a stratified sample (each class keeps its share of the rows,
+    /// at least one each; chosen with a fixed seed, kept in file order), so a file sorted by label still gives every
+    /// class; its hash says which sample it is. A classification set with a single class is refused: it trains to loss 0
+    /// and scores 1.0 on anything labelled the same.</summary>
+    private protected static Dataset Limit(Dataset train, int? limitTrain)
+    {
+        Dataset used = limitTrain is int n && n < train.Examples.Count
+            ? train with { Examples = StratifiedSample(train.Examples, n), ContentHash = $"{train.ContentHash}-stratified{n}-seed{SampleSeed}" }
+            : train;
+        int[] classes = used.Examples.Where(e => e.Label is not null).Select(e => e.Label!.Value).Distinct().ToArray();
+        if (train.Labels.Count > 0 && classes.Length == 1)
+        {
+            string limited = used == train ? "" : $" (the {used.Examples.Count} rows LimitTrain keeps)";
+            throw new DataFormatException(train.File, null,
+                $"every training example{limited} is labelled '{train.Labels[classes[0]]}'; a classifier needs at least two classes to learn from (with one it reaches loss 0 and learns nothing). Check the label column and the file{(limited.Length > 0 ? ", or keep more rows" : "")}.");
+        }
+        return used;
+    }
+
+    /// <summary>The seed of the training sample a limit takes (recorded in the data's hash, so records and caches tell samples apart).</summary>
+    internal const int SampleSeed = 1;
+
+    /// <summary><paramref name="count"/> rows, each class (regression: all rows as one) getting its share by largest
+    /// remainder and at least one row while rows last; within a class, a seeded shuffle picks them.</summary>
+    private static List<Example> StratifiedSample(IReadOnlyList<Example> examples, int count)
+    {
+        var classes = examples.Select((e, i) => (e.Label, Index: i)).GroupBy(e => e.Label).OrderBy(g => g.Key ?? -1)
+            .Select(g => g.Select(e => e.Index).ToArray()).ToArray();
+        double[] shares = classes.Select(c => (double)count * c.Length / examples.Count).ToArray();
+        int[] quota = shares.Select(s => (int)Math.Floor(s)).ToArray();
+        foreach (int c in Enumerable.Range(0, classes.Length).OrderByDescending(c => shares[c] - quota[c]).ThenBy(c => c).Take(count - quota.Sum()))
+        {
+            quota[c]++;
+        }
+        for (int c = 0; c < classes.Length; c++)
+        {
+            if (quota[c] == 0 && count >= classes.Length) // a rare class keeps one row, taken from the largest
+            {
+                quota[c] = 1;
+                quota[Array.IndexOf(quota, quota.Max())]--;
+            }
+        }
+        var random = new Random(SampleSeed);
+        var chosen = new List<int>();
+        for (int c = 0; c < classes.Length; c++)
+        {
+            int[] rows = classes[c].ToArray();
+            random.Shuffle(rows);
+            chosen.AddRange(rows.Take(quota[c]));
+        }
+        return chosen.Order().Select(i => examples[i]).ToList();
+    }
 }
 
 /// <summary>A task's split files in a folder.</summary>
@@ -69,6 +123,8 @@ internal sealed record FileDataSource(TaskDefinition FileTask, string Folder) : 
         OptionCheck.NotNull(property, FileTask, "a task");
         OptionCheck.NotEmpty(property, Folder, "the folder holding the task's files");
     }
+
+    internal override Dataset ReadSplit(string split, IReadOnlyList<string> labels) => TaskReader.Read(FileTask, Folder, split, labels);
 
     internal override IReadOnlyList<Dataset> Read(int? limitTrain, IReadOnlyList<string>? labels = null)
     {

@@ -36,7 +36,7 @@ internal sealed class TaskData
     /// <param name="source">Files or in-memory examples.</param>
     /// <param name="modelFolder">The model whose vocab.txt (and tokenizer_config.json) encode the text.</param>
     /// <param name="maxLength">Tokens per example, special tokens included (checked by the caller's options).</param>
-    /// <param name="limitTrain">Use only the first N training rows (quick runs).</param>
+    /// <param name="limitTrain">Use only N training rows (a stratified sample; quick runs).</param>
     /// <param name="cacheFolder">Where encoded features are cached; null disables the cache.</param>
     public static TaskData Load(DataSource source, string modelFolder, int maxLength, int? limitTrain = null, string? cacheFolder = null) =>
         Encode(source.Task, source.Read(limitTrain), modelFolder, maxLength, cacheFolder);

@@ -26,11 +26,39 @@ internal sealed class TsvFile
 
     public IReadOnlyList<(int Line, string[] Fields)> Rows { get; }
 
+    /// <summary>The 1-based line and byte within it of the first invalid UTF-8, fed byte by byte to a strict decoder.</summary>
+    private static (int Line, int Column) FirstInvalidUtf8(byte[] bytes, UTF8Encoding strict)
+    {
+        Decoder decoder = strict.GetDecoder();
+        int line = 1, lineStart = 0;
+        for (int i = 0; i < bytes.Length; i++)
+        {
+            try
+            {
+                decoder.GetCharCount(bytes, i, 1, flush: i == bytes.Length - 1);
+            }
+            catch (DecoderFallbackException)
+            {
+                return (line, i - lineStart + 1);
+            }
+            if (bytes[i] == (byte)'\n')
+            {
+                line++;
+                lineStart = i + 1;
+            }
+        }
+        return (line, 1);
+    }
+
     /// <param name="path">The file.</param>
     /// <param name="hasHeader">Whether the first line names the columns.</param>
     /// <param name="fieldCount">Fields per row when there is no header.</param>
     public static TsvFile Read(string path, bool hasHeader, int? fieldCount = null)
     {
+        if (Directory.Exists(path))
+        {
+            throw new DataFormatException(path, null, "is a folder, not a file; the task's data files go directly in the data folder.");
+        }
         if (!File.Exists(path))
         {
             throw new DataFormatException(path, null, "file not found.");
@@ -42,9 +70,10 @@ internal sealed class TsvFile
         {
             text = strictUtf8.GetString(bytes);
         }
-        catch (DecoderFallbackException e)
+        catch (DecoderFallbackException)
         {
-            throw new DataFormatException(path, null, $"not valid UTF-8 (byte offset {e.Index}); save the file as UTF-8.");
+            (int line, int column) = FirstInvalidUtf8(bytes, strictUtf8);
+            throw new DataFormatException(path, line, $"not valid UTF-8 (byte {column} of the line); save the file as UTF-8.");
         }
         if (text.Length > 0 && text[0] == '\uFEFF')
         {

@@ -31,14 +31,15 @@ internal sealed class DistillationRun : IDisposable
     private readonly CancellationToken _cancellation;
     private readonly Stopwatch _clock;
     private readonly string? _pretrainedFolder; // the model students start from with StudentInit.Pretrained; null: the teacher
-    private LoadedCheckpoint? _givenTeacher; // a fine-tuned teacher given by the options, loaded (and checked) up front
+    private LoadedCheckpoint? _givenTeacher;
+    private IDisposable? _folderLock; // held from the first write to the end: one run per folder // a fine-tuned teacher given by the options, loaded (and checked) up front
 
     private DistillationRun(PipelineOptions options, Device device, (ComputePrecision, string) precision, IReadOnlyList<Dataset> datasets,
         string? pretrainedFolder, LoadedCheckpoint? givenTeacher, IProgress<TrainingProgress>? progress, CancellationToken cancellation, Stopwatch clock)
     {
         _pretrainedFolder = pretrainedFolder;
         _options = options;
-        _run = new RunFolder(options.OutputFolder);
+        _run = new RunFolder(options.OutputFolder) { Retention = options.KeepCheckpoints };
         _device = device;
         _precision = precision;
         _datasets = datasets;
@@ -85,6 +86,7 @@ internal sealed class DistillationRun : IDisposable
     public DistillationResult Execute()
     {
         _cancellation.ThrowIfCancellationRequested(); // a run cancelled before it started writes nothing
+        _folderLock = _run.Lock(Options);
         _run.SaveOptions(_options.ToJson(), _options.Resume, Options);
         Note($"precision: {PrecisionSelector.Name(_precision.Value)} ({_precision.Reason})");
         if (_options.Resume)
@@ -112,7 +114,11 @@ internal sealed class DistillationRun : IDisposable
         }
     }
 
-    public void Dispose() => _givenTeacher?.Dispose();
+    public void Dispose()
+    {
+        _givenTeacher?.Dispose();
+        _folderLock?.Dispose();
+    }
 
     /// <summary>Stage 1: the teacher, fine-tuned here into the run's teacher/ folder, or the given one.</summary>
     private (string Folder, StageResult? Stage) TeacherStage(TaskData data)

@@ -31,8 +31,13 @@ public sealed record FineTuneOptions
     /// <summary>Tokens per example, special tokens included; 8 to the model's max_position_embeddings.</summary>
     public int MaxLength { get; init; } = 128;
 
-    /// <summary>Use only the first N training examples (quick runs); null for all.</summary>
+    /// <summary>Use only N training examples (quick runs): a stratified sample with a fixed seed, each class in its
+    /// share; null for all.</summary>
     public int? LimitTrain { get; init; }
+
+    /// <summary>What a stage keeps once it is done: its best weights (the default; the resumable checkpoints, about 3x
+    /// the weights each, are removed), or every checkpoint.</summary>
+    public CheckpointRetention KeepCheckpoints { get; init; } = CheckpointRetention.Best;
 
     /// <summary>Where to train.</summary>
     public DeviceChoice Device { get; init; } = DeviceChoice.Auto;
@@ -51,6 +56,7 @@ public sealed record FineTuneOptions
         OptionCheck.NotEmpty($"{Name}.{nameof(OutputFolder)}", OutputFolder, "the folder the teacher is written to");
         OptionCheck.NotNull($"{Name}.{nameof(Training)}", Training, "the training options");
         Training.Validate($"{Name}.{nameof(Training)}");
+        OptionCheck.Defined($"{Name}.{nameof(KeepCheckpoints)}", KeepCheckpoints);
         OptionCheck.RunSettings(Name, MaxLength, LimitTrain, Device, Precision);
     }
 
@@ -64,6 +70,7 @@ public sealed record FineTuneOptions
         ["training"] = JsonSerializer.SerializeToNode(Training),
         ["max_length"] = MaxLength,
         ["limit_train"] = LimitTrain,
+        ["keep_checkpoints"] = KeepCheckpoints.ToString().ToLowerInvariant(),
         ["precision"] = precision,
     };
 }

@@ -28,7 +28,8 @@ internal static class FineTuneRun
         IReadOnlyList<Dataset> datasets = options.Data.Read(options.LimitTrain);
 
         cancellation.ThrowIfCancellationRequested(); // a run cancelled before it started writes nothing
-        var run = new RunFolder(options.OutputFolder);
+        var run = new RunFolder(options.OutputFolder) { Retention = options.KeepCheckpoints };
+        using IDisposable folderLock = run.Lock(Options);
         run.SaveOptions(options.ToJson(PrecisionSelector.Name(precision)), options.Resume, Options);
         progress?.Report(TrainingProgress.Note("", $"precision: {PrecisionSelector.Name(precision)} ({reason})"));
         if (options.Resume)

@@ -31,7 +31,7 @@ internal static class KnowledgeDistiller
         {
             throw new InvalidOperationException($"The teacher record has {trainRecord.Count} training examples but the data has {data.Train.Count}; it belongs to other data.");
         }
-        var loop = new TrainingLoop(StageName, student, options, run.Stage(StageName), run.Log, progress, cancellationToken);
+        var loop = new TrainingLoop(StageName, student, options, run.Stage(StageName), run.Log, progress, cancellationToken, retention: run.Retention);
         return loop.Run(data.Train, data.Encoder.PaddingTokenId, device,
             batch =>
             {

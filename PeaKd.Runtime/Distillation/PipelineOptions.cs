@@ -76,8 +76,13 @@ public sealed record PipelineOptions
     /// <summary>Tokens per example, special tokens included; longer texts are truncated. 8 to the teacher's max_position_embeddings.</summary>
     public int MaxLength { get; init; } = 128;
 
-    /// <summary>Use only the first N training examples (quick runs); null for all.</summary>
+    /// <summary>Use only N training examples (quick runs): a stratified sample with a fixed seed, each class in its
+    /// share; null for all.</summary>
     public int? LimitTrain { get; init; }
+
+    /// <summary>What a stage keeps once it is done: its best weights (the default; the resumable checkpoints, about 3x
+    /// the weights each, are removed), or every checkpoint.</summary>
+    public CheckpointRetention KeepCheckpoints { get; init; } = CheckpointRetention.Best;
 
     /// <summary>Where to train.</summary>
     public DeviceChoice Device { get; init; } = DeviceChoice.Auto;
@@ -131,6 +136,7 @@ public sealed record PipelineOptions
             OptionCheck.NotNull($"{Name}.{property}", training, "the stage's training options");
             training!.Validate($"{Name}.{property}");
         }
+        OptionCheck.Defined($"{Name}.{nameof(KeepCheckpoints)}", KeepCheckpoints);
         OptionCheck.RunSettings(Name, MaxLength, LimitTrain, Device, Precision);
     }
 
@@ -155,6 +161,7 @@ public sealed record PipelineOptions
         ["distillation"] = JsonSerializer.SerializeToNode(Distillation),
         ["max_length"] = MaxLength,
         ["limit_train"] = LimitTrain,
+        ["keep_checkpoints"] = KeepCheckpoints.ToString().ToLowerInvariant(),
         ["device"] = Device.ToString().ToLowerInvariant(),
         ["precision"] = Precision.ToString().ToLowerInvariant(),
         ["record_dtype"] = TeacherRecord.Name(RecordDtype),

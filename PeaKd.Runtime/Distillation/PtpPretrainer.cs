@@ -81,7 +81,7 @@ internal static class PtpPretrainer
         progress?.Report(TrainingProgress.Note(StageName,
             $"ptp: t1 {t1:F4}, t2 {t2:F4}; labels train {string.Join(" / ", stats.TrainCounts)}, dev {string.Join(" / ", stats.DevCounts)} (right+confident / right+unsure / wrong+confident / wrong+unsure); train's label frequencies alone score dev loss {priorLoss:F4}"));
 
-        var loop = new TrainingLoop(StageName, student, options, run.Stage(StageName), run.Log, progress, cancellationToken, stats.ToJson());
+        var loop = new TrainingLoop(StageName, student, options, run.Stage(StageName), run.Log, progress, cancellationToken, stats.ToJson(), run.Retention);
         TrainingResult result = loop.Run(train, data.Encoder.PaddingTokenId, device,
             batch => SupervisedLoss.Compute(student, batch),
             () => DevLoss(student, dev, data.Encoder.PaddingTokenId, device, options.EvalBatchSize), resume);

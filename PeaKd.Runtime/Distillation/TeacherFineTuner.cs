@@ -37,7 +37,7 @@ internal static class TeacherFineTuner
     public static TrainingResult Run(BertClassifier model, TaskData data, TrainingOptions options, RunFolder run, string outputFolder,
         Device device, IProgress<TrainingProgress>? progress, bool resume, CancellationToken cancellationToken)
     {
-        var loop = new TrainingLoop(StageName, model, options, run.Stage(StageName), run.Log, progress, cancellationToken);
+        var loop = new TrainingLoop(StageName, model, options, run.Stage(StageName), run.Log, progress, cancellationToken, retention: run.Retention);
         TrainingResult result = loop.Run(data.Train, data.Encoder.PaddingTokenId, device,
             batch => SupervisedLoss.Compute(model, batch),
             () => Evaluator.DevScore(model, data, device, options.EvalBatchSize, options.SelectBy), resume);

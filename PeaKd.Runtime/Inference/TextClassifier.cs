@@ -120,7 +120,12 @@ public sealed class TextClassifier : IDisposable
     {
         ArgumentNullException.ThrowIfNull(data);
         data.Validate("data");
-        TaskData task = TaskData.Load(data, Folder, MaxLength);
+        IReadOnlyList<string>? named = ModelFolder.LabelNames(_model.Config);
+        // a model with real label names fixes their order, so the split is read alone; placeholder names (LABEL_0, ...)
+        // mean the order training had, which train.tsv's order of first appearance gives
+        TaskData task = named is not null && !IsRegression && !data.Task.IsRegression
+            ? TaskData.Encode(data.Task, [data.ReadSplit(split, named)], Folder, MaxLength, cacheFolder: null)
+            : TaskData.Load(data, Folder, MaxLength);
         if (!task.Splits.TryGetValue(split, out var chosen))
         {
             throw new ArgumentException($"The data has no {split} split; it has {string.Join(", ", task.Splits.Keys.Where(s => s != "train"))}.", nameof(split));

@@ -24,6 +24,7 @@ public class BertClassifier : nn.Module
     public BertClassifier(BertConfig config, int? ownedLayers = null) : base(nameof(BertClassifier))
     {
         config.Validate();
+        ParameterCount.CheckFitsInMemory(config, nameof(BertConfig), ownedLayers); // before a single tensor is allocated
         Config = config;
         _classifierDropout = config.HiddenDropoutProb;
         _bert = new BertModel(config, ownedLayers ?? config.NumHiddenLayers);

@@ -109,6 +109,10 @@ internal sealed class ConfigReader(string path, JsonObject json)
         {
             return number;
         }
+        if (node is JsonValue big && big.GetValueKind() == JsonValueKind.Number && big.TryGetValue(out double whole) && whole == Math.Floor(whole))
+        {
+            throw new InvalidConfigException(path, field, $"'{field}' is {Describe(node)}, too large (at most {int.MaxValue:N0}, and far less for a model that fits in memory).");
+        }
         throw new InvalidConfigException(path, field, $"'{field}' must be an integer, got {Describe(node)}.");
     }
 }

@@ -19,4 +19,31 @@ public static class ParameterCount
 
     /// <summary>Embeddings, <paramref name="ownedLayers"/> encoder layers and the pooler (no classifier).</summary>
     public static long Backbone(BertConfig c, int ownedLayers) => Embeddings(c) + ownedLayers * Layer(c) + Pooler(c);
+
+    /// <summary>Every parameter of the classifier a config describes, in floating point: sizes that fit an int can
+    /// still multiply past a long.</summary>
+    public static double Estimate(BertConfig c, int? ownedLayers = null)
+    {
+        double h = c.HiddenSize, i = c.IntermediateSize;
+        double embeddings = ((double)c.VocabSize + c.MaxPositionEmbeddings + c.TypeVocabSize) * h + 2 * h;
+        double layer = 4 * (h * h + h) + 2 * h + (h * i + i) + (i * h + h) + 2 * h;
+        return embeddings + (ownedLayers ?? c.NumHiddenLayers) * layer + (h * h + h) + (h * c.NumLabels + c.NumLabels);
+    }
+
+    /// <summary>Refuses, before anything is allocated, a model whose fp32 weights alone exceed the memory this process
+    /// may use (a config of absurd sizes would otherwise hang or crash inside libtorch).</summary>
+    /// <param name="c">The config.</param>
+    /// <param name="source">The config's file, for the message.</param>
+    /// <param name="ownedLayers">The layers that own parameters, when fewer than the config's.</param>
+    public static void CheckFitsInMemory(BertConfig c, string source, int? ownedLayers = null)
+    {
+        double bytes = 4 * Estimate(c, ownedLayers);
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (bytes > available)
+        {
+            throw new InvalidConfigException(source, "(size)",
+                $"the model has {Estimate(c, ownedLayers):G3} parameters (vocab_size {c.VocabSize}, hidden_size {c.HiddenSize}, num_hidden_layers {ownedLayers ?? c.NumHiddenLayers}, intermediate_size {c.IntermediateSize}, max_position_embeddings {c.MaxPositionEmbeddings}), " +
+                $"{bytes / 1e9:G3} GB in fp32, more than the {available / 1e9:F1} GB of memory here. Check the config's sizes.");
+        }
+    }
 }

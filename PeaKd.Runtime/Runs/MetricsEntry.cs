@@ -8,8 +8,9 @@ namespace PeaKd.Runs;
 /// <param name="Step">The stage's step.</param>
 /// <param name="Epoch">Epochs done at that step (fractional within an epoch).</param>
 /// <param name="Split">"dev" for an evaluation, null for a training line.</param>
-/// <param name="Values">Every number on the line by name: loss terms (loss, hard, soft, patient), lr and
-/// examples_per_second for a training line; score and dev_{metric} for an evaluation.</param>
+/// <param name="Values">Every number on the line by name: loss terms (loss, hard, soft, patient) averaged since the
+/// previous line, and lr, for a training line; score and dev_{metric} (dev_loss among them) for an evaluation; PTP's
+/// step-0 line holds t1, t2 and the prior entropies (its label counts are arrays, not listed here).</param>
 public sealed record MetricsEntry(string Stage, long Step, double Epoch, string? Split, IReadOnlyDictionary<string, double> Values)
 {
     internal static MetricsEntry From(JsonObject line)

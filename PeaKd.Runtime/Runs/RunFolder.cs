@@ -12,6 +12,9 @@ namespace PeaKd.Runs;
 internal sealed class RunFolder(string root)
 {
     public string Root { get; } = Path.GetFullPath(root);
+
+    /// <summary>What each stage keeps of its checkpoints once it is done.</summary>
+    public CheckpointRetention Retention { get; init; } = CheckpointRetention.Best;
     public MetricsLog Log { get; } = new(Path.Combine(Path.GetFullPath(root), "metrics.jsonl"));
 
     public string OptionsFile => Path.Combine(Root, "options.json");
@@ -25,6 +28,58 @@ internal sealed class RunFolder(string root)
     public string Stage(string name) => Path.Combine(Root, "stages", name);
 
     public string Predictions(string split) => Path.Combine(Root, $"predictions-{split}.tsv");
+
+    private const string LockFile = "run.lock";
+    private const string OwnerFile = "run.lock.json";
+
+    /// <summary>Takes the folder for this run (creating it) until the returned lock is disposed: a second run into it,
+    /// in this process or another, is refused with <see cref="RunFolderInUseException"/> naming the holder. The lock is
+    /// the operating system's (an exclusive open of run.lock), so a killed run leaves none behind.</summary>
+    public IDisposable Lock(string optionsType)
+    {
+        Directory.CreateDirectory(Root);
+        string path = Path.Combine(Root, LockFile);
+        FileStream held;
+        try
+        {
+            held = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            throw new RunFolderInUseException(Root, Owner(), optionsType);
+        }
+        var owner = new JsonObject
+        {
+            ["pid"] = Environment.ProcessId,
+            ["host"] = Environment.MachineName,
+            ["started"] = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture),
+        };
+        AtomicFile.WriteAllText(Path.Combine(Root, OwnerFile), owner.ToJsonString() + "\n");
+        return new FolderLock(held, Path.Combine(Root, OwnerFile));
+    }
+
+    /// <summary>Who holds the lock, as its owner file says.</summary>
+    private string Owner()
+    {
+        try
+        {
+            JsonObject owner = JsonFile.ReadObject(Path.Combine(Root, OwnerFile));
+            return $"process {owner["pid"]} on {owner["host"]}, since {owner["started"]}";
+        }
+        catch (Exception e) when (e is IOException or CorruptFileException or UnauthorizedAccessException)
+        {
+            return "a process that has not said which";
+        }
+    }
+
+    private sealed class FolderLock(FileStream held, string ownerFile) : IDisposable
+    {
+        public void Dispose()
+        {
+            File.Delete(ownerFile); // before the lock goes, so a new holder's owner file is never deleted
+            held.Dispose();
+        }
+    }
 
     /// <summary>Records the options (creating the folder); a resumed run must be asked the same thing.</summary>
     /// <param name="options">options.json's content.</param>
@@ -51,7 +106,7 @@ internal sealed class RunFolder(string root)
                     AddOlderDefaults(savedLevel, asked);
                 }
             }
-            string[] ignored = ["resume", "device"];
+            string[] ignored = ["resume", "device", "keep_checkpoints"]; // neither changes what the run computes
             string[] differing = saved.Select(p => p.Key).Union(options.Select(p => p.Key))
                 .Where(key => !ignored.Contains(key) && !JsonNode.DeepEquals(saved[key], options[key]))
                 .ToArray();

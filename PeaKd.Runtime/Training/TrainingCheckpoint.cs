@@ -178,6 +178,20 @@ internal static class TrainingCheckpoint
         }
     }
 
+    /// <summary>Removes every resumable checkpoint of a finished stage: the descriptions first, so a kill part-way leaves
+    /// no description naming a missing tensor file (the stage's done.json, written before, makes it complete either way).</summary>
+    public static void RemoveAll(string folder)
+    {
+        File.Delete(Path.Combine(folder, StateFile));
+        foreach (string pattern in new[] { "checkpoint-*.json", "checkpoint-*.safetensors" })
+        {
+            foreach (string file in Directory.GetFiles(folder, pattern))
+            {
+                File.Delete(file);
+            }
+        }
+    }
+
     /// <summary>Deletes the checkpoints after <paramref name="step"/>: left by a run that was killed or damaged after them.</summary>
     public static void RemoveAfter(string folder, long step)
     {

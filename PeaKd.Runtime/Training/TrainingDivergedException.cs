@@ -8,6 +8,6 @@ public sealed class TrainingDivergedException(string stage, long step, string te
 {
     /// <summary>The stage: finetune, ptp or kd.</summary>
     public string Stage { get; } = stage;
-    /// <summary>The step whose loss was not finite; it changed no weight.</summary>
+    /// <summary>The step whose loss was not finite, counted from 1 as metrics.jsonl and the progress count; it changed no weight.</summary>
     public long Step { get; } = step;
 }

@@ -21,7 +21,8 @@ internal sealed record TrainingResult(
 /// <summary>
 /// The training loop every stage shares: seeded batches, AdamW with BERT's weight-decay groups, linear warmup
 /// and decay, gradient clipping, dev checks (every <see cref="TrainingOptions.EvalEvery"/> steps and at each epoch's
-/// end) keeping the best weights, metrics.jsonl (with the stage's <c>startEntry</c>, if any, as its step-0 row),
+/// end) keeping the best weights, metrics.jsonl (with the stage's <c>startEntry</c>, if any, as its step-0 row), the
+/// resumable checkpoints removed when the stage is done unless the <c>retention</c> keeps them,
 /// resumable checkpoints, and a stop with a clear error when the loss stops being finite.
 /// </summary>
 /// <remarks>
@@ -30,7 +31,8 @@ internal sealed record TrainingResult(
 /// and the optimizer moments exactly.
 /// </remarks>
 internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOptions options, string folder, MetricsLog log,
-    IProgress<TrainingProgress>? progress, CancellationToken cancellationToken, JsonObject? startEntry = null)
+    IProgress<TrainingProgress>? progress, CancellationToken cancellationToken, JsonObject? startEntry = null,
+    CheckpointRetention retention = CheckpointRetention.All)
 {
     private const string BestFile = "best.safetensors";
     private const string DoneFile = "done.json";
@@ -61,6 +63,10 @@ internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOption
             if (TryReadDone(donePath, out TrainingResult? finished, out string? damage))
             {
                 LoadWeights(Path.Combine(folder, BestFile));
+                if (retention == CheckpointRetention.Best)
+                {
+                    TrainingCheckpoint.RemoveAll(folder); // what a kill during the pruning left
+                }
                 Note($"{stage}: already finished, reusing it (best score {finished.BestScore?.ToString("F4", CultureInfo.InvariantCulture) ?? "n/a"}).");
                 return finished;
             }
@@ -112,10 +118,22 @@ internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOption
         double secondsBefore = state.Seconds;
         long examples = state.ExamplesSeen;
         long step = state.GlobalStep;
+        // metrics.jsonl averages the loss terms over a window of steps; a window never spans a checkpoint, so a resumed
+        // run logs exactly the lines an uninterrupted one does (no timing in them either: that is in the result)
         var window = new Dictionary<string, double>();
         int windowSteps = 0;
-        long windowExamples = 0;
-        var windowClock = Stopwatch.StartNew();
+        void Flush(double epochDone, double learningRate)
+        {
+            var entry = new JsonObject { ["stage"] = stage, ["step"] = step, ["epoch"] = epochDone };
+            foreach ((string name, double sum) in window)
+            {
+                entry[name] = sum / windowSteps;
+            }
+            entry["lr"] = learningRate;
+            log.Write(entry);
+            window.Clear();
+            windowSteps = 0;
+        }
 
         for (int epoch = state.Epoch; epoch < options.Epochs; epoch++)
         {
@@ -130,45 +148,37 @@ internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOption
                     SeedStep(step);
                     using Batch batch = Batcher.Collate(train, order[b], paddingId, device);
                     values = TrainingStep.Run(optimizer, () => loss(batch), learningRate, options.MaxGradNorm,
-                        term => new TrainingDivergedException(stage, step, term, lastCheckpoint));
+                        term => new TrainingDivergedException(stage, step + 1, term, lastCheckpoint)); // 1-based, as the log counts steps
                 }
                 step++;
                 examples += order[b].Length;
-                windowExamples += order[b].Length;
                 windowSteps++;
                 foreach ((string name, double value) in values)
                 {
                     window[name] = window.GetValueOrDefault(name) + value;
                 }
-                if (step % options.LogEvery == 0 || step == totalSteps)
+                bool epochEnd = b == order.Count - 1;
+                bool checkpointDue = !epochEnd && options.CheckpointEvery > 0 && step % options.CheckpointEvery == 0;
+                double epochDone = epoch + (b + 1.0) / order.Count;
+                if (step % options.LogEvery == 0 || step == totalSteps || epochEnd || checkpointDue)
                 {
-                    double rate = windowExamples / Math.Max(windowClock.Elapsed.TotalSeconds, 1e-9);
-                    var entry = new JsonObject { ["stage"] = stage, ["step"] = step, ["epoch"] = epoch + (b + 1.0) / order.Count };
-                    foreach ((string name, double sum) in window)
-                    {
-                        entry[name] = sum / windowSteps;
-                    }
-                    entry["lr"] = learningRate;
-                    entry["examples_per_second"] = rate;
-                    log.Write(entry);
-                    window.Clear();
-                    windowSteps = 0;
-                    windowExamples = 0;
-                    windowClock.Restart();
+                    Flush(epochDone, learningRate);
                 }
                 progress?.Report(new TrainingProgress(ProgressKind.Step, stage, step, totalSteps, values));
 
-                bool epochEnd = b == order.Count - 1;
-                bool improved = false;
                 if (evaluate is not null && !epochEnd && options.EvalEvery > 0 && step % options.EvalEvery == 0)
                 {
                     long bestBefore = state.BestStep;
-                    state = DevCheck(state, evaluate, step, epoch + (b + 1.0) / order.Count, $"step {step}/{totalSteps}");
-                    improved = state.BestStep != bestBefore;
+                    state = DevCheck(state, evaluate, step, epochDone, $"step {step}/{totalSteps}");
+                    // new best weights are vouched for by a checkpoint at once: a resume never meets best weights its state does not know
+                    checkpointDue |= state.BestStep != bestBefore;
                 }
-                // new best weights are vouched for by a checkpoint at once: a resume never meets best weights its state does not know
-                if (!epochEnd && (improved || (options.CheckpointEvery > 0 && step % options.CheckpointEvery == 0)))
+                if (checkpointDue)
                 {
+                    if (windowSteps > 0)
+                    {
+                        Flush(epochDone, learningRate);
+                    }
                     lastCheckpoint = TrainingCheckpoint.Save(folder, model, optimizer,
                         state with { Epoch = epoch, BatchInEpoch = b + 1, GlobalStep = step, OptimizerSteps = optimizer.Steps, Seconds = secondsBefore + clock.Elapsed.TotalSeconds, ExamplesSeen = examples });
                 }
@@ -211,6 +221,10 @@ internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOption
         JsonObject record = JsonSerializer.SerializeToNode(done, JsonFile.MetadataOptions)!.AsObject();
         record["best_sha256"] = TrainingCheckpoint.Hash(Path.Combine(folder, BestFile));
         JsonFile.WriteSealed(donePath, record);
+        if (retention == CheckpointRetention.Best)
+        {
+            TrainingCheckpoint.RemoveAll(folder); // done.json and the best weights make the stage complete without them
+        }
         return done;
     }
 

@@ -1,6 +1,7 @@
 using PeaKd.Checkpoints;
 using PeaKd.Data;
 using PeaKd.Modeling;
+using System.Runtime.InteropServices;
 using PeaKd.Training;
 
 namespace PeaKd.Samples.Cli;
@@ -11,12 +12,31 @@ internal static class CommandRunner
 {
     public static bool Verbose { get; set; }
 
+    /// <summary>Cancelled by the first SIGINT (Ctrl+C) or SIGTERM: the run stops after its current step, every file it
+    /// was writing complete, and the command exits 130 or 143 saying where it stopped. A second signal ends the process.</summary>
+    public static CancellationToken Stopping => Signals.Token;
+
+    /// <summary>The console's progress, remembered so a stop can say at which step it happened.</summary>
+    public static IProgress<TrainingProgress> Progress() => new LastStep(ConsoleProgress.Create());
+
+    private static readonly CancellationTokenSource Signals = new();
+    private static int _signal;
+    private static (string Stage, long Step)? _lastStep;
+
     public static int Run(string command, FlagNames flags, Action body)
     {
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         try
         {
             body();
             return 0;
+        }
+        catch (OperationCanceledException) when (_signal != 0)
+        {
+            string where = _lastStep is (string stage, long step) ? $" at step {step} of {stage}" : "";
+            Console.Error.WriteLine($"peakd {command}: stopped{where} by {(_signal == 130 ? "SIGINT" : "SIGTERM")}; every file is complete. Rerun the same command with --resume to continue.");
+            return _signal;
         }
         catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or InvalidConfigException
             or CheckpointMismatchException or DataFormatException or TrainingDivergedException or UnauthorizedAccessException)
@@ -27,6 +47,29 @@ internal static class CommandRunner
                 Console.Error.WriteLine(e);
             }
             return 1;
+        }
+    }
+
+    private static void Stop(PosixSignalContext context)
+    {
+        if (_signal != 0)
+        {
+            return; // the second signal: let it end the process
+        }
+        _signal = context.Signal == PosixSignal.SIGINT ? 130 : 143; // 128 + the signal's number, as shells report it
+        context.Cancel = true;
+        Signals.Cancel();
+    }
+
+    private sealed class LastStep(IProgress<TrainingProgress> inner) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value)
+        {
+            if (value.Kind == ProgressKind.Step)
+            {
+                _lastStep = (value.Stage, value.Step);
+            }
+            inner.Report(value);
         }
     }
 }

@@ -24,11 +24,12 @@ internal sealed class CommonOptions
     public Option<string> Precision { get; } = new("--precision") { Description = "fp32, bf16 (matrix products in bfloat16, fp32 master weights) or auto (bf16 where the CPU or GPU accelerates it).", DefaultValueFactory = _ => "fp32" };
     public Option<int> EvalEvery { get; } = new("--eval-every") { Description = "Steps between dev checks (the best is kept), besides each epoch's end; 0 for epoch ends only.", DefaultValueFactory = _ => 0 };
     public Option<string> SelectBy { get; } = new("--select-by") { Description = "Which dev check's weights are kept: metric (the task's main one) or loss (the lowest dev loss). PTP always keeps its lowest loss.", DefaultValueFactory = _ => "metric" };
-    public Option<int?> LimitTrain { get; } = new("--limit-train") { Description = "Use only the first N training rows (quick runs)." };
+    public Option<string> KeepCheckpoints { get; } = new("--keep-checkpoints") { Description = "What a finished stage keeps: best (its best weights; the resumable checkpoints are removed) or all.", DefaultValueFactory = _ => "best" };
+    public Option<int?> LimitTrain { get; } = new("--limit-train") { Description = "Use only N training rows (quick runs): a stratified sample, each class in its share, with a fixed seed." };
     public Option<bool> Resume { get; } = new("--resume") { Description = "Continue an interrupted run in --out with the same options." };
 
     public IEnumerable<Option> TaskOptions => [Task, Data, TextColumn, PairColumn, LabelColumn];
-    public IEnumerable<Option> TrainingOptions => [Epochs, BatchSize, LearningRate, EvalEvery, SelectBy, MaxLength, Seed, Device, Precision, LimitTrain, Resume];
+    public IEnumerable<Option> TrainingOptions => [Epochs, BatchSize, LearningRate, EvalEvery, SelectBy, MaxLength, Seed, Device, Precision, LimitTrain, KeepCheckpoints, Resume];
 
     /// <summary>The flags of the options every command maps the same way, under the API's options type.</summary>
     public static IEnumerable<(string, string)> Flags(string options) =>
@@ -39,6 +40,7 @@ internal sealed class CommonOptions
         ($"{options}.Device", "--device"),
         ($"{options}.Precision", "--precision"),
         ($"{options}.Resume", "--resume"),
+        ($"{options}.KeepCheckpoints", "--keep-checkpoints"),
         ($"{options}.OutputFolder", "--out"),
     ];
 
@@ -53,6 +55,8 @@ internal sealed class CommonOptions
     }
 
     public DeviceChoice DeviceChoice(ParseResult parse) => ParseChoice<DeviceChoice>("--device", parse.GetValue(Device)!);
+
+    public CheckpointRetention Retention(ParseResult parse) => ParseChoice<CheckpointRetention>("--keep-checkpoints", parse.GetValue(KeepCheckpoints)!);
 
     public PrecisionChoice PrecisionChoice(ParseResult parse) => ParseChoice<PrecisionChoice>("--precision", parse.GetValue(Precision)!);
 

@@ -93,10 +93,11 @@ internal static class DistillCommand
                 Device = common.DeviceChoice(parse),
                 Precision = common.PrecisionChoice(parse),
                 Resume = parse.GetValue(common.Resume),
+                KeepCheckpoints = common.Retention(parse),
                 RecordFolder = parse.GetValue(records),
                 RecordDtype = CommonOptions.ParseChoice<RecordDtype>("--record-dtype", parse.GetValue(recordDtype)!),
             };
-            DistillationResult result = PeaKdPipeline.Run(options, ConsoleProgress.Create());
+            DistillationResult result = PeaKdPipeline.Run(options, CommandRunner.Progress(), CommandRunner.Stopping);
             string metrics = string.Join("; ", result.Metrics.Select(split => $"{split.Key} {string.Join(" ", split.Value.Select(m => $"{m.Key} {m.Value:F4}"))}"));
             Console.WriteLine($"{result.Student} ({result.OwnedParameters:N0} parameters, depth {result.EffectiveDepth}): {metrics}");
         }));

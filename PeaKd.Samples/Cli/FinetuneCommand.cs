@@ -35,8 +35,9 @@ internal static class FinetuneCommand
                 Device = common.DeviceChoice(parse),
                 Precision = common.PrecisionChoice(parse),
                 Resume = parse.GetValue(common.Resume),
+                KeepCheckpoints = common.Retention(parse),
             };
-            FineTuneResult result = PeaKdPipeline.FineTune(options, ConsoleProgress.Create());
+            FineTuneResult result = PeaKdPipeline.FineTune(options, CommandRunner.Progress(), CommandRunner.Stopping);
             Console.WriteLine($"teacher written to {result.Folder}: {string.Join(", ", result.Metrics.Select(m => $"{m.Key} {string.Join(" ", m.Value.Select(v => $"{v.Key} {v.Value:F4}"))}"))}");
         }));
         return command;

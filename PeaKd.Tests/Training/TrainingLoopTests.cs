@@ -80,14 +80,16 @@ public class TrainingLoopTests
 
         var entries = MetricsLog.Read(folder.File("run/metrics.jsonl"));
         var steps = entries.Where(e => e["split"] is null).ToList();
-        Assert.Equal([5L, 10, 15, 20, 25, 30], steps.Select(e => e["step"]!.GetValue<long>()));
+        // every 5th step, and at each checkpoint (every 7th): a window of averaged steps never spans a checkpoint, so a
+        // resumed run logs the lines an uninterrupted one does
+        Assert.Equal([5L, 7, 10, 14, 15, 20, 21, 25, 28, 30], steps.Select(e => e["step"]!.GetValue<long>()));
         Assert.All(steps, e =>
         {
             Assert.Equal("finetune", e["stage"]!.GetValue<string>());
             Assert.True(e["loss"]!.GetValue<double>() > 0);
             Assert.True(e["hard"]!.GetValue<double>() > 0);
             Assert.True(e["lr"]!.GetValue<double>() >= 0);
-            Assert.True(e["examples_per_second"]!.GetValue<double>() > 0);
+            Assert.Null(e["examples_per_second"]); // timing is not reproducible, so not in the log a resume must repeat
         });
         Assert.Equal(3, entries.Count(e => e["split"]?.GetValue<string>() == "dev"));
         Assert.Equal(30, result.Steps);
@@ -108,8 +110,8 @@ public class TrainingLoopTests
         }
 
         var error = Assert.Throws<TrainingDivergedException>(() => Train(model, data, folder.File("run"), resume: false, loss: Poisoned));
-        Assert.Equal(11, error.Step);
-        Assert.Contains("finetune: the hard loss became NaN or infinite at step 11", error.Message);
+        Assert.Equal(12, error.Step); // the 12th step, as the log and the progress count it
+        Assert.Contains("finetune: the hard loss became NaN or infinite at step 12", error.Message);
         Assert.Contains("The last good checkpoint is " + folder.File("run/stages/finetune/checkpoint-10.safetensors"), error.Message);
         Assert.True(File.Exists(folder.File("run/stages/finetune/checkpoint.json")));
         Assert.All(model.parameters(), p => Assert.True(isfinite(p).all().item<bool>()));

@@ -17,6 +17,10 @@ internal static class TaskReader
             throw new ArgumentException($"Task {task.Name} has no split '{split}'; it has {string.Join(", ", task.SplitFiles.Keys)}.");
         }
         string path = Path.Combine(folder, fileName);
+        if (Directory.Exists(path))
+        {
+            throw new DataFormatException(path, null, $"is a folder, not a file; task {task.Name} expects the file {fileName} in {folder}.");
+        }
         if (!File.Exists(path))
         {
             throw new DataFormatException(path, null,

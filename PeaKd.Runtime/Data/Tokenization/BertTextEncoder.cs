@@ -46,6 +46,7 @@ internal sealed class BertTextEncoder
             throw new FileNotFoundException($"{vocabFile}: vocabulary not found; a model folder needs its vocab.txt.", vocabFile);
         }
         byte[] bytes = File.ReadAllBytes(vocabFile);
+        CheckVocabulary(vocabFile, File.ReadLines(vocabFile));
         bool lower = lowercase ?? IsUncased(File.ReadLines(vocabFile));
         var options = new BertOptions
         {
@@ -55,6 +56,30 @@ internal sealed class BertTextEncoder
         };
         BertTokenizer tokenizer = BertTokenizer.Create(vocabFile, options);
         return new BertTextEncoder(tokenizer, vocabFile, lower, Convert.ToHexString(SHA256.HashData(bytes)));
+    }
+
+    /// <summary>The special tokens every BERT vocabulary has and the encoder needs.</summary>
+    public static readonly string[] SpecialTokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]"];
+
+    /// <summary>A vocab.txt must list tokens, the special ones among them; an empty or foreign file is refused here,
+    /// naming it, rather than surfacing later as an unknown-token error without a file name.</summary>
+    public static void CheckVocabulary(string vocabFile, IEnumerable<string> lines)
+    {
+        var tokens = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string line in lines)
+        {
+            tokens.Add(line.TrimEnd('\r'));
+        }
+        tokens.Remove("");
+        if (tokens.Count == 0)
+        {
+            throw new InvalidDataException($"{vocabFile}: the vocabulary is empty; a BERT vocab.txt lists one token per line ([PAD], [UNK], [CLS], [SEP], then word pieces). Use the model's own vocab.txt.");
+        }
+        string[] missing = SpecialTokens.Where(t => !tokens.Contains(t)).ToArray();
+        if (missing.Length > 0)
+        {
+            throw new InvalidDataException($"{vocabFile}: the vocabulary ({tokens.Count:N0} tokens) has no {string.Join(", ", missing)}; a BERT vocab.txt lists [PAD], [UNK], [CLS] and [SEP]. Is this the model's vocab.txt?");
+        }
     }
 
     /// <summary>WordPiece ids of one text, without special tokens.</summary>
