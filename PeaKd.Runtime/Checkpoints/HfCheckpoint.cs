@@ -33,12 +33,7 @@ public static class HfCheckpoint
         {
             throw new DirectoryNotFoundException($"{folder}: model folder not found.");
         }
-        string configPath = Path.Combine(folder, ConfigFileName);
-        BertConfig config = BertConfig.Load(configPath);
-        string weights = FindWeights(folder);
-        WeightShapes.Check(config, configPath, weights); // the config's sizes against the file's header, before building anything
-        ParameterCount.CheckFitsInMemory(config, configPath);
-
+        (BertConfig config, string weights) = CheckLoadable(folder);
         var model = new BertClassifier(config);
         try
         {
@@ -55,6 +50,22 @@ public static class HfCheckpoint
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Everything <see cref="Load"/> checks before it allocates: the config, the weights file's header against
+    /// the config's sizes, and the memory the model needs. Reads no tensor data.</summary>
+    internal static (BertConfig Config, string WeightsFile) CheckLoadable(string folder)
+    {
+        if (!Directory.Exists(folder))
+        {
+            throw new DirectoryNotFoundException($"{folder}: model folder not found.");
+        }
+        string configPath = Path.Combine(folder, ConfigFileName);
+        BertConfig config = BertConfig.Load(configPath);
+        string weights = FindWeights(folder);
+        WeightShapes.Check(config, configPath, weights);
+        ParameterCount.CheckFitsInMemory(config, configPath);
+        return (config, weights);
     }
 
     /// <summary>Writes config.json, model.safetensors and (when given) a copy of vocab.txt; each file atomically.</summary>

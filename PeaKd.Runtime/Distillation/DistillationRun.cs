@@ -61,6 +61,7 @@ internal sealed class DistillationRun : IDisposable
         (BertConfig teacherConfig, string configPath) = OptionCheck.ModelFolder($"{Options}.{nameof(PipelineOptions.Teacher)}", options.Teacher);
         CheckAgainstTeacher(options, teacherConfig, configPath);
         TaskData.CheckTokenizer(options.Teacher);
+        HfCheckpoint.CheckLoadable(options.Teacher); // the weights against the config, before anything is written
         LoadedCheckpoint? teacher = options.FineTuneTeacher ? null : LoadTrainedTeacher(options);
         try
         {
@@ -305,6 +306,7 @@ internal sealed class DistillationRun : IDisposable
             try
             {
                 (source, sourcePath) = OptionCheck.ModelFolder(property, folder);
+                HfCheckpoint.CheckLoadable(folder);
             }
             catch (InvalidOptionException e) when (options.Pretrained is null)
             {

@@ -25,6 +25,7 @@ internal static class FineTuneRun
         (BertConfig config, string configPath) = OptionCheck.ModelFolder($"{Options}.{nameof(FineTuneOptions.Model)}", options.Model);
         OptionCheck.MaxLengthFits($"{Options}.{nameof(FineTuneOptions.MaxLength)}", options.MaxLength, config, configPath);
         TaskData.CheckTokenizer(options.Model);
+        HfCheckpoint.CheckLoadable(options.Model); // the weights against the config, before anything is written
         IReadOnlyList<Dataset> datasets = options.Data.Read(options.LimitTrain);
 
         cancellation.ThrowIfCancellationRequested(); // a run cancelled before it started writes nothing

@@ -69,6 +69,12 @@ public sealed record BertConfig
         RequirePositive(source, "vocab_size", VocabSize);
         RequirePositive(source, "hidden_size", HiddenSize);
         RequirePositive(source, "num_hidden_layers", NumHiddenLayers);
+        if (NumHiddenLayers > MaxLayers)
+        {
+            // building that many layer modules takes minutes before any size check on memory could help
+            throw new InvalidConfigException(source, "num_hidden_layers",
+                $"num_hidden_layers is {NumHiddenLayers:N0}; PeaKd builds at most {MaxLayers:N0} (the deepest BERT models have 48). Check the config.");
+        }
         RequirePositive(source, "num_attention_heads", NumAttentionHeads);
         RequirePositive(source, "intermediate_size", IntermediateSize);
         RequirePositive(source, "max_position_embeddings", MaxPositionEmbeddings);
@@ -102,6 +108,9 @@ public sealed record BertConfig
             throw new InvalidConfigException(source, "pad_token_id", $"pad_token_id {PadTokenId} is outside the vocabulary (size {VocabSize}).");
         }
     }
+
+    /// <summary>The most encoder layers a config may declare.</summary>
+    public const int MaxLayers = 1000;
 
     /// <summary>A config.json is under a kilobyte; even one with thousands of labels is far below this.</summary>
     public const long MaxFileBytes = 4 << 20;

@@ -42,7 +42,7 @@ public static class ParameterCount
         if (bytes > available)
         {
             throw new InvalidConfigException(source, "(size)",
-                $"the model has {Estimate(c, ownedLayers):G3} parameters (vocab_size {c.VocabSize}, hidden_size {c.HiddenSize}, num_hidden_layers {ownedLayers ?? c.NumHiddenLayers}, intermediate_size {c.IntermediateSize}, max_position_embeddings {c.MaxPositionEmbeddings}), " +
+                $"the model has {Estimate(c, ownedLayers):G3} parameters (vocab_size {c.VocabSize}, hidden_size {c.HiddenSize}, num_hidden_layers {ownedLayers ?? c.NumHiddenLayers}, intermediate_size {c.IntermediateSize}, max_position_embeddings {c.MaxPositionEmbeddings}, type_vocab_size {c.TypeVocabSize}), " +
                 $"{bytes / 1e9:G3} GB in fp32, more than the {available / 1e9:F1} GB of memory here. Check the config's sizes.");
         }
     }

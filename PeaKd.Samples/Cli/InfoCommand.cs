@@ -32,6 +32,7 @@ internal static class InfoCommand
     {
         Device device = DeviceSelector.Resolve(deviceChoice);
         BertConfig config = configPath is null ? BertConfig.BertBase : BertConfig.Load(configPath);
+        ParameterCount.CheckFitsInMemory(config, configPath ?? "BERT-base"); // before the banner or any tensor
         Console.WriteLine($"TorchSharp {typeof(torch).Assembly.GetName().Version}, device {device.type}, {get_num_threads()} threads");
 
         using var model = new BertClassifier(config);
