@@ -33,7 +33,7 @@ internal static class MainJob
                 $"The Fine Foods data is not in {Path.GetFullPath(DataFolder)}. Prepare it once with: bash scripts/fetch-data.sh (from the repository root; it installs R's modeldata package with apt), then run again.");
         }
         var clock = Stopwatch.StartNew();
-        IProgress<TrainingProgress> progress = CommandRunner.Progress();
+        IProgress<TrainingProgress> progress = ConsoleProgress.Create();
         Console.WriteLine($"PeaKd main job: MiniLM-L6 teacher -> 2-layer students on Fine Foods, {torch.get_num_threads()} threads, device {DeviceSelector.Resolve(DeviceChoice.Auto).type}");
 
         string pretrained = Path.Combine(RunRoot, "minilm");

@@ -33,7 +33,7 @@ public static class HfCheckpoint
         {
             throw new DirectoryNotFoundException($"{folder}: model folder not found.");
         }
-        (BertConfig config, string weights) = CheckLoadable(folder);
+        (BertConfig config, string weights) = CheckLoadable(folder, strict: false);
         var model = new BertClassifier(config);
         try
         {
@@ -52,9 +52,11 @@ public static class HfCheckpoint
         }
     }
 
-    /// <summary>Everything <see cref="Load"/> checks before it allocates: the config, the weights file's header against
-    /// the config's sizes, and the memory the model needs. Reads no tensor data.</summary>
-    internal static (BertConfig Config, string WeightsFile) CheckLoadable(string folder)
+    /// <summary>What <see cref="Load"/> checks before it allocates: the config, the weights file's header against the
+    /// config's sizes, and the memory the model needs. Reads no tensor data. <paramref name="strict"/> (the checks a run
+    /// makes before it writes anything) compares every size exactly; <see cref="Load"/> refuses only a config far larger
+    /// than its weights and leaves smaller mismatches to the loader, which lists every tensor.</summary>
+    internal static (BertConfig Config, string WeightsFile) CheckLoadable(string folder, bool strict = true)
     {
         if (!Directory.Exists(folder))
         {
@@ -63,7 +65,7 @@ public static class HfCheckpoint
         string configPath = Path.Combine(folder, ConfigFileName);
         BertConfig config = BertConfig.Load(configPath);
         string weights = FindWeights(folder);
-        WeightShapes.Check(config, configPath, weights);
+        WeightShapes.Check(config, configPath, weights, strict);
         ParameterCount.CheckFitsInMemory(config, configPath);
         return (config, weights);
     }

@@ -10,12 +10,22 @@ namespace PeaKd.Checkpoints;
 /// mismatched, missing and unexpected tensor.</summary>
 internal static partial class WeightShapes
 {
-    public static void Check(BertConfig config, string configPath, string weightsFile)
+    /// <param name="config">The config.</param>
+    /// <param name="configPath">Its file, for messages.</param>
+    /// <param name="weightsFile">The weights file whose header is read.</param>
+    /// <param name="strict">Compare every size and the layer count exactly (the checks before a run writes anything);
+    /// otherwise only refuse a config far larger than its weights, leaving the rest to the loader's listing.</param>
+    public static void Check(BertConfig config, string configPath, string weightsFile, bool strict)
     {
         IReadOnlyList<(string Name, long[] Shape)> tensors = weightsFile.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)
             ? SafetensorsHeader.Validate(weightsFile).Select(e => (e.Name, e.Shape)).ToArray()
             : PyTorchZip.Validate(weightsFile).Select(t => (t.Name, t.Shape)).ToArray();
         double held = tensors.Sum(t => t.Shape.Aggregate(1.0, (product, size) => product * size));
+        if (strict)
+        {
+            NameTheField(config, configPath, weightsFile, tensors);
+            return;
+        }
         if (ParameterCount.Estimate(config) <= 1.1 * held + 1e6)
         {
             return;

@@ -79,6 +79,9 @@ public abstract record DataSource
     /// <summary>The seed of the training sample a limit takes (recorded in the data's hash, so records and caches tell samples apart).</summary>
     internal const int SampleSeed = 1;
 
+    /// <summary>How a limited training set is drawn, as options.json records it (older runs took the first rows).</summary>
+    internal static string LimitSample => $"stratified, seed {SampleSeed}";
+
     /// <summary><paramref name="count"/> rows, each class (regression: all rows as one) getting its share by largest
     /// remainder and at least one row while rows last; within a class, a seeded shuffle picks them.</summary>
     private static List<Example> StratifiedSample(IReadOnlyList<Example> examples, int count)

@@ -26,18 +26,13 @@ internal sealed class TsvFile
 
     public IReadOnlyList<(int Line, string[] Fields)> Rows { get; }
 
-    /// <summary>The 1-based line and byte within it of the first invalid UTF-8, fed byte by byte to a strict decoder.</summary>
-    private static (int Line, int Column) FirstInvalidUtf8(byte[] bytes, UTF8Encoding strict)
+    /// <summary>The 1-based line and byte within it of the first invalid UTF-8, found character by character.</summary>
+    private static (int Line, int Column) FirstInvalidUtf8(byte[] bytes)
     {
-        Decoder decoder = strict.GetDecoder();
         int line = 1, lineStart = 0;
-        for (int i = 0; i < bytes.Length; i++)
+        for (int i = 0; i < bytes.Length;)
         {
-            try
-            {
-                decoder.GetCharCount(bytes, i, 1, flush: i == bytes.Length - 1);
-            }
-            catch (DecoderFallbackException)
+            if (System.Text.Rune.DecodeFromUtf8(bytes.AsSpan(i), out _, out int consumed) != System.Buffers.OperationStatus.Done)
             {
                 return (line, i - lineStart + 1);
             }
@@ -46,6 +41,7 @@ internal sealed class TsvFile
                 line++;
                 lineStart = i + 1;
             }
+            i += consumed;
         }
         return (line, 1);
     }
@@ -72,7 +68,7 @@ internal sealed class TsvFile
         }
         catch (DecoderFallbackException)
         {
-            (int line, int column) = FirstInvalidUtf8(bytes, strictUtf8);
+            (int line, int column) = FirstInvalidUtf8(bytes);
             throw new DataFormatException(path, line, $"not valid UTF-8 (byte {column} of the line); save the file as UTF-8.");
         }
         if (text.Length > 0 && text[0] == '\uFEFF')

@@ -31,8 +31,8 @@ internal sealed class DistillationRun : IDisposable
     private readonly CancellationToken _cancellation;
     private readonly Stopwatch _clock;
     private readonly string? _pretrainedFolder; // the model students start from with StudentInit.Pretrained; null: the teacher
-    private LoadedCheckpoint? _givenTeacher;
-    private IDisposable? _folderLock; // held from the first write to the end: one run per folder // a fine-tuned teacher given by the options, loaded (and checked) up front
+    private LoadedCheckpoint? _givenTeacher; // a fine-tuned teacher given by the options, loaded (and checked) up front
+    private IDisposable? _folderLock; // held from the first write to the end: one run per folder
 
     private DistillationRun(PipelineOptions options, Device device, (ComputePrecision, string) precision, IReadOnlyList<Dataset> datasets,
         string? pretrainedFolder, LoadedCheckpoint? givenTeacher, IProgress<TrainingProgress>? progress, CancellationToken cancellation, Stopwatch clock)

@@ -70,6 +70,7 @@ public sealed record FineTuneOptions
         ["training"] = JsonSerializer.SerializeToNode(Training),
         ["max_length"] = MaxLength,
         ["limit_train"] = LimitTrain,
+        ["limit_sample"] = LimitTrain is null ? null : PeaKd.Data.DataSource.LimitSample,
         ["keep_checkpoints"] = KeepCheckpoints.ToString().ToLowerInvariant(),
         ["precision"] = precision,
     };

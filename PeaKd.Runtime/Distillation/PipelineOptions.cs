@@ -161,6 +161,7 @@ public sealed record PipelineOptions
         ["distillation"] = JsonSerializer.SerializeToNode(Distillation),
         ["max_length"] = MaxLength,
         ["limit_train"] = LimitTrain,
+        ["limit_sample"] = LimitTrain is null ? null : PeaKd.Data.DataSource.LimitSample,
         ["keep_checkpoints"] = KeepCheckpoints.ToString().ToLowerInvariant(),
         ["device"] = Device.ToString().ToLowerInvariant(),
         ["precision"] = Precision.ToString().ToLowerInvariant(),

@@ -120,10 +120,11 @@ public sealed class TextClassifier : IDisposable
     {
         ArgumentNullException.ThrowIfNull(data);
         data.Validate("data");
-        IReadOnlyList<string>? named = ModelFolder.LabelNames(_model.Config);
-        // a model with real label names fixes their order, so the split is read alone; placeholder names (LABEL_0, ...)
-        // mean the order training had, which train.tsv's order of first appearance gives
-        TaskData task = named is not null && !IsRegression && !data.Task.IsRegression
+        CheckKind(data.Task);
+        IReadOnlyList<string>? named = IsRegression ? [] : ModelFolder.LabelNames(_model.Config);
+        // a regression model, or one with real label names (which fix their order), scores the split read alone;
+        // placeholder names (LABEL_0, ...) mean the order training had, which train's order of first appearance gives
+        TaskData task = named is not null
             ? TaskData.Encode(data.Task, [data.ReadSplit(split, named)], Folder, MaxLength, cacheFolder: null)
             : TaskData.Load(data, Folder, MaxLength);
         if (!task.Splits.TryGetValue(split, out var chosen))
@@ -166,14 +167,19 @@ public sealed class TextClassifier : IDisposable
     private const int DefaultMaxLength = 128;
 
     /// <summary>For each of the data's labels, the model's output column; the two label sets must be the same.</summary>
-    private int[] ColumnsInDataOrder(TaskData task)
+    private void CheckKind(Data.Tasks.TaskDefinition task)
     {
-        if (task.Task.IsRegression != IsRegression)
+        if (task.IsRegression != IsRegression)
         {
             throw new ArgumentException(IsRegression
-                ? $"{Folder}: the model predicts a score (regression), but {task.Task.Name} is a classification task."
-                : $"{Folder}: the model is a classifier, but {task.Task.Name} asks for a score (regression).");
+                ? $"{Folder}: the model predicts a score (regression), but {task.Name} is a classification task."
+                : $"{Folder}: the model is a classifier, but {task.Name} asks for a score (regression).");
         }
+    }
+
+    private int[] ColumnsInDataOrder(TaskData task)
+    {
+        CheckKind(task.Task);
         if (IsRegression)
         {
             return [0];

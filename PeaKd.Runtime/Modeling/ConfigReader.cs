@@ -109,8 +109,12 @@ internal sealed class ConfigReader(string path, JsonObject json)
         {
             return number;
         }
-        if (node is JsonValue big && big.GetValueKind() == JsonValueKind.Number && big.TryGetValue(out double whole) && whole == Math.Floor(whole))
+        if (node is JsonValue written && written.GetValueKind() == JsonValueKind.Number && written.TryGetValue(out double whole) && whole == Math.Floor(whole))
         {
+            if (Math.Abs(whole) <= int.MaxValue)
+            {
+                return (int)whole; // 768.0 or 7.68e2: a whole number written another way
+            }
             throw new InvalidConfigException(path, field, $"'{field}' is {Describe(node)}, too large (at most {int.MaxValue:N0}, and far less for a model that fits in memory).");
         }
         throw new InvalidConfigException(path, field, $"'{field}' must be an integer, got {Describe(node)}.");

@@ -31,6 +31,8 @@ internal sealed class RunFolder(string root)
 
     private const string LockFile = "run.lock";
     private const string OwnerFile = "run.lock.json";
+    private const int SharingViolationUnix = 11; // EWOULDBLOCK from flock: another holder
+    private const int SharingViolationWindows = unchecked((int)0x80070020);
 
     /// <summary>Takes the folder for this run (creating it) until the returned lock is disposed: a second run into it,
     /// in this process or another, is refused with <see cref="RunFolderInUseException"/> naming the holder. The lock is
@@ -44,21 +46,29 @@ internal sealed class RunFolder(string root)
         {
             held = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
+        catch (IOException e) when (e.HResult is SharingViolationUnix or SharingViolationWindows)
         {
             throw new RunFolderInUseException(Root, Owner(), optionsType);
         }
-        var owner = new JsonObject
+        try
         {
-            ["pid"] = Environment.ProcessId,
-            ["host"] = Environment.MachineName,
-            ["started"] = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture),
-        };
-        AtomicFile.WriteAllText(Path.Combine(Root, OwnerFile), owner.ToJsonString() + "\n");
-        return new FolderLock(held, Path.Combine(Root, OwnerFile));
+            var owner = new JsonObject
+            {
+                ["pid"] = Environment.ProcessId,
+                ["host"] = Environment.MachineName,
+                ["started"] = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture),
+            };
+            AtomicFile.WriteAllText(Path.Combine(Root, OwnerFile), owner.ToJsonString() + "\n");
+            return new FolderLock(held, Path.Combine(Root, OwnerFile));
+        }
+        catch
+        {
+            held.Dispose(); // a full or read-only disk: the error is that, and the folder is not left locked
+            throw;
+        }
     }
 
-    /// <summary>Who holds the lock, as its owner file says.</summary>
+    /// <summary>Who holds the lock, as its owner file says (a holder that has just taken it may not have written it yet).</summary>
     private string Owner()
     {
         try
@@ -124,8 +134,9 @@ internal sealed class RunFolder(string root)
     private static readonly (string Old, string Now)[] RenamedKeys = [("command", "stage")];
 
     /// <summary>Keys older versions did not write, with the value their runs had (top level or in a stage's training options):
-    /// students started from the teacher, dev was checked at epoch ends only, the best metric was kept.</summary>
-    private static readonly (string Key, JsonNode Value)[] AddedKeys = [("init_from", "teacher"), ("EvalEvery", 0), ("SelectBy", 0)];
+    /// students started from the teacher, dev was checked at epoch ends only, the best metric was kept, a limited training
+    /// set was its first rows.</summary>
+    private static readonly (string Key, JsonNode Value)[] AddedKeys = [("init_from", "teacher"), ("EvalEvery", 0), ("SelectBy", 0), ("limit_sample", "first rows")];
 
     /// <summary>"key (saved X, asked Y)" for a differing value; for a stage's training options, one such entry per differing field.</summary>
     private static IEnumerable<string> Differences(string key, JsonNode? saved, JsonNode? asked)
@@ -145,7 +156,7 @@ internal sealed class RunFolder(string root)
     {
         foreach ((string key, JsonNode value) in AddedKeys)
         {
-            if (!saved.ContainsKey(key) && asked.ContainsKey(key))
+            if (!saved.ContainsKey(key) && asked[key] is not null)
             {
                 saved[key] = value.DeepClone();
             }

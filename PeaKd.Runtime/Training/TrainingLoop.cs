@@ -95,6 +95,7 @@ internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOption
         }
         LoopState state = checkpoint?.State ?? new LoopState(0, 0, 0, 0, null, 0, null, 0, 0);
         string? lastCheckpoint = state.GlobalStep > 0 ? Path.Combine(folder, TrainingCheckpoint.StateFile) : null;
+        long checkpointStep = state.GlobalStep; // where a resume would continue from
         if (checkpoint is not null)
         {
             log.TruncateAfter(stage, state.GlobalStep); // the steps after the checkpoint are logged again
@@ -179,12 +180,13 @@ internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOption
                     {
                         Flush(epochDone, learningRate);
                     }
+                    checkpointStep = step;
                     lastCheckpoint = TrainingCheckpoint.Save(folder, model, optimizer,
                         state with { Epoch = epoch, BatchInEpoch = b + 1, GlobalStep = step, OptimizerSteps = optimizer.Steps, Seconds = secondsBefore + clock.Elapsed.TotalSeconds, ExamplesSeen = examples });
                 }
                 if (cancellationToken.IsCancellationRequested)
                 {
-                    throw new OperationCanceledException($"{stage}: stopped after step {step}; resuming the run continues from its last checkpoint.", cancellationToken);
+                    throw new TrainingStoppedException(stage, step, checkpointStep, cancellationToken);
                 }
             }
 
@@ -196,6 +198,7 @@ internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOption
             clock.Stop();
             state = state with { Epoch = epoch + 1, BatchInEpoch = 0, GlobalStep = step, OptimizerSteps = optimizer.Steps, Seconds = trainingSeconds, ExamplesSeen = examples };
             lastCheckpoint = TrainingCheckpoint.Save(folder, model, optimizer, state);
+            checkpointStep = step;
             clock.Restart();
             secondsBefore = trainingSeconds;
         }

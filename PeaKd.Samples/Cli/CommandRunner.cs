@@ -12,30 +12,39 @@ internal static class CommandRunner
 {
     public static bool Verbose { get; set; }
 
-    /// <summary>Cancelled by the first SIGINT (Ctrl+C) or SIGTERM: the run stops after its current step, every file it
-    /// was writing complete, and the command exits 130 or 143 saying where it stopped. A second signal ends the process.</summary>
-    public static CancellationToken Stopping => Signals.Token;
-
-    /// <summary>The console's progress, remembered so a stop can say at which step it happened.</summary>
-    public static IProgress<TrainingProgress> Progress() => new LastStep(ConsoleProgress.Create());
+    /// <summary>Cancelled by the first SIGINT (Ctrl+C) or SIGTERM once a command asks for it (commands that train do):
+    /// the run stops after its current step, every file it was writing complete, and the command exits 130 or 143
+    /// saying where it stopped. A second signal ends the process; commands that never ask keep the default (they end).</summary>
+    public static CancellationToken Stopping
+    {
+        get
+        {
+            lock (Signals)
+            {
+                _registrations ??= [PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop), PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop)];
+            }
+            return Signals.Token;
+        }
+    }
 
     private static readonly CancellationTokenSource Signals = new();
+    private static PosixSignalRegistration[]? _registrations;
     private static int _signal;
-    private static (string Stage, long Step)? _lastStep;
 
     public static int Run(string command, FlagNames flags, Action body)
     {
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         try
         {
             body();
             return 0;
         }
-        catch (OperationCanceledException) when (_signal != 0)
+        catch (OperationCanceledException e) when (_signal != 0)
         {
-            string where = _lastStep is (string stage, long step) ? $" at step {step} of {stage}" : "";
-            Console.Error.WriteLine($"peakd {command}: stopped{where} by {(_signal == 130 ? "SIGINT" : "SIGTERM")}; every file is complete. Rerun the same command with --resume to continue.");
+            string signal = _signal == 130 ? "SIGINT" : "SIGTERM";
+            string where = e is TrainingStoppedException stopped
+                ? $"stopped at step {stopped.Step} of {stopped.Stage} by {signal} (a resume continues from step {stopped.ResumesFrom})"
+                : $"stopped by {signal} between training steps";
+            Console.Error.WriteLine($"peakd {command}: {where}; every file is complete. Rerun the same command with --resume to continue.");
             return _signal;
         }
         catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or InvalidConfigException
@@ -59,18 +68,6 @@ internal static class CommandRunner
         _signal = context.Signal == PosixSignal.SIGINT ? 130 : 143; // 128 + the signal's number, as shells report it
         context.Cancel = true;
         Signals.Cancel();
-    }
-
-    private sealed class LastStep(IProgress<TrainingProgress> inner) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value)
-        {
-            if (value.Kind == ProgressKind.Step)
-            {
-                _lastStep = (value.Stage, value.Step);
-            }
-            inner.Report(value);
-        }
     }
 }
 

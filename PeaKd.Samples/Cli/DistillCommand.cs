@@ -97,7 +97,7 @@ internal static class DistillCommand
                 RecordFolder = parse.GetValue(records),
                 RecordDtype = CommonOptions.ParseChoice<RecordDtype>("--record-dtype", parse.GetValue(recordDtype)!),
             };
-            DistillationResult result = PeaKdPipeline.Run(options, CommandRunner.Progress(), CommandRunner.Stopping);
+            DistillationResult result = PeaKdPipeline.Run(options, ConsoleProgress.Create(), CommandRunner.Stopping);
             string metrics = string.Join("; ", result.Metrics.Select(split => $"{split.Key} {string.Join(" ", split.Value.Select(m => $"{m.Key} {m.Value:F4}"))}"));
             Console.WriteLine($"{result.Student} ({result.OwnedParameters:N0} parameters, depth {result.EffectiveDepth}): {metrics}");
         }));

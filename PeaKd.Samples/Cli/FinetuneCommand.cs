@@ -37,7 +37,7 @@ internal static class FinetuneCommand
                 Resume = parse.GetValue(common.Resume),
                 KeepCheckpoints = common.Retention(parse),
             };
-            FineTuneResult result = PeaKdPipeline.FineTune(options, CommandRunner.Progress(), CommandRunner.Stopping);
+            FineTuneResult result = PeaKdPipeline.FineTune(options, ConsoleProgress.Create(), CommandRunner.Stopping);
             Console.WriteLine($"teacher written to {result.Folder}: {string.Join(", ", result.Metrics.Select(m => $"{m.Key} {string.Join(" ", m.Value.Select(v => $"{v.Key} {v.Value:F4}"))}"))}");
         }));
         return command;

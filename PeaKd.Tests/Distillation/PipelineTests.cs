@@ -84,7 +84,7 @@ public class PipelineTests(Xunit.Abstractions.ITestOutputHelper log)
         DistillationResult straight = PeaKdPipeline.Run(options with { OutputFolder = folder.File("straight") });
 
         var stop = new StopAfter("kd", 40);
-        Assert.Throws<OperationCanceledException>(() => PeaKdPipeline.Run(options with { OutputFolder = folder.File("killed") }, stop, stop.Token));
+        Assert.Throws<TrainingStoppedException>(() => PeaKdPipeline.Run(options with { OutputFolder = folder.File("killed") }, stop, stop.Token));
         DistillationResult resumed = PeaKdPipeline.Run(options with { OutputFolder = folder.File("killed"), Resume = true });
 
         Assert.Equal(straight.Metrics["dev"]["accuracy"], resumed.Metrics["dev"]["accuracy"]); // bitwise: same floats

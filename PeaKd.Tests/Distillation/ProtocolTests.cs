@@ -173,7 +173,7 @@ public class ProtocolTests(Xunit.Abstractions.ITestOutputHelper log)
 
         // stopped at step 40 (between the checks at 35 and 42, after the checkpoint at 25), then resumed
         var stop = new StopAfter("kd", 40);
-        Assert.Throws<OperationCanceledException>(() => PeaKdPipeline.Run(options with { OutputFolder = folder.File("stopped") }, stop, stop.Token));
+        Assert.Throws<TrainingStoppedException>(() => PeaKdPipeline.Run(options with { OutputFolder = folder.File("stopped") }, stop, stop.Token));
         DistillationResult resumed = PeaKdPipeline.Run(options with { OutputFolder = folder.File("stopped"), Resume = true });
         Assert.Equal(straight.Metrics["dev"]["accuracy"], resumed.Metrics["dev"]["accuracy"]);
         Assert.Equal(straight.Metrics["test"]["f1"], resumed.Metrics["test"]["f1"]);

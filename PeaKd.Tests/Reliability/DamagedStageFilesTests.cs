@@ -82,7 +82,7 @@ public class DamagedStageFilesTests
 
         // 6 batches an epoch: checkpoints at 4, 6 (epoch end), 8; stopped after step 9
         var stop = new StopAfter("finetune", 9);
-        Assert.Throws<OperationCanceledException>(() => Train(data, folder.File("run"), resume: false, stop, stop.Token));
+        Assert.Throws<TrainingStoppedException>(() => Train(data, folder.File("run"), resume: false, stop, stop.Token));
         Flip(folder.File("run/stages/finetune/checkpoint-8.safetensors"), 200);
         var progress = new NoteRecorder();
         var resumed = Train(data, folder.File("run"), resume: true, progress);

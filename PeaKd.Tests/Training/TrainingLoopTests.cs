@@ -53,7 +53,7 @@ public class TrainingLoopTests
         TrainingResult expected = Train(straight, data, folder.File("straight"), resume: false);
 
         using BertClassifier killed = Model(data);
-        Assert.Throws<OperationCanceledException>(() => Train(killed, data, folder.File("killed"), resume: false, stop: new StopAfter("finetune", killedAfter)));
+        Assert.Throws<TrainingStoppedException>(() => Train(killed, data, folder.File("killed"), resume: false, stop: new StopAfter("finetune", killedAfter)));
         using BertClassifier resumed = Model(data); // a new process: fresh weights, everything else from the run folder
         TrainingResult result = Train(resumed, data, folder.File("killed"), resume: true);
 

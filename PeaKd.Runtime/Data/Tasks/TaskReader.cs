@@ -59,7 +59,7 @@ internal static class TaskReader
                     int index = IndexOf(classes, value);
                     id = index >= 0 ? index : throw new DataFormatException(path, line, task.Labels is not null
                         ? $"unknown label '{value}'; {task.Name} labels are {string.Join(", ", classes.Select(c => $"'{c}'"))}."
-                        : split == "train"
+                        : split == "train" || labels is not null
                         ? $"unknown label '{value}': the model has no output for it; its labels are {string.Join(", ", classes.Select(c => $"'{c}'"))}."
                         : $"unknown label '{value}': it does not occur in the training split, so the model has no output for it; the labels seen in train are {string.Join(", ", classes.Select(c => $"'{c}'"))}.");
                 }
