@@ -127,7 +127,7 @@ internal sealed record FileDataSource(TaskDefinition FileTask, string Folder) : 
         OptionCheck.NotEmpty(property, Folder, "the folder holding the task's files");
     }
 
-    internal override Dataset ReadSplit(string split, IReadOnlyList<string> labels) => TaskReader.Read(FileTask, Folder, split, labels);
+    internal override Dataset ReadSplit(string split, IReadOnlyList<string> labels) => TaskReader.Read(FileTask, Folder, split, labels, labelsFromModel: true);
 
     internal override IReadOnlyList<Dataset> Read(int? limitTrain, IReadOnlyList<string>? labels = null)
     {

@@ -10,7 +10,9 @@ internal static class TaskReader
     /// <param name="split">train, dev, test, or dev_mismatched/test_mismatched for MNLI.</param>
     /// <param name="labels">For the tsv task: the class names in id order (from train for dev and test, or from the model a
     /// run distils, so its outputs keep their meaning). Ignored for GLUE.</param>
-    public static Dataset Read(TaskDefinition task, string folder, string split, IReadOnlyList<string>? labels = null)
+    /// <param name="labelsFromModel">Whether <paramref name="labels"/> are a trained model's (an unknown label is then
+    /// one the model has no output for), not train's.</param>
+    public static Dataset Read(TaskDefinition task, string folder, string split, IReadOnlyList<string>? labels = null, bool labelsFromModel = false)
     {
         if (!task.SplitFiles.TryGetValue(split, out string? fileName))
         {
@@ -59,7 +61,7 @@ internal static class TaskReader
                     int index = IndexOf(classes, value);
                     id = index >= 0 ? index : throw new DataFormatException(path, line, task.Labels is not null
                         ? $"unknown label '{value}'; {task.Name} labels are {string.Join(", ", classes.Select(c => $"'{c}'"))}."
-                        : split == "train" || labels is not null
+                        : split == "train" || labelsFromModel
                         ? $"unknown label '{value}': the model has no output for it; its labels are {string.Join(", ", classes.Select(c => $"'{c}'"))}."
                         : $"unknown label '{value}': it does not occur in the training split, so the model has no output for it; the labels seen in train are {string.Join(", ", classes.Select(c => $"'{c}'"))}.");
                 }
