@@ -35,4 +35,63 @@ public static class ModelExport
         int layers = plain.Config.NumHiddenLayers;
         return new ExportedModel(Path.GetFullPath(outputFolder), layers, ParameterCount.Backbone(plain.Config, layers));
     }
+
+    /// <summary>The ONNX file an export writes.</summary>
+    public const string OnnxFileName = "model.onnx";
+
+    /// <summary>
+    /// Writes a student (or any trained model folder) as ONNX for ONNX Runtime and ML.NET: model.onnx (opset 17;
+    /// inputs input_ids, attention_mask, token_type_ids as int64 [batch, sequence]; output logits, float [batch, labels];
+    /// the names Hugging Face's ONNX exports use), config.json with the labels (id2label), vocab.txt and
+    /// tokenizer_config.json. A shared layer reads its owner's weights (Query and Key exchanged where shuffled), so every
+    /// owned tensor is stored once: SPS's saving of parameters survives deployment.
+    /// </summary>
+    /// <param name="modelFolder">A run folder, a student folder (a run's student/), or a fine-tuned model folder.</param>
+    /// <param name="outputFolder">The folder to write.</param>
+    public static ExportedModel ToOnnx(string modelFolder, string outputFolder)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelFolder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(outputFolder);
+        modelFolder = ModelFolder.Locate(modelFolder);
+        (BertConfig config, Dictionary<string, TorchSharp.torch.Tensor> weights, IReadOnlyList<LayerUse> layers, int owned) = Stored(modelFolder);
+        try
+        {
+            global::Onnx.ModelProto model = Checkpoints.Onnx.OnnxExporter.Build(config, weights, layers);
+            Directory.CreateDirectory(outputFolder);
+            Checkpoints.Onnx.OnnxExporter.Write(model, Path.Combine(outputFolder, OnnxFileName));
+            (config with { NumHiddenLayers = layers.Count }).Save(Path.Combine(outputFolder, HfCheckpoint.ConfigFileName));
+            string vocab = Path.Combine(modelFolder, HfCheckpoint.VocabFileName);
+            if (File.Exists(vocab))
+            {
+                ModelFolder.WriteTokenizer(vocab, outputFolder, ModelFolder.MaxLength(modelFolder));
+            }
+            return new ExportedModel(Path.GetFullPath(outputFolder), layers.Count, ParameterCount.Backbone(config, owned));
+        }
+        finally
+        {
+            foreach (TorchSharp.torch.Tensor tensor in weights.Values)
+            {
+                tensor.Dispose();
+            }
+        }
+    }
+
+    /// <summary>A model folder's config, stored weights (a student's owned layers only) and layer plan.</summary>
+    private static (BertConfig Config, Dictionary<string, TorchSharp.torch.Tensor> Weights, IReadOnlyList<LayerUse> Layers, int Owned) Stored(string folder)
+    {
+        StudentDescription? student = StudentFolder.Read(folder);
+        if (student is not null)
+        {
+            BertConfig config = BertConfig.Load(Path.Combine(folder, HfCheckpoint.ConfigFileName));
+            return (config, WeightsFile.Read(Path.Combine(folder, HfCheckpoint.SafetensorsFileName)), student.Layers, student.OwnedLayers);
+        }
+        using LoadedCheckpoint plain = HfCheckpoint.Load(folder);
+        if (plain.Report.FreshClassifier)
+        {
+            throw new ArgumentException($"{folder}: the model has no trained classifier (a pretrained backbone); fine-tune or distil it first.");
+        }
+        int layers = plain.Model.Config.NumHiddenLayers;
+        Dictionary<string, TorchSharp.torch.Tensor> weights = plain.Model.state_dict().ToDictionary(w => w.Key, w => w.Value.detach().clone(), StringComparer.Ordinal);
+        return (plain.Model.Config, weights, Enumerable.Range(0, layers).Select(i => new LayerUse(i, Shuffle.None)).ToArray(), layers);
+    }
 }

@@ -1,0 +1,222 @@
+using Google.Protobuf;
+using Onnx;
+using PeaKd.Modeling;
+using PeaKd.Students;
+using static TorchSharp.torch;
+
+namespace PeaKd.Checkpoints.Onnx;
+
+/// <summary>
+/// A trained BERT classifier as an ONNX graph (opset 17) with Hugging Face's interface: inputs <c>input_ids</c>,
+/// <c>attention_mask</c> and <c>token_type_ids</c> (int64, [batch, sequence], both axes dynamic), output <c>logits</c>
+/// (float, [batch, labels]). The graph runs the student's effective layers; a shared layer's nodes read its owner's
+/// initializers (Query and Key exchanged where it is shuffled), so each owned tensor is stored once and the file of
+/// PeaBERT-k is the size of BERT-k's. Initializers keep the state dict's names; linear weights are stored transposed,
+/// [in, out], as MatMul takes them (as Hugging Face's ONNX exports store them).
+/// </summary>
+/// <remarks>
+/// Graph choices: LayerNormalization (opset 17) for every LayerNorm; GELU written out with Erf (BERT's exact form) or
+/// Tanh (gelu_new); attention as MatMul, a division by sqrt(head size), the additive padding mask (the float's lowest
+/// value where attention_mask is 0, as Hugging Face builds it) and Softmax; heads split with Reshape [0, 0, heads,
+/// head size], which keeps the batch and sequence axes dynamic; position embeddings sliced to the input's length.
+/// </remarks>
+internal static class OnnxExporter
+{
+    public const int Opset = 17;
+    private const int Float = 1, Int64 = 7;
+
+    /// <param name="config">The model's config (its sizes; the labels give the output's width).</param>
+    /// <param name="weights">The stored state dict: owned layers only for a student.</param>
+    /// <param name="layers">Each effective layer's owner and shuffle, in forward order.</param>
+    public static ModelProto Build(BertConfig config, IReadOnlyDictionary<string, Tensor> weights, IReadOnlyList<LayerUse> layers)
+    {
+        var graph = new GraphProto { Name = "peakd-bert-classifier" };
+        var b = new GraphBuilder(graph);
+        foreach (string input in new[] { "input_ids", "attention_mask", "token_type_ids" })
+        {
+            graph.Input.Add(Value(input, Int64, "batch", "sequence"));
+        }
+        graph.Output.Add(Value("logits", Float, "batch", config.NumLabels.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        foreach ((string name, Tensor tensor) in weights.OrderBy(w => w.Key, StringComparer.Ordinal))
+        {
+            bool linear = tensor.dim() == 2 && name.EndsWith(".weight", StringComparison.Ordinal) && !name.Contains("embeddings", StringComparison.Ordinal);
+            graph.Initializer.Add(FloatTensor(name, linear ? tensor.t() : tensor));
+        }
+        int heads = config.NumAttentionHeads, hidden = config.HiddenSize;
+        b.Constant("zero", Int64, [1], [0]);
+        b.Constant("heads_shape", Int64, [4], [0, 0, heads, hidden / heads]);
+        b.Constant("hidden_shape", Int64, [3], [0, 0, hidden]);
+        b.Constant("mask_axes", Int64, [2], [1, 2]);
+        b.FloatConstant("one", 1f);
+        b.FloatConstant("lowest", float.MinValue);
+        b.FloatConstant("sqrt_head", MathF.Sqrt(hidden / heads));
+        b.FloatConstant("half", 0.5f);
+        b.FloatConstant("sqrt2", MathF.Sqrt(2f));
+        b.FloatConstant("tanh_scale", MathF.Sqrt(2f / MathF.PI));
+        b.FloatConstant("tanh_cubic", 0.044715f);
+        b.FloatConstant("three", 3f);
+        b.Constant("first_token", Int64, [], [0]);
+
+        // embeddings
+        const string e = "bert.embeddings.";
+        b.Node("Gather", [e + "word_embeddings.weight", "input_ids"], "words");
+        b.Node("Shape", ["input_ids"], "sequence_length", ("start", 1L), ("end", 2L));
+        b.Node("Slice", [e + "position_embeddings.weight", "zero", "sequence_length", "zero"], "positions");
+        b.Node("Gather", [e + "token_type_embeddings.weight", "token_type_ids"], "segments");
+        b.Node("Add", ["words", "positions"], "words_positions");
+        b.Node("Add", ["words_positions", "segments"], "embedding_sum");
+        b.LayerNorm("embedding_sum", e + "LayerNorm", config.LayerNormEps, "embeddings");
+
+        // the additive mask [batch, 1, 1, sequence]
+        b.Node("Cast", ["attention_mask"], "mask_float", ("to", (long)Float));
+        b.Node("Unsqueeze", ["mask_float", "mask_axes"], "mask_4d");
+        b.Node("Sub", ["one", "mask_4d"], "padding");
+        b.Node("Mul", ["padding", "lowest"], "additive_mask");
+
+        string hiddenStates = "embeddings";
+        for (int i = 0; i < layers.Count; i++)
+        {
+            string owner = $"bert.encoder.layer.{layers[i].Owner}.";
+            string n = $"layer{i}/";
+            (string query, string key) = layers[i].Shuffle == Shuffle.QueryKey ? ("key", "query") : ("query", "key");
+            b.Linear(hiddenStates, owner + "attention.self." + query, n + "q");
+            b.Linear(hiddenStates, owner + "attention.self." + key, n + "k");
+            b.Linear(hiddenStates, owner + "attention.self.value", n + "v");
+            b.Node("Reshape", [n + "q", "heads_shape"], n + "q_heads");
+            b.Node("Transpose", [n + "q_heads"], n + "q_t", ("perm", new long[] { 0, 2, 1, 3 }));
+            b.Node("Reshape", [n + "k", "heads_shape"], n + "k_heads");
+            b.Node("Transpose", [n + "k_heads"], n + "k_t", ("perm", new long[] { 0, 2, 3, 1 }));
+            b.Node("Reshape", [n + "v", "heads_shape"], n + "v_heads");
+            b.Node("Transpose", [n + "v_heads"], n + "v_t", ("perm", new long[] { 0, 2, 1, 3 }));
+            b.Node("MatMul", [n + "q_t", n + "k_t"], n + "scores_raw");
+            b.Node("Div", [n + "scores_raw", "sqrt_head"], n + "scores_scaled");
+            b.Node("Add", [n + "scores_scaled", "additive_mask"], n + "scores");
+            b.Node("Softmax", [n + "scores"], n + "probabilities", ("axis", -1L));
+            b.Node("MatMul", [n + "probabilities", n + "v_t"], n + "context_heads");
+            b.Node("Transpose", [n + "context_heads"], n + "context_t", ("perm", new long[] { 0, 2, 1, 3 }));
+            b.Node("Reshape", [n + "context_t", "hidden_shape"], n + "context");
+            b.Linear(n + "context", owner + "attention.output.dense", n + "attention_dense");
+            b.Node("Add", [n + "attention_dense", hiddenStates], n + "attention_residual");
+            b.LayerNorm(n + "attention_residual", owner + "attention.output.LayerNorm", config.LayerNormEps, n + "attention_output");
+            b.Linear(n + "attention_output", owner + "intermediate.dense", n + "intermediate_linear");
+            b.Activation(config.HiddenAct, n + "intermediate_linear", n + "intermediate");
+            b.Linear(n + "intermediate", owner + "output.dense", n + "output_dense");
+            b.Node("Add", [n + "output_dense", n + "attention_output"], n + "output_residual");
+            b.LayerNorm(n + "output_residual", owner + "output.LayerNorm", config.LayerNormEps, n + "output");
+            hiddenStates = n + "output";
+        }
+
+        // pooler ([CLS]) and classifier
+        b.Node("Gather", [hiddenStates, "first_token"], "cls", ("axis", 1L));
+        b.Linear("cls", "bert.pooler.dense", "pooler_linear");
+        b.Node("Tanh", ["pooler_linear"], "pooled");
+        b.Linear("pooled", "classifier", "logits");
+
+        var model = new ModelProto { IrVersion = 8, ProducerName = "PeaKd", ProducerVersion = typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "", Graph = graph };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
+        return model;
+    }
+
+    /// <summary>Writes the model, atomically.</summary>
+    public static void Write(ModelProto model, string path) => AtomicFile.Write(path, temporary =>
+    {
+        using FileStream stream = File.Create(temporary);
+        model.WriteTo(stream);
+    });
+
+    private static ValueInfoProto Value(string name, int type, params string[] dims)
+    {
+        var shape = new TensorShapeProto();
+        foreach (string dim in dims)
+        {
+            shape.Dim.Add(long.TryParse(dim, out long size) ? new TensorShapeProto.Types.Dimension { DimValue = size } : new TensorShapeProto.Types.Dimension { DimParam = dim });
+        }
+        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = type, Shape = shape } } };
+    }
+
+    private static TensorProto FloatTensor(string name, Tensor value)
+    {
+        float[] data = value.to(ScalarType.Float32).contiguous().data<float>().ToArray();
+        var proto = new TensorProto { Name = name, DataType = Float, RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan())) };
+        proto.Dims.AddRange(value.shape);
+        return proto;
+    }
+
+    /// <summary>Adds nodes with unique names and the constants they read.</summary>
+    private sealed class GraphBuilder(GraphProto graph)
+    {
+        public void Node(string op, string[] inputs, string output, params (string Name, object Value)[] attributes)
+        {
+            var node = new NodeProto { OpType = op, Name = $"{op}:{output}" };
+            node.Input.AddRange(inputs);
+            node.Output.Add(output);
+            foreach ((string name, object value) in attributes)
+            {
+                node.Attribute.Add(value switch
+                {
+                    long integer => new AttributeProto { Name = name, I = integer, Type = AttributeProto.Types.AttributeType.Int },
+                    float number => new AttributeProto { Name = name, F = number, Type = AttributeProto.Types.AttributeType.Float },
+                    long[] integers => Ints(name, integers),
+                    _ => throw new ArgumentException($"attribute {name}: unsupported value {value}"),
+                });
+            }
+            graph.Node.Add(node);
+        }
+
+        public void Constant(string name, int type, long[] dims, long[] values)
+        {
+            var tensor = new TensorProto { Name = name, DataType = type };
+            tensor.Dims.AddRange(dims);
+            tensor.Int64Data.AddRange(values);
+            graph.Initializer.Add(tensor);
+        }
+
+        public void FloatConstant(string name, float value) => graph.Initializer.Add(new TensorProto { Name = name, DataType = Float, FloatData = { value } });
+
+        /// <summary>x W + b, with W stored as [in, out] under the module's weight name.</summary>
+        public void Linear(string input, string module, string output)
+        {
+            Node("MatMul", [input, module + ".weight"], output + "_matmul");
+            Node("Add", [output + "_matmul", module + ".bias"], output);
+        }
+
+        public void LayerNorm(string input, string module, double epsilon, string output) =>
+            Node("LayerNormalization", [input, module + ".weight", module + ".bias"], output, ("epsilon", (float)epsilon), ("axis", -1L));
+
+        public void Activation(string kind, string input, string output)
+        {
+            switch (kind)
+            {
+                case "gelu": // x * 0.5 * (1 + erf(x / sqrt 2))
+                    Node("Div", [input, "sqrt2"], output + "_scaled");
+                    Node("Erf", [output + "_scaled"], output + "_erf");
+                    Node("Add", [output + "_erf", "one"], output + "_shifted");
+                    Node("Mul", [input, output + "_shifted"], output + "_product");
+                    Node("Mul", [output + "_product", "half"], output);
+                    break;
+                case "gelu_new" or "gelu_pytorch_tanh": // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+                    Node("Pow", [input, "three"], output + "_cube");
+                    Node("Mul", [output + "_cube", "tanh_cubic"], output + "_cubic");
+                    Node("Add", [input, output + "_cubic"], output + "_inner");
+                    Node("Mul", [output + "_inner", "tanh_scale"], output + "_scaled");
+                    Node("Tanh", [output + "_scaled"], output + "_tanh");
+                    Node("Add", [output + "_tanh", "one"], output + "_shifted");
+                    Node("Mul", [input, output + "_shifted"], output + "_product");
+                    Node("Mul", [output + "_product", "half"], output);
+                    break;
+                case "relu":
+                    Node("Relu", [input], output);
+                    break;
+                default:
+                    throw new NotSupportedException($"hidden_act '{kind}' has no ONNX form here.");
+            }
+        }
+
+        private static AttributeProto Ints(string name, long[] values)
+        {
+            var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+            attribute.Ints.AddRange(values);
+            return attribute;
+        }
+    }
+}
