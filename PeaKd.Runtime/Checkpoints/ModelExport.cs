@@ -48,15 +48,20 @@ public static class ModelExport
     /// </summary>
     /// <param name="modelFolder">A run folder, a student folder (a run's student/), or a fine-tuned model folder.</param>
     /// <param name="outputFolder">The folder to write.</param>
-    public static ExportedModel ToOnnx(string modelFolder, string outputFolder)
+    /// <param name="quantization">fp32 weights (the default), or <see cref="OnnxQuantization.Int8"/>.</param>
+    public static ExportedModel ToOnnx(string modelFolder, string outputFolder, OnnxQuantization quantization = OnnxQuantization.None)
     {
+        if (!Enum.IsDefined(quantization))
+        {
+            throw new ArgumentOutOfRangeException(nameof(quantization), quantization, $"use one of {string.Join(", ", Enum.GetNames<OnnxQuantization>())}.");
+        }
         ArgumentException.ThrowIfNullOrWhiteSpace(modelFolder);
         ArgumentException.ThrowIfNullOrWhiteSpace(outputFolder);
         modelFolder = ModelFolder.Locate(modelFolder);
         (BertConfig config, Dictionary<string, TorchSharp.torch.Tensor> weights, IReadOnlyList<LayerUse> layers, int owned) = Stored(modelFolder);
         try
         {
-            global::Onnx.ModelProto model = Checkpoints.Onnx.OnnxExporter.Build(config, weights, layers);
+            global::Onnx.ModelProto model = Checkpoints.Onnx.OnnxExporter.Build(config, weights, layers, quantization);
             Directory.CreateDirectory(outputFolder);
             Checkpoints.Onnx.OnnxExporter.Write(model, Path.Combine(outputFolder, OnnxFileName));
             (config with { NumHiddenLayers = layers.Count }).Save(Path.Combine(outputFolder, HfCheckpoint.ConfigFileName));

@@ -20,20 +20,21 @@ namespace PeaKd;
 /// </summary>
 public sealed class TextClassifier : IDisposable
 {
-    private readonly BertClassifier _model;
+    private readonly ILogitSource _model;
     private readonly BertTextEncoder _encoder;
-    private readonly Device _device;
     private readonly int _batchSize;
 
-    private TextClassifier(string folder, BertClassifier model, BertTextEncoder encoder, Device device, int maxLength, int batchSize)
+    private TextClassifier(string folder, ILogitSource model, BertTextEncoder encoder, int maxLength, int batchSize)
     {
         Folder = folder;
         _model = model;
         _encoder = encoder;
-        _device = device;
         MaxLength = maxLength;
         _batchSize = batchSize;
     }
+
+    /// <summary>What computes the logits: "TorchSharp", or "ONNX Runtime" for an ONNX export (a folder with model.onnx).</summary>
+    public string Engine => _model.Engine;
 
     /// <summary>The model folder that was loaded (a run folder's student/ when a run folder was given).</summary>
     public string Folder { get; }
@@ -48,8 +49,9 @@ public sealed class TextClassifier : IDisposable
     public int MaxLength { get; }
 
     /// <summary>Loads a model for prediction.</summary>
-    /// <param name="folder">A run folder (from <see cref="Distillation.PeaKdPipeline.Run"/>), a student folder, or a
-    /// folder holding a fine-tuned BERT classifier (config.json, model.safetensors or pytorch_model.bin, vocab.txt).</param>
+    /// <param name="folder">A run folder (from <see cref="Distillation.PeaKdPipeline.Run"/>), a student folder, a
+    /// folder holding a fine-tuned BERT classifier (config.json, model.safetensors or pytorch_model.bin, vocab.txt), or
+    /// an ONNX export (<see cref="ModelExport.ToOnnx"/>: model.onnx, run by ONNX Runtime on the CPU, no libtorch).</param>
     /// <param name="options">Device, precision, length and batch size; null for the defaults.</param>
     public static TextClassifier Load(string folder, TextClassifierOptions? options = null)
     {
@@ -57,9 +59,8 @@ public sealed class TextClassifier : IDisposable
         options ??= new TextClassifierOptions();
         options.Validate();
         string modelFolder = ModelFolder.Locate(folder);
-        Device device = DeviceSelector.Resolve(options.Device, $"{nameof(TextClassifierOptions)}.{nameof(TextClassifierOptions.Device)}");
         BertTextEncoder encoder = BertTextEncoder.FromModelFolder(modelFolder);
-        BertClassifier model = StudentFolder.Load(modelFolder);
+        ILogitSource model = IsOnnxExport(modelFolder) ? OnnxModel(modelFolder, options) : TorchModel(modelFolder, options);
         try
         {
             int maxLength = options.MaxLength ?? ModelFolder.MaxLength(modelFolder) ?? Math.Min(DefaultMaxLength, model.Config.MaxPositionEmbeddings);
@@ -68,16 +69,44 @@ public sealed class TextClassifier : IDisposable
                 throw new InvalidOptionException($"{nameof(TextClassifierOptions)}.{nameof(TextClassifierOptions.MaxLength)}",
                     $"is {maxLength}, more than the model's max_position_embeddings {model.Config.MaxPositionEmbeddings}; use {model.Config.MaxPositionEmbeddings} or less.");
             }
-            model.to(device);
-            model.Precision = PrecisionSelector.Resolve(options.Precision, device).Precision;
-            model.eval();
-            return new TextClassifier(modelFolder, model, encoder, device, maxLength, options.BatchSize);
+            return new TextClassifier(modelFolder, model, encoder, maxLength, options.BatchSize);
         }
         catch
         {
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>An ONNX export: model.onnx and no TorchSharp weights beside it.</summary>
+    private static bool IsOnnxExport(string folder) => File.Exists(Path.Combine(folder, ModelExport.OnnxFileName))
+        && !File.Exists(Path.Combine(folder, HfCheckpoint.SafetensorsFileName)) && !File.Exists(Path.Combine(folder, HfCheckpoint.PyTorchFileName));
+
+    private static ILogitSource OnnxModel(string folder, TextClassifierOptions options)
+    {
+        const string Name = nameof(TextClassifierOptions);
+        if (options.Device == DeviceChoice.Cuda)
+        {
+            throw new InvalidOptionException($"{Name}.{nameof(TextClassifierOptions.Device)}",
+                $"is Cuda, but {folder} is an ONNX export, which runs on the CPU with ONNX Runtime here; use Auto or Cpu, or load the run folder to run on the GPU with TorchSharp.");
+        }
+        if (options.Precision == PrecisionChoice.Bf16)
+        {
+            throw new InvalidOptionException($"{Name}.{nameof(TextClassifierOptions.Precision)}",
+                $"is Bf16, but {folder} is an ONNX export, which computes as it was exported (fp32, or int8 with ModelExport.ToOnnx's quantization); use Fp32 or Auto.");
+        }
+        BertConfig config = BertConfig.Load(Path.Combine(folder, HfCheckpoint.ConfigFileName));
+        return new OnnxLogits(Path.Combine(folder, ModelExport.OnnxFileName), config);
+    }
+
+    private static ILogitSource TorchModel(string folder, TextClassifierOptions options)
+    {
+        Device device = DeviceSelector.Resolve(options.Device, $"{nameof(TextClassifierOptions)}.{nameof(TextClassifierOptions.Device)}");
+        BertClassifier model = StudentFolder.Load(folder);
+        model.to(device);
+        model.Precision = PrecisionSelector.Resolve(options.Precision, device).Precision;
+        model.eval();
+        return new TorchLogits(model, device);
     }
 
     /// <summary>Classifies one text, or one pair of texts for a pair task (entailment, paraphrase).</summary>
@@ -109,7 +138,7 @@ public sealed class TextClassifier : IDisposable
             (int[] ids, int[] types) = _encoder.Encode(text, pair, MaxLength);
             features.Add(new EncodedExample(ids, types, null, null));
         }
-        return features.Count == 0 ? [] : ToPredictions(EvaluationLoop.Logits(_model, features, _encoder.PaddingTokenId, _batchSize, _device));
+        return features.Count == 0 ? [] : ToPredictions(_model.Logits(features, _encoder.PaddingTokenId, _batchSize));
     }
 
     /// <summary>Scores the model on a split of a task with the task's metrics (the same numbers as the pipeline's).</summary>
@@ -132,7 +161,7 @@ public sealed class TextClassifier : IDisposable
             throw new ArgumentException($"The data has no {split} split; it has {string.Join(", ", task.Splits.Keys.Where(s => s != "train"))}.", nameof(split));
         }
         int[] columns = ColumnsInDataOrder(task);
-        float[][] logits = EvaluationLoop.Logits(_model, chosen.Features, _encoder.PaddingTokenId, _batchSize, _device);
+        float[][] logits = _model.Logits(chosen.Features, _encoder.PaddingTokenId, _batchSize);
         float[][] inDataOrder = logits.Select(row => columns.Select(c => row[c]).ToArray()).ToArray();
         IReadOnlyDictionary<string, double>? metrics = Evaluator.ScoreAndWrite(task, chosen.Features, inDataOrder, predictionsFile);
         return new EvaluationReport(split, metrics, ToPredictions(logits));

@@ -3,19 +3,34 @@ using PeaKd.Checkpoints;
 
 namespace PeaKd.Samples.Cli;
 
-/// <summary><c>peakd export</c>: a student as a standard BertForSequenceClassification folder, shared layers unrolled.</summary>
+/// <summary><c>peakd export</c>: a student (or any trained model) as a plain Hugging Face BERT folder, shared layers
+/// unrolled, or as ONNX for ONNX Runtime and ML.NET, shared weights stored once, optionally int8.</summary>
 internal static class ExportCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "A student folder (student/ of a distill run).", Required = true };
-        var output = new Option<string>("--out") { Description = "The Hugging Face folder to write.", Required = true };
-        var command = new Command("export", "Write a student as a plain Hugging Face BERT (SPS layers unrolled, Query and Key exchanged where shuffled).") { model, output };
+        var model = new Option<string>("--model") { Description = "A run folder, a student folder (student/ of a distill run) or a fine-tuned model folder.", Required = true };
+        var output = new Option<string>("--out") { Description = "The folder to write.", Required = true };
+        var format = new Option<string>("--format") { Description = "hf (a Hugging Face BertForSequenceClassification folder) or onnx (model.onnx with config.json and the tokenizer files).", DefaultValueFactory = _ => "hf" };
+        var quantize = new Option<string>("--quantize") { Description = "With --format onnx: none (fp32) or int8 (ONNX Runtime's dynamic int8 scheme).", DefaultValueFactory = _ => "none" };
+        var command = new Command("export", "Write a trained model for serving: a plain Hugging Face BERT (SPS layers unrolled) or ONNX (shared weights stored once, fp32 or int8).")
+        {
+            model, output, format, quantize,
+        };
         command.SetAction(parse => CommandRunner.Run("export", FlagNames.None, () =>
         {
-            string folder = parse.GetValue(model)!;
-            ExportedModel exported = ModelExport.ToHuggingFace(folder, parse.GetValue(output)!);
-            Console.WriteLine($"exported {folder} to {parse.GetValue(output)}: {exported.Layers} layers, {exported.Parameters:N0} parameters as stored");
+            string folder = parse.GetValue(model)!, target = parse.GetValue(output)!;
+            string chosen = parse.GetValue(format)!.Trim().ToLowerInvariant();
+            OnnxQuantization quantization = CommonOptions.ParseChoice<OnnxQuantization>("--quantize", parse.GetValue(quantize)!);
+            ExportedModel exported = chosen switch
+            {
+                "hf" when quantization != OnnxQuantization.None => throw new ArgumentException("--quantize applies to --format onnx; a Hugging Face folder holds fp32 weights."),
+                "hf" => ModelExport.ToHuggingFace(folder, target),
+                "onnx" => ModelExport.ToOnnx(folder, target, quantization),
+                _ => throw new ArgumentException($"--format '{parse.GetValue(format)}' is not known; use one of hf, onnx."),
+            };
+            string file = chosen == "onnx" ? $", {new FileInfo(Path.Combine(target, ModelExport.OnnxFileName)).Length / 1e6:F1} MB model.onnx{(quantization == OnnxQuantization.Int8 ? " (int8)" : "")}" : "";
+            Console.WriteLine($"exported {folder} to {target}: {exported.Layers} layers, {exported.Parameters:N0} parameters as stored{file}");
         }));
         return command;
     }

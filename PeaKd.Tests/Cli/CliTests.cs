@@ -91,6 +91,10 @@ public class CliTests
     [InlineData(new[] { "distill", "--task", "tsv", "--data", "d", "--teacher", "t", "--student", "Bert1", "--out", "o", "--init-layers", "0,x" }, "--init-layers '0,x' is not a comma-separated list")]
     [InlineData(new[] { "distill", "--task", "tsv", "--data", "d", "--teacher", "t", "--student", "Bert1", "--out", "o", "--record-dtype", "fp16" }, "--record-dtype 'fp16' is not known; use one of fp32, bf16.")]
     [InlineData(new[] { "import", "--out", "o" }, "Give exactly one of --onnx PATH, --hf DIR or --minilm.")]
+    [InlineData(new[] { "export", "--model", "m", "--out", "o", "--format", "tflite" }, "peakd export: --format 'tflite' is not known; use one of hf, onnx.")]
+    [InlineData(new[] { "export", "--model", "m", "--out", "o", "--format", "onnx", "--quantize", "int4" }, "peakd export: --quantize 'int4' is not known; use one of none, int8.")]
+    [InlineData(new[] { "export", "--model", "m", "--out", "o", "--quantize", "int8" }, "peakd export: --quantize applies to --format onnx")]
+    [InlineData(new[] { "export", "--model", "nowhere", "--out", "o", "--format", "onnx" }, "peakd export: nowhere: folder not found")]
     [InlineData(new[] { "predict", "--model", "nowhere", "a text" }, "peakd predict: nowhere: folder not found")]
     public void Bad_options_are_rejected_with_a_clear_message(string[] args, string message)
     {

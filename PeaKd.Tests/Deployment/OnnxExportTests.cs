@@ -89,6 +89,57 @@ public class OnnxExportTests(Xunit.Abstractions.ITestOutputHelper log)
     }
 
     [Fact]
+    public void The_int8_export_runs_and_agrees_with_fp32_on_a_learnable_task()
+    {
+        using TempFolder folder = TestFiles.TempFolder();
+        TinyTask.WriteData(folder.File("data"));
+        TinyTask.WriteRandomTeacher(folder.File("pretrained"));
+        var training = new PeaKd.Training.TrainingOptions { Epochs = 6, BatchSize = 16, LearningRate = 1e-3, Seed = 7 };
+        PeaKd.Distillation.PeaKdPipeline.Run(TinyTask.Pipeline(folder, training, "TinyPeaBert") with { Ptp = false });
+        ExportedModel fp32 = ModelExport.ToOnnx(folder.File("run"), folder.File("fp32"));
+        ModelExport.ToOnnx(folder.File("run"), folder.File("int8"), OnnxQuantization.Int8);
+
+        string[] rows = File.ReadAllLines(folder.File("data/dev.tsv")).Skip(1).ToArray();
+        var encoder = PeaKd.Data.Tokenization.BertTextEncoder.FromModelFolder(folder.File("fp32"));
+        int[] gold = rows.Select(r => r.EndsWith("\tgreat", StringComparison.Ordinal) ? 0 : 1).ToArray();
+        int[] Predict(string file)
+        {
+            using var session = new InferenceSession(file);
+            var predictions = new List<int>();
+            foreach (string row in rows)
+            {
+                (int[] ids, int[] types) = encoder.Encode(row.Split('\t')[0], null, 16);
+                var inputs = new List<NamedOnnxValue>
+                {
+                    NamedOnnxValue.CreateFromTensor("input_ids", new DenseTensor(ids.Select(i => (long)i).ToArray(), [1, ids.Length])),
+                    NamedOnnxValue.CreateFromTensor("attention_mask", new DenseTensor(Enumerable.Repeat(1L, ids.Length).ToArray(), [1, ids.Length])),
+                    NamedOnnxValue.CreateFromTensor("token_type_ids", new DenseTensor(types.Select(i => (long)i).ToArray(), [1, ids.Length])),
+                };
+                using var results = session.Run(inputs, ["logits"]);
+                float[] logits = results.Single().AsTensor<float>().ToArray();
+                predictions.Add(logits[0] >= logits[1] ? 0 : 1);
+            }
+            return predictions.ToArray();
+        }
+        string[] labels = BertConfig.Load(folder.File("fp32/config.json")).Labels.ToArray();
+        int great = Array.IndexOf(labels, "great");
+        int[] full = Predict(folder.File("fp32/model.onnx")).Select(p => p == great ? 0 : 1).ToArray();
+        int[] small = Predict(folder.File("int8/model.onnx")).Select(p => p == great ? 0 : 1).ToArray();
+        double accuracyFp32 = full.Zip(gold).Average(p => p.First == p.Second ? 1.0 : 0.0);
+        double accuracyInt8 = small.Zip(gold).Average(p => p.First == p.Second ? 1.0 : 0.0);
+        double agreement = full.Zip(small).Average(p => p.First == p.Second ? 1.0 : 0.0);
+        long fp32Bytes = new FileInfo(folder.File("fp32/model.onnx")).Length, int8Bytes = new FileInfo(folder.File("int8/model.onnx")).Length;
+        log.WriteLine($"dev accuracy fp32 {accuracyFp32:F4}, int8 {accuracyInt8:F4}; agreement {agreement:F4}; files {fp32Bytes:N0} and {int8Bytes:N0} bytes");
+        Assert.True(accuracyFp32 > 0.8, $"the fp32 student learned the task: {accuracyFp32}");
+        Assert.True(agreement >= 0.95, $"int8 agrees with fp32 on {agreement:P1} of dev");
+        Assert.True(accuracyInt8 >= accuracyFp32 - 0.05);
+        ModelProto quantized = ModelProto.Parser.ParseFrom(File.ReadAllBytes(folder.File("int8/model.onnx")));
+        Assert.Contains(quantized.Graph.Node, n => n.OpType == "MatMulInteger");
+        Assert.DoesNotContain(quantized.Graph.Node, n => n.OpType == "MatMul" && n.Input.Any(i => i.EndsWith(".weight", StringComparison.Ordinal)));
+        Assert.True(fp32.Parameters > 0);
+    }
+
+    [Fact]
     public void A_folder_without_a_model_is_refused()
     {
         using TempFolder folder = TestFiles.TempFolder();

@@ -23,23 +23,35 @@ namespace PeaKd.Checkpoints.Onnx;
 internal static class OnnxExporter
 {
     public const int Opset = 17;
-    private const int Float = 1, Int64 = 7;
+    private const int Float = 1, Int8 = 3, Int64 = 7;
 
     /// <param name="config">The model's config (its sizes; the labels give the output's width).</param>
     /// <param name="weights">The stored state dict: owned layers only for a student.</param>
     /// <param name="layers">Each effective layer's owner and shuffle, in forward order.</param>
-    public static ModelProto Build(BertConfig config, IReadOnlyDictionary<string, Tensor> weights, IReadOnlyList<LayerUse> layers)
+    /// <param name="quantization">Int8: ONNX Runtime's dynamic quantization scheme (see <see cref="OnnxQuantization.Int8"/>).</param>
+    public static ModelProto Build(BertConfig config, IReadOnlyDictionary<string, Tensor> weights, IReadOnlyList<LayerUse> layers,
+        OnnxQuantization quantization = OnnxQuantization.None)
     {
+        bool int8 = quantization == OnnxQuantization.Int8;
         var graph = new GraphProto { Name = "peakd-bert-classifier" };
-        var b = new GraphBuilder(graph);
+        var b = new GraphBuilder(graph, int8);
         foreach (string input in new[] { "input_ids", "attention_mask", "token_type_ids" })
         {
             graph.Input.Add(Value(input, Int64, "batch", "sequence"));
         }
         graph.Output.Add(Value("logits", Float, "batch", config.NumLabels.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        const string wordEmbeddings = "bert.embeddings.word_embeddings.weight";
         foreach ((string name, Tensor tensor) in weights.OrderBy(w => w.Key, StringComparer.Ordinal))
         {
             bool linear = tensor.dim() == 2 && name.EndsWith(".weight", StringComparison.Ordinal) && !name.Contains("embeddings", StringComparison.Ordinal);
+            if (int8 && (linear || name == wordEmbeddings))
+            {
+                // linear weights: a scale per output column of [in, out]; the word table: a scale per token (row)
+                (TensorProto values, TensorProto scales) = Quantized(name, linear ? tensor.t() : tensor, perColumn: linear);
+                graph.Initializer.Add(values);
+                graph.Initializer.Add(scales);
+                continue;
+            }
             graph.Initializer.Add(FloatTensor(name, linear ? tensor.t() : tensor));
         }
         int heads = config.NumAttentionHeads, hidden = config.HiddenSize;
@@ -56,10 +68,22 @@ internal static class OnnxExporter
         b.FloatConstant("tanh_cubic", 0.044715f);
         b.FloatConstant("three", 3f);
         b.Constant("first_token", Int64, [], [0]);
+        b.Constant("last_axis", Int64, [1], [-1]);
 
         // embeddings
         const string e = "bert.embeddings.";
-        b.Node("Gather", [e + "word_embeddings.weight", "input_ids"], "words");
+        if (int8)
+        {
+            b.Node("Gather", [wordEmbeddings + "_quantized", "input_ids"], "words_int8");
+            b.Node("Cast", ["words_int8"], "words_unscaled", ("to", (long)Float));
+            b.Node("Gather", [wordEmbeddings + "_scale", "input_ids"], "words_scale_2d");
+            b.Node("Unsqueeze", ["words_scale_2d", "last_axis"], "words_scale");
+            b.Node("Mul", ["words_unscaled", "words_scale"], "words");
+        }
+        else
+        {
+            b.Node("Gather", [wordEmbeddings, "input_ids"], "words");
+        }
         b.Node("Shape", ["input_ids"], "sequence_length", ("start", 1L), ("end", 2L));
         b.Node("Slice", [e + "position_embeddings.weight", "zero", "sequence_length", "zero"], "positions");
         b.Node("Gather", [e + "token_type_embeddings.weight", "token_type_ids"], "segments");
@@ -134,6 +158,21 @@ internal static class OnnxExporter
         return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = type, Shape = shape } } };
     }
 
+    /// <summary>Symmetric int8 (zero point 0, values in [-127, 127]) with a scale per column (or per row): the largest
+    /// magnitude maps to 127. Returns name_quantized (int8) and name_scale (float).</summary>
+    private static (TensorProto Values, TensorProto Scales) Quantized(string name, Tensor value, bool perColumn)
+    {
+        using var scope = NewDisposeScope();
+        Tensor weights = value.to(ScalarType.Float32).contiguous();
+        Tensor scale = weights.abs().amax(perColumn ? [0L] : [1L]).div(127.0);
+        scale = where(scale.eq(0), ones_like(scale), scale);
+        Tensor quantized = (perColumn ? weights.div(scale) : weights.div(scale.unsqueeze(1))).round().clamp(-127, 127).to(ScalarType.Int8).contiguous();
+        sbyte[] data = quantized.data<sbyte>().ToArray();
+        var values = new TensorProto { Name = name + "_quantized", DataType = Int8, RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan())) };
+        values.Dims.AddRange(weights.shape);
+        return (values, FloatTensor(name + "_scale", scale));
+    }
+
     private static TensorProto FloatTensor(string name, Tensor value)
     {
         float[] data = value.to(ScalarType.Float32).contiguous().data<float>().ToArray();
@@ -143,13 +182,16 @@ internal static class OnnxExporter
     }
 
     /// <summary>Adds nodes with unique names and the constants they read.</summary>
-    private sealed class GraphBuilder(GraphProto graph)
+    private sealed class GraphBuilder(GraphProto graph, bool int8)
     {
-        public void Node(string op, string[] inputs, string output, params (string Name, object Value)[] attributes)
+        public void Node(string op, string[] inputs, string output, params (string Name, object Value)[] attributes) =>
+            Node(op, inputs, [output], attributes);
+
+        public void Node(string op, string[] inputs, string[] outputs, params (string Name, object Value)[] attributes)
         {
-            var node = new NodeProto { OpType = op, Name = $"{op}:{output}" };
+            var node = new NodeProto { OpType = op, Name = $"{op}:{outputs[0]}" };
             node.Input.AddRange(inputs);
-            node.Output.Add(output);
+            node.Output.AddRange(outputs);
             foreach ((string name, object value) in attributes)
             {
                 node.Attribute.Add(value switch
@@ -173,10 +215,22 @@ internal static class OnnxExporter
 
         public void FloatConstant(string name, float value) => graph.Initializer.Add(new TensorProto { Name = name, DataType = Float, FloatData = { value } });
 
-        /// <summary>x W + b, with W stored as [in, out] under the module's weight name.</summary>
+        /// <summary>x W + b, with W stored as [in, out] under the module's weight name; with int8, ONNX Runtime's dynamic
+        /// scheme: x quantized per call (DynamicQuantizeLinear, uint8), an integer product with the int8 weights
+        /// (MatMulInteger), then scaled back by x's scale times each column's.</summary>
         public void Linear(string input, string module, string output)
         {
-            Node("MatMul", [input, module + ".weight"], output + "_matmul");
+            if (!int8)
+            {
+                Node("MatMul", [input, module + ".weight"], output + "_matmul");
+                Node("Add", [output + "_matmul", module + ".bias"], output);
+                return;
+            }
+            Node("DynamicQuantizeLinear", [input], [output + "_x_int8", output + "_x_scale", output + "_x_zero"]);
+            Node("MatMulInteger", [output + "_x_int8", module + ".weight_quantized", output + "_x_zero"], output + "_int32");
+            Node("Cast", [output + "_int32"], output + "_unscaled", ("to", (long)Float));
+            Node("Mul", [output + "_x_scale", module + ".weight_scale"], output + "_scale");
+            Node("Mul", [output + "_unscaled", output + "_scale"], output + "_matmul");
             Node("Add", [output + "_matmul", module + ".bias"], output);
         }
 

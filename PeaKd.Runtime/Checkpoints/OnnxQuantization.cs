@@ -1,0 +1,14 @@
+namespace PeaKd.Checkpoints;
+
+/// <summary>How an ONNX export stores its weights.</summary>
+public enum OnnxQuantization
+{
+    /// <summary>fp32, as trained: ONNX Runtime computes the student's logits to about 1e-6.</summary>
+    None,
+
+    /// <summary>ONNX Runtime's dynamic int8 scheme: every linear layer's weights as int8 with a scale per output column
+    /// (symmetric, zero point 0), activations quantized per call (DynamicQuantizeLinear, MatMulInteger); the word
+    /// embeddings as int8 with a scale per token. LayerNorms, position and segment embeddings and biases stay fp32.
+    /// About a quarter of the fp32 file, and faster on CPUs with int8 dot products (AVX-512 VNNI).</summary>
+    Int8,
+}

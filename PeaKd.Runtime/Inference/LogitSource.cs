@@ -1,0 +1,81 @@
+using Microsoft.ML.OnnxRuntime;
+using PeaKd.Data.Tokenization;
+using PeaKd.Modeling;
+using static TorchSharp.torch;
+
+namespace PeaKd.Inference;
+
+/// <summary>What computes a <see cref="TextClassifier"/>'s logits: the model in TorchSharp, or an ONNX export in ONNX
+/// Runtime. Both take batches in data order and pad each to its longest text.</summary>
+internal interface ILogitSource : IDisposable
+{
+    /// <summary>The model's config: its labels and problem type.</summary>
+    BertConfig Config { get; }
+
+    /// <summary>"TorchSharp" or "ONNX Runtime".</summary>
+    string Engine { get; }
+
+    /// <summary>fp32 logits for every example, in data order ([examples][labels]).</summary>
+    float[][] Logits(IReadOnlyList<EncodedExample> features, int paddingId, int batchSize);
+}
+
+/// <summary>A model in TorchSharp, on its device, through the one evaluation loop.</summary>
+internal sealed class TorchLogits(BertClassifier model, Device device) : ILogitSource
+{
+    public BertConfig Config => model.Config;
+    public string Engine => "TorchSharp";
+
+    public float[][] Logits(IReadOnlyList<EncodedExample> features, int paddingId, int batchSize) =>
+        EvaluationLoop.Logits(model, features, paddingId, batchSize, device);
+
+    public void Dispose() => model.Dispose();
+}
+
+/// <summary>An ONNX export in ONNX Runtime, on the CPU: no libtorch is touched.</summary>
+internal sealed class OnnxLogits(string onnxFile, BertConfig config) : ILogitSource
+{
+    private readonly InferenceSession _session = new(onnxFile);
+
+    public BertConfig Config => config;
+    public string Engine => "ONNX Runtime";
+
+    public float[][] Logits(IReadOnlyList<EncodedExample> features, int paddingId, int batchSize)
+    {
+        var logits = new float[features.Count][];
+        for (int start = 0; start < features.Count; start += batchSize)
+        {
+            int rows = Math.Min(batchSize, features.Count - start);
+            int length = Enumerable.Range(start, rows).Max(i => features[i].InputIds.Length);
+            var ids = new long[rows * length];
+            var mask = new long[rows * length];
+            var types = new long[rows * length];
+            for (int r = 0; r < rows; r++)
+            {
+                EncodedExample example = features[start + r];
+                for (int c = 0; c < length; c++)
+                {
+                    bool token = c < example.InputIds.Length;
+                    ids[r * length + c] = token ? example.InputIds[c] : paddingId;
+                    mask[r * length + c] = token ? 1 : 0;
+                    types[r * length + c] = token ? example.TokenTypeIds[c] : 0;
+                }
+            }
+            int[] shape = [rows, length];
+            using var idsValue = OrtValue.CreateTensorValueFromMemory(ids, shape.Select(d => (long)d).ToArray());
+            using var maskValue = OrtValue.CreateTensorValueFromMemory(mask, shape.Select(d => (long)d).ToArray());
+            using var typesValue = OrtValue.CreateTensorValueFromMemory(types, shape.Select(d => (long)d).ToArray());
+            using var runOptions = new RunOptions();
+            using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(runOptions,
+                ["input_ids", "attention_mask", "token_type_ids"], [idsValue, maskValue, typesValue], ["logits"]);
+            ReadOnlySpan<float> values = outputs[0].GetTensorDataAsSpan<float>();
+            int width = values.Length / rows;
+            for (int r = 0; r < rows; r++)
+            {
+                logits[start + r] = values.Slice(r * width, width).ToArray();
+            }
+        }
+        return logits;
+    }
+
+    public void Dispose() => _session.Dispose();
+}

@@ -1,0 +1,93 @@
+using PeaKd.Checkpoints;
+using PeaKd.Data;
+using PeaKd.Data.Tasks;
+using PeaKd.Devices;
+using PeaKd.Distillation;
+using PeaKd.Tests.Infrastructure;
+using PeaKd.Training;
+using Xunit;
+
+namespace PeaKd.Tests.Deployment;
+
+/// <summary>TextClassifier and <c>peakd predict</c> on an ONNX export: ONNX Runtime gives TorchSharp's labels and
+/// probabilities.</summary>
+[Collection(TrainingCollection.Name)]
+public class OnnxServingTests(OnnxServingTests.Trained trained, Xunit.Abstractions.ITestOutputHelper log) : IClassFixture<OnnxServingTests.Trained>
+{
+    /// <summary>A PeaBERT student trained on the tiny task, exported in fp32 and int8.</summary>
+    public sealed class Trained : IDisposable
+    {
+        public Trained()
+        {
+            TinyTask.WriteData(Folder.File("data"));
+            TinyTask.WriteRandomTeacher(Folder.File("pretrained"));
+            var training = new TrainingOptions { Epochs = 6, BatchSize = 16, LearningRate = 1e-3, Seed = 7 };
+            PeaKdPipeline.Run(TinyTask.Pipeline(Folder, training) with { Ptp = false });
+            ModelExport.ToOnnx(Folder.File("run"), Folder.File("fp32"));
+            ModelExport.ToOnnx(Folder.File("run"), Folder.File("int8"), OnnxQuantization.Int8);
+            Texts = File.ReadAllLines(Folder.File("data/dev.tsv")).Skip(1).Select(r => r.Split('\t')[0]).ToArray();
+        }
+
+        internal TempFolder Folder { get; } = TestFiles.TempFolder();
+        public string[] Texts { get; }
+        public void Dispose() => Folder.Dispose();
+    }
+
+    [Fact]
+    public void The_export_predicts_what_the_student_predicts()
+    {
+        using TextClassifier torch = TextClassifier.Load(trained.Folder.File("run"));
+        using TextClassifier onnx = TextClassifier.Load(trained.Folder.File("fp32"));
+        Assert.Equal(("TorchSharp", "ONNX Runtime"), (torch.Engine, onnx.Engine));
+        Assert.Equal(torch.Labels, onnx.Labels);
+        Assert.Equal(torch.MaxLength, onnx.MaxLength);
+        var expected = torch.PredictBatch(trained.Texts);
+        var actual = onnx.PredictBatch(trained.Texts);
+        double worst = 0;
+        for (int i = 0; i < expected.Count; i++)
+        {
+            Assert.Equal(expected[i].Label, actual[i].Label);
+            foreach ((string label, double probability) in expected[i].Probabilities)
+            {
+                worst = Math.Max(worst, Math.Abs(probability - actual[i].Probabilities[label]));
+            }
+        }
+        log.WriteLine($"{expected.Count} texts: the same labels; probabilities within {worst:G3}");
+        Assert.True(worst < 1e-4, $"probabilities differ by {worst}");
+        Assert.Equal(onnx.Predict(trained.Texts[3]).Probability, actual[3].Probability, 6); // one at a time = batched
+
+        DataSource data = DataSource.Files(TaskRegistry.Tsv(), trained.Folder.File("data"));
+        Assert.Equal(torch.Evaluate(data, "test").Metrics, onnx.Evaluate(data, "test").Metrics);
+    }
+
+    [Fact]
+    public void The_int8_export_agrees_with_fp32()
+    {
+        using TextClassifier fp32 = TextClassifier.Load(trained.Folder.File("fp32"));
+        using TextClassifier int8 = TextClassifier.Load(trained.Folder.File("int8"));
+        double agreement = fp32.PredictBatch(trained.Texts).Zip(int8.PredictBatch(trained.Texts)).Average(p => p.First.Label == p.Second.Label ? 1.0 : 0.0);
+        log.WriteLine($"int8 agrees with fp32 on {agreement:P1} of {trained.Texts.Length} dev texts");
+        Assert.True(agreement >= 0.95);
+    }
+
+    [Fact]
+    public void Peakd_predict_serves_the_export_with_the_students_answers()
+    {
+        var fromRun = PeakdProcess.Run(["predict", "--model", trained.Folder.File("run"), trained.Texts[0], trained.Texts[1]]);
+        var fromOnnx = PeakdProcess.Run(["predict", "--model", trained.Folder.File("fp32"), trained.Texts[0], trained.Texts[1]]);
+        Assert.True(fromOnnx.Exit == 0, fromOnnx.Output);
+        string[] Answers(string output) => output.Split('\n').Where(l => l.Contains('\t')).Select(l => l.Split('\t')[0]).ToArray();
+        Assert.Equal(2, Answers(fromOnnx.Output).Length);
+        Assert.Equal(Answers(fromRun.Output), Answers(fromOnnx.Output));
+    }
+
+    [Fact]
+    public void An_export_refuses_the_GPU_and_bf16_naming_the_property()
+    {
+        var device = Assert.Throws<InvalidOptionException>(() => TextClassifier.Load(trained.Folder.File("fp32"), new TextClassifierOptions { Device = DeviceChoice.Cuda }));
+        Assert.Equal("TextClassifierOptions.Device", device.Property);
+        Assert.Contains("runs on the CPU with ONNX Runtime", device.Message);
+        var precision = Assert.Throws<InvalidOptionException>(() => TextClassifier.Load(trained.Folder.File("fp32"), new TextClassifierOptions { Precision = PeaKd.Precision.PrecisionChoice.Bf16 }));
+        Assert.Equal("TextClassifierOptions.Precision", precision.Property);
+    }
+}
