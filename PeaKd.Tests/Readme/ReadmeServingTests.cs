@@ -1,0 +1,88 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using PeaKd.Checkpoints;
+using PeaKd.Tests.Deployment;
+using PeaKd.Tests.Infrastructure;
+using Xunit;
+
+namespace PeaKd.Tests.Readme;
+
+/// <summary>The README's serving programs run: the plain .NET one (ONNX Runtime and Microsoft.ML.Tokenizers only) and
+/// the ML.NET one, on an ONNX export of a trained tiny student, give the student's own answers.</summary>
+[Collection(TrainingCollection.Name)]
+public class ReadmeServingTests(OnnxServingTests.Trained trained) : IClassFixture<OnnxServingTests.Trained>
+{
+    private static string Readme([CallerFilePath] string callerFile = "") =>
+        File.ReadAllText(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(callerFile)!, "..", "..", "README.md")));
+
+    private static string BlockAfter(string marker)
+    {
+        Match block = new Regex(Regex.Escape(marker) + @"\n```csharp\n(?<code>.*?)```", RegexOptions.Singleline).Match(Readme());
+        Assert.True(block.Success, $"the README has no C# block after '{marker}'");
+        return block.Groups["code"].Value;
+    }
+
+    private static Assembly Build(string code, bool program)
+    {
+        var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+            .Distinct().Select(p => (MetadataReference)MetadataReference.CreateFromFile(p));
+        var compilation = CSharpCompilation.Create("ReadmeServing" + Guid.NewGuid().ToString("N"),
+            [CSharpSyntaxTree.ParseText(code, new CSharpParseOptions(LanguageVersion.Latest)),
+             CSharpSyntaxTree.ParseText("global using System; global using System.Collections.Generic; global using System.IO; global using System.Linq;")],
+            references, new CSharpCompilationOptions(program ? OutputKind.ConsoleApplication : OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        using var image = new MemoryStream();
+        var emitted = compilation.Emit(image);
+        Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)));
+        return Assembly.Load(image.ToArray());
+    }
+
+    [Fact]
+    public void The_plain_dotnet_program_gives_the_students_answer()
+    {
+        Assembly program = Build(BlockAfter("<!-- ReadmeServingTests runs the next code block on an ONNX export -->"), program: true);
+        using TextClassifier student = TextClassifier.Load(trained.Folder.File("run"));
+        foreach (string text in trained.Texts.Take(5))
+        {
+            var (exit, output, error) = ConsoleCapture.Run(() =>
+            {
+                object? result = program.EntryPoint!.Invoke(null, [new[] { trained.Folder.File("fp32"), text }]);
+                return result is int code ? code : 0;
+            });
+            Assert.True(exit == 0, error);
+            string[] answer = output.Trim().Split('\t');
+            Prediction expected = student.Predict(text);
+            Assert.Equal(expected.Label, answer[0]);
+            Assert.Equal(expected.Probability, double.Parse(answer[1], System.Globalization.CultureInfo.InvariantCulture), 4);
+        }
+    }
+
+    [Fact]
+    public void The_MLNET_pipeline_gives_the_students_logits()
+    {
+        string code = BlockAfter("so the ids are padded to the\ntrained length (96) and the padding masked:\n");
+        Assembly library = Build(code.Replace("96", "16"), program: false); // the tiny student's length (24 positions)
+        Type serving = library.GetType("MlNetServing")!, review = library.GetType("TokenizedReview")!;
+        dynamic engine = serving.GetMethod("Engine")!.Invoke(null, [Path.Combine(trained.Folder.File("fp32"), ModelExport.OnnxFileName)])!;
+
+        using TextClassifier student = TextClassifier.Load(trained.Folder.File("fp32"));
+        var encoder = PeaKd.Data.Tokenization.BertTextEncoder.FromModelFolder(trained.Folder.File("fp32"));
+        foreach (string text in trained.Texts.Take(5))
+        {
+            (int[] ids, int[] types) = encoder.Encode(text, null, 16);
+            dynamic input = Activator.CreateInstance(review)!;
+            long[] padded = new long[16], mask = new long[16], segments = new long[16];
+            for (int i = 0; i < ids.Length; i++)
+            {
+                (padded[i], mask[i], segments[i]) = (ids[i], 1, types[i]);
+            }
+            (input.InputIds, input.AttentionMask, input.TokenTypeIds) = (padded, mask, segments);
+            float[] logits = engine.Predict(input).Logits;
+            Prediction expected = student.Predict(text);
+            int best = logits[0] >= logits[1] ? 0 : 1;
+            Assert.Equal(expected.Label, student.Labels[best]);
+        }
+    }
+}
