@@ -47,7 +47,16 @@ internal static class BenchCli
         generatorCommand.SetAction(parse => Guarded(parse.GetValue(threads), "generator",
             measurement => GeneratorCost.Run(parse.GetValue(students), parse.GetValue(repetitions), measurement)));
 
-        var root = new RootCommand("PeaKd benchmarks: one JSON line per measurement (see bench/run.sh).") { threads, caseCommand, peakCommand, generatorCommand };
+        var model = new Option<string>("--model") { Description = "A run, student or export folder.", Required = true };
+        var engine = new Option<string>("--engine") { Description = "torch-fp32, torch-bf16 or onnx (an export folder).", Required = true };
+        var batch = new Option<int>("--batch") { Description = "Texts per call.", DefaultValueFactory = _ => 1 };
+        var length = new Option<int>("--length") { Description = "Tokens per text.", DefaultValueFactory = _ => 128 };
+        var steps = new Option<int>("--steps") { Description = "Timed calls (three more warm up).", DefaultValueFactory = _ => 20 };
+        var servingCommand = new Command("serving", "Time a trained model's logits at a fixed batch and length (bench/serving.sh).") { model, engine, batch, length, steps };
+        servingCommand.SetAction(parse => Guarded(parse.GetValue(threads), "serving",
+            measurement => ServingBench.Run(parse.GetValue(model)!, parse.GetValue(engine)!, parse.GetValue(batch), parse.GetValue(length), parse.GetValue(steps), measurement)));
+
+        var root = new RootCommand("PeaKd benchmarks: one JSON line per measurement (see bench/run.sh).") { threads, caseCommand, peakCommand, generatorCommand, servingCommand };
         return root.Parse(args).Invoke();
     }
 

@@ -62,18 +62,27 @@ internal static class OnnxExporter
         b.FloatConstant("one", 1f);
         b.FloatConstant("lowest", float.MinValue);
         b.FloatConstant("sqrt_head", MathF.Sqrt(hidden / heads));
-        b.FloatConstant("half", 0.5f);
-        b.FloatConstant("sqrt2", MathF.Sqrt(2f));
-        b.FloatConstant("tanh_scale", MathF.Sqrt(2f / MathF.PI));
-        b.FloatConstant("tanh_cubic", 0.044715f);
-        b.FloatConstant("three", 3f);
+        if (config.HiddenAct.StartsWith("gelu", StringComparison.Ordinal))
+        {
+            b.FloatConstant("half", 0.5f);
+        }
+        if (config.HiddenAct == "gelu")
+        {
+            b.FloatConstant("sqrt2", MathF.Sqrt(2f));
+        }
+        else if (config.HiddenAct is "gelu_new" or "gelu_pytorch_tanh") // only what the graph reads: ONNX Runtime warns of the rest
+        {
+            b.FloatConstant("tanh_scale", MathF.Sqrt(2f / MathF.PI));
+            b.FloatConstant("tanh_cubic", 0.044715f);
+            b.FloatConstant("three", 3f);
+        }
         b.Constant("first_token", Int64, [], [0]);
-        b.Constant("last_axis", Int64, [1], [-1]);
 
         // embeddings
         const string e = "bert.embeddings.";
         if (int8)
         {
+            b.Constant("last_axis", Int64, [1], [-1]);
             b.Node("Gather", [wordEmbeddings + "_quantized", "input_ids"], "words_int8");
             b.Node("Cast", ["words_int8"], "words_unscaled", ("to", (long)Float));
             b.Node("Gather", [wordEmbeddings + "_scale", "input_ids"], "words_scale_2d");
