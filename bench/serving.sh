@@ -9,8 +9,8 @@ cd "$root"
 threads="${THREADS:-$(nproc)}"
 steps="${STEPS:-20}"
 [ -f runs/main/peabert2/summary.json ] || { echo "serving.sh: run the main job first (runs/main/peabert2)." >&2; exit 1; }
-dotnet build PeaKd.Samples -c Release -v q -nologo >/dev/null
-dotnet build bench/PeaKd.Bench -c Release -v q -nologo >/dev/null
+dotnet build PeaKd.Samples -c Release -v q -nologo | grep -E " error " && exit 1
+dotnet build bench/PeaKd.Bench -c Release -v q -nologo | grep -E " error " && exit 1
 peakd() { dotnet PeaKd.Samples/bin/Release/net10.0/peakd.dll "$@"; }
 bench() { dotnet bench/PeaKd.Bench/bin/Release/net10.0/PeaKd.Bench.dll serving --threads "$threads" --steps "$steps" "$@"; }
 
@@ -34,7 +34,8 @@ for name in teacher bert2 peabert2; do
   # test accuracy of each way of serving it (the exports through ONNX Runtime, the folder through TorchSharp)
   for way in "torch-fp32 ${models[$name]} fp32" "torch-bf16 ${models[$name]} bf16" "onnx-fp32 runs/serving/$name-none fp32" "onnx-int8 runs/serving/$name-int8 fp32"; do
     set -- $way
-    accuracy="$(peakd evaluate --task tsv --data data/fine-foods --model "$2" --split test --precision "$3" --predictions "runs/serving/$name-$1.tsv" 2>/dev/null | sed -n 's/^test: accuracy \([0-9.]*\).*/\1/p')"
+    accuracy="$(peakd evaluate --task tsv --data data/fine-foods --model "$2" --split test --precision "$3" --predictions "runs/serving/$name-$1.tsv" 2>>"$out.log" | sed -n 's/^test: accuracy \([0-9.]*\).*/\1/p')"
+    [[ -n $accuracy ]] || { echo "serving.sh: no test accuracy for $name through $1 (see $out.log)" >&2; exit 1; }
     echo "{\"runtime\":\"peakd\",\"case\":\"serving-accuracy\",\"model\":\"$name\",\"engine\":\"$1\",\"test_accuracy\":$accuracy}" >>"$out"
   done
   # ONNX Runtime fp32 against TorchSharp fp32: the same prediction for every test review?

@@ -58,6 +58,14 @@ public static class ModelExport
         ArgumentException.ThrowIfNullOrWhiteSpace(modelFolder);
         ArgumentException.ThrowIfNullOrWhiteSpace(outputFolder);
         modelFolder = ModelFolder.Locate(modelFolder);
+        if (string.Equals(Path.GetFullPath(modelFolder).TrimEnd('/'), Path.GetFullPath(outputFolder).TrimEnd('/'), StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"{outputFolder} is the model folder itself; export into another folder (the export's config.json would replace the model's).");
+        }
+        if (!File.Exists(Path.Combine(modelFolder, HfCheckpoint.VocabFileName)))
+        {
+            throw new FileNotFoundException($"{modelFolder}: no {HfCheckpoint.VocabFileName}; an export carries the model's vocabulary so that it serves on its own.");
+        }
         (BertConfig config, Dictionary<string, TorchSharp.torch.Tensor> weights, IReadOnlyList<LayerUse> layers, int owned) = Stored(modelFolder);
         try
         {
@@ -65,11 +73,7 @@ public static class ModelExport
             Directory.CreateDirectory(outputFolder);
             Checkpoints.Onnx.OnnxExporter.Write(model, Path.Combine(outputFolder, OnnxFileName));
             (config with { NumHiddenLayers = layers.Count }).Save(Path.Combine(outputFolder, HfCheckpoint.ConfigFileName));
-            string vocab = Path.Combine(modelFolder, HfCheckpoint.VocabFileName);
-            if (File.Exists(vocab))
-            {
-                ModelFolder.WriteTokenizer(vocab, outputFolder, ModelFolder.MaxLength(modelFolder));
-            }
+            ModelFolder.WriteTokenizer(Path.Combine(modelFolder, HfCheckpoint.VocabFileName), outputFolder, ModelFolder.MaxLength(modelFolder));
             return new ExportedModel(Path.GetFullPath(outputFolder), layers.Count, ParameterCount.Backbone(config, owned));
         }
         finally

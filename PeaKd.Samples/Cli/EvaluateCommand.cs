@@ -38,8 +38,15 @@ internal static class EvaluateCommand
             };
             var data = common.DataSource(parse);
             using TextClassifier classifier = TextClassifier.Load(parse.GetValue(model)!, options);
-            (ComputePrecision precision, string reason) = PrecisionSelector.Resolve(options.Precision, DeviceSelector.Resolve(options.Device));
-            Console.Error.WriteLine($"precision: {PrecisionSelector.Name(precision)} ({reason})"); // a log line: stdout keeps the results
+            if (classifier.Engine == "TorchSharp")
+            {
+                (ComputePrecision precision, string reason) = PrecisionSelector.Resolve(options.Precision, DeviceSelector.Resolve(options.Device));
+                Console.Error.WriteLine($"precision: {PrecisionSelector.Name(precision)} ({reason})"); // a log line: stdout keeps the results
+            }
+            else
+            {
+                Console.Error.WriteLine($"engine: {classifier.Engine} on the CPU, as exported"); // an ONNX export: no libtorch touched
+            }
             EvaluationReport report = classifier.Evaluate(data, name, parse.GetValue(predictions));
             IReadOnlyDictionary<string, double> metrics = report.Metrics
                 ?? throw new ArgumentException($"The {name} split has no labels; only predictions can be written (--predictions).");

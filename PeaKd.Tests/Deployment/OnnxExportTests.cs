@@ -66,7 +66,7 @@ public class OnnxExportTests(Xunit.Abstractions.ITestOutputHelper log)
             Assert.Equal(rows * Small.NumLabels, actual.Length);
             double difference = expected.Zip(actual, (a, b) => Math.Abs(a - b)).Max();
             worst = Math.Max(worst, difference);
-            Assert.True(difference < 1e-4, $"{name}, batch {rows} x {length}: ONNX Runtime differs from TorchSharp by {difference}");
+            Assert.True(difference < 1e-5, $"{name}, batch {rows} x {length}: ONNX Runtime differs from TorchSharp by {difference}"); // the issue asks 1e-4
         }
         log.WriteLine($"{name} ({student.Plan}): {new FileInfo(folder.File("onnx/model.onnx")).Length:N0} bytes, largest logit difference {worst:G3}");
     }
@@ -140,6 +140,19 @@ public class OnnxExportTests(Xunit.Abstractions.ITestOutputHelper log)
     }
 
     [Fact]
+    public void An_export_into_the_model_folder_or_without_a_vocabulary_is_refused()
+    {
+        using TempFolder folder = TestFiles.TempFolder();
+        using (SavedStudent("Bert2", folder.File("student"))) { }
+        var itself = Assert.Throws<ArgumentException>(() => ModelExport.ToOnnx(folder.File("student"), folder.File("student")));
+        Assert.Contains("is the model folder itself", itself.Message);
+        File.Delete(folder.File("student/vocab.txt"));
+        var vocabulary = Assert.Throws<FileNotFoundException>(() => ModelExport.ToOnnx(folder.File("student"), folder.File("out")));
+        Assert.Contains("no vocab.txt", vocabulary.Message);
+        Assert.False(Directory.Exists(folder.File("out")));
+    }
+
+    [Fact]
     public void A_folder_without_a_model_is_refused()
     {
         using TempFolder folder = TestFiles.TempFolder();
@@ -162,6 +175,7 @@ public class OnnxExportTests(Xunit.Abstractions.ITestOutputHelper log)
         Directory.CreateDirectory(folder);
         WeightsFile.WriteSafetensors(Path.Combine(folder, "model.safetensors"), student.state_dict());
         student.Config.Save(Path.Combine(folder, "config.json"));
+        File.WriteAllLines(Path.Combine(folder, "vocab.txt"), ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", .. Enumerable.Range(0, 35).Select(i => $"tok{i}")]);
         File.WriteAllText(Path.Combine(folder, "student.json"),
             $"{{\"student\": \"{name}\", \"plan\": \"{student.Plan}\", \"owned_layers\": {student.Plan.OwnedLayers}, \"effective_depth\": {student.Plan.EffectiveDepth}}}");
         return student;

@@ -41,6 +41,7 @@ internal static class OnnxExporter
         }
         graph.Output.Add(Value("logits", Float, "batch", config.NumLabels.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         const string wordEmbeddings = "bert.embeddings.word_embeddings.weight";
+        using var scope = NewDisposeScope(); // the transposed and quantized copies are freed here, not by the GC
         foreach ((string name, Tensor tensor) in weights.OrderBy(w => w.Key, StringComparer.Ordinal))
         {
             bool linear = tensor.dim() == 2 && name.EndsWith(".weight", StringComparison.Ordinal) && !name.Contains("embeddings", StringComparison.Ordinal);
