@@ -43,6 +43,7 @@ distill() { # folder student preset seed lr [extra...]; TEACHER and RECORDS name
   echo "== $(date -u +%H:%M:%S) $folder"
   peakd distill "${common[@]}" --teacher "${TEACHER:-$out/teacher}" --records "${RECORDS:-$out/records}" --student "$student" --preset "$preset" \
     --epochs "$epochs" --lr "$lr" --seed "$seed" --out "$folder" --resume "$@" | tail -1
+  bash "$root/scripts/collect-results.sh" "$out" >/dev/null # the run's record into docs/results/protocol, to commit as they come
 }
 
 if has tune; then
