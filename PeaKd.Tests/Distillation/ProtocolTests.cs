@@ -26,15 +26,7 @@ public class ProtocolTests(Xunit.Abstractions.ITestOutputHelper log)
     /// <summary>A teacher fine-tuned from pretrained/ by the API, which records where it started.</summary>
     private static string FineTunedTeacher(TempFolder folder)
     {
-        PeaKdPipeline.FineTune(new FineTuneOptions
-        {
-            Data = TinyTask.Pipeline(folder, Training).Data,
-            Model = folder.File("pretrained"),
-            OutputFolder = folder.File("teacher"),
-            Training = Training,
-            MaxLength = 16,
-            Device = PeaKd.Devices.DeviceChoice.Cpu,
-        });
+        PeaKdPipeline.FineTune(TinyTask.FineTune(folder, Training));
         return folder.File("teacher");
     }
 
@@ -187,15 +179,7 @@ public class ProtocolTests(Xunit.Abstractions.ITestOutputHelper log)
     {
         using TempFolder folder = Setup();
         TrainingOptions byLoss = Training with { Epochs = 3, EvalEvery = 5, SelectBy = DevSelection.Loss };
-        FineTuneResult tuned = PeaKdPipeline.FineTune(new FineTuneOptions
-        {
-            Data = TinyTask.Pipeline(folder, Training).Data,
-            Model = folder.File("pretrained"),
-            OutputFolder = folder.File("teacher"),
-            Training = byLoss,
-            MaxLength = 16,
-            Device = PeaKd.Devices.DeviceChoice.Cpu,
-        });
+        FineTuneResult tuned = PeaKdPipeline.FineTune(TinyTask.FineTune(folder, byLoss));
         var checks = MetricsLog.Read(Path.Combine(folder.File("teacher"), "metrics.jsonl")).Where(l => l["split"] is not null).ToArray();
         JsonObject lowest = checks.MinBy(l => l["dev_loss"]!.GetValue<double>())!;
         Assert.Equal((long)lowest["step"]!, tuned.Stage.BestStep);

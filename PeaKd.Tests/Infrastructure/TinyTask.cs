@@ -39,6 +39,17 @@ internal static class TinyTask
         Device = DeviceChoice.Cpu,
     };
 
+    /// <summary>Fine-tuning the random teacher in pretrained/ on the task into teacher/, on the CPU.</summary>
+    public static FineTuneOptions FineTune(TempFolder folder, TrainingOptions training) => new()
+    {
+        Data = DataSource.Files(TaskRegistry.Tsv(), folder.File("data")),
+        Model = folder.File("pretrained"),
+        OutputFolder = folder.File("teacher"),
+        Training = training,
+        MaxLength = 16,
+        Device = DeviceChoice.Cpu,
+    };
+
     public static void WriteData(string folder, int train = 480, int dev = 160, int seed = 1)
     {
         Directory.CreateDirectory(folder);

@@ -282,11 +282,7 @@ public class SecondRoundTests(ITestOutputHelper log)
     {
         using TempFolder folder = Setup();
         var training = new TrainingOptions { Epochs = 3, BatchSize = 16, LearningRate = 1e-3, Seed = 5 };
-        FineTuneResult tuned = PeaKdPipeline.FineTune(new FineTuneOptions
-        {
-            Data = DataSource.Files(TaskRegistry.Tsv(), folder.File("data")), Model = folder.File("pretrained"), OutputFolder = folder.File("teacher"),
-            Training = training, MaxLength = 16, Device = PeaKd.Devices.DeviceChoice.Cpu,
-        });
+        FineTuneResult tuned = PeaKdPipeline.FineTune(TinyTask.FineTune(folder, training));
         // only dev.tsv, its rows reordered so the label the model lists second appears first
         using var teacher = PeaKd.TextClassifier.Load(folder.File("teacher"));
         Directory.CreateDirectory(folder.File("dev-only"));
