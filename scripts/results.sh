@@ -15,7 +15,7 @@
 #   ptp        PTP's learnability (PeaBERT-2, first three seeds): the authors' fixed thresholds 0.98/0.8, PTP for 4
 #              epochs, and the teacher with the lowest dev loss (the authors' pick) instead of the best accuracy
 # Then peakd report over $out/grid and $out/ptp-study.
-#   SEEDS="1 2 3 4 5" KS="1 2 3" PHASES="tune main ablation baselines ptp" bash scripts/results.sh [runs-folder]
+#   SEEDS="1 2 3 4 5" KS="1 2 3" PHASES="tune main ablation baselines ptp" [DATA=folder] bash scripts/results.sh [runs-folder]
 # About 40 minutes per seed for the main phase on 2 CPU cores, 30 for the ablation, 10 for the baselines.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,9 +26,17 @@ ks="${KS:-1 2 3}"
 phases="${PHASES:-tune main ablation baselines ptp}"
 tune_lrs="${TUNE_LRS:-5e-5 1e-4 2e-4}"
 epochs=2
-common=(--task tsv --data "$root/data/fine-foods" --max-length 96 --batch-size 32 --eval-every 20 --device auto)
+# Every run uses the data the teacher was fine-tuned on, as recorded in its options.json: a run's options name the data
+# folder, and a run resumed or grouped with the others must name the same one (a grid started from another checkout
+# keeps its path). A new grid takes DATA, or this checkout's data/fine-foods.
+data="${DATA:-$root/data/fine-foods}"
+if [ -f "$out/teacher/options.json" ]; then
+  data="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["data"])' "$out/teacher/options.json")"
+fi
+[ -f "$root/data/fine-foods/train.tsv" ] || bash scripts/fetch-data.sh
+[ -f "$data/train.tsv" ] || { echo "results.sh: the grid's data folder $data (from $out/teacher/options.json) has no train.tsv; restore it or start a new grid folder." >&2; exit 1; }
+common=(--task tsv --data "$data" --max-length 96 --batch-size 32 --eval-every 20 --device auto)
 
-[ -f data/fine-foods/train.tsv ] || bash scripts/fetch-data.sh
 dotnet build PeaKd.Samples -c Release -v q -nologo >/dev/null
 peakd() { dotnet "$root/PeaKd.Samples/bin/Release/net10.0/peakd.dll" "$@"; }
 has() { [[ " $phases " == *" $1 "* ]]; }
