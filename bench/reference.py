@@ -5,6 +5,7 @@ modeling_bert.py: eager attention, exact GELU). Prints one JSON line per measure
 
     /usr/bin/python3 bench/reference.py case train-step-768 --threads 2
     /usr/bin/python3 bench/reference.py peak --threads 2
+    /usr/bin/python3 bench/reference.py serving --model runs/serving/peabert2-hf --batch 32 --length 128
 """
 import argparse
 import json
@@ -209,6 +210,75 @@ def peak(size, repetitions, dtype):
     return {"runtime": "pytorch", "case": "matmul-peak" + ("-bf16" if dtype == "bf16" else ""), "size": size, "dtype": dtype, "flops_per_second": rates}
 
 
+def load_hf(folder):
+    """A Hugging Face BERT classifier folder (config.json, model.safetensors; `peakd export --format hf`) as a Bert with
+    its layers in order, read without transformers or safetensors (Debian has neither): an 8-byte header length, a JSON
+    header of names, dtypes, shapes and offsets, then the raw little-endian data."""
+    with open(f"{folder}/config.json") as f:
+        config = json.load(f)
+    if config.get("hidden_act", "gelu") != "gelu" or config.get("layer_norm_eps", 1e-12) != 1e-12:
+        sys.exit(f"reference.py: {folder}/config.json: the peer computes BERT's exact GELU and LayerNorm eps 1e-12 only.")
+    with open(f"{folder}/model.safetensors", "rb") as f:
+        header = json.loads(f.read(int.from_bytes(f.read(8), "little")))
+        data = f.read()
+    tensors = {}
+    for name, meta in header.items():
+        if name == "__metadata__":
+            continue
+        if meta["dtype"] != "F32":
+            sys.exit(f"reference.py: {folder}/model.safetensors: {name} is {meta['dtype']}; the peer reads F32 only.")
+        start, end = meta["data_offsets"]
+        tensors[name] = torch.frombuffer(bytearray(data[start:end]), dtype=torch.float32).reshape(meta["shape"])
+    layers = config["num_hidden_layers"]
+    spec = {"hidden": config["hidden_size"], "heads": config["num_attention_heads"], "intermediate": config["intermediate_size"],
+            "layers": " ".join(str(i) for i in range(layers))}
+    model = Bert(spec, config["vocab_size"], config["max_position_embeddings"], len(config["id2label"]), dropout=0.0)
+    names = {"word.": "bert.embeddings.word_embeddings.", "position.": "bert.embeddings.position_embeddings.",
+             "token_type.": "bert.embeddings.token_type_embeddings.", "embedding_norm.": "bert.embeddings.LayerNorm.",
+             "pooler.": "bert.pooler.dense.", "classifier.": "classifier."}
+    per_layer = {"query.": "attention.self.query.", "key.": "attention.self.key.", "value.": "attention.self.value.",
+                 "attention_output.": "attention.output.dense.", "attention_norm.": "attention.output.LayerNorm.",
+                 "intermediate.": "intermediate.dense.", "output.": "output.dense.", "output_norm.": "output.LayerNorm."}
+    state = {}
+    for ours in model.state_dict():
+        if ours.startswith("layers."):
+            _, index, rest = ours.split(".", 2)
+            prefix = next(p for p in per_layer if rest.startswith(p) and rest[len(p):] in ("weight", "bias"))
+            theirs = f"bert.encoder.layer.{index}.{per_layer[prefix]}{rest[len(prefix):]}"
+        else:
+            prefix = next(p for p in names if ours.startswith(p))
+            theirs = names[prefix] + ours[len(prefix):]
+        if theirs not in tensors:
+            sys.exit(f"reference.py: {folder}/model.safetensors has no {theirs}.")
+        state[ours] = tensors[theirs]
+    model.load_state_dict(state)
+    return model.eval()
+
+
+def serving(folder, batch_size, length, steps, expect):
+    """Logits of `batch_size` random texts of `length` tokens, timed like PeaKd.Bench serving (3 warm-up calls); with
+    `expect`, PeaKd's token ids and logits for the same model, which this model must reproduce (within 1e-4) first."""
+    model = load_hf(folder)
+    result = {"runtime": "pytorch", "case": "serving", "engine": "pytorch-fp32", "model": folder.rstrip("/").split("/")[-1],
+              "batch": batch_size, "length": length}
+    with torch.inference_mode():
+        if expect:
+            with open(expect) as f:
+                expected = json.load(f)
+            ids = torch.tensor(expected["input_ids"])
+            logits, _ = model(ids, torch.ones_like(ids), torch.zeros_like(ids))
+            difference = (logits - torch.tensor(expected["logits"])).abs().max().item()
+            if difference > 1e-4:
+                sys.exit(f"reference.py: {folder}: logits differ from {expect} by {difference:.2e}; the peer does not compute PeaKd's model.")
+            result["max_logit_difference_to_peakd"] = difference
+        generator = random.Random(1)
+        ids = torch.tensor([[generator.randrange(1000, model.word.num_embeddings) for _ in range(length)] for _ in range(batch_size)])
+        mask, types = torch.ones_like(ids), torch.zeros_like(ids)
+        result["examples_per_step"] = batch_size
+        result["step_seconds"] = time_steps(3, steps, lambda i: model(ids, mask, types))
+    return result
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
@@ -220,11 +290,19 @@ def main():
     peak_parser.add_argument("--size", type=int, default=2048)
     peak_parser.add_argument("--repetitions", type=int, default=10)
     peak_parser.add_argument("--dtype", choices=["fp32", "bf16"], default="fp32")
+    serving_parser = sub.add_parser("serving")
+    serving_parser.add_argument("--model", required=True, help="a Hugging Face folder (peakd export --format hf)")
+    serving_parser.add_argument("--batch", type=int, default=1)
+    serving_parser.add_argument("--length", type=int, default=128)
+    serving_parser.add_argument("--steps", type=int, default=20)
+    serving_parser.add_argument("--expect", help="PeaKd.Bench serving --write-logits output to reproduce first")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
     if args.command == "peak":
         result = peak(args.size, args.repetitions, args.dtype)
+    elif args.command == "serving":
+        result = serving(args.model, args.batch, args.length, args.steps, args.expect)
     else:
         with open(args.cases) as f:
             bench = json.load(f)

@@ -12,13 +12,7 @@ threads="${THREADS:-$cores}"
 rounds="${ROUNDS:-3}"
 cases_file="${CASES_FILE:-bench/cases.json}"
 
-# The PyTorch peer: Debian's python3-torch, with OpenBLAS's threaded build (without it PyTorch falls back to the
-# reference BLAS, several times slower, which would flatter PeaKd).
-if ! /usr/bin/python3 -c 'import torch' 2>/dev/null || ! dpkg -s libopenblas0-pthread >/dev/null 2>&1; then
-  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-torch libopenblas0-pthread
-fi
+bash bench/install-pytorch.sh # the PyTorch peer
 cases="${CASES:-$(/usr/bin/python3 -c 'import json; print(" ".join(k for k, v in json.load(open("'"$cases_file"'"))["cases"].items() if v["kind"] != "memory"))')}"
 
 /usr/bin/python3 bench/check_flops.py "$cases_file" >&2  # the FLOP formula against PyTorch's profiler, or stop

@@ -127,6 +127,12 @@ public sealed class TextClassifier : IDisposable
     public IReadOnlyList<Prediction> PredictBatch(IReadOnlyList<(string Text, string? Pair)> inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);
+        return inputs.Count == 0 ? [] : ToPredictions(Logits(inputs));
+    }
+
+    /// <summary>The model's raw logits for the inputs, in the model's label order (the serving benchmark compares engines with them).</summary>
+    internal float[][] Logits(IReadOnlyList<(string Text, string? Pair)> inputs)
+    {
         var features = new List<EncodedExample>(inputs.Count);
         for (int i = 0; i < inputs.Count; i++)
         {
@@ -138,7 +144,7 @@ public sealed class TextClassifier : IDisposable
             (int[] ids, int[] types) = _encoder.Encode(text, pair, MaxLength);
             features.Add(new EncodedExample(ids, types, null, null));
         }
-        return features.Count == 0 ? [] : ToPredictions(_model.Logits(features, _encoder.PaddingTokenId, _batchSize));
+        return features.Count == 0 ? [] : _model.Logits(features, _encoder.PaddingTokenId, _batchSize);
     }
 
     /// <summary>Scores the model on a split of a task with the task's metrics (the same numbers as the pipeline's).</summary>

@@ -20,14 +20,20 @@ public class OnnxExportTests(Xunit.Abstractions.ITestOutputHelper log)
         Labels = ["great", "fine", "other"],
     };
 
-    public static TheoryData<string> Students => new() { "Bert2", "PeaBert2", "PeaBert6", "Albert12", "SpsNoShuffle3" };
+    /// <summary>Students and their FFN activation: BERT's exact GELU for each scheme, and the tanh GELU and ReLU once.</summary>
+    public static TheoryData<string, string> Students => new()
+    {
+        { "Bert2", "gelu" }, { "PeaBert2", "gelu" }, { "PeaBert6", "gelu" }, { "Albert12", "gelu" }, { "SpsNoShuffle3", "gelu" },
+        { "PeaBert2", "gelu_new" }, { "PeaBert2", "gelu_pytorch_tanh" }, { "Bert2", "relu" },
+    };
 
     [Theory]
     [MemberData(nameof(Students))]
-    public void ONNX_Runtime_computes_the_students_logits_from_its_owned_tensors_stored_once(string name)
+    public void ONNX_Runtime_computes_the_students_logits_from_its_owned_tensors_stored_once(string name, string activation)
     {
         using TempFolder folder = TestFiles.TempFolder();
-        using StudentModel student = SavedStudent(name, folder.File("student"));
+        using StudentModel student = SavedStudent(name, folder.File("student"), Small with { HiddenAct = activation });
+        Assert.Equal(activation, BertConfig.Load(folder.File("student/config.json")).HiddenAct);
         ExportedModel exported = ModelExport.ToOnnx(folder.File("student"), folder.File("onnx"));
         Assert.Equal(student.Plan.EffectiveDepth, exported.Layers);
         Assert.Equal(ParameterCount.Backbone(Small, student.Plan.OwnedLayers), exported.Parameters);
@@ -68,7 +74,25 @@ public class OnnxExportTests(Xunit.Abstractions.ITestOutputHelper log)
             worst = Math.Max(worst, difference);
             Assert.True(difference < 1e-5, $"{name}, batch {rows} x {length}: ONNX Runtime differs from TorchSharp by {difference}"); // the issue asks 1e-4
         }
-        log.WriteLine($"{name} ({student.Plan}): {new FileInfo(folder.File("onnx/model.onnx")).Length:N0} bytes, largest logit difference {worst:G3}");
+        // the int8 graph (QAttention over concatenated, shuffled weights) loads and follows fp32 for every scheme and activation
+        ModelExport.ToOnnx(folder.File("student"), folder.File("int8"), OnnxQuantization.Int8);
+        using var int8Session = new InferenceSession(folder.File("int8/model.onnx"));
+        (long[,] ids8, long[,] mask8, long[,] types8) = Batch(3, 12, seed: 5);
+        float[] Run(InferenceSession s)
+        {
+            using var results = s.Run(new List<NamedOnnxValue>
+            {
+                NamedOnnxValue.CreateFromTensor("input_ids", new DenseTensor(Flat(ids8), [3, 12])),
+                NamedOnnxValue.CreateFromTensor("attention_mask", new DenseTensor(Flat(mask8), [3, 12])),
+                NamedOnnxValue.CreateFromTensor("token_type_ids", new DenseTensor(Flat(types8), [3, 12])),
+            }, ["logits"]);
+            return results.Single().AsTensor<float>().ToArray();
+        }
+        float[] full = Run(session), quantized = Run(int8Session);
+        double relative = full.Zip(quantized, (a, b) => Math.Abs((double)a - b)).Max() / full.Max(v => Math.Abs((double)v));
+        Assert.True(relative < 0.25, $"{name}, {activation}: int8 logits differ from fp32's by {relative:P1} of the largest");
+        log.WriteLine($"{name} ({student.Plan}, {activation}): int8 within {relative:P1} of fp32's largest logit");
+        log.WriteLine($"{name} ({student.Plan}, {activation}): {new FileInfo(folder.File("onnx/model.onnx")).Length:N0} bytes, largest logit difference {worst:G3}");
     }
 
     [Fact]
@@ -135,6 +159,7 @@ public class OnnxExportTests(Xunit.Abstractions.ITestOutputHelper log)
         Assert.True(accuracyInt8 >= accuracyFp32 - 0.05);
         ModelProto quantized = ModelProto.Parser.ParseFrom(File.ReadAllBytes(folder.File("int8/model.onnx")));
         Assert.Contains(quantized.Graph.Node, n => n.OpType == "MatMulInteger");
+        Assert.Contains(quantized.Graph.Node, n => n.OpType == "QAttention" && n.Domain == "com.microsoft");
         Assert.DoesNotContain(quantized.Graph.Node, n => n.OpType == "MatMul" && n.Input.Any(i => i.EndsWith(".weight", StringComparison.Ordinal)));
         Assert.True(fp32.Parameters > 0);
     }

@@ -3,6 +3,8 @@ using PeaKd.Data;
 using PeaKd.Data.Tasks;
 using PeaKd.Devices;
 using PeaKd.Distillation;
+using PeaKd.Modeling;
+using PeaKd.Students;
 using PeaKd.Tests.Infrastructure;
 using PeaKd.Training;
 using Xunit;
@@ -68,6 +70,47 @@ public class OnnxServingTests(OnnxServingTests.Trained trained, Xunit.Abstractio
         double agreement = fp32.PredictBatch(trained.Texts).Zip(int8.PredictBatch(trained.Texts)).Average(p => p.First.Label == p.Second.Label ? 1.0 : 0.0);
         log.WriteLine($"int8 agrees with fp32 on {agreement:P1} of {trained.Texts.Length} dev texts");
         Assert.True(agreement >= 0.95);
+    }
+
+    [Fact]
+    public void The_int8_logits_follow_fp32s_with_padding_and_shuffled_layers()
+    {
+        // Int8 computes attention with ONNX Runtime's QAttention: its concatenated Q|K|V weights (K|Q|V where shuffled) and
+        // its mask. Batches of texts of different lengths bring padding; a control export that leaves every layer
+        // unshuffled (the wiring mistake int8's rounding could hide) must land far further from fp32 than the real one.
+        string student = ModelFolder.Locate(trained.Folder.File("run"));
+        StudentDescription description = StudentFolder.Read(student)!;
+        Assert.Contains(description.Layers, l => l.Shuffle == Shuffle.QueryKey);
+        string control = trained.Folder.File("int8-unshuffled");
+        Directory.CreateDirectory(control);
+        foreach (string file in Directory.GetFiles(trained.Folder.File("int8")).Where(f => !f.EndsWith(ModelExport.OnnxFileName, StringComparison.Ordinal)))
+        {
+            File.Copy(file, Path.Combine(control, Path.GetFileName(file)), overwrite: true);
+        }
+        Dictionary<string, TorchSharp.torch.Tensor> weights = WeightsFile.Read(Path.Combine(student, HfCheckpoint.SafetensorsFileName));
+        LayerUse[] unshuffled = description.Layers.Select(l => l with { Shuffle = Shuffle.None }).ToArray();
+        PeaKd.Checkpoints.Onnx.OnnxExporter.Write(PeaKd.Checkpoints.Onnx.OnnxExporter.Build(BertConfig.Load(Path.Combine(student, HfCheckpoint.ConfigFileName)),
+            weights, unshuffled, OnnxQuantization.Int8), Path.Combine(control, ModelExport.OnnxFileName));
+        foreach (TorchSharp.torch.Tensor tensor in weights.Values)
+        {
+            tensor.Dispose();
+        }
+
+        var texts = trained.Texts.Select(t => (t, (string?)null)).ToArray();
+        Assert.True(texts.Select(t => t.t.Length).Distinct().Count() > 1, "texts of several lengths, so batches are padded");
+        using TextClassifier fp32 = TextClassifier.Load(trained.Folder.File("fp32"));
+        float[][] reference = fp32.Logits(texts);
+        double scale = reference.SelectMany(row => row).Max(v => Math.Abs((double)v));
+        double RelativeError(string folder)
+        {
+            using TextClassifier classifier = TextClassifier.Load(folder);
+            float[][] logits = classifier.Logits(texts);
+            return logits.Zip(reference).Max(pair => pair.First.Zip(pair.Second, (a, b) => Math.Abs((double)a - b)).Max()) / scale;
+        }
+        double int8 = RelativeError(trained.Folder.File("int8")), wrong = RelativeError(control);
+        log.WriteLine($"largest logit difference from fp32, over the largest logit {scale:F3}: int8 {int8:P2}, int8 with Query and Key unshuffled {wrong:P2}");
+        Assert.True(int8 < 0.1, $"int8 logits differ from fp32's by {int8:P2} of the largest logit");
+        Assert.True(wrong > 3 * int8, $"the unshuffled control ({wrong:P2}) is not clearly worse than the export ({int8:P2})");
     }
 
     [Fact]

@@ -52,11 +52,19 @@ internal static class BenchCli
         var batch = new Option<int>("--batch") { Description = "Texts per call.", DefaultValueFactory = _ => 1 };
         var length = new Option<int>("--length") { Description = "Tokens per text.", DefaultValueFactory = _ => 128 };
         var steps = new Option<int>("--steps") { Description = "Timed calls (three more warm up).", DefaultValueFactory = _ => 20 };
-        var servingCommand = new Command("serving", "Time a trained model's logits at a fixed batch and length (bench/serving.sh).") { model, engine, batch, length, steps };
+        var logitsFile = new Option<string?>("--write-logits") { Description = "A JSON file for the batch's token ids and logits (the PyTorch peer's check)." };
+        var servingCommand = new Command("serving", "Time a trained model's logits at a fixed batch and length (bench/serving.sh).") { model, engine, batch, length, steps, logitsFile };
         servingCommand.SetAction(parse => Guarded(parse.GetValue(threads), "serving",
-            measurement => ServingBench.Run(parse.GetValue(model)!, parse.GetValue(engine)!, parse.GetValue(batch), parse.GetValue(length), parse.GetValue(steps), measurement)));
+            measurement => ServingBench.Run(parse.GetValue(model)!, parse.GetValue(engine)!, parse.GetValue(batch), parse.GetValue(length), parse.GetValue(steps),
+                parse.GetValue(logitsFile), measurement)));
 
-        var root = new RootCommand("PeaKd benchmarks: one JSON line per measurement (see bench/run.sh).") { threads, caseCommand, peakCommand, generatorCommand, servingCommand };
+        var export = new Option<string>("--export") { Description = "The model's ONNX export (fp32).", Required = true };
+        var texts = new Option<string>("--texts") { Description = "A TSV file with a text column (a test split).", Required = true };
+        var agreementCommand = new Command("serving-agreement", "ONNX Runtime against TorchSharp (fp32) on every text of a file: logits and predictions.") { model, export, texts };
+        agreementCommand.SetAction(parse => Guarded(parse.GetValue(threads), "serving-agreement",
+            measurement => ServingBench.Agreement(parse.GetValue(model)!, parse.GetValue(export)!, parse.GetValue(texts)!, measurement)));
+
+        var root = new RootCommand("PeaKd benchmarks: one JSON line per measurement (see bench/run.sh).") { threads, caseCommand, peakCommand, generatorCommand, servingCommand, agreementCommand };
         return root.Parse(args).Invoke();
     }
 
