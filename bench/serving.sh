@@ -17,7 +17,9 @@ dotnet build PeaKd.Samples -c Release -v q -nologo | grep -E " error " && exit 1
 dotnet build bench/PeaKd.Bench -c Release -v q -nologo | grep -E " error " && exit 1
 peakd() { dotnet PeaKd.Samples/bin/Release/net10.0/peakd.dll "$@"; }
 bench() { dotnet bench/PeaKd.Bench/bin/Release/net10.0/PeaKd.Bench.dll serving --threads "$threads" --steps "$steps" "$@"; }
-pytorch() { /usr/bin/python3 bench/reference.py --threads "$threads" serving --steps "$steps" "$@"; }
+# OpenBLAS's own threads fought PyTorch's OpenMP ones on these small calls (single calls up to 10x the median); one
+# OpenBLAS thread removed the outliers and left the medians as they were
+pytorch() { OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/reference.py --threads "$threads" serving --steps "$steps" "$@"; }
 
 out="bench/results/serving-$(date -u +%Y%m%d-%H%M%S).jsonl"
 mkdir -p bench/results runs/serving
