@@ -62,13 +62,35 @@ public class ReadmeServingTests(OnnxServingTests.Trained trained) : IClassFixtur
     [Fact]
     public void The_MLNET_pipeline_gives_the_students_logits()
     {
+        using TextClassifier student = TextClassifier.Load(trained.Folder.File("fp32"));
+        foreach ((string text, float[] logits) in MlNetLogits("fp32"))
+        {
+            int best = logits[0] >= logits[1] ? 0 : 1;
+            Assert.Equal(student.Predict(text).Label, student.Labels[best]);
+        }
+    }
+
+    [Fact]
+    public void The_MLNET_pipeline_runs_the_int8_export()
+    {
+        // an int8 file holds ONNX Runtime's QAttention (com.microsoft): ML.NET runs it through ONNX Runtime too
+        using TextClassifier student = TextClassifier.Load(trained.Folder.File("fp32"));
+        var results = MlNetLogits("int8");
+        float[][] reference = student.Logits(results.Select(r => (r.Text, (string?)null)).ToArray());
+        double scale = reference.SelectMany(row => row).Max(v => Math.Abs((double)v));
+        double worst = results.Zip(reference).Max(pair => pair.First.Logits.Zip(pair.Second, (a, b) => Math.Abs((double)a - b)).Max()) / scale;
+        Assert.True(worst < 0.1, $"ML.NET's int8 logits differ from the student's fp32 ones by {worst:P1} of the largest");
+    }
+
+    /// <summary>The README's ML.NET class, built for the tiny student's length, on the first texts of an export.</summary>
+    private List<(string Text, float[] Logits)> MlNetLogits(string export)
+    {
         string code = BlockAfter("so the ids are padded to the\ntrained length (96) and the padding masked:\n");
         Assembly library = Build(code.Replace("96", "16"), program: false); // the tiny student's length (24 positions)
         Type serving = library.GetType("MlNetServing")!, review = library.GetType("TokenizedReview")!;
-        dynamic engine = serving.GetMethod("Engine")!.Invoke(null, [Path.Combine(trained.Folder.File("fp32"), ModelExport.OnnxFileName)])!;
-
-        using TextClassifier student = TextClassifier.Load(trained.Folder.File("fp32"));
-        var encoder = PeaKd.Data.Tokenization.BertTextEncoder.FromModelFolder(trained.Folder.File("fp32"));
+        dynamic engine = serving.GetMethod("Engine")!.Invoke(null, [Path.Combine(trained.Folder.File(export), ModelExport.OnnxFileName)])!;
+        var encoder = PeaKd.Data.Tokenization.BertTextEncoder.FromModelFolder(trained.Folder.File(export));
+        var results = new List<(string, float[])>();
         foreach (string text in trained.Texts.Take(5))
         {
             (int[] ids, int[] types) = encoder.Encode(text, null, 16);
@@ -80,9 +102,8 @@ public class ReadmeServingTests(OnnxServingTests.Trained trained) : IClassFixtur
             }
             (input.InputIds, input.AttentionMask, input.TokenTypeIds) = (padded, mask, segments);
             float[] logits = engine.Predict(input).Logits;
-            Prediction expected = student.Predict(text);
-            int best = logits[0] >= logits[1] ? 0 : 1;
-            Assert.Equal(expected.Label, student.Labels[best]);
+            results.Add((text, logits));
         }
+        return results;
     }
 }
