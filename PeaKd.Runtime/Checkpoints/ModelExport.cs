@@ -48,7 +48,8 @@ public static class ModelExport
     /// </summary>
     /// <param name="modelFolder">A run folder, a student folder (a run's student/), or a fine-tuned model folder.</param>
     /// <param name="outputFolder">The folder to write.</param>
-    /// <param name="quantization">fp32 weights (the default), or <see cref="OnnxQuantization.Int8"/>.</param>
+    /// <param name="quantization">fp32 weights (the default; standard ONNX), or <see cref="OnnxQuantization.Int8"/> (for
+    /// ONNX Runtime: its attention is the com.microsoft QAttention).</param>
     public static ExportedModel ToOnnx(string modelFolder, string outputFolder, OnnxQuantization quantization = OnnxQuantization.None)
     {
         if (!Enum.IsDefined(quantization))

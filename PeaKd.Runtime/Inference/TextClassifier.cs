@@ -144,7 +144,7 @@ public sealed class TextClassifier : IDisposable
             (int[] ids, int[] types) = _encoder.Encode(text, pair, MaxLength);
             features.Add(new EncodedExample(ids, types, null, null));
         }
-        return features.Count == 0 ? [] : _model.Logits(features, _encoder.PaddingTokenId, _batchSize);
+        return _model.Logits(features, _encoder.PaddingTokenId, _batchSize);
     }
 
     /// <summary>Scores the model on a split of a task with the task's metrics (the same numbers as the pipeline's).</summary>

@@ -12,7 +12,7 @@ internal static class ExportCommand
         var model = new Option<string>("--model") { Description = "A run folder, a student folder (student/ of a distill run) or a fine-tuned model folder.", Required = true };
         var output = new Option<string>("--out") { Description = "The folder to write.", Required = true };
         var format = new Option<string>("--format") { Description = "hf (a Hugging Face BertForSequenceClassification folder) or onnx (model.onnx with config.json and the tokenizer files).", DefaultValueFactory = _ => "hf" };
-        var quantize = new Option<string>("--quantize") { Description = "With --format onnx: none (fp32) or int8 (ONNX Runtime's dynamic int8 scheme).", DefaultValueFactory = _ => "none" };
+        var quantize = new Option<string>("--quantize") { Description = "With --format onnx: none (fp32, standard ONNX) or int8 (ONNX Runtime's dynamic int8 scheme; runs in ONNX Runtime, directly or through ML.NET).", DefaultValueFactory = _ => "none" };
         var command = new Command("export", "Write a trained model for serving: a plain Hugging Face BERT (SPS layers unrolled) or ONNX (shared weights stored once, fp32 or int8).")
         {
             model, output, format, quantize,

@@ -38,12 +38,9 @@ public class OnnxExportTests(Xunit.Abstractions.ITestOutputHelper log)
         Assert.Equal(student.Plan.EffectiveDepth, exported.Layers);
         Assert.Equal(ParameterCount.Backbone(Small, student.Plan.OwnedLayers), exported.Parameters);
 
-        // each owned layer's 16 tensors once, no layer beyond the owned ones
+        // each owned layer's 16 tensors once, no layer beyond the owned ones; every initializer read by the graph
         ModelProto model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(folder.File("onnx/model.onnx")));
-        string[] layerTensors = model.Graph.Initializer.Select(i => i.Name).Where(n => n.StartsWith("bert.encoder.layer.", StringComparison.Ordinal)).ToArray();
-        Assert.Equal(16 * student.Plan.OwnedLayers, layerTensors.Length);
-        Assert.Equal(layerTensors.Length, layerTensors.Distinct().Count());
-        Assert.Equal(Enumerable.Range(0, student.Plan.OwnedLayers), layerTensors.Select(n => int.Parse(n.Split('.')[3])).Distinct().Order());
+        Assert.Equal(16 * student.Plan.OwnedLayers, OwnedLayerTensors(model, student.Plan.OwnedLayers).Length);
         Assert.Equal(["attention_mask", "input_ids", "token_type_ids"], model.Graph.Input.Select(i => i.Name).Order());
         Assert.Equal("logits", Assert.Single(model.Graph.Output).Name);
         Assert.Equal(Small.Labels, BertConfig.Load(folder.File("onnx/config.json")).Labels);
@@ -61,38 +58,47 @@ public class OnnxExportTests(Xunit.Abstractions.ITestOutputHelper log)
             {
                 expected = output.Logits.data<float>().ToArray();
             }
-            var inputs = new List<NamedOnnxValue>
-            {
-                NamedOnnxValue.CreateFromTensor("input_ids", new DenseTensor(Flat(ids), [rows, length])),
-                NamedOnnxValue.CreateFromTensor("attention_mask", new DenseTensor(Flat(mask), [rows, length])),
-                NamedOnnxValue.CreateFromTensor("token_type_ids", new DenseTensor(Flat(types), [rows, length])),
-            };
-            using var results = session.Run(inputs, ["logits"]);
-            float[] actual = results.Single().AsTensor<float>().ToArray();
+            float[] actual = Run(session, ids, mask, types);
             Assert.Equal(rows * Small.NumLabels, actual.Length);
             double difference = expected.Zip(actual, (a, b) => Math.Abs(a - b)).Max();
             worst = Math.Max(worst, difference);
             Assert.True(difference < 1e-5, $"{name}, batch {rows} x {length}: ONNX Runtime differs from TorchSharp by {difference}"); // the issue asks 1e-4
         }
-        // the int8 graph (QAttention over concatenated, shuffled weights) loads and follows fp32 for every scheme and activation
+        log.WriteLine($"{name} ({student.Plan}, {activation}): {new FileInfo(folder.File("onnx/model.onnx")).Length:N0} bytes, largest logit difference {worst:G3}");
+
+        // int8 (QAttention over concatenated, shuffled weights): the owned tensors once, and logits that follow fp32's
         ModelExport.ToOnnx(folder.File("student"), folder.File("int8"), OnnxQuantization.Int8);
+        ModelProto quantized = ModelProto.Parser.ParseFrom(File.ReadAllBytes(folder.File("int8/model.onnx")));
+        Assert.Equal(22 * student.Plan.OwnedLayers, OwnedLayerTensors(quantized, student.Plan.OwnedLayers).Length); // 6 weights and their scales, 6 biases, 2 LayerNorms
         using var int8Session = new InferenceSession(folder.File("int8/model.onnx"));
         (long[,] ids8, long[,] mask8, long[,] types8) = Batch(3, 12, seed: 5);
-        float[] Run(InferenceSession s)
-        {
-            using var results = s.Run(new List<NamedOnnxValue>
-            {
-                NamedOnnxValue.CreateFromTensor("input_ids", new DenseTensor(Flat(ids8), [3, 12])),
-                NamedOnnxValue.CreateFromTensor("attention_mask", new DenseTensor(Flat(mask8), [3, 12])),
-                NamedOnnxValue.CreateFromTensor("token_type_ids", new DenseTensor(Flat(types8), [3, 12])),
-            }, ["logits"]);
-            return results.Single().AsTensor<float>().ToArray();
-        }
-        float[] full = Run(session), quantized = Run(int8Session);
-        double relative = full.Zip(quantized, (a, b) => Math.Abs((double)a - b)).Max() / full.Max(v => Math.Abs((double)v));
+        double relative = LogitDistance.Relative([Run(int8Session, ids8, mask8, types8)], [Run(session, ids8, mask8, types8)]);
         Assert.True(relative < 0.25, $"{name}, {activation}: int8 logits differ from fp32's by {relative:P1} of the largest");
         log.WriteLine($"{name} ({student.Plan}, {activation}): int8 within {relative:P1} of fp32's largest logit");
-        log.WriteLine($"{name} ({student.Plan}, {activation}): {new FileInfo(folder.File("onnx/model.onnx")).Length:N0} bytes, largest logit difference {worst:G3}");
+    }
+
+    /// <summary>The model's encoder-layer initializers, after checking they are distinct, belong to the owned layers
+    /// only (all of them), and, like every initializer, are read by some node.</summary>
+    private static string[] OwnedLayerTensors(ModelProto model, int ownedLayers)
+    {
+        var read = model.Graph.Node.SelectMany(n => n.Input).ToHashSet(StringComparer.Ordinal);
+        Assert.All(model.Graph.Initializer, i => Assert.True(read.Contains(i.Name), $"initializer {i.Name} is read by no node"));
+        string[] layerTensors = model.Graph.Initializer.Select(i => i.Name).Where(n => n.StartsWith("bert.encoder.layer.", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(layerTensors.Length, layerTensors.Distinct().Count());
+        Assert.Equal(Enumerable.Range(0, ownedLayers), layerTensors.Select(n => int.Parse(n.Split('.')[3])).Distinct().Order());
+        return layerTensors;
+    }
+
+    private static float[] Run(InferenceSession session, long[,] ids, long[,] mask, long[,] types)
+    {
+        int[] shape = [ids.GetLength(0), ids.GetLength(1)];
+        using var results = session.Run(new List<NamedOnnxValue>
+        {
+            NamedOnnxValue.CreateFromTensor("input_ids", new DenseTensor(Flat(ids), shape)),
+            NamedOnnxValue.CreateFromTensor("attention_mask", new DenseTensor(Flat(mask), shape)),
+            NamedOnnxValue.CreateFromTensor("token_type_ids", new DenseTensor(Flat(types), shape)),
+        }, ["logits"]);
+        return results.Single().AsTensor<float>().ToArray();
     }
 
     [Fact]
@@ -103,13 +109,17 @@ public class OnnxExportTests(Xunit.Abstractions.ITestOutputHelper log)
         using TempFolder folder = TestFiles.TempFolder();
         using (SavedStudent("Bert2", folder.File("bert2"), wide)) { }
         using (SavedStudent("PeaBert2", folder.File("peabert2"), wide)) { }
-        ModelExport.ToOnnx(folder.File("bert2"), folder.File("bert2-onnx"));
-        ModelExport.ToOnnx(folder.File("peabert2"), folder.File("peabert2-onnx"));
-        long plain = new FileInfo(folder.File("bert2-onnx/model.onnx")).Length, shared = new FileInfo(folder.File("peabert2-onnx/model.onnx")).Length;
         static long InitializerBytes(string path) => ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)).Graph.Initializer.Sum(i => (long)i.RawData.Length);
-        log.WriteLine($"BERT-2 {plain:N0} bytes, PeaBERT-2 {shared:N0} bytes ({(double)shared / plain:F4}x)");
-        Assert.Equal(InitializerBytes(folder.File("bert2-onnx/model.onnx")), InitializerBytes(folder.File("peabert2-onnx/model.onnx"))); // the same tensors
-        Assert.InRange((double)shared / plain, 1.0, 1.05); // only the two extra layers' nodes
+        foreach (OnnxQuantization quantization in new[] { OnnxQuantization.None, OnnxQuantization.Int8 })
+        {
+            string bert2 = folder.File($"bert2-{quantization}"), peabert2 = folder.File($"peabert2-{quantization}");
+            ModelExport.ToOnnx(folder.File("bert2"), bert2, quantization);
+            ModelExport.ToOnnx(folder.File("peabert2"), peabert2, quantization);
+            long plain = new FileInfo(Path.Combine(bert2, "model.onnx")).Length, shared = new FileInfo(Path.Combine(peabert2, "model.onnx")).Length;
+            log.WriteLine($"{quantization}: BERT-2 {plain:N0} bytes, PeaBERT-2 {shared:N0} bytes ({(double)shared / plain:F4}x)");
+            Assert.Equal(InitializerBytes(Path.Combine(bert2, "model.onnx")), InitializerBytes(Path.Combine(peabert2, "model.onnx"))); // the same tensors
+            Assert.InRange((double)shared / plain, 1.0, 1.05); // only the two extra layers' nodes
+        }
     }
 
     [Fact]

@@ -1,5 +1,8 @@
+using Onnx;
 using PeaKd.Checkpoints;
+using PeaKd.Checkpoints.Onnx;
 using PeaKd.Data;
+using PeaKd.Data.Tokenization;
 using PeaKd.Data.Tasks;
 using PeaKd.Devices;
 using PeaKd.Distillation;
@@ -76,41 +79,56 @@ public class OnnxServingTests(OnnxServingTests.Trained trained, Xunit.Abstractio
     public void The_int8_logits_follow_fp32s_with_padding_and_shuffled_layers()
     {
         // Int8 computes attention with ONNX Runtime's QAttention: its concatenated Q|K|V weights (K|Q|V where shuffled) and
-        // its mask. Batches of texts of different lengths bring padding; a control export that leaves every layer
-        // unshuffled (the wiring mistake int8's rounding could hide) must land far further from fp32 than the real one.
+        // its mask. Batches of texts of different lengths bring padding. Two control exports, each with one mistake
+        // int8's rounding could hide, must land far further from fp32 than the real one: every layer left unshuffled,
+        // and QAttention without its mask (attending to the padding).
         string student = ModelFolder.Locate(trained.Folder.File("run"));
         StudentDescription description = StudentFolder.Read(student)!;
         Assert.Contains(description.Layers, l => l.Shuffle == Shuffle.QueryKey);
-        string control = trained.Folder.File("int8-unshuffled");
-        Directory.CreateDirectory(control);
-        foreach (string file in Directory.GetFiles(trained.Folder.File("int8")).Where(f => !f.EndsWith(ModelExport.OnnxFileName, StringComparison.Ordinal)))
-        {
-            File.Copy(file, Path.Combine(control, Path.GetFileName(file)), overwrite: true);
-        }
+        BertConfig config = BertConfig.Load(Path.Combine(student, HfCheckpoint.ConfigFileName));
         Dictionary<string, TorchSharp.torch.Tensor> weights = WeightsFile.Read(Path.Combine(student, HfCheckpoint.SafetensorsFileName));
-        LayerUse[] unshuffled = description.Layers.Select(l => l with { Shuffle = Shuffle.None }).ToArray();
-        PeaKd.Checkpoints.Onnx.OnnxExporter.Write(PeaKd.Checkpoints.Onnx.OnnxExporter.Build(BertConfig.Load(Path.Combine(student, HfCheckpoint.ConfigFileName)),
-            weights, unshuffled, OnnxQuantization.Int8), Path.Combine(control, ModelExport.OnnxFileName));
+        ModelProto unshuffled = OnnxExporter.Build(config, weights, description.Layers.Select(l => l with { Shuffle = Shuffle.None }).ToArray(), OnnxQuantization.Int8);
+        ModelProto unmasked = OnnxExporter.Build(config, weights, description.Layers, OnnxQuantization.Int8);
         foreach (TorchSharp.torch.Tensor tensor in weights.Values)
         {
             tensor.Dispose();
         }
+        foreach (NodeProto attention in unmasked.Graph.Node.Where(n => n.OpType == "QAttention"))
+        {
+            attention.Input[5] = ""; // mask_index, an optional input
+        }
 
         var texts = trained.Texts.Select(t => (t, (string?)null)).ToArray();
-        Assert.True(texts.Select(t => t.t.Length).Distinct().Count() > 1, "texts of several lengths, so batches are padded");
+        var encoder = BertTextEncoder.FromModelFolder(trained.Folder.File("int8"));
+        Assert.True(texts.Select(t => encoder.Encode(t.t, null, 64).InputIds.Length).Distinct().Count() > 1, "texts of several token lengths, so batches are padded");
         using TextClassifier fp32 = TextClassifier.Load(trained.Folder.File("fp32"));
         float[][] reference = fp32.Logits(texts);
-        double scale = reference.SelectMany(row => row).Max(v => Math.Abs((double)v));
-        double RelativeError(string folder)
+        double Distance(string folder, ModelProto? model = null)
         {
+            if (model is not null)
+            {
+                CopyExport(trained.Folder.File("int8"), folder);
+                OnnxExporter.Write(model, Path.Combine(folder, ModelExport.OnnxFileName));
+            }
             using TextClassifier classifier = TextClassifier.Load(folder);
-            float[][] logits = classifier.Logits(texts);
-            return logits.Zip(reference).Max(pair => pair.First.Zip(pair.Second, (a, b) => Math.Abs((double)a - b)).Max()) / scale;
+            return LogitDistance.Relative(classifier.Logits(texts), reference);
         }
-        double int8 = RelativeError(trained.Folder.File("int8")), wrong = RelativeError(control);
-        log.WriteLine($"largest logit difference from fp32, over the largest logit {scale:F3}: int8 {int8:P2}, int8 with Query and Key unshuffled {wrong:P2}");
+        double int8 = Distance(trained.Folder.File("int8"));
+        double noShuffle = Distance(trained.Folder.File("int8-unshuffled"), unshuffled), noMask = Distance(trained.Folder.File("int8-unmasked"), unmasked);
+        log.WriteLine($"largest logit difference from fp32, over its largest logit: int8 {int8:P2}; controls: Query and Key unshuffled {noShuffle:P2}, no mask {noMask:P2}");
         Assert.True(int8 < 0.1, $"int8 logits differ from fp32's by {int8:P2} of the largest logit");
-        Assert.True(wrong > 3 * int8, $"the unshuffled control ({wrong:P2}) is not clearly worse than the export ({int8:P2})");
+        Assert.True(noShuffle > 3 * int8, $"the unshuffled control ({noShuffle:P2}) is not clearly worse than the export ({int8:P2})");
+        Assert.True(noMask > 3 * int8, $"the unmasked control ({noMask:P2}) is not clearly worse than the export ({int8:P2})");
+    }
+
+    /// <summary>An export's config and tokenizer files, for a control model.onnx beside them.</summary>
+    private static void CopyExport(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (string file in Directory.GetFiles(from).Where(f => Path.GetFileName(f) != ModelExport.OnnxFileName))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)), overwrite: true);
+        }
     }
 
     [Fact]

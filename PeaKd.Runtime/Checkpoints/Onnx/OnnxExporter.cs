@@ -16,7 +16,7 @@ namespace PeaKd.Checkpoints.Onnx;
 /// </summary>
 /// <remarks>
 /// Graph choices: LayerNormalization (opset 17) for every LayerNorm; GELU written out with Erf (BERT's exact form) or
-/// Tanh (gelu_new); attention as MatMul, a division by sqrt(head size), the additive padding mask (the float's lowest
+/// Tanh (gelu_new); fp32 attention as MatMul, a division by sqrt(head size), the additive padding mask (the float's lowest
 /// value where attention_mask is 0, as Hugging Face builds it) and Softmax; heads split with Reshape [0, 0, heads,
 /// head size], which keeps the batch and sequence axes dynamic; position embeddings sliced to the input's length.
 /// Int8 graphs compute self-attention with ONNX Runtime's QAttention (see <see cref="GraphBuilder.SelfAttention"/>).
@@ -58,8 +58,10 @@ internal static class OnnxExporter
             graph.Initializer.Add(FloatTensor(name, linear ? tensor.t() : tensor));
         }
         int heads = config.NumAttentionHeads, hidden = config.HiddenSize;
+        bool gelu = config.HiddenAct.StartsWith("gelu", StringComparison.Ordinal);
+        // only the constants the graph reads: ONNX Runtime warns of the rest
         b.Constant("zero", Int64, [1], [0]);
-        if (!int8 || config.HiddenAct.StartsWith("gelu", StringComparison.Ordinal))
+        if (!int8 || gelu)
         {
             b.FloatConstant("one", 1f);
         }
@@ -71,7 +73,7 @@ internal static class OnnxExporter
             b.FloatConstant("lowest", float.MinValue);
             b.FloatConstant("sqrt_head", MathF.Sqrt(hidden / heads));
         }
-        if (config.HiddenAct.StartsWith("gelu", StringComparison.Ordinal))
+        if (gelu)
         {
             b.FloatConstant("half", 0.5f);
         }
@@ -79,7 +81,7 @@ internal static class OnnxExporter
         {
             b.FloatConstant("sqrt2", MathF.Sqrt(2f));
         }
-        else if (config.HiddenAct is "gelu_new" or "gelu_pytorch_tanh") // only what the graph reads: ONNX Runtime warns of the rest
+        else if (config.HiddenAct is "gelu_new" or "gelu_pytorch_tanh")
         {
             b.FloatConstant("tanh_scale", MathF.Sqrt(2f / MathF.PI));
             b.FloatConstant("tanh_cubic", 0.044715f);
@@ -127,9 +129,7 @@ internal static class OnnxExporter
         {
             string owner = $"bert.encoder.layer.{layers[i].Owner}.";
             string n = $"layer{i}/";
-            (string query, string key) = layers[i].Shuffle == Shuffle.QueryKey ? ("key", "query") : ("query", "key");
-            string self = owner + "attention.self.";
-            b.SelfAttention(hiddenStates, [self + query, self + key, self + "value"], heads, n, n + "context");
+            b.SelfAttention(hiddenStates, owner + "attention.self.", layers[i].Shuffle == Shuffle.QueryKey, heads, n, n + "context");
             b.Linear(n + "context", owner + "attention.output.dense", n + "attention_dense");
             b.Node("Add", [n + "attention_dense", hiddenStates], n + "attention_residual");
             b.LayerNorm(n + "attention_residual", owner + "attention.output.LayerNorm", config.LayerNormEps, n + "attention_output");
@@ -199,6 +199,8 @@ internal static class OnnxExporter
     /// <summary>Adds nodes with unique names and the constants they read.</summary>
     private sealed class GraphBuilder(GraphProto graph, bool int8)
     {
+        private readonly HashSet<string> _fused = new(StringComparer.Ordinal);
+
         public void Node(string op, string[] inputs, string output, params (string Name, object Value)[] attributes) =>
             Node(op, inputs, [output], attributes);
 
@@ -252,23 +254,29 @@ internal static class OnnxExporter
             Node("Add", [output + "_matmul", module + ".bias"], output);
         }
 
-        /// <summary>Multi-head self-attention; <paramref name="modules"/> are the query, key and value projections in
-        /// the order the layer uses them (a shuffled layer passes its owner's key first).</summary>
+        /// <summary>Multi-head self-attention with the projections under <paramref name="module"/> (query, key,
+        /// value); a shuffled layer uses its owner's key as query and query as key.</summary>
         /// <remarks>fp32: standard ONNX, written out (Hugging Face's graph). int8: ONNX Runtime's QAttention
         /// (com.microsoft), the fused kernel its own quantizer emits for BERT, about 1.1x the throughput of the written-out
-        /// form with int8 projections here: x quantized per call, the three weights concatenated by Concat nodes, which
-        /// ONNX Runtime folds once at load, so the file keeps each owner's tensors once; padding is masked with
-        /// QAttention's -10000 rather than the float's lowest value (no difference once through the softmax).</remarks>
-        public void SelfAttention(string input, string[] modules, int heads, string prefix, string output)
+        /// form with int8 projections here: x quantized per call, and the three weights, scales and biases concatenated
+        /// by Concat nodes (one set per owner and order, shared by the layers that reuse it), which ONNX Runtime folds
+        /// once at load, so the file keeps each owner's tensors once; padding is masked with QAttention's -10000 rather
+        /// than the float's lowest value (no difference once through the softmax).</remarks>
+        public void SelfAttention(string input, string module, bool shuffled, int heads, string prefix, string output)
         {
+            string[] modules = shuffled ? [module + "key", module + "query", module + "value"] : [module + "query", module + "key", module + "value"];
             string n = prefix;
             if (int8)
             {
-                Node("Concat", modules.Select(m => m + ".weight_quantized").ToArray(), n + "qkv_weight", ("axis", 1L));
-                Node("Concat", modules.Select(m => m + ".weight_scale").ToArray(), n + "qkv_scale", ("axis", 0L));
-                Node("Concat", modules.Select(m => m + ".bias").ToArray(), n + "qkv_bias", ("axis", 0L));
+                string fused = module + (shuffled ? "kqv" : "qkv");
+                if (_fused.Add(fused))
+                {
+                    Node("Concat", modules.Select(m => m + ".weight_quantized").ToArray(), fused + ".weight_quantized", ("axis", 1L));
+                    Node("Concat", modules.Select(m => m + ".weight_scale").ToArray(), fused + ".weight_scale", ("axis", 0L));
+                    Node("Concat", modules.Select(m => m + ".bias").ToArray(), fused + ".bias", ("axis", 0L));
+                }
                 Node("DynamicQuantizeLinear", [input], [n + "x_int8", n + "x_scale", n + "x_zero"]);
-                Node(MicrosoftDomain, "QAttention", [n + "x_int8", n + "qkv_weight", n + "qkv_bias", n + "x_scale", n + "qkv_scale", "mask_int32", n + "x_zero"],
+                Node(MicrosoftDomain, "QAttention", [n + "x_int8", fused + ".weight_quantized", fused + ".bias", n + "x_scale", fused + ".weight_scale", "mask_int32", n + "x_zero"],
                     [output], ("num_heads", (long)heads));
                 return;
             }
