@@ -221,14 +221,16 @@ def load_hf(folder):
     with open(f"{folder}/model.safetensors", "rb") as f:
         header = json.loads(f.read(int.from_bytes(f.read(8), "little")))
         data = f.read()
-    tensors = {}
-    for name, meta in header.items():
-        if name == "__metadata__":
-            continue
+    header.pop("__metadata__", None)
+
+    def tensor(name):
+        if name not in header:
+            sys.exit(f"reference.py: {folder}/model.safetensors has no {name}.")
+        meta = header[name]
         if meta["dtype"] != "F32":
             sys.exit(f"reference.py: {folder}/model.safetensors: {name} is {meta['dtype']}; the peer reads F32 only.")
         start, end = meta["data_offsets"]
-        tensors[name] = torch.frombuffer(bytearray(data[start:end]), dtype=torch.float32).reshape(meta["shape"])
+        return torch.frombuffer(bytearray(data[start:end]), dtype=torch.float32).reshape(meta["shape"])
     layers = config["num_hidden_layers"]
     spec = {"hidden": config["hidden_size"], "heads": config["num_attention_heads"], "intermediate": config["intermediate_size"],
             "layers": " ".join(str(i) for i in range(layers))}
@@ -239,7 +241,7 @@ def load_hf(folder):
     per_layer = {"query.": "attention.self.query.", "key.": "attention.self.key.", "value.": "attention.self.value.",
                  "attention_output.": "attention.output.dense.", "attention_norm.": "attention.output.LayerNorm.",
                  "intermediate.": "intermediate.dense.", "output.": "output.dense.", "output_norm.": "output.LayerNorm."}
-    state = {}
+    state, used = {}, set()
     for ours in model.state_dict():
         if ours.startswith("layers."):
             _, index, rest = ours.split(".", 2)
@@ -248,9 +250,11 @@ def load_hf(folder):
         else:
             prefix = next(p for p in names if ours.startswith(p))
             theirs = names[prefix] + ours[len(prefix):]
-        if theirs not in tensors:
-            sys.exit(f"reference.py: {folder}/model.safetensors has no {theirs}.")
-        state[ours] = tensors[theirs]
+        state[ours] = tensor(theirs)
+        used.add(theirs)
+    unused = sorted(set(header) - used - {"bert.embeddings.position_ids"})  # HF's index buffer, not a weight
+    if unused:
+        sys.exit(f"reference.py: {folder}/model.safetensors holds tensors the peer's BERT has no place for: {', '.join(unused[:5])}")
     model.load_state_dict(state)
     return model.eval()
 
@@ -268,7 +272,7 @@ def serving(folder, batch_size, length, steps, expect):
             ids = torch.tensor(expected["input_ids"])
             logits, _ = model(ids, torch.ones_like(ids), torch.zeros_like(ids))
             difference = (logits - torch.tensor(expected["logits"])).abs().max().item()
-            if difference > 1e-4:
+            if not difference <= 1e-4:  # NaN fails too
                 sys.exit(f"reference.py: {folder}: logits differ from {expect} by {difference:.2e}; the peer does not compute PeaKd's model.")
             result["max_logit_difference_to_peakd"] = difference
         generator = random.Random(1)

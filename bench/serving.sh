@@ -12,14 +12,13 @@ threads="${THREADS:-$(nproc)}"
 steps="${STEPS:-20}"
 [ -f runs/main/peabert2/summary.json ] || { echo "serving.sh: run the main job first (runs/main/peabert2)." >&2; exit 1; }
 bash bench/install-pytorch.sh
-export OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads"
-dotnet build PeaKd.Samples -c Release -v q -nologo | grep -E " error " && exit 1
-dotnet build bench/PeaKd.Bench -c Release -v q -nologo | grep -E " error " && exit 1
+# the same thread settings as bench/run.sh (see there for OMP_WAIT_POLICY)
+export OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads" OMP_WAIT_POLICY=PASSIVE
+dotnet build PeaKd.Samples -c Release -v q -nologo >/dev/null || { echo "serving.sh: PeaKd.Samples does not build." >&2; exit 1; }
+dotnet build bench/PeaKd.Bench -c Release -v q -nologo >/dev/null || { echo "serving.sh: PeaKd.Bench does not build." >&2; exit 1; }
 peakd() { dotnet PeaKd.Samples/bin/Release/net10.0/peakd.dll "$@"; }
 bench() { dotnet bench/PeaKd.Bench/bin/Release/net10.0/PeaKd.Bench.dll serving --threads "$threads" --steps "$steps" "$@"; }
-# OpenBLAS's own threads fought PyTorch's OpenMP ones on these small calls (single calls up to 10x the median); one
-# OpenBLAS thread removed the outliers and left the medians as they were
-pytorch() { OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/reference.py --threads "$threads" serving --steps "$steps" "$@"; }
+pytorch() { /usr/bin/python3 bench/reference.py --threads "$threads" serving --steps "$steps" "$@"; }
 
 out="bench/results/serving-$(date -u +%Y%m%d-%H%M%S).jsonl"
 mkdir -p bench/results runs/serving
@@ -43,13 +42,13 @@ for name in teacher bert2 peabert2; do
   # test accuracy of each way of serving it (the exports through ONNX Runtime, the folder through TorchSharp)
   for way in "torch-fp32 ${models[$name]} fp32" "torch-bf16 ${models[$name]} bf16" "onnx-fp32 runs/serving/$name-none fp32" "onnx-int8 runs/serving/$name-int8 fp32"; do
     set -- $way
-    accuracy="$(peakd evaluate --task tsv --data data/fine-foods --model "$2" --split test --precision "$3" --predictions "runs/serving/$name-$1.tsv" 2>>"$out.log" | sed -n 's/^test: accuracy \([0-9.]*\).*/\1/p')"
-    [[ -n $accuracy ]] || { echo "serving.sh: no test accuracy for $name through $1 (see $out.log)" >&2; exit 1; }
+    accuracy="$(peakd evaluate --task tsv --data data/fine-foods --model "$2" --split test --precision "$3" --predictions "runs/serving/$name-$1.tsv" 2>>"runs/serving/evaluate.log" | sed -n 's/^test: accuracy \([0-9.]*\).*/\1/p')"
+    [[ -n $accuracy ]] || { echo "serving.sh: no test accuracy for $name through $1 (see runs/serving/evaluate.log)" >&2; exit 1; }
     echo "{\"runtime\":\"peakd\",\"case\":\"serving-accuracy\",\"model\":\"$name\",\"engine\":\"$1\",\"test_accuracy\":$accuracy}" >>"$out"
   done
   # ONNX Runtime fp32 against TorchSharp fp32 on every test review: the largest logit difference, differing predictions
   dotnet bench/PeaKd.Bench/bin/Release/net10.0/PeaKd.Bench.dll serving-agreement --threads "$threads" --model "${models[$name]}" \
-    --export "runs/serving/$name-none" --texts data/fine-foods/test.tsv | sed "s/\"model\":\"[^\"]*\"/\"model\":\"$name\"/" >>"$out"
+    --export "runs/serving/$name-none" --texts data/fine-foods/test.tsv >>"$out"
   for q in none int8; do
     echo "{\"runtime\":\"peakd\",\"case\":\"serving-size\",\"model\":\"$name\",\"quantize\":\"$q\",\"bytes\":$(stat -c %s "runs/serving/$name-$q/model.onnx")}" >>"$out"
   done

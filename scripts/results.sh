@@ -31,10 +31,16 @@ epochs=2
 # keeps its path). A new grid takes DATA, or this checkout's data/fine-foods.
 data="${DATA:-$root/data/fine-foods}"
 if [ -f "$out/teacher/options.json" ]; then
-  data="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["data"])' "$out/teacher/options.json")"
+  recorded="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("data") or "")' "$out/teacher/options.json")"
+  [ -n "$recorded" ] || { echo "results.sh: $out/teacher/options.json names no data folder; start a new grid folder." >&2; exit 1; }
+  if [ -n "${DATA:-}" ] && [ "$DATA" != "$recorded" ]; then
+    echo "results.sh: DATA is $DATA, but the grid's teacher was fine-tuned on $recorded ($out/teacher/options.json); drop DATA or start a new grid folder." >&2
+    exit 1
+  fi
+  data="$recorded"
 fi
-[ -f "$root/data/fine-foods/train.tsv" ] || bash scripts/fetch-data.sh
-[ -f "$data/train.tsv" ] || { echo "results.sh: the grid's data folder $data (from $out/teacher/options.json) has no train.tsv; restore it or start a new grid folder." >&2; exit 1; }
+if [ "$data" = "$root/data/fine-foods" ] && [ ! -f "$data/train.tsv" ]; then bash scripts/fetch-data.sh; fi
+[ -f "$data/train.tsv" ] || { echo "results.sh: the grid's data folder $data has no train.tsv; restore it or start a new grid folder." >&2; exit 1; }
 common=(--task tsv --data "$data" --max-length 96 --batch-size 32 --eval-every 20 --device auto)
 
 dotnet build PeaKd.Samples -c Release -v q -nologo >/dev/null
