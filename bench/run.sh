@@ -18,11 +18,11 @@ cases="${CASES:-$(/usr/bin/python3 -c 'import json; print(" ".join(k for k, v in
 /usr/bin/python3 bench/check_flops.py "$cases_file" >&2  # the FLOP formula against PyTorch's profiler, or stop
 dotnet build bench/PeaKd.Bench -c Release -v q -nologo >/dev/null
 export OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads"
-# OpenMP threads that spin while they wait fight OpenBLAS's own threads for the cores: with the default policy PyTorch
-# ran 15-25% slower here (teacher-inference 5.3 s a step against 4.3 s passive); PeaKd's libtorch did not change
-export OMP_WAIT_POLICY=PASSIVE
 peakd() { dotnet bench/PeaKd.Bench/bin/Release/net10.0/PeaKd.Bench.dll "$@" --threads "$threads"; }
-pytorch() { /usr/bin/python3 bench/reference.py --threads "$threads" "$@"; }
+# Each runtime with its best OpenMP wait policy: Debian's PyTorch has OpenMP threads and OpenBLAS's own, and spinning
+# OpenMP threads fight OpenBLAS's for the cores (PyTorch 15-25% slower here, teacher-inference 5.3 s a step against
+# 4.3 s passive); PeaKd's libtorch (OpenMP only) is as fast or faster spinning, the default.
+pytorch() { OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/reference.py --threads "$threads" "$@"; }
 
 mkdir -p bench/results
 out="bench/results/$(date -u +%Y%m%d-%H%M%S).jsonl"

@@ -12,13 +12,15 @@ threads="${THREADS:-$(nproc)}"
 steps="${STEPS:-20}"
 [ -f runs/main/peabert2/summary.json ] || { echo "serving.sh: run the main job first (runs/main/peabert2)." >&2; exit 1; }
 bash bench/install-pytorch.sh
-# the same thread settings as bench/run.sh (see there for OMP_WAIT_POLICY)
-export OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads" OMP_WAIT_POLICY=PASSIVE
+export OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads"
 dotnet build PeaKd.Samples -c Release -v q -nologo >/dev/null || { echo "serving.sh: PeaKd.Samples does not build." >&2; exit 1; }
 dotnet build bench/PeaKd.Bench -c Release -v q -nologo >/dev/null || { echo "serving.sh: PeaKd.Bench does not build." >&2; exit 1; }
 peakd() { dotnet PeaKd.Samples/bin/Release/net10.0/peakd.dll "$@"; }
 bench() { dotnet bench/PeaKd.Bench/bin/Release/net10.0/PeaKd.Bench.dll serving --threads "$threads" --steps "$steps" "$@"; }
-pytorch() { /usr/bin/python3 bench/reference.py --threads "$threads" serving --steps "$steps" "$@"; }
+# each runtime with its best OpenMP wait policy, as in bench/run.sh: passive for PyTorch (its OpenMP and OpenBLAS threads
+# fight when spinning: single calls up to 10x the median), the default for TorchSharp (passive slowed its batch-1 calls
+# by a quarter: the teacher at 1 x 64 took 18.8 ms against 13.7)
+pytorch() { OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/reference.py --threads "$threads" serving --steps "$steps" "$@"; }
 
 out="bench/results/serving-$(date -u +%Y%m%d-%H%M%S).jsonl"
 mkdir -p bench/results runs/serving

@@ -16,7 +16,7 @@
 #              epochs, and the teacher with the lowest dev loss (the authors' pick) instead of the best accuracy
 # Then peakd report over $out/grid and $out/ptp-study.
 #   SEEDS="1 2 3 4 5" KS="1 2 3" PHASES="tune main ablation baselines ptp" [DATA=folder] bash scripts/results.sh [runs-folder]
-# About 40 minutes per seed for the main phase on 2 CPU cores, 30 for the ablation, 10 for the baselines.
+# About 50 minutes per seed for the main phase on 2 CPU cores, 35 for the ablation, 15 for the baselines; 10 hours in all.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
