@@ -21,7 +21,8 @@ export OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" OPENBLAS_NUM_THREAD
 peakd() { dotnet bench/PeaKd.Bench/bin/Release/net10.0/PeaKd.Bench.dll "$@" --threads "$threads"; }
 # Each runtime with its best OpenMP wait policy: Debian's PyTorch has OpenMP threads and OpenBLAS's own, and spinning
 # OpenMP threads fight OpenBLAS's for the cores (PyTorch 15-25% slower here, teacher-inference 5.3 s a step against
-# 4.3 s passive); PeaKd's libtorch (OpenMP only) is as fast or faster spinning, the default.
+# 4.3 s passive); PeaKd's libtorch (OpenMP only) was as fast or faster spinning where checked (teacher-inference,
+# train-step-384, batch-1 serving), so it keeps the default.
 pytorch() { OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/reference.py --threads "$threads" "$@"; }
 
 mkdir -p bench/results
