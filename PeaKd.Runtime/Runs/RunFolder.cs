@@ -116,9 +116,8 @@ internal sealed class RunFolder(string root)
                     AddOlderDefaults(savedLevel, asked);
                 }
             }
-            string[] ignored = ["resume", "device", "keep_checkpoints"]; // neither changes what the run computes
             string[] differing = saved.Select(p => p.Key).Union(options.Select(p => p.Key))
-                .Where(key => !ignored.Contains(key) && !JsonNode.DeepEquals(saved[key], options[key]))
+                .Where(key => !BookkeepingKeys.Contains(key) && !JsonNode.DeepEquals(saved[key], options[key]))
                 .ToArray();
             if (differing.Length > 0)
             {
@@ -129,6 +128,10 @@ internal sealed class RunFolder(string root)
         }
         AtomicFile.WriteAllText(OptionsFile, options.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
+
+    /// <summary>Options that do not change what a run computes: a resume may change them, and a report groups runs
+    /// that differ only in them.</summary>
+    internal static readonly string[] BookkeepingKeys = ["resume", "device", "keep_checkpoints"];
 
     /// <summary>Keys older versions wrote under another name: (old, now).</summary>
     private static readonly (string Old, string Now)[] RenamedKeys = [("command", "stage")];

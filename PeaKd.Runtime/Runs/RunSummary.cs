@@ -112,18 +112,31 @@ public sealed record RunSummary
             .Select(path => Read(Path.GetDirectoryName(path)!)).ToArray();
     }
 
-    private static string SettingOf(JsonObject options)
+    /// <summary>What a run computed, as options.json says it, less what tells runs of one setting apart (the seed, and the
+    /// KD weights, which name the variant) and what changes nothing computed (<see cref="RunFolder.BookkeepingKeys"/>);
+    /// a null value counts as absent.</summary>
+    internal static string SettingOf(JsonObject options)
     {
         JsonObject setting = options.DeepClone().AsObject();
-        foreach (string key in new[] { "resume", "device", "alpha", "temperature", "beta" })
+        foreach (string key in RunFolder.BookkeepingKeys.Concat(["alpha", "temperature", "beta"]))
         {
             setting.Remove(key);
         }
         foreach (JsonObject stage in setting.Select(p => p.Value).OfType<JsonObject>())
         {
             stage.Remove("Seed");
+            RemoveNulls(stage);
         }
+        RemoveNulls(setting); // a key an older version did not write reads as null, as a resume compares them
         return setting.ToJsonString();
+
+        static void RemoveNulls(JsonObject level)
+        {
+            foreach (string key in level.Where(p => p.Value is null).Select(p => p.Key).ToArray())
+            {
+                level.Remove(key);
+            }
+        }
     }
 
     private static IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> ReadMetrics(JsonObject summary)

@@ -116,6 +116,18 @@ public class ReportTests
     }
 
     [Fact]
+    public void Runs_that_differ_only_in_bookkeeping_share_a_setting()
+    {
+        // a run from before keep_checkpoints and limit_sample existed (null when no limit), or on another device, computed
+        // what a newer one computes; the seed and the KD weights are not the setting either, but the learning rate is
+        var older = System.Text.Json.Nodes.JsonNode.Parse("""{"student":"Bert1","device":"cpu","alpha":0.7,"finetuning":{"LearningRate":2E-05,"Seed":1}}""")!.AsObject();
+        var newer = System.Text.Json.Nodes.JsonNode.Parse("""{"student":"Bert1","device":"auto","keep_checkpoints":"best","resume":true,"alpha":0.5,"limit_sample":null,"finetuning":{"LearningRate":2E-05,"Seed":2}}""")!.AsObject();
+        var other = System.Text.Json.Nodes.JsonNode.Parse("""{"student":"Bert1","finetuning":{"LearningRate":1E-04,"Seed":1}}""")!.AsObject();
+        Assert.Equal(RunSummary.SettingOf(older), RunSummary.SettingOf(newer));
+        Assert.NotEqual(RunSummary.SettingOf(older), RunSummary.SettingOf(other));
+    }
+
+    [Fact]
     public void The_PTP_table_says_whether_the_student_beat_the_label_frequencies()
     {
         string table = ReportCommand.PtpTable([
