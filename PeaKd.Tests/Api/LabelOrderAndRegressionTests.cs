@@ -28,15 +28,7 @@ public class LabelOrderAndRegressionTests
         using TempFolder folder = TestFiles.TempFolder();
         TinyTask.WriteData(folder.File("data"));
         TinyTask.WriteRandomTeacher(folder.File("pretrained"));
-        FineTuneResult teacher = PeaKdPipeline.FineTune(new FineTuneOptions
-        {
-            Data = DataSource.Files(TaskRegistry.Tsv(), folder.File("data")),
-            Model = folder.File("pretrained"),
-            OutputFolder = folder.File("teacher"),
-            Training = Training,
-            MaxLength = 16,
-            Device = DeviceChoice.Cpu,
-        });
+        FineTuneResult teacher = PeaKdPipeline.FineTune(TinyTask.FineTune(folder, Training));
         double teacherDev = teacher.Metrics["dev"]["accuracy"];
         Assert.True(teacherDev > 0.85, $"teacher dev accuracy {teacherDev:F3}");
 
