@@ -85,7 +85,8 @@ internal static class ReportCommand
     /// <summary>The paper's claims as paired differences over seeds, for each k and init: SPS over PKD (over KD at k = 1,
     /// where PKD is KD), SPS + PTP (PeaBERT) over the same baseline, the shuffle (SPS - SPS without shuffle), PTP
     /// (PeaBERT - SPS, or any student with and without it), and the init (pretrained - teacher) of each variant run both ways. In points of the split's first metric; 95% intervals from the paired t
-    /// over seeds.</summary>
+    /// over seeds. An effect measured at several k also gets a pooled row: each seed's difference averaged over those k
+    /// (seeds that ran them all), then the paired t over seeds, which averages out some of each seed's noise.</summary>
     internal static string ComparisonTable(IReadOnlyList<RunInfo> runs, string split)
     {
         var groups = Variants(runs, out _);
@@ -94,18 +95,18 @@ internal static class ReportCommand
         {
             return "";
         }
-        var rows = new List<(RunInfo A, RunInfo B, string What, PairedComparison Result)>();
+        var rows = new List<ComparisonRow>();
         void Compare(IReadOnlyList<RunInfo>? a, IReadOnlyList<RunInfo>? b, string what)
         {
             if (a is null || b is null)
             {
                 return;
             }
-            var pairs = a.Join(b, r => r.Run.Seed, r => r.Run.Seed, (x, y) => (A: x.Metrics(split).GetValueOrDefault(metric, double.NaN), B: y.Metrics(split).GetValueOrDefault(metric, double.NaN)))
-                .Where(p => double.IsFinite(p.A) && double.IsFinite(p.B)).Select(p => (100 * p.A, 100 * p.B)).ToArray();
-            if (pairs.Length > 0)
+            var pairs = a.Where(r => r.Run.Seed is not null).Join(b, r => r.Run.Seed, r => r.Run.Seed, (x, y) => (x.Run.Seed, A: 100 * x.Metrics(split).GetValueOrDefault(metric, double.NaN), B: 100 * y.Metrics(split).GetValueOrDefault(metric, double.NaN)))
+                .Where(p => double.IsFinite(p.A) && double.IsFinite(p.B)).ToDictionary(p => p.Seed!.Value, p => (p.A, p.B));
+            if (pairs.Count > 0)
             {
-                rows.Add((a[0], b[0], what, PairedComparison.Of(pairs)));
+                rows.Add(new ComparisonRow(a[0], b[0], what, pairs));
             }
         }
         IReadOnlyList<RunInfo>? Find(Func<RunInfo, bool> match) => groups.FirstOrDefault(g => match(g[0]));
@@ -140,15 +141,46 @@ internal static class ReportCommand
             return "";
         }
         var text = new StringBuilder();
-        text.Append($"Paired differences in {split} {metric} (points; A - B over the seeds both ran; 95% interval from the paired t over seeds):\n\n");
+        text.Append($"Paired differences in {split} {metric} (points; A - B over the seeds both ran; 95% interval from the paired t over seeds; ");
+        text.Append("a row over several k pools them: each seed's A - B averaged over those k, for the seeds that ran every one):\n\n");
         text.Append("| k | effect | A | B | seeds | mean A - B | 95% interval | A better / equal / worse |\n|---:|---|---|---|---:|---:|---|---|\n");
-        foreach (var (a, b, what, result) in rows.OrderBy(r => r.A.Run.OwnedLayers).ThenBy(r => Array.IndexOf(Effects, r.What)))
+        void Row(string k, string what, string a, string b, PairedComparison result)
         {
             string interval = result.Pairs < 2 ? "n/a (one seed)" : string.Create(CultureInfo.InvariantCulture, $"[{result.Low:+0.00;-0.00}, {result.High:+0.00;-0.00}]{(result.Resolved ? "" : " (includes 0)")}");
             text.Append(CultureInfo.InvariantCulture,
-                $"| {a.Run.OwnedLayers} | {what} | {a.Variant} | {b.Variant} | {result.Pairs} | {result.MeanDifference:+0.00;-0.00} | {interval} | {result.Wins} / {result.Ties} / {result.Losses} |\n");
+                $"| {k} | {what} | {a} | {b} | {result.Pairs} | {result.MeanDifference:+0.00;-0.00} | {interval} | {result.Wins} / {result.Ties} / {result.Losses} |\n");
+        }
+        foreach (ComparisonRow row in rows.OrderBy(r => r.A.Run.OwnedLayers).ThenBy(r => Array.IndexOf(Effects, r.What)))
+        {
+            Row($"{row.A.Run.OwnedLayers}", row.What, row.A.Variant, row.B.Variant, PairedComparison.Of(row.Pairs.Values.ToArray()));
+        }
+        foreach (var pooled in rows.GroupBy(r => (r.What, A: r.General(r.A), InitB: r.B.Run.InitFrom)).Where(g => g.Select(r => r.A.Run.OwnedLayers).Distinct().Count() > 1)
+            .OrderBy(g => Array.IndexOf(Effects, g.Key.What)))
+        {
+            var byK = pooled.OrderBy(r => r.A.Run.OwnedLayers).ToList();
+            int[] seeds = byK.Select(r => r.Pairs.Keys).Aggregate((x, y) => x.Intersect(y)).Order().ToArray();
+            if (seeds.Length == 0)
+            {
+                continue;
+            }
+            var means = seeds.Select(seed => (byK.Average(r => r.Pairs[seed].A), byK.Average(r => r.Pairs[seed].B))).ToArray();
+            string[] b = byK.Select(r => r.General(r.B)).Distinct().ToArray();
+            Row(string.Join(", ", byK.Select(r => r.A.Run.OwnedLayers)), pooled.Key.What, pooled.Key.A,
+                b.Length == 1 ? b[0] : string.Join(", ", byK.Select(r => r.B.Variant)), PairedComparison.Of(means));
         }
         return text.ToString();
+    }
+
+    /// <summary>One effect at one k: A and B's first runs (for their names) and each paired seed's (A, B) in points.</summary>
+    private sealed record ComparisonRow(RunInfo A, RunInfo B, string What, IReadOnlyDictionary<int, (double A, double B)> Pairs)
+    {
+        /// <summary>A variant's name with its k written as k ("SPS-2 [from teacher]" -> "SPS-k [from teacher]"), to pool rows over k.</summary>
+        public string General(RunInfo run)
+        {
+            string k = $"-{run.Run.OwnedLayers}";
+            int at = run.Variant.IndexOf(k, StringComparison.Ordinal); // the first only: a setting suffix may hold "2e-5"
+            return at < 0 ? run.Variant : string.Concat(run.Variant.AsSpan(0, at), "-k", run.Variant.AsSpan(at + k.Length));
+        }
     }
 
     private static readonly string[] Effects = ["SPS", "SPS + PTP", "shuffle", "PTP", "init"];

@@ -92,6 +92,32 @@ public class ReportTests
         Assert.DoesNotContain("PKD-1", table);
         // the init: one paired seed, 82 - 75
         Assert.Contains("| 2 | init | SPS-2 | SPS-2 [from teacher] | 1 | +7.00 | n/a (one seed) | 1 / 0 / 0 |", table);
+        // SPS pooled over k = 1, 2: each seed's mean of (+2 at k = 1, and 2, 1, 1 at k = 2) = 2, 1.5, 1.5 -> mean 1.667,
+        // deviations 1/3, -1/6, -1/6: variance (1/9 + 2/36) / 2 = 1/12, se sqrt(1/12 / 3) = 1/6, half width 4.303/6 = 0.717
+        Assert.Contains("| 1, 2 | SPS | SPS-k | KD-1, PKD-2 | 3 | +1.67 | [+0.95, +2.38] | 3 / 0 / 0 |", table);
+        Assert.DoesNotContain("| 1, 2 | PTP |", table); // PTP ran at k = 2 only: nothing to pool
+    }
+
+    [Fact]
+    public void A_pooled_row_uses_only_the_seeds_that_ran_every_k()
+    {
+        // SPS - PKD: k = 2 over seeds 1, 2, 3 (+1, +3, +2); k = 3 over seeds 1, 2 (+3, -1). Pooled over seeds 1 and 2:
+        // (1 + 3) / 2 = 2 and (3 - 1) / 2 = 1 -> mean 1.5, sd 0.707107, se 0.5, t(1) 12.706 -> [-4.85, +7.85]
+        double[] pkd2 = [0.80, 0.80, 0.80], sps2 = [0.81, 0.83, 0.82], pkd3 = [0.80, 0.82], sps3 = [0.83, 0.81];
+        List<RunInfo> runs = [];
+        for (int s = 0; s < 3; s++)
+        {
+            runs.Add(ReportRun.Of(pkd2[s], "Bert2", s + 1, ptp: false));
+            runs.Add(ReportRun.Of(sps2[s], "PeaBert2", s + 1, ptp: false));
+        }
+        for (int s = 0; s < 2; s++)
+        {
+            runs.Add(ReportRun.Of(pkd3[s], "Bert3", s + 1, ptp: false, owned: 3));
+            runs.Add(ReportRun.Of(sps3[s], "PeaBert3", s + 1, ptp: false, owned: 3));
+        }
+        string table = ReportCommand.ComparisonTable(runs, "test");
+        Assert.Contains("| 2 | SPS | SPS-2 | PKD-2 | 3 | +2.00 |", table);
+        Assert.Contains("| 2, 3 | SPS | SPS-k | PKD-k | 2 | +1.50 | [-4.85, +7.85] (includes 0) | 2 / 0 / 0 |", table);
     }
 
     [Fact]
