@@ -25,7 +25,17 @@ internal static class MainJob
     private static readonly TrainingOptions Student = new() { Epochs = 2, BatchSize = 32, LearningRate = 1e-4, LogEvery = 10, CheckpointEvery = 50 };
     private const int MaxLength = 96;
 
-    public static int Run() => CommandRunner.Run("(main job)", FlagNames.None, () =>
+    /// <summary>The main job has no flags: its messages say what to do instead (it resumes by itself; a run folder made
+    /// with other settings is deleted, not renamed).</summary>
+    internal static readonly FlagNames Advice = new(
+    [
+        ("Use the same options, or another PipelineOptions.OutputFolder.",
+            $"The main job's settings changed since that run; delete {RunRoot} and run the main job again."),
+    ]);
+
+    internal const string ResumeAdvice = "Run the main job again (no arguments) to continue: it resumes by itself.";
+
+    public static int Run() => CommandRunner.Run("(main job)", Advice, () =>
     {
         if (!File.Exists(Path.Combine(DataFolder, "train.tsv")))
         {
@@ -76,7 +86,7 @@ internal static class MainJob
         Row("KD Bert2", kd.OwnedParameters, kd.EffectiveDepth, kd.Metrics["dev"]["accuracy"], kd.Stages.Kd.Seconds);
         Row("PeaBERT2 (SPS + PTP)", peaBert.OwnedParameters, peaBert.EffectiveDepth, peaBert.Metrics["dev"]["accuracy"], peaBert.Stages.Kd.Seconds + peaBert.Stages.Ptp!.Seconds);
         Console.WriteLine($"test accuracy: KD Bert2 {kd.Metrics["test"]["accuracy"]:F4}, PeaBERT2 {peaBert.Metrics["test"]["accuracy"]:F4}; runs in {Path.GetFullPath(RunRoot)}; {clock.Elapsed:mm\\:ss} in all");
-    });
+    }, ResumeAdvice);
 
     private static void Row(string name, long parameters, int depth, double accuracy, double seconds) =>
         Console.WriteLine($"{name,-22} {parameters,12:N0} {depth,6} {accuracy,13:F4} {TimeSpan.FromSeconds(seconds),11:mm\\:ss}");

@@ -22,9 +22,7 @@ public static class ModelExport
     /// <param name="outputFolder">The folder to write.</param>
     public static ExportedModel ToHuggingFace(string modelFolder, string outputFolder)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(modelFolder);
-        ArgumentException.ThrowIfNullOrWhiteSpace(outputFolder);
-        modelFolder = ModelFolder.Locate(modelFolder); // a run folder exports its student
+        modelFolder = Source(modelFolder, outputFolder);
         using BertClassifier plain = StudentFolder.Load(modelFolder);
         HfCheckpoint.Save(plain, outputFolder);
         string vocab = Path.Combine(modelFolder, HfCheckpoint.VocabFileName);
@@ -34,6 +32,25 @@ public static class ModelExport
         }
         int layers = plain.Config.NumHiddenLayers;
         return new ExportedModel(Path.GetFullPath(outputFolder), layers, ParameterCount.Backbone(plain.Config, layers));
+    }
+
+    /// <summary>The model folder an export reads (a run folder exports its student), checked against the output: an ONNX
+    /// export has no weights to export again, and exporting into the model's own folder would overwrite what it reads.</summary>
+    private static string Source(string modelFolder, string outputFolder)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelFolder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(outputFolder);
+        string located = ModelFolder.Locate(modelFolder);
+        bool hasWeights = File.Exists(Path.Combine(located, HfCheckpoint.SafetensorsFileName)) || File.Exists(Path.Combine(located, HfCheckpoint.PyTorchFileName));
+        if (!hasWeights && File.Exists(Path.Combine(located, OnnxFileName)))
+        {
+            throw new ArgumentException($"{modelFolder} is an ONNX export ({OnnxFileName}), which holds no trainable weights to export from; export from the run or student folder it was made from.", nameof(modelFolder));
+        }
+        if (string.Equals(Path.GetFullPath(located).TrimEnd('/'), Path.GetFullPath(outputFolder).TrimEnd('/'), StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"{outputFolder} is the model folder itself; export into another folder (the export's config.json and weights would replace the model's).", nameof(outputFolder));
+        }
+        return located;
     }
 
     /// <summary>The ONNX file an export writes.</summary>
@@ -56,13 +73,7 @@ public static class ModelExport
         {
             throw new ArgumentOutOfRangeException(nameof(quantization), quantization, $"use one of {string.Join(", ", Enum.GetNames<OnnxQuantization>())}.");
         }
-        ArgumentException.ThrowIfNullOrWhiteSpace(modelFolder);
-        ArgumentException.ThrowIfNullOrWhiteSpace(outputFolder);
-        modelFolder = ModelFolder.Locate(modelFolder);
-        if (string.Equals(Path.GetFullPath(modelFolder).TrimEnd('/'), Path.GetFullPath(outputFolder).TrimEnd('/'), StringComparison.Ordinal))
-        {
-            throw new ArgumentException($"{outputFolder} is the model folder itself; export into another folder (the export's config.json would replace the model's).");
-        }
+        modelFolder = Source(modelFolder, outputFolder);
         if (!File.Exists(Path.Combine(modelFolder, HfCheckpoint.VocabFileName)))
         {
             throw new FileNotFoundException($"{modelFolder}: no {HfCheckpoint.VocabFileName}; an export carries the model's vocabulary so that it serves on its own.");

@@ -124,6 +124,7 @@ internal sealed record FileDataSource(TaskDefinition FileTask, string Folder) : 
     internal override void Validate(string property)
     {
         OptionCheck.NotNull(property, FileTask, "a task");
+        FileTask.Validate($"{property}.{nameof(Task)}");
         OptionCheck.NotEmpty(property, Folder, "the folder holding the task's files");
     }
 

@@ -88,7 +88,7 @@ internal sealed class DistillationRun : IDisposable
     {
         _cancellation.ThrowIfCancellationRequested(); // a run cancelled before it started writes nothing
         _folderLock = _run.Lock(Options);
-        _run.SaveOptions(_options.ToJson(), _options.Resume, Options);
+        _run.SaveOptions(_options.ToJson(), _options.Resume, Options, PipelineOptions.JsonProperties);
         Note($"precision: {PrecisionSelector.Name(_precision.Value)} ({_precision.Reason})");
         if (_options.Resume)
         {
@@ -133,7 +133,7 @@ internal sealed class DistillationRun : IDisposable
         using BertClassifier model = TeacherFineTuner.ForTask(pretrained, _options.Teacher, data);
         model.to(_device);
         model.Precision = _precision.Value;
-        TrainingResult tuned = TeacherFineTuner.Run(model, data, _options.FineTuning, _run, _run.TeacherFolder, _device, _progress, _options.Resume, _cancellation);
+        TrainingResult tuned = TeacherFineTuner.Run(model, data, _options.FineTuning, $"{Options}.{nameof(PipelineOptions.FineTuning)}", _run, _run.TeacherFolder, _device, _progress, _options.Resume, _cancellation);
         return (_run.TeacherFolder, StageResult.From(tuned));
     }
 
@@ -175,7 +175,7 @@ internal sealed class DistillationRun : IDisposable
                 pretraining.Precision = _precision.Value;
                 StudentInitializer.From(pretraining, source, sourceName, _options.InitLayers);
                 pretraining.to(_device);
-                PtpSummary summary = PtpPretrainer.Run(pretraining, data, train, dev, _options.PtpThresholds, _options.PtpTraining, _run, _device, _progress, _options.Resume, _cancellation);
+                PtpSummary summary = PtpPretrainer.Run(pretraining, data, train, dev, _options.PtpThresholds, _options.PtpTraining, $"{Options}.{nameof(PipelineOptions.PtpTraining)}", _run, _device, _progress, _options.Resume, _cancellation);
                 FreshWeightsSeed(_options.Distillation.Seed);
                 PtpPretrainer.TransferEncoder(pretraining, student);
                 ptp = new PtpStageResult(StageResult.From(summary.Training), summary.Labels);
@@ -202,7 +202,7 @@ internal sealed class DistillationRun : IDisposable
         _cancellation.ThrowIfCancellationRequested();
         PatientMap map = _options.Kd.Beta > 0 ? PatientMaps.For(student.Plan, train.Layers) : new PatientMap([], []);
         KdSettings kd = map.StudentLayers.Count == 0 ? _options.Kd with { Beta = 0 } : _options.Kd;
-        TrainingResult distilled = KnowledgeDistiller.Run(student, data, train, kd, map, _options.Distillation, _run, _device, _progress, _options.Resume, _cancellation);
+        TrainingResult distilled = KnowledgeDistiller.Run(student, data, train, kd, map, _options.Distillation, $"{Options}.{nameof(PipelineOptions.Distillation)}", _run, _device, _progress, _options.Resume, _cancellation);
         return new KdStageResult(StageResult.From(distilled), kd, map.ToString());
     }
 

@@ -54,11 +54,20 @@ public sealed record FineTuneOptions
         OptionCheck.Data($"{Name}.{nameof(Data)}", Data);
         OptionCheck.NotEmpty($"{Name}.{nameof(Model)}", Model, "the pretrained model folder");
         OptionCheck.NotEmpty($"{Name}.{nameof(OutputFolder)}", OutputFolder, "the folder the teacher is written to");
+        OptionCheck.NotTheSameFolder($"{Name}.{nameof(OutputFolder)}", OutputFolder, $"{Name}.{nameof(Model)}", Model);
         OptionCheck.NotNull($"{Name}.{nameof(Training)}", Training, "the training options");
         Training.Validate($"{Name}.{nameof(Training)}");
         OptionCheck.Defined($"{Name}.{nameof(KeepCheckpoints)}", KeepCheckpoints);
         OptionCheck.RunSettings(Name, MaxLength, LimitTrain, Device, Precision);
     }
+
+    /// <summary>The property each options.json key records, for a refused resume's message.</summary>
+    internal static readonly IReadOnlyDictionary<string, string> JsonProperties = new Dictionary<string, string>
+    {
+        ["task"] = $"{nameof(Data)}.Task", ["data"] = nameof(Data), ["model"] = nameof(Model), ["training"] = nameof(Training),
+        ["max_length"] = nameof(MaxLength), ["limit_train"] = nameof(LimitTrain), ["limit_sample"] = $"{nameof(LimitTrain)}'s sampling",
+        ["precision"] = nameof(Precision),
+    };
 
     /// <summary>options.json of a fine-tuning run.</summary>
     internal JsonObject ToJson(string precision) => new()

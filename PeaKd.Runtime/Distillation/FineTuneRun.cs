@@ -31,7 +31,7 @@ internal static class FineTuneRun
         cancellation.ThrowIfCancellationRequested(); // a run cancelled before it started writes nothing
         var run = new RunFolder(options.OutputFolder) { Retention = options.KeepCheckpoints };
         using IDisposable folderLock = run.Lock(Options);
-        run.SaveOptions(options.ToJson(PrecisionSelector.Name(precision)), options.Resume, Options);
+        run.SaveOptions(options.ToJson(PrecisionSelector.Name(precision)), options.Resume, Options, FineTuneOptions.JsonProperties);
         progress?.Report(TrainingProgress.Note("", $"precision: {PrecisionSelector.Name(precision)} ({reason})"));
         if (options.Resume)
         {
@@ -43,7 +43,7 @@ internal static class FineTuneRun
         using BertClassifier teacher = TeacherFineTuner.ForTask(pretrained, options.Model, data);
         teacher.to(device);
         teacher.Precision = precision;
-        TrainingResult tuned = TeacherFineTuner.Run(teacher, data, options.Training, run, run.Root, device, progress, options.Resume, cancellation);
+        TrainingResult tuned = TeacherFineTuner.Run(teacher, data, options.Training, $"{Options}.{nameof(FineTuneOptions.Training)}", run, run.Root, device, progress, options.Resume, cancellation);
 
         var metrics = new Dictionary<string, IReadOnlyDictionary<string, double>>();
         foreach (string split in data.Splits.Keys.Where(s => s != "train"))

@@ -19,19 +19,20 @@ internal static class KnowledgeDistiller
     /// <param name="settings">alpha, T, beta.</param>
     /// <param name="map">Patient-loss layer matching.</param>
     /// <param name="options">Training settings.</param>
+    /// <param name="optionsProperty">The options' name in the caller's API, for errors (PipelineOptions.Distillation).</param>
     /// <param name="run">The run folder.</param>
     /// <param name="device">Where to train.</param>
     /// <param name="progress">Where progress goes, or null.</param>
     /// <param name="resume">Continue an interrupted stage.</param>
     /// <param name="cancellationToken">Stops the stage after a step, resumably.</param>
     public static TrainingResult Run(StudentModel student, TaskData data, TeacherRecord trainRecord, KdSettings settings, PatientMap map,
-        TrainingOptions options, RunFolder run, Device device, IProgress<TrainingProgress>? progress, bool resume, CancellationToken cancellationToken)
+        TrainingOptions options, string optionsProperty, RunFolder run, Device device, IProgress<TrainingProgress>? progress, bool resume, CancellationToken cancellationToken)
     {
         if (trainRecord.Count != data.Train.Count)
         {
             throw new InvalidOperationException($"The teacher record has {trainRecord.Count} training examples but the data has {data.Train.Count}; it belongs to other data.");
         }
-        var loop = new TrainingLoop(StageName, student, options, run.Stage(StageName), run.Log, progress, cancellationToken, retention: run.Retention);
+        var loop = new TrainingLoop(StageName, student, options, run.Stage(StageName), run.Log, progress, cancellationToken, retention: run.Retention, optionsProperty: optionsProperty);
         return loop.Run(data.Train, data.Encoder.PaddingTokenId, device,
             batch =>
             {

@@ -4,7 +4,8 @@ namespace PeaKd.Distillation;
 
 /// <summary>
 /// The Pea-KD pipeline in the paper's order: (fine-tune the teacher) -> teacher record -> student initialised from
-/// the teacher -> PTP labels and pretraining -> fresh classifier -> KD -> evaluation. Options in, a trained student
+/// the pretrained model the teacher was fine-tuned from (or the teacher: <see cref="PipelineOptions.InitFrom"/>) ->
+/// PTP labels and pretraining -> fresh classifier -> KD -> evaluation. Options in, a trained student
 /// and a typed result out; every stage resumes where it stopped.
 /// </summary>
 public static class PeaKdPipeline

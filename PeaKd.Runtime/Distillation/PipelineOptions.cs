@@ -103,6 +103,7 @@ public sealed record PipelineOptions
         OptionCheck.NotNull($"{Name}.{nameof(Student)}", Student,
             "a student from the generated catalog, such as StudentCatalog.Get(\"PeaBert2\") (StudentCatalog.Find returns null for an unknown name; Get names the known ones)");
         OptionCheck.NotEmpty($"{Name}.{nameof(OutputFolder)}", OutputFolder, "the folder the run writes");
+        OptionCheck.NotTheSameFolder($"{Name}.{nameof(OutputFolder)}", OutputFolder, $"{Name}.{nameof(Teacher)}", Teacher);
         OptionCheck.Defined($"{Name}.{nameof(InitFrom)}", InitFrom);
         if (Pretrained is not null)
         {
@@ -126,6 +127,10 @@ public sealed record PipelineOptions
                 throw new InvalidOptionException($"{Name}.{nameof(InitLayers)}", $"lists layer {bad}; layers are numbered from 0.");
             }
         }
+        if (RecordFolder is not null)
+        {
+            OptionCheck.NotEmpty($"{Name}.{nameof(RecordFolder)}", RecordFolder, "the folder teacher records are shared in (or null for the run's own record/ folder)");
+        }
         OptionCheck.Defined($"{Name}.{nameof(RecordDtype)}", RecordDtype);
         OptionCheck.NotNull($"{Name}.{nameof(PtpThresholds)}", PtpThresholds, "the PTP thresholds (PtpThresholds.Median by default)");
         PtpThresholds.Validate($"{Name}.{nameof(PtpThresholds)}");
@@ -139,6 +144,17 @@ public sealed record PipelineOptions
         OptionCheck.Defined($"{Name}.{nameof(KeepCheckpoints)}", KeepCheckpoints);
         OptionCheck.RunSettings(Name, MaxLength, LimitTrain, Device, Precision);
     }
+
+    /// <summary>The property each options.json key records, for a refused resume's message.</summary>
+    internal static readonly IReadOnlyDictionary<string, string> JsonProperties = new Dictionary<string, string>
+    {
+        ["task"] = $"{nameof(Data)}.Task", ["data"] = nameof(Data), ["teacher"] = nameof(Teacher), ["finetune_teacher"] = nameof(FineTuneTeacher),
+        ["student"] = nameof(Student), ["init_from"] = nameof(InitFrom), ["pretrained"] = nameof(Pretrained), ["init_layers"] = nameof(InitLayers),
+        ["ptp"] = nameof(Ptp), ["ptp_thresholds"] = nameof(PtpThresholds), ["alpha"] = "Kd.Alpha", ["temperature"] = "Kd.Temperature",
+        ["beta"] = "Kd.Beta", ["finetuning"] = nameof(FineTuning), ["ptp_training"] = nameof(PtpTraining), ["distillation"] = nameof(Distillation),
+        ["max_length"] = nameof(MaxLength), ["limit_train"] = nameof(LimitTrain), ["limit_sample"] = $"{nameof(LimitTrain)}'s sampling",
+        ["precision"] = nameof(Precision), ["record_dtype"] = nameof(RecordDtype),
+    };
 
     /// <summary>options.json: what was asked, so a resumed run can be checked against it (the output folder is where it lives).</summary>
     internal JsonObject ToJson() => new()

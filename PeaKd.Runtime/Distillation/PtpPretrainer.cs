@@ -53,13 +53,14 @@ internal static class PtpPretrainer
     /// <param name="devRecord">The teacher record of dev.</param>
     /// <param name="thresholds">median, paper or explicit.</param>
     /// <param name="options">Training settings (lr 2e-5, 2-4 epochs in the paper).</param>
+    /// <param name="optionsProperty">The options' name in the caller's API, for errors (PipelineOptions.PtpTraining).</param>
     /// <param name="run">The run folder.</param>
     /// <param name="device">Where to train.</param>
     /// <param name="progress">Where progress goes, or null.</param>
     /// <param name="resume">Continue an interrupted stage.</param>
     /// <param name="cancellationToken">Stops the stage after a step, resumably.</param>
     public static PtpSummary Run(StudentModel student, TaskData data, TeacherRecord trainRecord, TeacherRecord devRecord, PtpThresholds thresholds,
-        TrainingOptions options, RunFolder run, Device device, IProgress<TrainingProgress>? progress, bool resume, CancellationToken cancellationToken)
+        TrainingOptions options, string optionsProperty, RunFolder run, Device device, IProgress<TrainingProgress>? progress, bool resume, CancellationToken cancellationToken)
     {
         if (data.Task.IsRegression)
         {
@@ -81,7 +82,7 @@ internal static class PtpPretrainer
         progress?.Report(TrainingProgress.Note(StageName,
             $"ptp: t1 {t1:F4}, t2 {t2:F4}; labels train {string.Join(" / ", stats.TrainCounts)}, dev {string.Join(" / ", stats.DevCounts)} (right+confident / right+unsure / wrong+confident / wrong+unsure); train's label frequencies alone score dev loss {priorLoss:F4}"));
 
-        var loop = new TrainingLoop(StageName, student, options, run.Stage(StageName), run.Log, progress, cancellationToken, stats.ToJson(), run.Retention);
+        var loop = new TrainingLoop(StageName, student, options, run.Stage(StageName), run.Log, progress, cancellationToken, stats.ToJson(), run.Retention, optionsProperty);
         TrainingResult result = loop.Run(train, data.Encoder.PaddingTokenId, device,
             batch => SupervisedLoss.Compute(student, batch),
             () => DevLoss(student, dev, data.Encoder.PaddingTokenId, device, options.EvalBatchSize), resume);

@@ -33,11 +33,12 @@ internal static class TeacherFineTuner
     }
 
     /// <summary>Trains <paramref name="model"/> (already on <paramref name="device"/>) with cross-entropy, or MSE
-    /// for regression; keeps the best dev checkpoint and saves it, with the tokenizer, to <paramref name="outputFolder"/>.</summary>
-    public static TrainingResult Run(BertClassifier model, TaskData data, TrainingOptions options, RunFolder run, string outputFolder,
+    /// for regression; keeps the best dev checkpoint and saves it, with the tokenizer, to <paramref name="outputFolder"/>.
+    /// <paramref name="optionsProperty"/> names <paramref name="options"/> in the caller's API, for errors.</summary>
+    public static TrainingResult Run(BertClassifier model, TaskData data, TrainingOptions options, string optionsProperty, RunFolder run, string outputFolder,
         Device device, IProgress<TrainingProgress>? progress, bool resume, CancellationToken cancellationToken)
     {
-        var loop = new TrainingLoop(StageName, model, options, run.Stage(StageName), run.Log, progress, cancellationToken, retention: run.Retention);
+        var loop = new TrainingLoop(StageName, model, options, run.Stage(StageName), run.Log, progress, cancellationToken, retention: run.Retention, optionsProperty: optionsProperty);
         TrainingResult result = loop.Run(data.Train, data.Encoder.PaddingTokenId, device,
             batch => SupervisedLoss.Compute(model, batch),
             () => Evaluator.DevScore(model, data, device, options.EvalBatchSize, options.SelectBy), resume);

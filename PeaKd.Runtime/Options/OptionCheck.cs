@@ -63,6 +63,18 @@ internal static class OptionCheck
         }
     }
 
+    /// <summary>A run's output folder must not be a model folder it reads: the run writes config.json, weights and
+    /// options.json there, over the model's own.</summary>
+    public static void NotTheSameFolder(string property, string folder, string readProperty, string readFolder)
+    {
+        static string Full(string path) => System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(path));
+        if (string.Equals(Full(folder), Full(readFolder), StringComparison.Ordinal))
+        {
+            throw new InvalidOptionException(property,
+                $"is '{folder}', the folder {readProperty} names; the run would write its files over the model it reads. Give another folder.");
+        }
+    }
+
     public static void NotNull(string property, object? value, string what)
     {
         if (value is null)

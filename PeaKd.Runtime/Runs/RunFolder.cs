@@ -95,7 +95,9 @@ internal sealed class RunFolder(string root)
     /// <param name="options">options.json's content.</param>
     /// <param name="resume">Whether the run resumes; then the saved options must match, device aside.</param>
     /// <param name="optionsType">The options type's name, for the message (PipelineOptions, FineTuneOptions).</param>
-    public void SaveOptions(JsonObject options, bool resume, string optionsType)
+    /// <param name="properties">The property each options.json key records (max_length: MaxLength), so that a refused
+    /// resume names the options to change; a key not listed is named as it is.</param>
+    public void SaveOptions(JsonObject options, bool resume, string optionsType, IReadOnlyDictionary<string, string>? properties = null)
     {
         if (resume && File.Exists(OptionsFile))
         {
@@ -122,11 +124,13 @@ internal sealed class RunFolder(string root)
             if (differing.Length > 0)
             {
                 throw new InvalidOptionException($"{optionsType}.Resume",
-                    $"needs the options of the interrupted run, but {OptionsFile} differs in {string.Join("; ", differing.SelectMany(key => Differences(key, saved[key], options[key])))}. Use the same options, or another {optionsType}.OutputFolder.");
+                    $"needs the options of the interrupted run, but {OptionsFile} differs in {string.Join("; ", differing.SelectMany(key => Differences(Named(key), saved[key], options[key])))}. Use the same options, or another {optionsType}.OutputFolder.");
             }
             return;
         }
         AtomicFile.WriteAllText(OptionsFile, options.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+
+        string Named(string key) => properties?.GetValueOrDefault(key) is string property ? $"{optionsType}.{property}" : key;
     }
 
     /// <summary>Options that do not change what a run computes: a resume may change them, and a report groups runs

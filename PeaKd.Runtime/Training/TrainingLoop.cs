@@ -26,13 +26,15 @@ internal sealed record TrainingResult(
 /// resumable checkpoints, and a stop with a clear error when the loss stops being finite.
 /// </summary>
 /// <remarks>
+/// <c>optionsProperty</c> names the stage's options in the caller's API (<c>PipelineOptions.PtpTraining</c>), so that an
+/// error says which setting to change.
 /// Resuming is bitwise exact on the same device and thread count: the batch order of an epoch depends only on
 /// (seed, epoch), dropout is re-seeded from (seed, step) before every step, and the checkpoint holds the weights
 /// and the optimizer moments exactly.
 /// </remarks>
 internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOptions options, string folder, MetricsLog log,
     IProgress<TrainingProgress>? progress, CancellationToken cancellationToken, JsonObject? startEntry = null,
-    CheckpointRetention retention = CheckpointRetention.All)
+    CheckpointRetention retention = CheckpointRetention.All, string optionsProperty = nameof(TrainingOptions))
 {
     private const string BestFile = "best.safetensors";
     private const string DoneFile = "done.json";
@@ -149,7 +151,7 @@ internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOption
                     SeedStep(step);
                     using Batch batch = Batcher.Collate(train, order[b], paddingId, device);
                     values = TrainingStep.Run(optimizer, () => loss(batch), learningRate, options.MaxGradNorm,
-                        term => new TrainingDivergedException(stage, step + 1, term, lastCheckpoint)); // 1-based, as the log counts steps
+                        term => new TrainingDivergedException(stage, step + 1, term, lastCheckpoint, $"{optionsProperty}.{nameof(TrainingOptions.LearningRate)}")); // 1-based, as the log counts steps
                 }
                 step++;
                 examples += order[b].Length;

@@ -31,7 +31,14 @@ internal static class CommandRunner
     private static PosixSignalRegistration[]? _registrations;
     private static int _signal;
 
-    public static int Run(string command, FlagNames flags, Action body)
+    /// <summary>The advice after a stop by a signal, for commands that resume with --resume.</summary>
+    public const string ResumeAdvice = "Rerun the same command with --resume to continue.";
+
+    /// <param name="command">The command's name in messages ("finetune").</param>
+    /// <param name="flags">The API names its messages may hold, as the command's flags.</param>
+    /// <param name="body">The command's work.</param>
+    /// <param name="resumeAdvice">What to do after a stop by a signal.</param>
+    public static int Run(string command, FlagNames flags, Action body, string resumeAdvice = ResumeAdvice)
     {
         try
         {
@@ -44,7 +51,7 @@ internal static class CommandRunner
             string where = e is TrainingStoppedException stopped
                 ? $"stopped at step {stopped.Step} of {stopped.Stage} by {signal} (a resume continues from step {stopped.ResumesFrom})"
                 : $"stopped by {signal} between training steps";
-            Console.Error.WriteLine($"peakd {command}: {where}; every file is complete. Rerun the same command with --resume to continue.");
+            Console.Error.WriteLine($"peakd {command}: {where}; every file is complete. {resumeAdvice}");
             return _signal;
         }
         catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or InvalidConfigException

@@ -34,6 +34,7 @@ internal sealed class CommonOptions
     /// <summary>The flags of the options every command maps the same way, under the API's options type.</summary>
     public static IEnumerable<(string, string)> Flags(string options) =>
     [
+        ($"{options}.Data.Task", "--task"),
         ($"{options}.Data", "--data"),
         ($"{options}.MaxLength", "--max-length"),
         ($"{options}.LimitTrain", "--limit-train"),

@@ -45,6 +45,6 @@ public class InMemoryDataTests
         Assert.Equal(fromMemory.Metrics["dev"]["accuracy"], PeaKdPipeline.Run(memory with { Resume = true }).Metrics["dev"]["accuracy"]);
         var changed = memory with { Resume = true, Data = DataSource.InMemory(Read(folder.File("data/train.tsv")).Skip(1).ToList(), Read(folder.File("data/dev.tsv"))) };
         var error = Assert.Throws<InvalidOptionException>(() => PeaKdPipeline.Run(changed));
-        Assert.Contains("differs in data", error.Message);
+        Assert.Contains("differs in PipelineOptions.Data (saved \"memory:", error.Message);
     }
 }

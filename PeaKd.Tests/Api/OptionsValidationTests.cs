@@ -27,6 +27,13 @@ public class OptionsValidationTests
         { "teacher without weights", o => o with { Teacher = WithoutWeights(o.Teacher) }, "PipelineOptions.Teacher", "which has no weights (model.safetensors or pytorch_model.bin)" },
         { "no student", o => o with { Student = StudentCatalog.Find("Typo")! }, "PipelineOptions.Student", "StudentCatalog.Get" },
         { "no output folder", o => o with { OutputFolder = "" }, "PipelineOptions.OutputFolder", "is empty" },
+        { "output folder is the teacher", o => o with { OutputFolder = o.Teacher + "/" }, "PipelineOptions.OutputFolder", "the folder PipelineOptions.Teacher names; the run would write its files over the model it reads" },
+        { "records: empty folder", o => o with { RecordFolder = " " }, "PipelineOptions.RecordFolder", "is empty" },
+        { "task: no metric", o => o with { Data = DataSource.Files(TaskRegistry.Tsv() with { Metrics = [] }, "data") }, "PipelineOptions.Data.Task.Metrics", "is empty; list the task's metrics" },
+        { "task: no label column", o => o with { Data = DataSource.Files(TaskRegistry.Tsv() with { Labelled = TaskRegistry.Tsv().Labelled with { Label = null } }, "data") },
+            "PipelineOptions.Data.Task.Labelled.Label", "is empty" },
+        { "task: no dev file", o => o with { Data = DataSource.Files(TaskRegistry.Tsv() with { SplitFiles = new Dictionary<string, string> { ["train"] = "train.tsv" } }, "data") },
+            "PipelineOptions.Data.Task.SplitFiles", "names no dev file" },
         { "init layers: count", o => o with { InitLayers = [0, 1] }, "PipelineOptions.InitLayers", "lists 2 layers, but student TinyPeaBert owns 1" },
         { "init layers: negative", o => o with { InitLayers = [-1] }, "PipelineOptions.InitLayers", "lists layer -1" },
         { "init layers: beyond the teacher", o => o with { InitLayers = [2] }, "PipelineOptions.InitLayers", "lists layer 2, but the pretrained model the student starts from has layers 0..1" },
@@ -116,6 +123,15 @@ public class OptionsValidationTests
         Assert.Same(StudentCatalog.Find("tinypeabert"), StudentCatalog.Get("TINYPEABERT"));
     }
 
+    [Fact]
+    public void Every_registered_task_is_valid()
+    {
+        foreach (TaskDefinition task in TaskRegistry.Glue.Append(TaskRegistry.Tsv()).Append(TaskRegistry.Tsv("sentence", "question", "score")))
+        {
+            task.Validate("task"); // throws naming the property when the registry holds a task the checks refuse
+        }
+    }
+
     public static TheoryData<string, Func<FineTuneOptions, FineTuneOptions>, string, string> FineTuneCases => new()
     {
         { "epochs", o => o with { Training = o.Training with { Epochs = 0 } }, "FineTuneOptions.Training.Epochs", "must be at least 1, got 0." },
@@ -126,6 +142,7 @@ public class OptionsValidationTests
         { "limit train", o => o with { LimitTrain = -3 }, "FineTuneOptions.LimitTrain", "got -3." },
         { "data", o => o with { Data = DataSource.InMemory([], [Good]) }, "FineTuneOptions.Data.Train", "holds no example" },
         { "output", o => o with { OutputFolder = " " }, "FineTuneOptions.OutputFolder", "is empty" },
+        { "output is the model", o => o with { OutputFolder = o.Model }, "FineTuneOptions.OutputFolder", "the folder FineTuneOptions.Model names" },
     };
 
     [Theory]

@@ -32,6 +32,12 @@ public class CliTests
         Assert.True(tuned.Exit == 0, tuned.Error);
         Assert.Contains("teacher written to", tuned.Out);
         Assert.True(File.Exists(folder.File("teacher/model.safetensors")));
+        // a resume with other options names them as flags
+        var refused = Peakd(["finetune", "--task", "tsv", "--data", folder.File("data"), "--model", folder.File("pretrained"), "--out", folder.File("teacher"),
+            "--epochs", "6", "--batch-size", "16", "--lr", "2e-3", "--max-length", "12", "--device", "cpu", "--seed", "3", "--resume"]); // Quick but --lr and --max-length
+        Assert.Equal(1, refused.Exit);
+        Assert.Contains("peakd finetune: --resume needs the options of the interrupted run, but", refused.Error);
+        Assert.Contains("differs in --lr (saved 0.001, asked 0.002); --max-length (saved 16, asked 12). Use the same options, or another --out.", refused.Error);
 
         var distilled = Peakd(["distill", "--task", "tsv", "--data", folder.File("data"), "--teacher", folder.File("teacher"), "--student", "PeaBert1",
             "--out", folder.File("run"), "--preset", "kd", "--ptp-epochs", "1", .. Quick, "--epochs", "6"]);
@@ -90,6 +96,9 @@ public class CliTests
     [InlineData(new[] { "evaluate", "--task", "tsv", "--data", "d", "--model", "m", "--split", "train" }, "--split 'train' is not known")]
     [InlineData(new[] { "distill", "--task", "tsv", "--data", "d", "--teacher", "t", "--student", "Bert1", "--out", "o", "--init-layers", "0,x" }, "--init-layers '0,x' is not a comma-separated list")]
     [InlineData(new[] { "distill", "--task", "tsv", "--data", "d", "--teacher", "t", "--student", "Bert1", "--out", "o", "--record-dtype", "fp16" }, "--record-dtype 'fp16' is not known; use one of fp32, bf16.")]
+    [InlineData(new[] { "finetune", "--task", "sst2", "--data", "d", "--model", "m", "--out", "m/" }, "peakd finetune: --out is 'm/', the folder --model names; the run would write its files over the model it reads.")]
+    [InlineData(new[] { "distill", "--task", "tsv", "--data", "d", "--teacher", "t", "--student", "Bert1", "--out", "t" }, "peakd distill: --out is 't', the folder --teacher names")]
+    [InlineData(new[] { "distill", "--task", "tsv", "--data", "d", "--teacher", "t", "--student", "Bert1", "--out", "o", "--records", " " }, "peakd distill: --records is empty")]
     [InlineData(new[] { "import", "--out", "o" }, "Give exactly one of --onnx PATH, --hf DIR or --minilm.")]
     [InlineData(new[] { "export", "--model", "m", "--out", "o", "--format", "tflite" }, "peakd export: --format 'tflite' is not known; use one of hf, onnx.")]
     [InlineData(new[] { "export", "--model", "m", "--out", "o", "--format", "onnx", "--quantize", "int4" }, "peakd export: --quantize 'int4' is not known; use one of none, int8.")]
@@ -101,6 +110,19 @@ public class CliTests
         var (exit, _, error) = Peakd(args);
         Assert.NotEqual(0, exit);
         Assert.Contains(message, error);
+    }
+
+    [Fact]
+    public void The_main_job_says_what_to_do_with_a_run_made_under_other_settings()
+    {
+        using var folder = TestFiles.TempFolder();
+        var run = new PeaKd.Runs.RunFolder(folder.File("kd-bert2"));
+        run.SaveOptions(new System.Text.Json.Nodes.JsonObject { ["init_from"] = "teacher" }, resume: false, "PipelineOptions");
+        var error = Assert.Throws<InvalidOptionException>(() => run.SaveOptions(new System.Text.Json.Nodes.JsonObject { ["init_from"] = "pretrained" }, resume: true,
+            "PipelineOptions", PeaKd.Distillation.PipelineOptions.JsonProperties));
+        string said = PeaKd.Samples.MainJob.Advice.Rewrite(error.Message);
+        Assert.Contains("differs in PipelineOptions.InitFrom (saved \"teacher\", asked \"pretrained\"). The main job's settings changed since that run; delete runs/main and run the main job again.", said);
+        Assert.DoesNotContain("OutputFolder", said); // nothing the main job's user can set
     }
 
     [Fact]

@@ -175,12 +175,20 @@ public class OnnxExportTests(Xunit.Abstractions.ITestOutputHelper log)
     }
 
     [Fact]
-    public void An_export_into_the_model_folder_or_without_a_vocabulary_is_refused()
+    public void An_export_into_the_model_folder_from_an_export_or_without_a_vocabulary_is_refused()
     {
         using TempFolder folder = TestFiles.TempFolder();
         using (SavedStudent("Bert2", folder.File("student"))) { }
         var itself = Assert.Throws<ArgumentException>(() => ModelExport.ToOnnx(folder.File("student"), folder.File("student")));
         Assert.Contains("is the model folder itself", itself.Message);
+        byte[] weights = File.ReadAllBytes(folder.File("student/model.safetensors"));
+        var unrolled = Assert.Throws<ArgumentException>(() => ModelExport.ToHuggingFace(folder.File("student"), folder.File("student") + "/"));
+        Assert.Contains("is the model folder itself", unrolled.Message);
+        Assert.Equal(weights, File.ReadAllBytes(folder.File("student/model.safetensors"))); // the student is untouched
+        ModelExport.ToOnnx(folder.File("student"), folder.File("onnx"));
+        var again = Assert.Throws<ArgumentException>(() => ModelExport.ToHuggingFace(folder.File("onnx"), folder.File("hf")));
+        Assert.Contains("is an ONNX export", again.Message);
+        Assert.False(Directory.Exists(folder.File("hf")));
         File.Delete(folder.File("student/vocab.txt"));
         var vocabulary = Assert.Throws<FileNotFoundException>(() => ModelExport.ToOnnx(folder.File("student"), folder.File("out")));
         Assert.Contains("no vocab.txt", vocabulary.Message);

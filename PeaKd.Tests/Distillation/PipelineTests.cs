@@ -101,6 +101,27 @@ public class PipelineTests(Xunit.Abstractions.ITestOutputHelper log)
         var error = Assert.Throws<InvalidOptionException>(() => PeaKdPipeline.Run(options with { Resume = true, Kd = KdSettings.Kd }));
         Assert.Equal("PipelineOptions.Resume", error.Property);
         Assert.Contains("needs the options of the interrupted run, but", error.Message);
-        Assert.Contains("differs in beta (saved 100, asked 0).", error.Message);
+        Assert.Contains("differs in PipelineOptions.Kd.Beta (saved 100, asked 0).", error.Message);
+    }
+
+    [Fact]
+    public void Every_recorded_option_names_a_property_for_a_refused_resume()
+    {
+        using TempFolder folder = Setup();
+        PipelineOptions pipeline = Options(folder);
+        var fineTune = new FineTuneOptions { Data = pipeline.Data, Model = "model", OutputFolder = "out" };
+        foreach ((Type type, JsonObject json, IReadOnlyDictionary<string, string> properties) in new[]
+        {
+            (typeof(PipelineOptions), pipeline.ToJson(), PipelineOptions.JsonProperties),
+            (typeof(FineTuneOptions), fineTune.ToJson("fp32"), FineTuneOptions.JsonProperties),
+        })
+        {
+            foreach (string key in json.Select(p => p.Key).Where(k => !RunFolder.BookkeepingKeys.Contains(k) && k != "stage"))
+            {
+                Assert.True(properties.TryGetValue(key, out string? property), $"{type.Name}.ToJson writes {key}, which JsonProperties does not name");
+                string first = property!.Split('.', '\'')[0];
+                Assert.True(type.GetProperty(first) is not null, $"{type.Name} has no property {first} (for {key})");
+            }
+        }
     }
 }

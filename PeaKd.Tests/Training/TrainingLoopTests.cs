@@ -31,10 +31,11 @@ public class TrainingLoopTests
         return new BertClassifier(ModelFolder.WithTaskLabels(TinyTask.TeacherConfig with { HiddenDropoutProb = 0.1 }, data));
     }
 
-    private static TrainingResult Train(BertClassifier model, TaskData data, string runFolder, bool resume, StopAfter? stop = null, Func<Batch, LossTerms>? loss = null)
+    private static TrainingResult Train(BertClassifier model, TaskData data, string runFolder, bool resume, StopAfter? stop = null, Func<Batch, LossTerms>? loss = null,
+        string optionsProperty = nameof(TrainingOptions))
     {
         var run = new RunFolder(runFolder);
-        var loop = new TrainingLoop("finetune", model, Options, run.Stage("finetune"), run.Log, stop, stop?.Token ?? CancellationToken.None);
+        var loop = new TrainingLoop("finetune", model, Options, run.Stage("finetune"), run.Log, stop, stop?.Token ?? CancellationToken.None, optionsProperty: optionsProperty);
         return loop.Run(data.Train, data.Encoder.PaddingTokenId, CPU, loss ?? (batch => SupervisedLoss.Compute(model, batch)),
             () => Evaluator.DevScore(model, data, CPU, 32), resume);
     }
@@ -109,8 +110,11 @@ public class TrainingLoopTests
             return ++calls == 12 ? new LossTerms(terms.Total * double.NaN, new Dictionary<string, Tensor> { ["hard"] = terms.Total * double.NaN }) : terms;
         }
 
-        var error = Assert.Throws<TrainingDivergedException>(() => Train(model, data, folder.File("run"), resume: false, loss: Poisoned));
+        var error = Assert.Throws<TrainingDivergedException>(() => Train(model, data, folder.File("run"), resume: false, loss: Poisoned, optionsProperty: "PipelineOptions.FineTuning"));
         Assert.Equal(12, error.Step); // the 12th step, as the log and the progress count it
+        Assert.Equal("hard", error.Term);
+        Assert.Equal("PipelineOptions.FineTuning.LearningRate", error.LearningRate); // the stage's own rate, not another stage's
+        Assert.Contains("Try a lower learning rate (PipelineOptions.FineTuning.LearningRate)", error.Message);
         Assert.Contains("finetune: the hard loss became NaN or infinite at step 12", error.Message);
         Assert.Contains("The last good checkpoint is " + folder.File("run/stages/finetune/checkpoint-10.safetensors"), error.Message);
         Assert.True(File.Exists(folder.File("run/stages/finetune/checkpoint.json")));

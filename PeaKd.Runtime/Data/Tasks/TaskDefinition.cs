@@ -44,6 +44,35 @@ public sealed record TaskDefinition(
     /// <summary>True when the task predicts a score (its metrics are correlations).</summary>
     public bool IsRegression => Metrics.Contains(Metric.Pearson);
 
+    /// <summary>Checks a task a caller built (the registry's are valid): what reading and scoring rely on, before any
+    /// file is read. <paramref name="property"/> is where it sits in the options (PipelineOptions.Data.Task).</summary>
+    internal void Validate(string property)
+    {
+        OptionCheck.NotEmpty($"{property}.{nameof(Name)}", Name, "the task's name");
+        OptionCheck.NotNull($"{property}.{nameof(Metrics)}", Metrics, "the task's metrics (the first chooses the best checkpoint)");
+        if (Metrics.Count == 0)
+        {
+            throw new InvalidOptionException($"{property}.{nameof(Metrics)}", "is empty; list the task's metrics, the first being the one the best checkpoint is chosen by (such as Metric.Accuracy).");
+        }
+        foreach (Metric metric in Metrics)
+        {
+            OptionCheck.Defined($"{property}.{nameof(Metrics)}", metric);
+        }
+        OptionCheck.NotNull($"{property}.{nameof(Labelled)}", Labelled, "the columns of train and dev");
+        OptionCheck.NotEmpty($"{property}.{nameof(Labelled)}.{nameof(ColumnLayout.Text)}", Labelled.Text, "the text column of train and dev");
+        OptionCheck.NotEmpty($"{property}.{nameof(Labelled)}.{nameof(ColumnLayout.Label)}", Labelled.Label, "the label column of train and dev (they are trained and scored on it)");
+        OptionCheck.NotNull($"{property}.{nameof(Test)}", Test, "the columns of the test split");
+        OptionCheck.NotEmpty($"{property}.{nameof(Test)}.{nameof(ColumnLayout.Text)}", Test.Text, "the text column of the test split");
+        OptionCheck.NotNull($"{property}.{nameof(SplitFiles)}", SplitFiles, "each split's file name (TaskDefinition.StandardSplits: train.tsv, dev.tsv, test.tsv)");
+        foreach (string split in new[] { "train", "dev" })
+        {
+            if (!SplitFiles.TryGetValue(split, out string? file) || string.IsNullOrWhiteSpace(file))
+            {
+                throw new InvalidOptionException($"{property}.{nameof(SplitFiles)}", $"names no {split} file; give each split's file name (TaskDefinition.StandardSplits: train.tsv, dev.tsv, test.tsv).");
+            }
+        }
+    }
+
     /// <summary>train.tsv, dev.tsv, test.tsv.</summary>
     public static IReadOnlyDictionary<string, string> StandardSplits { get; } = new Dictionary<string, string>
     {
