@@ -1,4 +1,4 @@
-namespace PeaKd.Runs;
+namespace PeaKd.Samples.Cli;
 
 /// <summary>
 /// How much method A beats method B over paired runs (the same seed, so the same data order and fresh weights): the
@@ -13,7 +13,7 @@ namespace PeaKd.Runs;
 /// <param name="Wins">Seeds where A beat B.</param>
 /// <param name="Ties">Seeds where they were equal.</param>
 /// <param name="Losses">Seeds where B beat A.</param>
-public sealed record PairedComparison(int Pairs, double MeanDifference, double Low, double High, int Wins, int Ties, int Losses)
+internal sealed record PairedComparison(int Pairs, double MeanDifference, double Low, double High, int Wins, int Ties, int Losses)
 {
     /// <summary>Whether the interval lies wholly above 0 (A better) or below it (B better): a difference the seeds resolve.</summary>
     public bool Resolved => Low > 0 || High < 0;
