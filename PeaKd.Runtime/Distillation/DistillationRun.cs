@@ -273,7 +273,13 @@ internal sealed class DistillationRun : IDisposable
         int layers = teacher.NumHiddenLayers;
         if (options.Kd.Beta > 0)
         {
-            _ = PatientMaps.For(options.Student.Plan, layers); // a declared [PatientMap] naming a layer the teacher lacks fails here
+            int beyond = options.Student.Plan.PatientTeacherLayers?.FirstOrDefault(t => t >= layers, -1) ?? -1;
+            if (beyond >= 0)
+            {
+                throw new InvalidOptionException($"{Options}.{nameof(PipelineOptions.Student)}",
+                    $"is {options.Student.Name}, whose [PatientMap] names teacher layer {beyond}, but the teacher has {layers} layers (0..{layers - 1}, {configPath}). " +
+                    $"Use a teacher with more layers, a student whose map fits, or no patient term ({Options}.{nameof(PipelineOptions.Kd)}.{nameof(KdSettings.Beta)} 0).");
+            }
         }
         if (options.Ptp && options.PtpThresholds.Mode == PtpThresholdMode.Paper && !options.Data.Task.IsRegression
             && PtpLabels.PaperThresholds(options.Data.Task.Name) is null)

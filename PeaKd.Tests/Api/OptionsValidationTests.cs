@@ -37,6 +37,8 @@ public class OptionsValidationTests
         { "init layers: count", o => o with { InitLayers = [0, 1] }, "PipelineOptions.InitLayers", "lists 2 layers, but student TinyPeaBert owns 1" },
         { "init layers: negative", o => o with { InitLayers = [-1] }, "PipelineOptions.InitLayers", "lists layer -1" },
         { "init layers: beyond the teacher", o => o with { InitLayers = [2] }, "PipelineOptions.InitLayers", "lists layer 2, but the pretrained model the student starts from has layers 0..1" },
+        { "patient map beyond the teacher", o => o with { Student = StudentCatalog.Get("TinyPeaBertDeepMap") }, "PipelineOptions.Student",
+            "is TinyPeaBertDeepMap, whose [PatientMap] names teacher layer 5, but the teacher has 2 layers" },
         { "record dtype", o => o with { RecordDtype = (RecordDtype)9 }, "PipelineOptions.RecordDtype", "is 9, which is not a RecordDtype" },
         { "thresholds: none", o => o with { PtpThresholds = null! }, "PipelineOptions.PtpThresholds", "is not set" },
         { "thresholds: t1", o => o with { PtpThresholds = PtpThresholds.Of(0, 0.5) }, "PipelineOptions.PtpThresholds.T1", "must be in (0, 1) with Mode Explicit, got 0." },

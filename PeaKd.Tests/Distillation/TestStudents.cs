@@ -6,3 +6,7 @@ public partial class TinyPeaBert;
 
 [Student(1)]
 public partial class TinyBert;
+
+/// <summary>A patient map written for a deeper teacher than the tests' 2-layer one (refused before the run).</summary>
+[Student(1), Sps, PatientMap(5)]
+public partial class TinyPeaBertDeepMap;
