@@ -85,8 +85,17 @@ public class PipelineTests(Xunit.Abstractions.ITestOutputHelper log)
 
         var stop = new StopAfter("kd", 40);
         Assert.Throws<TrainingStoppedException>(() => PeaKdPipeline.Run(options with { OutputFolder = folder.File("killed") }, stop, stop.Token));
-        DistillationResult resumed = PeaKdPipeline.Run(options with { OutputFolder = folder.File("killed"), Resume = true });
+        var progress = new NoteRecorder();
+        DistillationResult resumed = PeaKdPipeline.Run(options with { OutputFolder = folder.File("killed"), Resume = true }, progress);
 
+        // what ran: the finished fine-tuning reused, KD from its last checkpoint (a restart would end the same, being seeded)
+        Assert.DoesNotContain(progress.Steps, s => s.Stage == "finetune");
+        var resumedAt = System.Text.RegularExpressions.Regex.Match(string.Join("\n", progress.Lines), "kd: resuming at step ([0-9]+) of ([0-9]+)");
+        Assert.True(resumedAt.Success, string.Join("\n", progress.Lines));
+        long from = long.Parse(resumedAt.Groups[1].Value), total = long.Parse(resumedAt.Groups[2].Value);
+        Assert.InRange(from, 1, 40);
+        Assert.Equal(from + 1, progress.Steps.First(s => s.Stage == "kd").Step);
+        Assert.Equal(total - from, progress.Steps.Count(s => s.Stage == "kd"));
         Assert.Equal(straight.Metrics["dev"]["accuracy"], resumed.Metrics["dev"]["accuracy"]); // bitwise: same floats
         Assert.Equal(straight.Metrics["test"]["f1"], resumed.Metrics["test"]["f1"]);
         Assert.Equal(straight.Stages.Kd.BestStep, resumed.Stages.Kd.BestStep);

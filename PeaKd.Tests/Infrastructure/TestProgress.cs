@@ -7,11 +7,18 @@ internal sealed class NoteRecorder : IProgress<TrainingProgress>
 {
     public List<string> Lines { get; } = [];
 
+    /// <summary>The training steps run, by stage and step (1-based): what a resume really ran.</summary>
+    public List<(string Stage, long Step)> Steps { get; } = [];
+
     public void Report(TrainingProgress value)
     {
         if (value.Kind == ProgressKind.Note)
         {
             Lines.Add(value.Message!);
+        }
+        else if (value.Kind == ProgressKind.Step)
+        {
+            Steps.Add((value.Stage, value.Step));
         }
     }
 }

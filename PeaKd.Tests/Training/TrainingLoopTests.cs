@@ -32,10 +32,11 @@ public class TrainingLoopTests
     }
 
     private static TrainingResult Train(BertClassifier model, TaskData data, string runFolder, bool resume, StopAfter? stop = null, Func<Batch, LossTerms>? loss = null,
-        string optionsProperty = nameof(TrainingOptions))
+        string optionsProperty = nameof(TrainingOptions), IProgress<TrainingProgress>? progress = null)
     {
         var run = new RunFolder(runFolder);
-        var loop = new TrainingLoop("finetune", model, Options, run.Stage("finetune"), run.Log, stop, stop?.Token ?? CancellationToken.None, optionsProperty: optionsProperty);
+        var loop = new TrainingLoop("finetune", model, Options, run.Stage("finetune"), run.Log, (IProgress<TrainingProgress>?)stop ?? progress, stop?.Token ?? CancellationToken.None,
+            optionsProperty: optionsProperty);
         return loop.Run(data.Train, data.Encoder.PaddingTokenId, CPU, loss ?? (batch => SupervisedLoss.Compute(model, batch)),
             () => Evaluator.DevScore(model, data, CPU, 32), resume);
     }
@@ -56,8 +57,14 @@ public class TrainingLoopTests
         using BertClassifier killed = Model(data);
         Assert.Throws<TrainingStoppedException>(() => Train(killed, data, folder.File("killed"), resume: false, stop: new StopAfter("finetune", killedAfter)));
         using BertClassifier resumed = Model(data); // a new process: fresh weights, everything else from the run folder
-        TrainingResult result = Train(resumed, data, folder.File("killed"), resume: true);
+        var progress = new NoteRecorder();
+        TrainingResult result = Train(resumed, data, folder.File("killed"), resume: true, progress: progress);
 
+        // it resumed from the last checkpoint at or before the kill (one every 7 steps), not from step 0: a restart would
+        // end bitwise the same, so the steps it ran are what tell them apart
+        long checkpoint = killedAfter / 7 * 7;
+        Assert.Contains($"finetune: resuming at step {checkpoint} of {expected.Steps} (epoch", string.Join("\n", progress.Lines));
+        Assert.Equal(Enumerable.Range((int)checkpoint + 1, (int)(expected.Steps - checkpoint)).Select(s => ("finetune", (long)s)), progress.Steps);
         Assert.Equal(expected.Steps, result.Steps);
         Assert.Equal(expected.BestScore, result.BestScore);
         Assert.Equal(expected.BestStep, result.BestStep);
