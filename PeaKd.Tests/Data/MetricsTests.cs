@@ -34,9 +34,9 @@ public class MetricsTests
         double[] y = [2, 4, 5, 4, 5];
         // means 3 and 4; deviations x: -2 -1 0 1 2, y: -2 0 1 0 1; sum xy = 4 + 0 + 0 + 0 + 2 = 6; sxx = 10, syy = 6
         Assert.Equal(6 / Math.Sqrt(10 * 6), TaskMetrics.Pearson(x, y), 12);
-        // ranks of y with ties averaged: 1, 2.5, 4.5, 2.5, 4.5 -> Pearson(1..5, ranks)
-        double[] ranks = [1, 2.5, 4.5, 2.5, 4.5];
-        Assert.Equal(TaskMetrics.Pearson(x, ranks), TaskMetrics.Spearman(x, y), 12);
+        // ranks of y with ties averaged: 1, 2.5, 4.5, 2.5, 4.5 (mean 3; deviations -2, -0.5, 1.5, -0.5, 1.5) against x's
+        // ranks 1..5 (deviations -2..2): sum xy = 4 + 0.5 + 0 - 0.5 + 3 = 7, sxx = 10, syy = 4 + 0.25 + 2.25 + 0.25 + 2.25 = 9
+        Assert.Equal(7 / Math.Sqrt(10 * 9), TaskMetrics.Spearman(x, y), 12);
         Assert.Equal(1.0, TaskMetrics.Spearman([1, 2, 3], [10, 200, 3000]), 12);
     }
 

@@ -37,7 +37,6 @@ public class StudentModelTests
     {
         using var student = new PeaBert3(Small, 2);
         string[] names = student.state_dict().Keys.ToArray();
-        Assert.Equal(names.Length, names.Distinct().Count());
         Assert.Equal(["0", "1", "2"], names.Where(n => n.StartsWith("bert.encoder.layer.", StringComparison.Ordinal))
             .Select(n => n.Split('.')[3]).Distinct().Order());
         var handles = student.parameters().Select(p => p.Handle).ToList();
