@@ -161,7 +161,20 @@ public class ProtocolTests(Xunit.Abstractions.ITestOutputHelper log)
         double bestScore = lines.Where(l => (string)l["stage"]! == "kd" && l["split"] is not null).Max(l => l["score"]!.GetValue<double>());
         Assert.Equal(bestScore, lines.First(l => (string)l["stage"]! == "kd" && l["split"] is not null && (long)l["step"]! == best)["score"]!.GetValue<double>());
         Assert.Equal(straight.Stages.Kd.BestDev!["accuracy"], straight.Metrics["dev"]["accuracy"]);
-        log.WriteLine($"kd: best dev check at step {best} of 60 (score {bestScore:F4})");
+        // and its dev loss, recomputed from the saved student's probabilities (-mean log p(gold)), is the best check's,
+        // which tells the best check's weights from the last check's wherever their losses differ
+        JsonObject[] kdChecks = lines.Where(l => (string)l["stage"]! == "kd" && l["split"] is not null).ToArray();
+        double bestLoss = kdChecks.First(l => (long)l["step"]! == best)["dev_loss"]!.GetValue<double>();
+        double lastLoss = kdChecks[^1]["dev_loss"]!.GetValue<double>();
+        string[] rows = File.ReadAllLines(Path.Combine(folder.File("data"), "dev.tsv")).Skip(1).ToArray();
+        using (var student = PeaKd.TextClassifier.Load(folder.File("straight")))
+        {
+            var predictions = student.PredictBatch(rows.Select(r => r.Split('\t')[0]).ToArray());
+            double loss = -rows.Select((r, i) => Math.Log(predictions[i].Probabilities[r.Split('\t')[1]])).Average();
+            Assert.Equal(bestLoss, loss, 5);
+            Assert.True(best == 60 || Math.Abs(lastLoss - loss) > 1e-4, $"the last check's dev loss {lastLoss} is the kept student's {loss}, but the best check was at step {best}");
+        }
+        log.WriteLine($"kd: best dev check at step {best} of 60 (score {bestScore:F4}, dev loss {bestLoss:F5}; the last check's {lastLoss:F5})");
 
         // stopped at step 40 (between the checks at 35 and 42, after the checkpoint at 25), then resumed
         var stop = new StopAfter("kd", 40);
