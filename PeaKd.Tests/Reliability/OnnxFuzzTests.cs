@@ -32,6 +32,16 @@ public class OnnxFuzzTests(ITestOutputHelper log)
         OnnxBertImporter.Save(imported, folder.File("imported"));
         using LoadedCheckpoint loaded = HfCheckpoint.Load(folder.File("imported"));
         Assert.True(loaded.Report.FreshClassifier);
+        // every backbone tensor is the fixture's, bit for bit: raw and typed float storage, transposed MatMul weights and
+        // names found through the Add that follows all read back to what was written
+        using LoadedCheckpoint fixture = HfCheckpoint.Load(TestFiles.Fixture("tiny-bert"));
+        Dictionary<string, TorchSharp.torch.Tensor> want = fixture.Model.Bert.state_dict(), got = loaded.Model.Bert.state_dict();
+        Assert.Equal(want.Keys.Order(), got.Keys.Order());
+        foreach ((string name, TorchSharp.torch.Tensor tensor) in want)
+        {
+            Assert.True(tensor.shape.SequenceEqual(got[name].shape), name);
+            Assert.True(tensor.eq(got[name]).all().item<bool>(), $"{name} differs from the fixture");
+        }
     }
 
     [Fact]
