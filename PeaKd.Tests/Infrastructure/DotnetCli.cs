@@ -23,14 +23,17 @@ internal static class DotnetCli
     }
 
     /// <summary>Starts dotnet with redirected output; the caller waits for (or kills) it.</summary>
-    public static Process Start(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] arguments)
+    /// <param name="defaultSignals">Start it with SIGINT's default disposition even when this process ignores SIGINT (a
+    /// background job of a shell without job control does, and children inherit it): through a python3 exec, which
+    /// keeps the process id (and resets the SIGPIPE and SIGXFSZ python ignores, which an exec would pass on).</param>
+    public static Process Start(string workingDirectory, IReadOnlyDictionary<string, string>? environment, string[] arguments, bool defaultSignals = false)
     {
-        var start = new ProcessStartInfo("dotnet", arguments)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
+        ProcessStartInfo start = defaultSignals
+            ? new("python3", ["-c", "import os, signal, sys\nfor s in (signal.SIGINT, signal.SIGPIPE, signal.SIGXFSZ): signal.signal(s, signal.SIG_DFL)\nos.execvp('dotnet', ['dotnet'] + sys.argv[1:])", .. arguments])
+            : new("dotnet", arguments);
+        start.WorkingDirectory = workingDirectory;
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
         // The test host runs under MSBuild/vstest; their variables must not leak into a separate build.
         foreach (string name in start.Environment.Keys.Where(k => k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase) || k.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase)).ToList())
         {

@@ -24,5 +24,7 @@ internal static class PeakdProcess
     public static (int Exit, string Output) RunKilledAt(string killAt, string[] arguments) =>
         DotnetCli.Run(AppContext.BaseDirectory, TimeSpan.FromMinutes(5), new Dictionary<string, string> { [KillAt] = killAt }, [KillHostDll, .. arguments]);
 
-    public static Process Start(string[] arguments) => DotnetCli.Start(AppContext.BaseDirectory, null, [Dll, .. arguments]);
+    /// <param name="arguments">peakd's arguments.</param>
+    /// <param name="defaultSignals">SIGINT at its default whatever this test process ignores (see <see cref="DotnetCli.Start"/>).</param>
+    public static Process Start(string[] arguments, bool defaultSignals = false) => DotnetCli.Start(AppContext.BaseDirectory, null, [Dll, .. arguments], defaultSignals);
 }
