@@ -97,7 +97,9 @@ public class OptionsValidationTests
     {
         if (TorchSharp.torch.cuda.is_available())
         {
-            return; // this machine has one: nothing to refuse
+            // this machine has one: nothing to refuse, and Cuda must then mean it
+            Assert.Equal(TorchSharp.DeviceType.CUDA, DeviceSelector.Resolve(DeviceChoice.Cuda).type);
+            return;
         }
         using TempFolder folder = Setup();
         var error = Assert.Throws<InvalidOptionException>(() => PeaKdPipeline.Run(TinyTask.Pipeline(folder, new TrainingOptions()) with { Device = DeviceChoice.Cuda }));
