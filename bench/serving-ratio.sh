@@ -10,6 +10,7 @@ cd "$root"
 threads="${THREADS:-$(nproc)}"
 steps="${STEPS:-20}"
 pairs="${PAIRS:-8}"
+(( pairs % 2 == 0 )) || { pairs=$((pairs + 1)); echo "serving-ratio.sh: $pairs pairs, so that each order runs as often (ABBA)" >&2; }
 teacher="${TEACHER:-runs/main/kd-bert2/teacher}"   # TEACHER and STUDENT name other folders (another checkout's runs)
 student="${STUDENT:-runs/serving/peabert2-int8}"
 [ -f "$teacher/model.safetensors" ] || { echo "serving-ratio.sh: run the main job first ($teacher)." >&2; exit 1; }
@@ -35,8 +36,10 @@ for r in rows:
 ratios = [p["student"] / p["teacher"] for _, p in sorted(speed.items())]
 logs = [math.log(x) for x in ratios]
 n = len(logs)
-t975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228, 11: 2.201, 12: 2.179, 13: 2.160, 14: 2.145, 15: 2.131}
-half = t975.get(n - 1, 1.96) * statistics.stdev(logs) / math.sqrt(n) if n > 1 else float("nan")
+# Student's t, 97.5% quantile, by degrees of freedom (statistics tables); 2.0 beyond 30 errs wide, never narrow
+t975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
+        2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
+half = (t975[n - 2] if n - 1 <= len(t975) else 2.0) * statistics.stdev(logs) / math.sqrt(n) if n > 1 else float("nan")
 mean = statistics.mean(logs)
 print("pair  teacher torch-fp32 (ex/s)  peabert2 onnx-int8 (ex/s)  ratio")
 for i, p in sorted(speed.items()):

@@ -35,7 +35,8 @@ public static class ModelExport
     }
 
     /// <summary>The model folder an export reads (a run folder exports its student), checked against the output: an ONNX
-    /// export has no weights to export again, and exporting into the model's own folder would overwrite what it reads.</summary>
+    /// export has no weights to export again, and exporting into the model's folder, or into a folder holding it (a run
+    /// folder around its student/), would overwrite what it reads or hide it behind the export's config.json.</summary>
     private static string Source(string modelFolder, string outputFolder)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelFolder);
@@ -46,9 +47,9 @@ public static class ModelExport
         {
             throw new ArgumentException($"{modelFolder} is an ONNX export ({OnnxFileName}), which holds no trainable weights to export from; export from the run or student folder it was made from.", nameof(modelFolder));
         }
-        if (string.Equals(Path.GetFullPath(located).TrimEnd('/'), Path.GetFullPath(outputFolder).TrimEnd('/'), StringComparison.Ordinal))
+        if (IO.FolderPaths.IsSameOrInside(located, outputFolder))
         {
-            throw new ArgumentException($"{outputFolder} is the model folder itself; export into another folder (the export's config.json and weights would replace the model's).", nameof(outputFolder));
+            throw new ArgumentException($"{outputFolder} is the model folder itself or holds it ({located}); export into another folder (the export's config.json and weights would replace or hide the model's).", nameof(outputFolder));
         }
         return located;
     }

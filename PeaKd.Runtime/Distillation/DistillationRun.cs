@@ -273,8 +273,7 @@ internal sealed class DistillationRun : IDisposable
         int layers = teacher.NumHiddenLayers;
         if (options.Kd.Beta > 0)
         {
-            int beyond = options.Student.Plan.PatientTeacherLayers?.FirstOrDefault(t => t >= layers, -1) ?? -1;
-            if (beyond >= 0)
+            if (PatientMaps.LayerBeyond(options.Student.Plan, layers) is int beyond)
             {
                 throw new InvalidOptionException($"{Options}.{nameof(PipelineOptions.Student)}",
                     $"is {options.Student.Name}, whose [PatientMap] names teacher layer {beyond}, but the teacher has {layers} layers (0..{layers - 1}, {configPath}). " +

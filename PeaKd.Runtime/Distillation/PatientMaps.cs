@@ -23,8 +23,7 @@ internal static class PatientMaps
     {
         if (plan.PatientTeacherLayers is { } declared)
         {
-            int bad = declared.FirstOrDefault(t => t >= teacherLayers, -1);
-            if (bad >= 0)
+            if (LayerBeyond(plan, teacherLayers) is int bad)
             {
                 throw new ArgumentException(
                     $"Student {plan.Name}'s [PatientMap] names teacher layer {bad}, but the teacher has {teacherLayers} layers (0..{teacherLayers - 1}).");
@@ -33,6 +32,10 @@ internal static class PatientMaps
         }
         return Evenly(plan.EffectiveDepth, teacherLayers);
     }
+
+    /// <summary>The first teacher layer a declared [PatientMap] names that a <paramref name="teacherLayers"/>-layer teacher lacks, or null.</summary>
+    public static int? LayerBeyond(StudentPlan plan, int teacherLayers) =>
+        plan.PatientTeacherLayers?.Where(t => t >= teacherLayers).Select(t => (int?)t).FirstOrDefault();
 
     public static PatientMap Evenly(int studentDepth, int teacherLayers)
     {

@@ -67,8 +67,7 @@ internal static class OptionCheck
     /// options.json there, over the model's own.</summary>
     public static void NotTheSameFolder(string property, string folder, string readProperty, string readFolder)
     {
-        static string Full(string path) => System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(path));
-        if (string.Equals(Full(folder), Full(readFolder), StringComparison.Ordinal))
+        if (string.Equals(IO.FolderPaths.Full(folder), IO.FolderPaths.Full(readFolder), StringComparison.Ordinal))
         {
             throw new InvalidOptionException(property,
                 $"is '{folder}', the folder {readProperty} names; the run would write its files over the model it reads. Give another folder.");

@@ -12,7 +12,7 @@ public sealed class TrainingDivergedException : Exception
         Step = step;
         Term = term;
         LastCheckpoint = lastCheckpoint;
-        LearningRate = learningRate;
+        LearningRateOption = learningRate;
     }
 
     /// <summary>The stage: finetune, ptp or kd.</summary>
@@ -28,5 +28,5 @@ public sealed class TrainingDivergedException : Exception
     public string? LastCheckpoint { get; }
 
     /// <summary>The option that sets this stage's learning rate, such as <c>PipelineOptions.PtpTraining.LearningRate</c>.</summary>
-    public string LearningRate { get; }
+    public string LearningRateOption { get; }
 }

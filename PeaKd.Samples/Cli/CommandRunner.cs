@@ -110,12 +110,30 @@ internal sealed class FlagNames
         ($"{prefix}.SelectBy", "--select-by"),
     ];
 
+    /// <summary>The message with each whole API name as its flag (a name followed by more of a longer one, such as
+    /// PipelineOptions.Data in PipelineOptions.Data.Task.Labelled, is left whole rather than half rewritten), and a
+    /// "; "-separated part repeated once rewritten (two API names for one flag) said once.</summary>
     public string Rewrite(string message)
     {
         foreach ((string api, string cli) in _names)
         {
-            message = message.Replace(api, cli, StringComparison.Ordinal);
+            message = System.Text.RegularExpressions.Regex.Replace(message, System.Text.RegularExpressions.Regex.Escape(api) + @"(?!\.?[A-Za-z0-9_])", cli.Replace("$", "$$", StringComparison.Ordinal));
         }
-        return message;
+        // a list "a; b; a. Next sentence.": the repeated a goes, the sentence after it stays
+        var parts = new List<string>();
+        foreach (string part in message.Split("; "))
+        {
+            int end = part.IndexOf(". ", StringComparison.Ordinal);
+            string head = end < 0 ? part : part[..end];
+            if (parts.Any(p => p == head || p.StartsWith(head + ". ", StringComparison.Ordinal)))
+            {
+                parts[^1] += end < 0 ? "" : part[end..];
+            }
+            else
+            {
+                parts.Add(part);
+            }
+        }
+        return string.Join("; ", parts);
     }
 }

@@ -35,6 +35,9 @@ internal sealed class CommonOptions
     public static IEnumerable<(string, string)> Flags(string options) =>
     [
         ($"{options}.Data.Task", "--task"),
+        ($"{options}.Data.Task.Labelled.Text", "--text-column"),
+        ($"{options}.Data.Task.Test.Text", "--text-column"),
+        ($"{options}.Data.Task.Labelled.Label", "--label-column"),
         ($"{options}.Data", "--data"),
         ($"{options}.MaxLength", "--max-length"),
         ($"{options}.LimitTrain", "--limit-train"),

@@ -13,11 +13,12 @@ internal static class DistillCommand
     private const string Options = nameof(PipelineOptions);
 
     /// <summary>The API's property names as this command's flags.</summary>
-    private static readonly FlagNames Flags = new(
+    internal static readonly FlagNames Flags = new(
     [
         .. CommonOptions.Flags(Options),
         ($"{Options}.Teacher", "--teacher"),
         ($"{Options}.Student", "--student"),
+        ($"{Options}.Ptp", "PTP (on unless --no-ptp)"),
         ($"{Options}.InitLayers", "--init-layers"),
         ($"{Options}.InitFrom to Teacher", "--init-from teacher"),
         ($"{Options}.InitFrom", "--init-from"),

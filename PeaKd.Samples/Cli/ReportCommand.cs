@@ -154,7 +154,8 @@ internal static class ReportCommand
         {
             Row($"{row.A.Run.OwnedLayers}", row.What, row.A.Variant, row.B.Variant, PairedComparison.Of(row.Pairs.Values.ToArray()));
         }
-        foreach (var pooled in rows.GroupBy(r => (r.What, A: r.General(r.A), InitB: r.B.Run.InitFrom)).Where(g => g.Select(r => r.A.Run.OwnedLayers).Distinct().Count() > 1)
+        foreach (var pooled in rows.GroupBy(r => (r.What, A: r.General(r.A), SettingA: ComparisonRow.ApartFromK(r.A), SettingB: ComparisonRow.ApartFromK(r.B)))
+            .Where(g => g.Select(r => r.A.Run.OwnedLayers).Distinct().Count() > 1)
             .OrderBy(g => Array.IndexOf(Effects, g.Key.What)))
         {
             var byK = pooled.OrderBy(r => r.A.Run.OwnedLayers).ToList();
@@ -174,6 +175,16 @@ internal static class ReportCommand
     /// <summary>One effect at one k: A and B's first runs (for their names) and each paired seed's (A, B) in points.</summary>
     private sealed record ComparisonRow(RunInfo A, RunInfo B, string What, IReadOnlyDictionary<int, (double A, double B)> Pairs)
     {
+        /// <summary>A run's setting but for what differs with k (the student, the layers it starts from) and the loss
+        /// weights (KD-1 stands in for PKD-1): runs pooled over k must share the rest (rate, epochs, init, teacher, data).</summary>
+        public static string ApartFromK(RunInfo run)
+        {
+            var setting = System.Text.Json.Nodes.JsonNode.Parse(run.Run.Setting)!.AsObject();
+            setting.Remove("student");
+            setting.Remove("init_layers");
+            return setting.ToJsonString();
+        }
+
         /// <summary>A variant's name with its k written as k ("SPS-2 [from teacher]" -> "SPS-k [from teacher]"), to pool rows over k.</summary>
         public string General(RunInfo run)
         {

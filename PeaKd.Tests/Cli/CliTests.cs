@@ -113,6 +113,27 @@ public class CliTests
     }
 
     [Fact]
+    public void Distill_names_a_refused_resume_by_its_flags_whole_and_once()
+    {
+        using var folder = TestFiles.TempFolder();
+        var run = new PeaKd.Runs.RunFolder(folder.File("run"));
+        System.Text.Json.Nodes.JsonObject Options(int seed, bool ptp, int weightDecay) => new()
+        {
+            ["ptp"] = ptp,
+            ["ptp_training"] = new System.Text.Json.Nodes.JsonObject { ["Seed"] = seed, ["WeightDecay"] = weightDecay },
+            ["distillation"] = new System.Text.Json.Nodes.JsonObject { ["Seed"] = seed, ["WeightDecay"] = 0 },
+        };
+        run.SaveOptions(Options(3, ptp: true, weightDecay: 0), resume: false, "PipelineOptions");
+        var error = Assert.Throws<InvalidOptionException>(() => run.SaveOptions(Options(4, ptp: false, weightDecay: 1), resume: true,
+            "PipelineOptions", PeaKd.Distillation.PipelineOptions.JsonProperties));
+        // the CLI sets one seed for both stages: said once; a PTP setting with no flag keeps its API name whole (never
+        // "--no-ptpTraining"); the PTP switch is named by its flag
+        Assert.Equal($"--resume needs the options of the interrupted run, but {folder.File("run/options.json")} differs in PTP (on unless --no-ptp) (saved true, asked false); "
+            + "--seed (saved 3, asked 4); PipelineOptions.PtpTraining.WeightDecay (saved 0, asked 1). Use the same options, or another --out.",
+            DistillCommand.Flags.Rewrite(error.Message));
+    }
+
+    [Fact]
     public void The_main_job_says_what_to_do_with_a_run_made_under_other_settings()
     {
         using var folder = TestFiles.TempFolder();

@@ -118,6 +118,14 @@ public class ReportTests
         string table = ReportCommand.ComparisonTable(runs, "test");
         Assert.Contains("| 2 | SPS | SPS-2 | PKD-2 | 3 | +2.00 |", table);
         Assert.Contains("| 2, 3 | SPS | SPS-k | PKD-k | 2 | +1.50 | [-4.85, +7.85] (includes 0) | 2 / 0 / 0 |", table);
+
+        // k = 3 run at another learning rate: a different experiment, never pooled with k = 2
+        const string otherRate = "{\"distillation\":{\"LearningRate\":0.0002}}";
+        List<RunInfo> apart = [.. runs.Where(r => r.Run.OwnedLayers == 2),
+            .. runs.Where(r => r.Run.OwnedLayers == 3).Select(r => ReportRun.Of(r.Metrics("test")["accuracy"], r.Run.Model, r.Run.Seed!.Value, ptp: false, owned: 3, setting: otherRate))];
+        string separate = ReportCommand.ComparisonTable(apart, "test");
+        Assert.Contains("| 3 | SPS | SPS-3 | PKD-3 | 2 | +1.00 |", separate);
+        Assert.DoesNotContain("| 2, 3 |", separate);
     }
 
     [Fact]
