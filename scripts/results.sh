@@ -10,7 +10,8 @@
 #              (written to $out/tuning.txt and used by the phases below)
 #   main       for each seed and k: PKD-k (KD-1: a 1-layer plain student has no layer to match), SPS-k, PeaBERT-k,
 #              and SPS without shuffle at k = 3
-#   ablation   SPS-k and PeaBERT-k initialised from the fine-tuned teacher (PeaKd 0.1's start; the rest as above)
+#   ablation   SPS-k and PeaBERT-k initialised from the fine-tuned teacher (PeaKd 0.1's start; the rest as above):
+#              the first three seeds here, the others after the PTP study (so that every phase has three seeds first)
 #   baselines  FT-k and KD-k (k >= 2) for the first three seeds
 #   ptp        PTP's learnability (PeaBERT-2, first three seeds): the authors' fixed thresholds 0.98/0.8, PTP for 4
 #              epochs, and the teacher with the lowest dev loss (the authors' pick) instead of the best accuracy
@@ -87,15 +88,17 @@ if has main; then
     done
   done
 fi
-if has ablation; then
-  for seed in $seeds; do
+first3="$(echo $seeds | cut -d' ' -f1-3)"
+rest="$(echo $seeds | cut -d' ' -f4- -s)"
+ablation() { # seeds...
+  for seed in "$@"; do
     for k in $ks; do
       distill "$grid/sps-$k-teacher-s$seed" "PeaBert$k" pkd "$seed" "$lr" --no-ptp --init-from teacher
       distill "$grid/peabert-$k-teacher-s$seed" "PeaBert$k" pkd "$seed" "$lr" --init-from teacher
     done
   done
-fi
-first3="$(echo $seeds | cut -d' ' -f1-3)"
+}
+if has ablation; then ablation $first3; fi
 if has baselines; then
   for seed in $first3; do
     for k in $ks; do
@@ -113,6 +116,7 @@ if has ptp; then
     TEACHER="$out/teacher-loss" RECORDS="$out/records-loss" distill "$study/teacher-lowest-loss/peabert-2-s$seed" PeaBert2 pkd "$seed" "$lr"
   done
 fi
+if has ablation; then ablation $rest; fi
 if [ -d "$grid" ]; then peakd report --runs "$grid" --out "$out/report"; fi
 if [ -d "$study" ]; then
   for setting in "$study"/*/; do peakd report --runs "$setting" --out "$out/report-ptp-$(basename "$setting")" >/dev/null; done
