@@ -14,7 +14,8 @@ namespace PeaKd.Tests.Reliability;
 /// Real kills: the peakd CLI runs `distill` on a tiny task in a child process and is killed with SIGKILL, either
 /// at a chosen write (PEAKD_TEST_KILL_AT: half of a file written, or right after) or from outside while it writes
 /// checkpoints. After every kill, each file the run folder names is complete (no partial file was ever put in
-/// place); `--resume` then finishes with the metrics, the log and the best steps of an uninterrupted run.
+/// place); `--resume` then finishes with the metrics, the log, the best steps, the student's weights (bit for bit) and the
+/// predictions of an uninterrupted run.
 /// </summary>
 [Collection(TrainingCollection.Name)] // the teacher is made with libtorch's global generator; the children need the cores
 public class KillTests(KillTests.Straight straight, ITestOutputHelper log) : IClassFixture<KillTests.Straight>
@@ -120,6 +121,24 @@ public class KillTests(KillTests.Straight straight, ITestOutputHelper log) : ICl
             Assert.Equal(straight.Summary["stages"]![stage]!["best_dev"]!.ToJsonString(), summary["stages"]![stage]!["best_dev"]!.ToJsonString());
         }
         Assert.Equal(straight.Log, Steps(run)); // no line lost, none twice, none torn
+
+        // the student itself, not only its metrics: every tensor bit for bit, and the same predictions written
+        string straightRun = straight.Folder.File("straight");
+        using var scope = NewDisposeScope();
+        Dictionary<string, Tensor> expected = WeightsFile.Read(Path.Combine(straightRun, "student", HfCheckpoint.SafetensorsFileName));
+        Dictionary<string, Tensor> actual = WeightsFile.Read(Path.Combine(run, "student", HfCheckpoint.SafetensorsFileName));
+        Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
+        foreach ((string name, Tensor tensor) in expected)
+        {
+            Assert.Equal(tensor.shape, actual[name].shape);
+            Assert.True(tensor.dtype == actual[name].dtype && tensor.eq(actual[name]).all().item<bool>(), $"student tensor {name} differs from the uninterrupted run's");
+        }
+        string[] predictions = Directory.GetFiles(straightRun, "predictions-*.tsv").Select(f => Path.GetFileName(f)).ToArray();
+        Assert.NotEmpty(predictions);
+        foreach (string file in predictions)
+        {
+            Assert.Equal(File.ReadAllText(Path.Combine(straightRun, file)), File.ReadAllText(Path.Combine(run, file)));
+        }
     }
 
     /// <summary>Every file under a name a reader opens is whole: JSON parses, checkpoint descriptions match their tensors,
