@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using PeaKd.Build;
 using PeaKd.Tests.Infrastructure;
 using Xunit;
@@ -21,12 +22,14 @@ public class ElfVersionNeedPatcherTests
         byte[] before = File.ReadAllBytes(copy);
         int flags = ElfVersionNeedPatcher.FindVersionFlags(before, "GLIBCXX_3.4.32", copy);
         Assert.Equal(0, BitConverter.ToUInt16(before, flags) & 2);
+        Assert.Equal("none", ReadelfFlags(copy, "GLIBCXX_3.4.32"));
 
         Assert.Equal(WeakVersionOutcome.Patched, ElfVersionNeedPatcher.MarkWeak(copy, "GLIBCXX_3.4.32"));
         byte[] after = File.ReadAllBytes(copy);
         int[] changed = Enumerable.Range(0, before.Length).Where(i => before[i] != after[i]).ToArray();
         Assert.Equal([flags], changed);
         Assert.Equal(2, BitConverter.ToUInt16(after, flags) & 2);
+        Assert.Equal("WEAK", ReadelfFlags(copy, "GLIBCXX_3.4.32")); // binutils reads the patched need as the loader will
 
         Assert.Equal(WeakVersionOutcome.AlreadyWeak, ElfVersionNeedPatcher.MarkWeak(copy, "GLIBCXX_3.4.32"));
         Assert.Equal(after, File.ReadAllBytes(copy));
@@ -66,5 +69,18 @@ public class ElfVersionNeedPatcherTests
 
         var error = Assert.Throws<InvalidDataException>(() => ElfVersionNeedPatcher.MarkWeak(path, "GLIBCXX_3.4.32"));
         Assert.Contains("corrupt", error.Message);
+    }
+
+    /// <summary>The flags binutils' readelf prints for a version need: an independent reading of the patched bytes.</summary>
+    private static string ReadelfFlags(string library, string version)
+    {
+        var start = new ProcessStartInfo("readelf", ["--version-info", "--wide", library]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using Process readelf = Process.Start(start) ?? throw new InvalidOperationException("readelf did not start (install binutils)");
+        string output = readelf.StandardOutput.ReadToEnd();
+        readelf.WaitForExit();
+        Assert.True(readelf.ExitCode == 0, $"readelf failed: {readelf.StandardError.ReadToEnd()}");
+        // "  0x0140:   Name: GLIBCXX_3.4.32  Flags: none  Version: 18"
+        string line = output.Split('\n').Single(l => l.Contains($"Name: {version} ", StringComparison.Ordinal));
+        return line.Split("Flags:")[1].Trim().Split(' ')[0];
     }
 }
