@@ -10,6 +10,49 @@ internal static class Charts
         Loss(runs, Path.Combine(folder, "loss.png"));
         DevMetric(runs, Path.Combine(folder, "dev-metric.png"));
         MetricVsParameters(runs, split, Path.Combine(folder, "metric-vs-parameters.png"));
+        PairedDifferences(ReportCommand.Comparisons(runs, split, out string? metric), $"{split} {metric}", Path.Combine(folder, "paired-differences.png"));
+    }
+
+    /// <summary>The comparisons table as a chart: each effect's mean paired difference (a dot) and its 95% interval (a
+    /// bar), against a line at 0, so a gain is told from noise at a glance. No pairs, no chart (an older one is removed).</summary>
+    private static void PairedDifferences(IReadOnlyList<ReportCommand.Comparison> comparisons, string metric, string path)
+    {
+        if (comparisons.Count == 0)
+        {
+            File.Delete(path);
+            return;
+        }
+        var plot = new Plot();
+        plot.Add.VerticalLine(0, width: 1, color: Colors.Gray);
+        string[] effects = comparisons.Select(c => c.What).Distinct().ToArray();
+        double[] positions = new double[comparisons.Count];
+        string[] labels = new string[comparisons.Count];
+        var named = new HashSet<string>();
+        for (int i = 0; i < comparisons.Count; i++)
+        {
+            ReportCommand.Comparison row = comparisons[i];
+            double y = comparisons.Count - 1 - i; // the table's first row on top
+            Color color = plot.Add.Palette.GetColor(Array.IndexOf(effects, row.What));
+            if (row.Result.Pairs >= 2)
+            {
+                var interval = plot.Add.Line(row.Result.Low, y, row.Result.High, y);
+                interval.Color = color;
+                interval.LineWidth = 3;
+            }
+            var mean = plot.Add.Marker(row.Result.MeanDifference, y, MarkerShape.FilledCircle, 9, color);
+            if (named.Add(row.What))
+            {
+                mean.LegendText = row.What; // one legend entry per effect
+            }
+            positions[i] = y;
+            labels[i] = $"{row.A} - {row.B} (k = {row.K}; {row.Result.Pairs} seeds)";
+        }
+        plot.Axes.Left.SetTicks(positions, labels);
+        plot.Axes.Left.MajorTickStyle.Length = 0;
+        plot.Title($"Paired differences in {metric}: mean and 95% interval over seeds");
+        plot.XLabel("A - B (points)");
+        plot.ShowLegend(Edge.Right); // beside the data: no place inside is sure to be free of intervals
+        plot.SavePng(path, 1100, 140 + 30 * comparisons.Count);
     }
 
     /// <summary>The training loss of each run's last stage (kd, or finetune for a teacher) against its step.</summary>

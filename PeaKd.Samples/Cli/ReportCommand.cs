@@ -5,9 +5,9 @@ using PeaKd.Runs;
 
 namespace PeaKd.Samples.Cli;
 
-/// <summary><c>peakd report</c>: charts (training loss and dev metric per run, metric against parameter count), a
-/// markdown table over every run folder under --runs (runs that differ only in --seed are averaged), the paired
-/// comparisons the paper's claims rest on, and what PTP learned.</summary>
+/// <summary><c>peakd report</c>: charts (training loss and dev metric per run, metric against parameter count, the
+/// paired differences with their intervals), a markdown table over every run folder under --runs (runs that differ
+/// only in --seed are averaged), the paired comparisons the paper's claims rest on, and what PTP learned.</summary>
 internal static class ReportCommand
 {
     public static Command Create()
@@ -33,7 +33,7 @@ internal static class ReportCommand
             File.WriteAllText(results + ".tmp", report); // a report being rewritten is never half there
             File.Move(results + ".tmp", results, overwrite: true);
             Console.WriteLine(report);
-            Console.WriteLine($"wrote loss.png, dev-metric.png, metric-vs-parameters.png and results.md to {outFolder}");
+            Console.WriteLine($"wrote loss.png, dev-metric.png, metric-vs-parameters.png, paired-differences.png (when runs pair up) and results.md to {outFolder}");
         }));
         return command;
     }
@@ -89,12 +89,40 @@ internal static class ReportCommand
     /// (seeds that ran them all), then the paired t over seeds, which averages out some of each seed's noise.</summary>
     internal static string ComparisonTable(IReadOnlyList<RunInfo> runs, string split)
     {
-        var groups = Variants(runs, out _);
-        string? metric = runs.SelectMany(r => r.Metrics(split).Keys).FirstOrDefault();
-        if (metric is null)
+        IReadOnlyList<Comparison> comparisons = Comparisons(runs, split, out string? metric);
+        if (comparisons.Count == 0)
         {
             return "";
         }
+        var text = new StringBuilder();
+        text.Append($"Paired differences in {split} {metric} (points; A - B over the seeds both ran; 95% interval from the paired t over seeds; ");
+        text.Append("a row over several k pools them: each seed's A - B averaged over those k, for the seeds that ran every one):\n\n");
+        text.Append("| k | effect | A | B | seeds | mean A - B | 95% interval | A better / equal / worse |\n|---:|---|---|---|---:|---:|---|---|\n");
+        foreach (Comparison row in comparisons)
+        {
+            PairedComparison result = row.Result;
+            string interval = result.Pairs < 2 ? "n/a (one seed)" : string.Create(CultureInfo.InvariantCulture, $"[{result.Low:+0.00;-0.00}, {result.High:+0.00;-0.00}]{(result.Resolved ? "" : " (includes 0)")}");
+            text.Append(CultureInfo.InvariantCulture,
+                $"| {row.K} | {row.What} | {row.A} | {row.B} | {result.Pairs} | {result.MeanDifference:+0.00;-0.00} | {interval} | {result.Wins} / {result.Ties} / {result.Losses} |\n");
+        }
+        return text.ToString();
+    }
+
+    /// <summary>One row of the comparisons: the k it was measured at ("2", or "1, 2, 3" pooled), the effect, A's and
+    /// B's names, and the paired result in points.</summary>
+    internal sealed record Comparison(string K, string What, string A, string B, PairedComparison Result);
+
+    /// <summary>The rows of <see cref="ComparisonTable"/>, per k and then pooled, in the table's order; <paramref name="metric"/>
+    /// is the split's first metric they compare (null when no run has one).</summary>
+    internal static IReadOnlyList<Comparison> Comparisons(IReadOnlyList<RunInfo> runs, string split, out string? metric)
+    {
+        var groups = Variants(runs, out _);
+        metric = runs.SelectMany(r => r.Metrics(split).Keys).FirstOrDefault();
+        if (metric is null)
+        {
+            return [];
+        }
+        string compared = metric;
         var rows = new List<ComparisonRow>();
         void Compare(IReadOnlyList<RunInfo>? a, IReadOnlyList<RunInfo>? b, string what)
         {
@@ -102,7 +130,7 @@ internal static class ReportCommand
             {
                 return;
             }
-            var pairs = a.Where(r => r.Run.Seed is not null).Join(b, r => r.Run.Seed, r => r.Run.Seed, (x, y) => (x.Run.Seed, A: 100 * x.Metrics(split).GetValueOrDefault(metric, double.NaN), B: 100 * y.Metrics(split).GetValueOrDefault(metric, double.NaN)))
+            var pairs = a.Where(r => r.Run.Seed is not null).Join(b, r => r.Run.Seed, r => r.Run.Seed, (x, y) => (x.Run.Seed, A: 100 * x.Metrics(split).GetValueOrDefault(compared, double.NaN), B: 100 * y.Metrics(split).GetValueOrDefault(compared, double.NaN)))
                 .Where(p => double.IsFinite(p.A) && double.IsFinite(p.B)).ToDictionary(p => p.Seed!.Value, p => (p.A, p.B));
             if (pairs.Count > 0)
             {
@@ -136,24 +164,9 @@ internal static class ReportCommand
             RunInfo run = group[0];
             Compare(group, Find(r => r.Run.InitFrom == "teacher" && r.Run.Model == run.Run.Model && r.Run.Kd == run.Run.Kd && (r.Run.Ptp is null) == (run.Run.Ptp is null)), "init");
         }
-        if (rows.Count == 0)
-        {
-            return "";
-        }
-        var text = new StringBuilder();
-        text.Append($"Paired differences in {split} {metric} (points; A - B over the seeds both ran; 95% interval from the paired t over seeds; ");
-        text.Append("a row over several k pools them: each seed's A - B averaged over those k, for the seeds that ran every one):\n\n");
-        text.Append("| k | effect | A | B | seeds | mean A - B | 95% interval | A better / equal / worse |\n|---:|---|---|---|---:|---:|---|---|\n");
-        void Row(string k, string what, string a, string b, PairedComparison result)
-        {
-            string interval = result.Pairs < 2 ? "n/a (one seed)" : string.Create(CultureInfo.InvariantCulture, $"[{result.Low:+0.00;-0.00}, {result.High:+0.00;-0.00}]{(result.Resolved ? "" : " (includes 0)")}");
-            text.Append(CultureInfo.InvariantCulture,
-                $"| {k} | {what} | {a} | {b} | {result.Pairs} | {result.MeanDifference:+0.00;-0.00} | {interval} | {result.Wins} / {result.Ties} / {result.Losses} |\n");
-        }
-        foreach (ComparisonRow row in rows.OrderBy(r => r.A.Run.OwnedLayers).ThenBy(r => Array.IndexOf(Effects, r.What)))
-        {
-            Row($"{row.A.Run.OwnedLayers}", row.What, row.A.Variant, row.B.Variant, PairedComparison.Of(row.Pairs.Values.ToArray()));
-        }
+        var comparisons = rows.OrderBy(r => r.A.Run.OwnedLayers).ThenBy(r => Array.IndexOf(Effects, r.What))
+            .Select(r => new Comparison($"{r.A.Run.OwnedLayers}", r.What, r.A.Variant, r.B.Variant, PairedComparison.Of(r.Pairs.Values.ToArray())))
+            .ToList();
         foreach (var pooled in rows.GroupBy(r => (r.What, A: r.General(r.A), SettingA: ComparisonRow.ApartFromK(r.A), SettingB: ComparisonRow.ApartFromK(r.B)))
             .Where(g => g.Select(r => r.A.Run.OwnedLayers).Distinct().Count() > 1)
             .OrderBy(g => Array.IndexOf(Effects, g.Key.What)))
@@ -166,10 +179,10 @@ internal static class ReportCommand
             }
             var means = seeds.Select(seed => (byK.Average(r => r.Pairs[seed].A), byK.Average(r => r.Pairs[seed].B))).ToArray();
             string[] b = byK.Select(r => r.General(r.B)).Distinct().ToArray();
-            Row(string.Join(", ", byK.Select(r => r.A.Run.OwnedLayers)), pooled.Key.What, pooled.Key.A,
-                b.Length == 1 ? b[0] : string.Join(", ", byK.Select(r => r.B.Variant)), PairedComparison.Of(means));
+            comparisons.Add(new Comparison(string.Join(", ", byK.Select(r => r.A.Run.OwnedLayers)), pooled.Key.What, pooled.Key.A,
+                b.Length == 1 ? b[0] : string.Join(", ", byK.Select(r => r.B.Variant)), PairedComparison.Of(means)));
         }
-        return text.ToString();
+        return comparisons;
     }
 
     /// <summary>One effect at one k: A and B's first runs (for their names) and each paired seed's (A, B) in points.</summary>

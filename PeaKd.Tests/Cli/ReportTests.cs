@@ -1,6 +1,7 @@
 using PeaKd.Distillation;
 using PeaKd.Runs;
 using PeaKd.Samples.Cli;
+using PeaKd.Tests.Infrastructure;
 using Xunit;
 
 namespace PeaKd.Tests.Cli;
@@ -159,6 +160,26 @@ public class ReportTests
         var other = System.Text.Json.Nodes.JsonNode.Parse("""{"student":"Bert1","finetuning":{"LearningRate":1E-04,"Seed":1}}""")!.AsObject();
         Assert.Equal(RunSummary.SettingOf(older), RunSummary.SettingOf(newer));
         Assert.NotEqual(RunSummary.SettingOf(older), RunSummary.SettingOf(other));
+    }
+
+    [Fact]
+    public void The_paired_differences_chart_is_drawn_when_runs_pair_up_and_removed_when_none_do()
+    {
+        using var folder = TestFiles.TempFolder();
+        string chart = folder.File("paired-differences.png");
+        List<RunInfo> paired = [];
+        for (int s = 1; s <= 3; s++)
+        {
+            paired.Add(ReportRun.Of(0.80 + s / 100.0, "Bert2", s, ptp: false));
+            paired.Add(ReportRun.Of(0.82, "PeaBert2", s, ptp: false));
+        }
+        Charts.Write(paired, folder.Path, "test");
+        byte[] png = File.ReadAllBytes(chart);
+        Assert.True(png.Length > 5000, "paired-differences.png is too small to hold a chart");
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
+
+        Charts.Write([ReportRun.Of(0.8, "Bert2", 1, ptp: false), ReportRun.Of(0.81, "Bert2", 2, ptp: false)], folder.Path, "test");
+        Assert.False(File.Exists(chart), "a report over runs that pair up nowhere kept an older report's chart");
     }
 
     [Fact]
