@@ -5,12 +5,14 @@ namespace PeaKd.Samples.Cli;
 /// <summary>The report's PNG charts, drawn with ScottPlot.</summary>
 internal static class Charts
 {
-    public static void Write(IReadOnlyList<RunInfo> runs, string folder, string split)
+    /// <summary>Every chart into <paramref name="folder"/>; <paramref name="comparisons"/> are the report's paired rows,
+    /// in <paramref name="metric"/> (the split and its metric, for the chart's title).</summary>
+    public static void Write(IReadOnlyList<RunInfo> runs, string folder, string split, IReadOnlyList<ReportCommand.Comparison> comparisons, string metric)
     {
         Loss(runs, Path.Combine(folder, "loss.png"));
         DevMetric(runs, Path.Combine(folder, "dev-metric.png"));
         MetricVsParameters(runs, split, Path.Combine(folder, "metric-vs-parameters.png"));
-        PairedDifferences(ReportCommand.Comparisons(runs, split, out string? metric), $"{split} {metric}", Path.Combine(folder, "paired-differences.png"));
+        PairedDifferences(comparisons, metric, Path.Combine(folder, "paired-differences.png"));
     }
 
     /// <summary>The comparisons table as a chart: each effect's mean paired difference (a dot) and its 95% interval (a
@@ -45,7 +47,7 @@ internal static class Charts
                 mean.LegendText = row.What; // one legend entry per effect
             }
             positions[i] = y;
-            labels[i] = $"{row.A} - {row.B} (k = {row.K}; {row.Result.Pairs} seeds)";
+            labels[i] = $"{row.A} - {row.B} (k = {row.K}; {(row.Result.Pairs < 2 ? "one seed, no interval" : $"{row.Result.Pairs} seeds")})";
         }
         plot.Axes.Left.SetTicks(positions, labels);
         plot.Axes.Left.MajorTickStyle.Length = 0;

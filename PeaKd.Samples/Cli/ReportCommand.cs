@@ -27,7 +27,8 @@ internal static class ReportCommand
             string outFolder = parse.GetValue(output)!;
             Directory.CreateDirectory(outFolder);
             string chosen = parse.GetValue(split)!;
-            Charts.Write(found, outFolder, chosen);
+            IReadOnlyList<Comparison> comparisons = Comparisons(found, chosen, out string? metric);
+            Charts.Write(found, outFolder, chosen, comparisons, $"{chosen} {metric}");
             string report = Report(found, chosen);
             string results = Path.Combine(outFolder, "results.md");
             File.WriteAllText(results + ".tmp", report); // a report being rewritten is never half there
@@ -55,14 +56,15 @@ internal static class ReportCommand
         return text.ToString();
     }
 
-    /// <summary>One row per variant (runs equal but for the seed): mean and standard deviation of each metric. A seed
-    /// run twice under one variant (a "PKD-1" run is KD-1) counts once, and a note says so.</summary>
+    /// <summary>One row per variant (runs equal but for the seed): mean and standard deviation of each metric, and the
+    /// fastest seed's train time (the run least slowed by whatever else shared the machine, as benchmarks take the
+    /// minimum). A seed run twice under one variant (a "PKD-1" run is KD-1) counts once, and a note says so.</summary>
     internal static string ResultsTable(IReadOnlyList<RunInfo> runs, string split)
     {
         var text = new StringBuilder();
         var groups = Variants(runs, out IReadOnlyList<string> notes);
         string[] metrics = runs.SelectMany(r => r.Metrics(split).Keys).Distinct().ToArray();
-        text.Append($"| variant | student | parameters | depth | init | seeds | {string.Join(" | ", metrics.Select(m => $"{split} {m}"))} | train time (s) |\n");
+        text.Append($"| variant | student | parameters | depth | init | seeds | {string.Join(" | ", metrics.Select(m => $"{split} {m}"))} | train time (s, fastest seed) |\n");
         text.Append($"|---|---|---:|---:|---|---:|{string.Concat(metrics.Select(_ => "---:|"))}---:|\n");
         foreach (IReadOnlyList<RunInfo> group in groups)
         {
@@ -73,7 +75,7 @@ internal static class ReportCommand
                 return values.Length == 0 ? "" : $"{100 * values.Average():F2} ± {100 * StandardDeviation(values):F2}";
             }));
             text.Append(CultureInfo.InvariantCulture,
-                $"| {first.Variant} | {first.Run.Model} | {first.Run.Parameters:N0} | {first.Run.EffectiveDepth} | {first.Run.InitFrom ?? ""} | {group.Count} | {cells} | {group.Average(r => r.Run.TrainingSeconds):F0} |\n");
+                $"| {first.Variant} | {first.Run.Model} | {first.Run.Parameters:N0} | {first.Run.EffectiveDepth} | {first.Run.InitFrom ?? ""} | {group.Count} | {cells} | {group.Min(r => r.Run.TrainingSeconds):F0} |\n");
         }
         foreach (string note in notes)
         {
@@ -122,8 +124,8 @@ internal static class ReportCommand
         {
             return [];
         }
-        string compared = metric;
-        var rows = new List<ComparisonRow>();
+        string compared = metric; // an out parameter cannot be used in the local function below
+        var rows = new List<EffectAtK>();
         void Compare(IReadOnlyList<RunInfo>? a, IReadOnlyList<RunInfo>? b, string what)
         {
             if (a is null || b is null)
@@ -134,7 +136,7 @@ internal static class ReportCommand
                 .Where(p => double.IsFinite(p.A) && double.IsFinite(p.B)).ToDictionary(p => p.Seed!.Value, p => (p.A, p.B));
             if (pairs.Count > 0)
             {
-                rows.Add(new ComparisonRow(a[0], b[0], what, pairs));
+                rows.Add(new EffectAtK(a[0], b[0], what, pairs));
             }
         }
         IReadOnlyList<RunInfo>? Find(Func<RunInfo, bool> match) => groups.FirstOrDefault(g => match(g[0]));
@@ -167,7 +169,7 @@ internal static class ReportCommand
         var comparisons = rows.OrderBy(r => r.A.Run.OwnedLayers).ThenBy(r => Array.IndexOf(Effects, r.What))
             .Select(r => new Comparison($"{r.A.Run.OwnedLayers}", r.What, r.A.Variant, r.B.Variant, PairedComparison.Of(r.Pairs.Values.ToArray())))
             .ToList();
-        foreach (var pooled in rows.GroupBy(r => (r.What, A: r.General(r.A), SettingA: ComparisonRow.ApartFromK(r.A), SettingB: ComparisonRow.ApartFromK(r.B)))
+        foreach (var pooled in rows.GroupBy(r => (r.What, A: r.General(r.A), SettingA: EffectAtK.ApartFromK(r.A), SettingB: EffectAtK.ApartFromK(r.B)))
             .Where(g => g.Select(r => r.A.Run.OwnedLayers).Distinct().Count() > 1)
             .OrderBy(g => Array.IndexOf(Effects, g.Key.What)))
         {
@@ -186,7 +188,7 @@ internal static class ReportCommand
     }
 
     /// <summary>One effect at one k: A and B's first runs (for their names) and each paired seed's (A, B) in points.</summary>
-    private sealed record ComparisonRow(RunInfo A, RunInfo B, string What, IReadOnlyDictionary<int, (double A, double B)> Pairs)
+    private sealed record EffectAtK(RunInfo A, RunInfo B, string What, IReadOnlyDictionary<int, (double A, double B)> Pairs)
     {
         /// <summary>A run's setting but for what differs with k (the student, the layers it starts from) and the loss
         /// weights (KD-1 stands in for PKD-1): runs pooled over k must share the rest (rate, epochs, init, teacher, data).</summary>

@@ -10,7 +10,7 @@ namespace PeaKd.Tests.Cli;
 internal static class ReportRun
 {
     public static RunInfo Of(double accuracy, string student = "PeaBert2", int seed = 1, bool ptp = true, double beta = 100, string init = "pretrained",
-        int owned = 2, PtpOutcome? ptpOutcome = null, string setting = "{}")
+        int owned = 2, PtpOutcome? ptpOutcome = null, string setting = "{}", double seconds = 10)
     {
         bool shared = student.StartsWith("PeaBert", StringComparison.Ordinal) || student.StartsWith("SpsNoShuffle", StringComparison.Ordinal);
         string prime = student.StartsWith("PeaBert", StringComparison.Ordinal) ? "'" : "";
@@ -29,7 +29,7 @@ internal static class ReportRun
             Ptp = ptp ? ptpOutcome ?? new PtpOutcome(0.99, 0.9, [1700, 1700, 50, 50], 1.10, 1.16, 1.15) : null,
             Parameters = 1000,
             EffectiveDepth = shared ? 2 * owned : owned,
-            TrainingSeconds = 10,
+            TrainingSeconds = seconds,
             Metrics = new Dictionary<string, IReadOnlyDictionary<string, double>> { ["test"] = new Dictionary<string, double> { ["accuracy"] = accuracy } },
             Log = [],
             Setting = setting,
@@ -173,12 +173,16 @@ public class ReportTests
             paired.Add(ReportRun.Of(0.80 + s / 100.0, "Bert2", s, ptp: false));
             paired.Add(ReportRun.Of(0.82, "PeaBert2", s, ptp: false));
         }
-        Charts.Write(paired, folder.Path, "test");
+        IReadOnlyList<ReportCommand.Comparison> rows = ReportCommand.Comparisons(paired, "test", out string? metric);
+        Assert.Equal("SPS", Assert.Single(rows).What); // SPS-2 - PKD-2, the one effect these runs measure
+        Charts.Write(paired, folder.Path, "test", rows, $"test {metric}");
         byte[] png = File.ReadAllBytes(chart);
         Assert.True(png.Length > 5000, "paired-differences.png is too small to hold a chart");
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
 
-        Charts.Write([ReportRun.Of(0.8, "Bert2", 1, ptp: false), ReportRun.Of(0.81, "Bert2", 2, ptp: false)], folder.Path, "test");
+        List<RunInfo> unpaired = [ReportRun.Of(0.8, "Bert2", 1, ptp: false), ReportRun.Of(0.81, "Bert2", 2, ptp: false)];
+        Assert.Empty(ReportCommand.Comparisons(unpaired, "test", out _));
+        Charts.Write(unpaired, folder.Path, "test", [], "test accuracy");
         Assert.False(File.Exists(chart), "a report over runs that pair up nowhere kept an older report's chart");
     }
 

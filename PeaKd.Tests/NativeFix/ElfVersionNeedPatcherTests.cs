@@ -74,13 +74,25 @@ public class ElfVersionNeedPatcherTests
     /// <summary>The flags binutils' readelf prints for a version need: an independent reading of the patched bytes.</summary>
     private static string ReadelfFlags(string library, string version)
     {
-        var start = new ProcessStartInfo("readelf", ["--version-info", "--wide", library]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using Process readelf = Process.Start(start) ?? throw new InvalidOperationException("readelf did not start (install binutils)");
-        string output = readelf.StandardOutput.ReadToEnd();
-        readelf.WaitForExit();
-        Assert.True(readelf.ExitCode == 0, $"readelf failed: {readelf.StandardError.ReadToEnd()}");
-        // "  0x0140:   Name: GLIBCXX_3.4.32  Flags: none  Version: 18"
-        string line = output.Split('\n').Single(l => l.Contains($"Name: {version} ", StringComparison.Ordinal));
-        return line.Split("Flags:")[1].Trim().Split(' ')[0];
+        var start = new ProcessStartInfo("readelf", ["--version-info", "--wide", library]) { RedirectStandardOutput = true };
+        start.Environment["LC_ALL"] = "C"; // readelf translates "Name:" and "Flags:"
+        Process readelf;
+        try
+        {
+            readelf = Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception error)
+        {
+            throw new InvalidOperationException("readelf could not be started; this test needs binutils (installed with gcc).", error);
+        }
+        using (readelf)
+        {
+            string output = readelf.StandardOutput.ReadToEnd();
+            readelf.WaitForExit();
+            Assert.True(readelf.ExitCode == 0, $"readelf exited with {readelf.ExitCode} on {library}");
+            // "  0x0140:   Name: GLIBCXX_3.4.32  Flags: none  Version: 18"
+            string line = output.Split('\n').Single(l => l.Contains($"Name: {version} ", StringComparison.Ordinal));
+            return line.Split("Flags:")[1].Trim().Split(' ')[0];
+        }
     }
 }
