@@ -15,8 +15,8 @@
 #   baselines  FT-k and KD-k (k >= 2) for the first three seeds
 #   ptp        PTP's learnability (PeaBERT-2, first three seeds): the authors' fixed thresholds 0.98/0.8, PTP for 4
 #              epochs, the teacher with the lowest dev loss (the authors' pick) instead of the best accuracy, and PTP
-#              at the KD rate 2e-4 (not the authors' setting: it tests whether PTP's 2e-5 is too small to learn the
-#              task, which a student knowing the teacher's confidence could bring to 0.45 nats; scripts/ptp-ceiling.py)
+#              at the KD rate (not the authors' setting: does PTP at 2e-5 learn too little? scripts/ptp-references.py
+#              gives the losses to read it against)
 # Then peakd report over $out/grid and $out/ptp-study.
 #   SEEDS="1 2 3 4 5" KS="1 2 3" PHASES="tune main ablation baselines ptp" [DATA=folder] bash scripts/results.sh [runs-folder]
 # About 50 minutes per seed for the main phase on 2 CPU cores, 35 for the ablation, 15 for the baselines; 10 hours in all.
@@ -115,7 +115,7 @@ if has ptp; then
   for seed in $first3; do
     distill "$study/thresholds-0.98-0.8/peabert-2-s$seed" PeaBert2 pkd "$seed" "$lr" --ptp-thresholds 0.98,0.8
     distill "$study/ptp-4-epochs/peabert-2-s$seed" PeaBert2 pkd "$seed" "$lr" --ptp-epochs 4
-    distill "$study/ptp-lr-2e-4/peabert-2-s$seed" PeaBert2 pkd "$seed" "$lr" --ptp-lr 2e-4
+    distill "$study/ptp-lr-kd/peabert-2-s$seed" PeaBert2 pkd "$seed" "$lr" --ptp-lr "$lr"
     TEACHER="$out/teacher-loss" RECORDS="$out/records-loss" distill "$study/teacher-lowest-loss/peabert-2-s$seed" PeaBert2 pkd "$seed" "$lr"
   done
 fi
