@@ -144,7 +144,7 @@ internal static class ReportCommand
         // the plain baseline of a shared student: the same loss, or KD at k = 1, where a plain student has no layer to match (PKD-1 is KD-1)
         IReadOnlyList<RunInfo>? PlainBaseline(RunInfo shared)
         {
-            var plain = groups.Where(g => g[0].SameSetting(shared) && g[0].Family == Family.Plain && g[0].Run.Ptp is null
+            var plain = groups.Where(g => g[0].SameSetting(shared, StudentKeys) && g[0].Family == Family.Plain && g[0].Run.Ptp is null
                 && g[0].Run.Kd!.Alpha == shared.Run.Kd!.Alpha && g[0].Run.Kd!.Temperature == shared.Run.Kd.Temperature).ToList();
             return plain.FirstOrDefault(g => g[0].Run.Kd!.Beta == shared.Run.Kd!.Beta)
                 ?? (shared.Run.OwnedLayers == 1 ? plain.FirstOrDefault(g => g[0].Run.Kd!.Beta == 0) : null);
@@ -152,24 +152,32 @@ internal static class ReportCommand
         foreach (IReadOnlyList<RunInfo> group in groups.Where(g => g[0].Run.IsStudent && g[0].Run.Ptp is null))
         {
             RunInfo run = group[0];
-            IReadOnlyList<RunInfo>? withPtp = Find(r => r.SameSetting(run) && r.Family == run.Family && r.Run.Ptp is not null && r.Run.Model == run.Run.Model && r.Run.Kd == run.Run.Kd);
-            Compare(withPtp, group, "PTP");
+            // every PTP setting run beside this student (a PTP study: its thresholds, epochs, rate) is a PTP effect of its own
+            var withPtp = groups.Where(g => g[0].SameSetting(run, PtpKeys) && g[0].Family == run.Family && g[0].Run.Ptp is not null
+                && g[0].Run.Model == run.Run.Model && g[0].Run.Kd == run.Run.Kd).ToList();
+            foreach (IReadOnlyList<RunInfo> ptp in withPtp)
+            {
+                Compare(ptp, group, "PTP");
+            }
             if (run.Family == Family.Sps)
             {
                 Compare(group, PlainBaseline(run), "SPS");
-                Compare(withPtp, PlainBaseline(run), "SPS + PTP");
-                Compare(group, Find(r => r.SameSetting(run) && r.Family == Family.SharedNoShuffle && r.Run.Ptp is null && r.Run.Kd == run.Run.Kd), "shuffle");
+                foreach (IReadOnlyList<RunInfo> ptp in withPtp)
+                {
+                    Compare(ptp, PlainBaseline(run), "SPS + PTP");
+                }
+                Compare(group, Find(r => r.SameSetting(run, StudentKeys) && r.Family == Family.SharedNoShuffle && r.Run.Ptp is null && r.Run.Kd == run.Run.Kd), "shuffle");
             }
         }
         foreach (IReadOnlyList<RunInfo> group in groups.Where(g => g[0].Run.InitFrom == "pretrained"))
         {
             RunInfo run = group[0];
-            Compare(group, Find(r => r.Run.InitFrom == "teacher" && r.Run.Model == run.Run.Model && r.Run.Kd == run.Run.Kd && (r.Run.Ptp is null) == (run.Run.Ptp is null)), "init");
+            Compare(group, Find(r => r.Run.InitFrom == "teacher" && r.Run.Model == run.Run.Model && r.Run.Kd == run.Run.Kd && r.SameSetting(run, InitKeys)), "init");
         }
         var comparisons = rows.OrderBy(r => r.A.Run.OwnedLayers).ThenBy(r => Array.IndexOf(Effects, r.What))
             .Select(r => new Comparison($"{r.A.Run.OwnedLayers}", r.What, r.A.Variant, r.B.Variant, PairedComparison.Of(r.Pairs.Values.ToArray())))
             .ToList();
-        foreach (var pooled in rows.GroupBy(r => (r.What, A: r.General(r.A), SettingA: EffectAtK.ApartFromK(r.A), SettingB: EffectAtK.ApartFromK(r.B)))
+        foreach (var pooled in rows.GroupBy(r => (r.What, A: r.General(r.A), SettingA: r.A.SettingApartFrom(StudentKeys), SettingB: r.B.SettingApartFrom(StudentKeys)))
             .Where(g => g.Select(r => r.A.Run.OwnedLayers).Distinct().Count() > 1)
             .OrderBy(g => Array.IndexOf(Effects, g.Key.What)))
         {
@@ -190,16 +198,6 @@ internal static class ReportCommand
     /// <summary>One effect at one k: A and B's first runs (for their names) and each paired seed's (A, B) in points.</summary>
     private sealed record EffectAtK(RunInfo A, RunInfo B, string What, IReadOnlyDictionary<int, (double A, double B)> Pairs)
     {
-        /// <summary>A run's setting but for what differs with k (the student, the layers it starts from) and the loss
-        /// weights (KD-1 stands in for PKD-1): runs pooled over k must share the rest (rate, epochs, init, teacher, data).</summary>
-        public static string ApartFromK(RunInfo run)
-        {
-            var setting = System.Text.Json.Nodes.JsonNode.Parse(run.Run.Setting)!.AsObject();
-            setting.Remove("student");
-            setting.Remove("init_layers");
-            return setting.ToJsonString();
-        }
-
         /// <summary>A variant's name with its k written as k ("SPS-2 [from teacher]" -> "SPS-k [from teacher]"), to pool rows over k.</summary>
         public string General(RunInfo run)
         {
@@ -210,6 +208,12 @@ internal static class ReportCommand
     }
 
     private static readonly string[] Effects = ["SPS", "SPS + PTP", "shuffle", "PTP", "init"];
+
+    // What each effect changes in a run's options.json; two runs compared (or pooled over k) must agree on the rest:
+    // rate, epochs, data, teacher, init (the loss weights are compared apart, as they name the variant).
+    private static readonly string[] StudentKeys = ["student", "init_layers"];
+    private static readonly string[] PtpKeys = ["ptp", "ptp_thresholds", "ptp_training"]; // PTP's own settings define the PTP variant
+    private static readonly string[] InitKeys = ["init_from", "pretrained", "init_layers"];
 
     /// <summary>PTP's learnability per variant: thresholds, labels, and the kept encoder's dev loss against predicting
     /// train's label frequencies alone (a loss not below it: PTP taught nothing beyond the frequencies).</summary>
@@ -339,8 +343,21 @@ internal sealed record RunInfo(RunSummary Run, string Variant, Family Family, in
 
     public IReadOnlyDictionary<string, double> Metrics(string split) => Run.MetricsOf(split);
 
-    /// <summary>The same size and start, so that only the method differs.</summary>
-    public bool SameSetting(RunInfo other) => Run.OwnedLayers == other.Run.OwnedLayers && Run.InitFrom == other.Run.InitFrom;
+    /// <summary>The same size, and options that agree but for <paramref name="apart"/> (what the compared effect
+    /// changes), so that only the method differs: never a run at one rate against another at a different rate.</summary>
+    public bool SameSetting(RunInfo other, string[] apart) =>
+        Run.OwnedLayers == other.Run.OwnedLayers && SettingApartFrom(apart) == other.SettingApartFrom(apart);
+
+    /// <summary>The run's setting (<see cref="RunSummary.Setting"/>) without <paramref name="keys"/>.</summary>
+    public string SettingApartFrom(string[] keys)
+    {
+        var setting = System.Text.Json.Nodes.JsonNode.Parse(Run.Setting)!.AsObject();
+        foreach (string key in keys)
+        {
+            setting.Remove(key);
+        }
+        return setting.ToJsonString();
+    }
 
     /// <summary>Names the method as the paper does: FT-k, KD-k, PKD-k for plain students (by the loss the run used: a
     /// 1-layer plain student has no layer to match, so its "PKD" is KD), SPS-k and PeaBERT-k (SPS + PTP), SPS-noshuffle-k;

@@ -163,6 +163,34 @@ public class ReportTests
     }
 
     [Fact]
+    public void Runs_are_compared_only_with_runs_of_the_same_setting_and_every_PTP_setting_against_its_student()
+    {
+        const string slow = """{"distillation":{"LearningRate":0.0001},"ptp":false}""", fast = """{"distillation":{"LearningRate":0.0002},"ptp":false}""";
+        const string fastPtp = """{"distillation":{"LearningRate":0.0002},"ptp":true,"ptp_training":{"Epochs":2}}""";
+        const string fastLongPtp = """{"distillation":{"LearningRate":0.0002},"ptp":true,"ptp_training":{"Epochs":4}}""";
+        List<RunInfo> runs = [];
+        for (int s = 1; s <= 3; s++)
+        {
+            runs.Add(ReportRun.Of(0.80, "Bert2", s, ptp: false, setting: slow));
+            runs.Add(ReportRun.Of(0.80 + s / 100.0, "PeaBert2", s, ptp: false, setting: slow)); // +1, +2, +3 over PKD-2 at 1e-4
+            runs.Add(ReportRun.Of(0.70, "PeaBert2", s, ptp: false, setting: fast));              // no PKD-2 at 2e-4
+            runs.Add(ReportRun.Of(0.71, "PeaBert2", s, setting: fastPtp));                       // +1 over SPS-2 at 2e-4
+            runs.Add(ReportRun.Of(0.70 + s / 100.0, "PeaBert2", s, setting: fastLongPtp));      // +1, +2, +3 over it
+        }
+        var rows = ReportCommand.Comparisons(runs, "test", out _);
+        // SPS: only the rate PKD-2 ran at; SPS-2 at 2e-4 has no baseline (before, it was paired with PKD-2 at 1e-4: -10)
+        var sps = Assert.Single(rows, r => r.What == "SPS");
+        Assert.Equal(2.0, sps.Result.MeanDifference, 9);
+        // PTP: each PTP setting against SPS-2 at its own rate, never against SPS-2 at 1e-4
+        var ptp = rows.Where(r => r.What == "PTP").OrderBy(r => r.Result.MeanDifference).ToList();
+        Assert.Equal(2, ptp.Count);
+        Assert.Equal(1.0, ptp[0].Result.MeanDifference, 9);
+        Assert.Equal(2.0, ptp[1].Result.MeanDifference, 9);
+        Assert.NotEqual(ptp[0].A, ptp[1].A); // the two PTP variants are told apart by their setting
+        Assert.DoesNotContain(rows, r => r.What == "SPS + PTP"); // PKD-2 never ran at 2e-4
+    }
+
+    [Fact]
     public void The_paired_differences_chart_is_drawn_when_runs_pair_up_and_removed_when_none_do()
     {
         using var folder = TestFiles.TempFolder();
