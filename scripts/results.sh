@@ -17,7 +17,7 @@
 #              epochs, the teacher with the lowest dev loss (the authors' pick) instead of the best accuracy, and PTP
 #              at the KD rate (not the authors' setting: does PTP at 2e-5 learn too little? scripts/ptp-references.py
 #              gives the losses to read it against)
-# Then peakd report over $out/grid and $out/ptp-study.
+# Then peakd report over $out/grid, and over it with $out/ptp-study.
 #   SEEDS="1 2 3 4 5" KS="1 2 3" PHASES="tune main ablation baselines ptp" [DATA=folder] bash scripts/results.sh [runs-folder]
 # About 50 minutes per seed for the main phase on 2 CPU cores, 35 for the ablation, 15 for the baselines; 10 hours in all.
 set -euo pipefail
@@ -121,6 +121,5 @@ if has ptp; then
 fi
 if has ablation; then ablation $rest; fi
 if [ -d "$grid" ]; then peakd report --runs "$grid" --out "$out/report"; fi
-if [ -d "$study" ]; then
-  for setting in "$study"/*/; do peakd report --runs "$setting" --out "$out/report-ptp-$(basename "$setting")" >/dev/null; done
-fi
+# the PTP study beside the grid, so that each PTP setting's PeaBERT-2 is paired with the grid's SPS-2 and PKD-2
+if [ -d "$study" ]; then peakd report --runs "$grid" "$study" --out "$out/report-ptp" >/dev/null; fi

@@ -12,17 +12,27 @@ internal static class ReportCommand
 {
     public static Command Create()
     {
-        var runs = new Option<string>("--runs") { Description = "A folder searched for run folders (with summary.json).", Required = true };
+        var runs = new Option<string[]>("--runs")
+        {
+            Description = "Folders searched for run folders (with summary.json): --runs grid ptp-study pairs runs across them.",
+            Required = true,
+            AllowMultipleArgumentsPerToken = true,
+        };
         var output = new Option<string>("--out") { Description = "Where the charts (PNG) and results.md go.", Required = true };
         var split = new Option<string>("--split") { Description = "The split whose metric the tables and the parameter chart use.", DefaultValueFactory = _ => "test" };
         var command = new Command("report", "Charts, a results table, paired comparisons over seeds and PTP's learnability, over finished runs.") { runs, output, split };
         command.SetAction(parse => CommandRunner.Run("report", FlagNames.None, () =>
         {
-            string root = parse.GetValue(runs)!;
-            List<RunInfo> found = RunSummary.FindAll(root).Select(RunInfo.From).ToList();
-            if (found.Count == 0)
+            var found = new List<RunInfo>();
+            foreach (string root in parse.GetValue(runs)!)
             {
-                throw new ArgumentException($"{root}: no finished run (summary.json) found.");
+                IReadOnlyList<RunSummary> inRoot = RunSummary.FindAll(root);
+                if (inRoot.Count == 0)
+                {
+                    throw new ArgumentException($"{root}: no finished run (summary.json) found.");
+                }
+                // a folder given twice, or inside another one given, counts its runs once
+                found.AddRange(inRoot.Where(r => !found.Any(f => Path.GetFullPath(f.Folder) == Path.GetFullPath(r.Folder))).Select(RunInfo.From));
             }
             string outFolder = parse.GetValue(output)!;
             Directory.CreateDirectory(outFolder);

@@ -191,6 +191,38 @@ public class ReportTests
     }
 
     [Fact]
+    public void Report_pairs_runs_across_the_folders_it_is_given_and_counts_a_folder_given_twice_once()
+    {
+        // the grid's committed records: PKD-2 in one folder, SPS-2 in another (seeds 1-3)
+        string grid = RepositoryFile(Path.Combine("docs", "results", "protocol", "grid"));
+        using var folder = TestFiles.TempFolder();
+        foreach (int seed in new[] { 1, 2, 3 })
+        {
+            CopyRun(Path.Combine(grid, $"pkd-2-s{seed}"), folder.File($"plain/pkd-2-s{seed}"));
+            CopyRun(Path.Combine(grid, $"sps-2-s{seed}"), folder.File($"shared/sps-2-s{seed}"));
+        }
+        var (exit, _, error) = ConsoleCapture.Run(() => PeakdCli.Run(["report", "--runs", folder.File("plain"), folder.File("shared"), folder.File("shared"), "--out", folder.File("report")]));
+        Assert.True(exit == 0, error);
+        string report = File.ReadAllText(folder.File("report/results.md"));
+        // test accuracy, SPS-2 77.7 81.2 80.9 against PKD-2 80.0 81.1 80.1: -2.3, +0.1, +0.8 -> mean -0.467, sd 1.6258,
+        // se 0.9387, t(2) 4.303 -> [-4.51, +3.57]
+        Assert.Contains("| 2 | SPS | SPS-2 | PKD-2 | 3 | -0.47 | [-4.51, +3.57] (includes 0) | 2 / 0 / 1 |", report);
+        Assert.Contains("| SPS-2 | PeaBert2 | 15,615,360 | 4 | pretrained | 3 |", report); // three runs, not six
+
+        static void CopyRun(string from, string to)
+        {
+            Directory.CreateDirectory(to);
+            foreach (string file in Directory.GetFiles(from))
+            {
+                File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+            }
+        }
+    }
+
+    private static string RepositoryFile(string relative, [System.Runtime.CompilerServices.CallerFilePath] string callerFile = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(callerFile)!, "..", "..", relative));
+
+    [Fact]
     public void The_paired_differences_chart_is_drawn_when_runs_pair_up_and_removed_when_none_do()
     {
         using var folder = TestFiles.TempFolder();
