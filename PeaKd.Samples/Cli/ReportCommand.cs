@@ -94,10 +94,11 @@ internal static class ReportCommand
         return text.ToString();
     }
 
-    /// <summary>The paper's claims as paired differences over seeds, for each k and init: SPS over PKD (over KD at k = 1,
-    /// where PKD is KD), SPS + PTP (PeaBERT) over the same baseline, the shuffle (SPS - SPS without shuffle), PTP
-    /// (PeaBERT - SPS, or any student with and without it), and the init (pretrained - teacher) of each variant run both ways. In points of the split's first metric; 95% intervals from the paired t
-    /// over seeds. An effect measured at several k also gets a pooled row: each seed's difference averaged over those k
+    /// <summary>The paper's claims as paired differences over seeds, for each k and init: KD over FT and PKD over KD
+    /// (plain students), SPS over PKD (over KD at k = 1, where PKD is KD), SPS + PTP (PeaBERT) over the same baseline,
+    /// the shuffle (SPS - SPS without shuffle), PTP (PeaBERT - SPS, or any student with and without it), and the init
+    /// (pretrained - teacher) of each variant run both ways. In points of the split's first metric; 95% intervals from
+    /// the paired t over seeds. An effect measured at several k also gets a pooled row: each seed's difference averaged over those k
     /// (seeds that ran them all), then the paired t over seeds, which averages out some of each seed's noise.</summary>
     internal static string ComparisonTable(IReadOnlyList<RunInfo> runs, string split)
     {
@@ -178,6 +179,13 @@ internal static class ReportCommand
                 }
                 Compare(group, Find(r => r.SameSetting(run, StudentKeys) && r.Family == Family.SharedNoShuffle && r.Run.Ptp is null && r.Run.Kd == run.Run.Kd), "shuffle");
             }
+            if (run.Family == Family.Plain && run.Run.Kd is { Beta: 0 } kd && kd.Alpha > 0)
+            {
+                // distillation itself (KD over the student fine-tuned alone), and the patient term (PKD over KD, same alpha and T)
+                bool SamePlain(RunInfo r) => r.Family == Family.Plain && r.Run.Ptp is null && r.Run.Model == run.Run.Model && r.SameSetting(run, []);
+                Compare(group, Find(r => SamePlain(r) && r.Run.Kd is { Alpha: 0, Beta: 0 }), "KD");
+                Compare(Find(r => SamePlain(r) && r.Run.Kd!.Beta > 0 && r.Run.Kd.Alpha == kd.Alpha && r.Run.Kd.Temperature == kd.Temperature), group, "patient");
+            }
         }
         foreach (IReadOnlyList<RunInfo> group in groups.Where(g => g[0].Run.InitFrom == "pretrained"))
         {
@@ -217,7 +225,7 @@ internal static class ReportCommand
         }
     }
 
-    private static readonly string[] Effects = ["SPS", "SPS + PTP", "shuffle", "PTP", "init"];
+    private static readonly string[] Effects = ["KD", "patient", "SPS", "SPS + PTP", "shuffle", "PTP", "init"];
 
     // What each effect changes in a run's options.json; two runs compared (or pooled over k) must agree on the rest:
     // rate, epochs, data, teacher, init (the loss weights are compared apart, as they name the variant).

@@ -10,6 +10,7 @@ namespace PeaKd.Tests.Cli;
 internal static class ReportRun
 {
     public static RunInfo Of(double accuracy, string student = "PeaBert2", int seed = 1, bool ptp = true, double beta = 100, string init = "pretrained",
+        double alpha = 0.7,
         int owned = 2, PtpOutcome? ptpOutcome = null, string setting = "{}", double seconds = 10)
     {
         bool shared = student.StartsWith("PeaBert", StringComparison.Ordinal) || student.StartsWith("SpsNoShuffle", StringComparison.Ordinal);
@@ -21,7 +22,7 @@ internal static class ReportRun
             Folder = $"/runs/{student}-{seed}-{accuracy}",
             Model = student,
             IsStudent = true,
-            Kd = new KdSettings(0.7, 10, beta),
+            Kd = new KdSettings(alpha, 10, beta),
             Seed = seed,
             InitFrom = init,
             Plan = plan,
@@ -160,6 +161,26 @@ public class ReportTests
         var other = System.Text.Json.Nodes.JsonNode.Parse("""{"student":"Bert1","finetuning":{"LearningRate":1E-04,"Seed":1}}""")!.AsObject();
         Assert.Equal(RunSummary.SettingOf(older), RunSummary.SettingOf(newer));
         Assert.NotEqual(RunSummary.SettingOf(older), RunSummary.SettingOf(other));
+    }
+
+    [Fact]
+    public void Plain_students_get_the_distillation_and_patient_term_effects()
+    {
+        double[] ft = [0.70, 0.74, 0.72], kd = [0.76, 0.77, 0.75], pkd = [0.77, 0.77, 0.78];
+        List<RunInfo> runs = [];
+        for (int s = 0; s < 3; s++)
+        {
+            runs.Add(ReportRun.Of(ft[s], "Bert2", s + 1, ptp: false, alpha: 0, beta: 0));
+            runs.Add(ReportRun.Of(kd[s], "Bert2", s + 1, ptp: false, beta: 0));
+            runs.Add(ReportRun.Of(pkd[s], "Bert2", s + 1, ptp: false));
+            runs.Add(ReportRun.Of(0.60, "Bert3", s + 1, ptp: false, alpha: 0, beta: 0)); // FT-3 alone: no KD-3 to pair with
+        }
+        string table = ReportCommand.ComparisonTable(runs, "test");
+        // KD - FT: +6, +3, +3 -> mean 4, sd sqrt((4 + 1 + 1) / 2) = 1.732, se 1, t(2) 4.303 -> [-0.30, +8.30]
+        Assert.Contains("| 2 | KD | KD-2 | FT-2 | 3 | +4.00 | [-0.30, +8.30] (includes 0) | 3 / 0 / 0 |", table);
+        // PKD - KD: +1, 0, +3 -> mean 1.333, sd 1.5275, se 0.8819 -> [-2.46, +5.13]
+        Assert.Contains("| 2 | patient | PKD-2 | KD-2 | 3 | +1.33 | [-2.46, +5.13] (includes 0) | 2 / 1 / 0 |", table);
+        Assert.DoesNotContain("\n| 3 | ", table); // no row at k = 3
     }
 
     [Fact]
