@@ -98,8 +98,8 @@ internal static class ReportCommand
     /// (plain students), SPS over PKD (over KD at k = 1, where PKD is KD), SPS + PTP (PeaBERT) over the same baseline,
     /// the shuffle (SPS - SPS without shuffle), PTP (PeaBERT - SPS, or any student with and without it), and the init
     /// (pretrained - teacher) of each variant run both ways. In points of the split's first metric; 95% intervals from
-    /// the paired t over seeds. An effect measured at several k also gets a pooled row: each seed's difference averaged over those k
-    /// (seeds that ran them all), then the paired t over seeds, which averages out some of each seed's noise.</summary>
+    /// the paired t over seeds. An effect measured at several k also gets a pooled row: each seed's difference averaged
+    /// over those k (seeds that ran them all), then the paired t over seeds, which averages out some of each seed's noise.</summary>
     internal static string ComparisonTable(IReadOnlyList<RunInfo> runs, string split)
     {
         IReadOnlyList<Comparison> comparisons = Comparisons(runs, split, out string? metric);
