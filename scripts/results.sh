@@ -121,5 +121,6 @@ if has ptp; then
 fi
 if has ablation; then ablation $rest; fi
 if [ -d "$grid" ]; then peakd report --runs "$grid" --out "$out/report"; fi
-# the PTP study beside the grid, so that each PTP setting's PeaBERT-2 is paired with the grid's SPS-2 and PKD-2
-if [ -d "$study" ]; then peakd report --runs "$grid" "$study" --out "$out/report-ptp" >/dev/null; fi
+# the PTP study beside the grid: each PTP setting's PeaBERT-2 pairs with the grid's SPS-2 and PKD-2 (the teacher
+# selected by loss distils with another teacher, so its runs have no such pair and show in the PTP table only)
+if [ -d "$grid" ] && [ -d "$study" ]; then peakd report --runs "$grid" "$study" --out "$out/report-ptp" >/dev/null; fi

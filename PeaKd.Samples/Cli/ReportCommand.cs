@@ -184,7 +184,10 @@ internal static class ReportCommand
                 // distillation itself (KD over the student fine-tuned alone), and the patient term (PKD over KD, same alpha and T)
                 bool SamePlain(RunInfo r) => r.Family == Family.Plain && r.Run.Ptp is null && r.Run.Model == run.Run.Model && r.SameSetting(run, []);
                 Compare(group, Find(r => SamePlain(r) && r.Run.Kd is { Alpha: 0, Beta: 0 }), "KD");
-                Compare(Find(r => SamePlain(r) && r.Run.Kd!.Beta > 0 && r.Run.Kd.Alpha == kd.Alpha && r.Run.Kd.Temperature == kd.Temperature), group, "patient");
+                foreach (var pkd in groups.Where(g => SamePlain(g[0]) && g[0].Run.Kd is { Beta: > 0 } other && other.Alpha == kd.Alpha && other.Temperature == kd.Temperature))
+                {
+                    Compare(pkd, group, "patient");
+                }
             }
         }
         foreach (IReadOnlyList<RunInfo> group in groups.Where(g => g[0].Run.InitFrom == "pretrained"))
@@ -195,7 +198,8 @@ internal static class ReportCommand
         var comparisons = rows.OrderBy(r => r.A.Run.OwnedLayers).ThenBy(r => Array.IndexOf(Effects, r.What))
             .Select(r => new Comparison($"{r.A.Run.OwnedLayers}", r.What, r.A.Variant, r.B.Variant, PairedComparison.Of(r.Pairs.Values.ToArray())))
             .ToList();
-        foreach (var pooled in rows.GroupBy(r => (r.What, A: r.General(r.A), SettingA: r.A.SettingApartFrom(StudentKeys), SettingB: r.B.SettingApartFrom(StudentKeys)))
+        // pooled by method, not by display name: a name carries a setting suffix only at the k where another setting shared it
+        foreach (var pooled in rows.GroupBy(r => (r.What, A: EffectAtK.General(r.A), SettingA: r.A.SettingApartFrom(ApartFromK), SettingB: r.B.SettingApartFrom(ApartFromK)))
             .Where(g => g.Select(r => r.A.Run.OwnedLayers).Distinct().Count() > 1)
             .OrderBy(g => Array.IndexOf(Effects, g.Key.What)))
         {
@@ -206,9 +210,9 @@ internal static class ReportCommand
                 continue;
             }
             var means = seeds.Select(seed => (byK.Average(r => r.Pairs[seed].A), byK.Average(r => r.Pairs[seed].B))).ToArray();
-            string[] b = byK.Select(r => r.General(r.B)).Distinct().ToArray();
-            comparisons.Add(new Comparison(string.Join(", ", byK.Select(r => r.A.Run.OwnedLayers)), pooled.Key.What, pooled.Key.A,
-                b.Length == 1 ? b[0] : string.Join(", ", byK.Select(r => r.B.Variant)), PairedComparison.Of(means)));
+            string[] b = byK.Select(r => EffectAtK.General(r.B)).Distinct().ToArray();
+            comparisons.Add(new Comparison(string.Join(", ", byK.Select(r => r.A.Run.OwnedLayers)), pooled.Key.What, EffectAtK.PooledName(byK.Select(r => r.A)),
+                b.Length == 1 ? EffectAtK.PooledName(byK.Select(r => r.B)) : string.Join(", ", byK.Select(r => r.B.Variant)), PairedComparison.Of(means)));
         }
         return comparisons;
     }
@@ -217,11 +221,19 @@ internal static class ReportCommand
     private sealed record EffectAtK(RunInfo A, RunInfo B, string What, IReadOnlyDictionary<int, (double A, double B)> Pairs)
     {
         /// <summary>A variant's name with its k written as k ("SPS-2 [from teacher]" -> "SPS-k [from teacher]"), to pool rows over k.</summary>
-        public string General(RunInfo run)
+        public static string General(RunInfo run)
         {
             string k = $"-{run.Run.OwnedLayers}";
-            int at = run.Variant.IndexOf(k, StringComparison.Ordinal); // the first only: a setting suffix may hold "2e-5"
-            return at < 0 ? run.Variant : string.Concat(run.Variant.AsSpan(0, at), "-k", run.Variant.AsSpan(at + k.Length));
+            int at = run.Method.IndexOf(k, StringComparison.Ordinal);
+            return at < 0 ? run.Method : string.Concat(run.Method.AsSpan(0, at), "-k", run.Method.AsSpan(at + k.Length));
+        }
+
+        /// <summary>The pooled name of one method's runs over k, with the setting suffix any of them carries.</summary>
+        public static string PooledName(IEnumerable<RunInfo> runs)
+        {
+            RunInfo[] all = runs.ToArray();
+            string suffix = all.Select(r => r.Variant[r.Method.Length..]).FirstOrDefault(s => s.Length > 0) ?? "";
+            return General(all[0]) + suffix;
         }
     }
 
@@ -229,7 +241,8 @@ internal static class ReportCommand
 
     // What each effect changes in a run's options.json; two runs compared (or pooled over k) must agree on the rest:
     // rate, epochs, data, teacher, init (the loss weights are compared apart, as they name the variant).
-    private static readonly string[] StudentKeys = ["student", "init_layers"];
+    private static readonly string[] StudentKeys = ["student"];
+    private static readonly string[] ApartFromK = ["student", "init_layers"]; // pooled over k: the layers a student starts from vary with k
     private static readonly string[] PtpKeys = ["ptp", "ptp_thresholds", "ptp_training"]; // PTP's own settings define the PTP variant
     private static readonly string[] InitKeys = ["init_from", "pretrained", "init_layers"];
 
@@ -355,6 +368,9 @@ internal enum Family
 /// in the seed share it).</summary>
 internal sealed record RunInfo(RunSummary Run, string Variant, Family Family, int Order)
 {
+    /// <summary>The method's name (<see cref="Variant"/> before a suffix that tells settings apart).</summary>
+    public string Method { get; init; } = Variant;
+
     public string Folder => Run.Folder;
     public long Parameters => Run.Parameters;
     public IReadOnlyList<MetricsEntry> Log => Run.Log;

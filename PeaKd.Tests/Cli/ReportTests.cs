@@ -164,6 +164,28 @@ public class ReportTests
     }
 
     [Fact]
+    public void A_PTP_study_beside_the_grid_leaves_the_grid_pooled_over_every_k()
+    {
+        const string grid = """{"ptp_training":{"Epochs":2}}""", longer = """{"ptp_training":{"Epochs":4}}""";
+        List<RunInfo> runs = [];
+        for (int s = 1; s <= 2; s++)
+        {
+            foreach (int k in new[] { 1, 2, 3 })
+            {
+                runs.Add(ReportRun.Of(0.80, "PeaBert" + k, s, ptp: false, owned: k, setting: grid));
+                runs.Add(ReportRun.Of(0.80 + s / 100.0, "PeaBert" + k, s, owned: k, setting: grid)); // PTP +1, +2 at every k
+            }
+            runs.Add(ReportRun.Of(0.83, "PeaBert2", s, owned: 2, setting: longer)); // the study: PTP +3 at k = 2
+        }
+        var rows = ReportCommand.Comparisons(runs, "test", out _).Where(r => r.What == "PTP").ToList();
+        // the grid's PeaBERT-2 is named apart from the study's (a settings suffix) but still pools with k = 1 and 3
+        var pooled = Assert.Single(rows, r => r.K == "1, 2, 3");
+        Assert.Equal(1.5, pooled.Result.MeanDifference, 9);
+        Assert.StartsWith("PeaBERT-k (ptp_training.Epochs 2)", pooled.A);
+        Assert.Equal(3.0, Assert.Single(rows, r => r.K == "2" && r.A.Contains("Epochs 4", StringComparison.Ordinal)).Result.MeanDifference, 9);
+    }
+
+    [Fact]
     public void Plain_students_get_the_distillation_and_patient_term_effects()
     {
         double[] ft = [0.70, 0.74, 0.72], kd = [0.76, 0.77, 0.75], pkd = [0.77, 0.77, 0.78];
@@ -229,6 +251,7 @@ public class ReportTests
         // se 0.9387, t(2) 4.303 -> [-4.51, +3.57]
         Assert.Contains("| 2 | SPS | SPS-2 | PKD-2 | 3 | -0.47 | [-4.51, +3.57] (includes 0) | 2 / 0 / 1 |", report);
         Assert.Contains("| SPS-2 | PeaBert2 | 15,615,360 | 4 | pretrained | 3 |", report); // three runs, not six
+        Assert.DoesNotContain("counted once", report); // the folder given twice was read once, not deduplicated as repeated seeds
 
         static void CopyRun(string from, string to)
         {
