@@ -24,6 +24,7 @@ internal static class ReportCommand
         command.SetAction(parse => CommandRunner.Run("report", FlagNames.None, () =>
         {
             var found = new List<RunInfo>();
+            var seen = new HashSet<string>(StringComparer.Ordinal); // a folder given twice, or inside another one given, counts its runs once
             foreach (string root in parse.GetValue(runs)!)
             {
                 IReadOnlyList<RunSummary> inRoot = RunSummary.FindAll(root);
@@ -31,15 +32,14 @@ internal static class ReportCommand
                 {
                     throw new ArgumentException($"{root}: no finished run (summary.json) found.");
                 }
-                // a folder given twice, or inside another one given, counts its runs once
-                found.AddRange(inRoot.Where(r => !found.Any(f => Path.GetFullPath(f.Folder) == Path.GetFullPath(r.Folder))).Select(RunInfo.From));
+                found.AddRange(inRoot.Where(r => seen.Add(Path.GetFullPath(r.Folder))).Select(RunInfo.From));
             }
             string outFolder = parse.GetValue(output)!;
             Directory.CreateDirectory(outFolder);
             string chosen = parse.GetValue(split)!;
             IReadOnlyList<Comparison> comparisons = Comparisons(found, chosen, out string? metric);
             Charts.Write(found, outFolder, chosen, comparisons, $"{chosen} {metric}");
-            string report = Report(found, chosen);
+            string report = Report(found, chosen, comparisons, metric);
             string results = Path.Combine(outFolder, "results.md");
             File.WriteAllText(results + ".tmp", report); // a report being rewritten is never half there
             File.Move(results + ".tmp", results, overwrite: true);
@@ -50,13 +50,13 @@ internal static class ReportCommand
     }
 
     /// <summary>results.md: the results table, the paired comparisons and the PTP table (each only when it has rows).</summary>
-    internal static string Report(IReadOnlyList<RunInfo> runs, string split)
+    internal static string Report(IReadOnlyList<RunInfo> runs, string split, IReadOnlyList<Comparison> comparisons, string? metric)
     {
         var text = new StringBuilder(ResultsTable(runs, split));
-        string comparisons = ComparisonTable(runs, split);
-        if (comparisons.Length > 0)
+        string table = ComparisonTable(comparisons, split, metric);
+        if (table.Length > 0)
         {
-            text.Append('\n').Append(comparisons);
+            text.Append('\n').Append(table);
         }
         string ptp = PtpTable(runs);
         if (ptp.Length > 0)
@@ -100,9 +100,12 @@ internal static class ReportCommand
     /// (pretrained - teacher) of each variant run both ways. In points of the split's first metric; 95% intervals from
     /// the paired t over seeds. An effect measured at several k also gets a pooled row: each seed's difference averaged
     /// over those k (seeds that ran them all), then the paired t over seeds, which averages out some of each seed's noise.</summary>
-    internal static string ComparisonTable(IReadOnlyList<RunInfo> runs, string split)
+    internal static string ComparisonTable(IReadOnlyList<RunInfo> runs, string split) =>
+        ComparisonTable(Comparisons(runs, split, out string? metric), split, metric);
+
+    /// <summary>The rows of <see cref="Comparisons"/> as results.md's table.</summary>
+    private static string ComparisonTable(IReadOnlyList<Comparison> comparisons, string split, string? metric)
     {
-        IReadOnlyList<Comparison> comparisons = Comparisons(runs, split, out string? metric);
         if (comparisons.Count == 0)
         {
             return "";
