@@ -249,8 +249,9 @@ internal static class ReportCommand
     private static readonly string[] PtpKeys = ["ptp", "ptp_thresholds", "ptp_training"]; // PTP's own settings define the PTP variant
     private static readonly string[] InitKeys = ["init_from", "pretrained", "init_layers"];
 
-    /// <summary>PTP's learnability per variant: thresholds, labels, and the kept encoder's dev loss against predicting
-    /// train's label frequencies alone (a loss not below it: PTP taught nothing beyond the frequencies).</summary>
+    /// <summary>PTP's learnability per variant: thresholds, labels, and the kept encoder's dev loss (mean and range over
+    /// seeds) against predicting train's label frequencies alone (a loss not below it: PTP taught nothing beyond the
+    /// frequencies) and against dev's own label entropy (the best any predictor blind to the example can do on dev).</summary>
     internal static string PtpTable(IReadOnlyList<RunInfo> runs)
     {
         var groups = Variants(runs, out _).Where(g => g[0].Run.Ptp is not null).ToList();
@@ -259,13 +260,18 @@ internal static class ReportCommand
             return "";
         }
         var text = new StringBuilder("PTP (means over seeds; losses in nats on dev's PTP labels):\n\n");
-        text.Append("| variant | seeds | t1 | t2 | train labels (RC / RU / WC / WU) | best dev loss | train frequencies' dev loss | dev label entropy | learned (seeds) |\n|---|---:|---:|---:|---|---:|---:|---:|---:|\n");
+        text.Append("| variant | seeds | t1 | t2 | train labels (RC / RU / WC / WU) | best dev loss | range over seeds | train frequencies' dev loss | dev label entropy | below train frequencies (seeds) | below dev entropy (seeds) |\n");
+        text.Append("|---|---:|---:|---:|---|---:|---|---:|---:|---:|---:|\n");
         foreach (var group in groups)
         {
             PtpOutcome[] ptp = group.Select(r => r.Run.Ptp!).ToArray();
             string counts = string.Join(" / ", Enumerable.Range(0, ptp.Max(p => p.TrainLabelCounts.Count)).Select(c => ptp.Average(p => c < p.TrainLabelCounts.Count ? p.TrainLabelCounts[c] : 0).ToString("F0", CultureInfo.InvariantCulture)));
             text.Append(CultureInfo.InvariantCulture,
-                $"| {group[0].Variant} | {group.Count} | {ptp.Average(p => p.T1):F3} | {ptp.Average(p => p.T2):F3} | {counts} | {ptp.Average(p => p.BestDevLoss):F4} | {ptp.Average(p => p.DevPriorLoss):F4} | {ptp.Average(p => p.DevPriorEntropy):F4} | {(ptp.All(p => double.IsFinite(p.BestDevLoss) && double.IsFinite(p.DevPriorLoss)) ? $"{ptp.Count(p => p.Learned)} of {ptp.Length}" : "n/a")} |\n");
+                $"| {group[0].Variant} | {group.Count} | {ptp.Average(p => p.T1):F3} | {ptp.Average(p => p.T2):F3} | {counts} | {ptp.Average(p => p.BestDevLoss):F4} | {ptp.Min(p => p.BestDevLoss):F4} to {ptp.Max(p => p.BestDevLoss):F4} | {ptp.Average(p => p.DevPriorLoss):F4} | {ptp.Average(p => p.DevPriorEntropy):F4} | {Below(p => p.DevPriorLoss)} | {Below(p => p.DevPriorEntropy)} |\n");
+
+            // seeds whose best dev loss is below the reference; n/a where an older summary lacks a figure
+            string Below(Func<PtpOutcome, double> reference) => ptp.All(p => double.IsFinite(p.BestDevLoss) && double.IsFinite(reference(p)))
+                ? $"{ptp.Count(p => p.BestDevLoss < reference(p))} of {ptp.Length}" : "n/a";
         }
         return text.ToString();
     }

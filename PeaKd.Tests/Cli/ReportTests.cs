@@ -291,12 +291,17 @@ public class ReportTests
     }
 
     [Fact]
-    public void The_PTP_table_says_whether_the_student_beat_the_label_frequencies()
+    public void The_PTP_table_says_whether_the_student_beat_the_label_frequencies_and_dev_entropy()
     {
         string table = ReportCommand.PtpTable([
             ReportRun.Of(0.8, seed: 1, ptpOutcome: new PtpOutcome(0.99, 0.9, [1700, 1700, 50, 50], 1.10, 1.16, 1.15)),
             ReportRun.Of(0.8, seed: 2, ptpOutcome: new PtpOutcome(0.97, 0.8, [1600, 1800, 60, 40], 1.20, 1.16, 1.15)),
         ]);
-        Assert.Contains("| PeaBERT-2 | 2 | 0.980 | 0.850 | 1650 / 1750 / 55 / 45 | 1.1500 | 1.1600 | 1.1500 | 1 of 2 |", table);
+        // seed 1 beats the frequencies (1.10 < 1.16) and dev's entropy (1.10 < 1.15); seed 2 neither (1.20)
+        Assert.Contains("| PeaBERT-2 | 2 | 0.980 | 0.850 | 1650 / 1750 / 55 / 45 | 1.1500 | 1.1000 to 1.2000 | 1.1600 | 1.1500 | 1 of 2 | 1 of 2 |", table);
+        string between = ReportCommand.PtpTable([ // below the frequencies' loss, not below dev's entropy: a little learned
+            ReportRun.Of(0.8, seed: 1, ptpOutcome: new PtpOutcome(0.99, 0.9, [1700, 1700, 50, 50], 1.155, 1.16, 1.15)),
+        ]);
+        Assert.Contains("| 1.1550 | 1.1550 to 1.1550 | 1.1600 | 1.1500 | 1 of 1 | 0 of 1 |", between);
     }
 }
