@@ -259,7 +259,7 @@ internal static class ReportCommand
         {
             return "";
         }
-        var text = new StringBuilder("PTP (means over seeds; losses in nats on dev's PTP labels):\n\n");
+        var text = new StringBuilder("PTP (means over seeds, and the best dev loss's range; losses in nats on dev's PTP labels):\n\n");
         text.Append("| variant | seeds | t1 | t2 | train labels (RC / RU / WC / WU) | best dev loss | range over seeds | train frequencies' dev loss | dev label entropy | below train frequencies (seeds) | below dev entropy (seeds) |\n");
         text.Append("|---|---:|---:|---:|---|---:|---|---:|---:|---:|---:|\n");
         foreach (var group in groups)
@@ -267,9 +267,12 @@ internal static class ReportCommand
             PtpOutcome[] ptp = group.Select(r => r.Run.Ptp!).ToArray();
             string counts = string.Join(" / ", Enumerable.Range(0, ptp.Max(p => p.TrainLabelCounts.Count)).Select(c => ptp.Average(p => c < p.TrainLabelCounts.Count ? p.TrainLabelCounts[c] : 0).ToString("F0", CultureInfo.InvariantCulture)));
             text.Append(CultureInfo.InvariantCulture,
-                $"| {group[0].Variant} | {group.Count} | {ptp.Average(p => p.T1):F3} | {ptp.Average(p => p.T2):F3} | {counts} | {ptp.Average(p => p.BestDevLoss):F4} | {ptp.Min(p => p.BestDevLoss):F4} to {ptp.Max(p => p.BestDevLoss):F4} | {ptp.Average(p => p.DevPriorLoss):F4} | {ptp.Average(p => p.DevPriorEntropy):F4} | {Below(p => p.DevPriorLoss)} | {Below(p => p.DevPriorEntropy)} |\n");
+                $"| {group[0].Variant} | {group.Count} | {ptp.Average(p => p.T1):F3} | {ptp.Average(p => p.T2):F3} | {counts} | {ptp.Average(p => p.BestDevLoss):F4} | {Range()} | {ptp.Average(p => p.DevPriorLoss):F4} | {ptp.Average(p => p.DevPriorEntropy):F4} | {Below(p => p.DevPriorLoss)} | {Below(p => p.DevPriorEntropy)} |\n");
 
-            // seeds whose best dev loss is below the reference; n/a where an older summary lacks a figure
+            // n/a where an older summary lacks a figure (Min would give NaN, Max would skip it)
+            string Range() => ptp.All(p => double.IsFinite(p.BestDevLoss))
+                ? string.Create(CultureInfo.InvariantCulture, $"{ptp.Min(p => p.BestDevLoss):F4} to {ptp.Max(p => p.BestDevLoss):F4}") : "n/a";
+            // seeds whose best dev loss is below the reference
             string Below(Func<PtpOutcome, double> reference) => ptp.All(p => double.IsFinite(p.BestDevLoss) && double.IsFinite(reference(p)))
                 ? $"{ptp.Count(p => p.BestDevLoss < reference(p))} of {ptp.Length}" : "n/a";
         }

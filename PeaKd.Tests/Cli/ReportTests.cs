@@ -303,5 +303,10 @@ public class ReportTests
             ReportRun.Of(0.8, seed: 1, ptpOutcome: new PtpOutcome(0.99, 0.9, [1700, 1700, 50, 50], 1.155, 1.16, 1.15)),
         ]);
         Assert.Contains("| 1.1550 | 1.1550 to 1.1550 | 1.1600 | 1.1500 | 1 of 1 | 0 of 1 |", between);
+        string older = ReportCommand.PtpTable([ // a summary from before the best dev loss was recorded
+            ReportRun.Of(0.8, seed: 1, ptpOutcome: new PtpOutcome(0.99, 0.9, [1700, 1700, 50, 50], double.NaN, 1.16, 1.15)),
+            ReportRun.Of(0.8, seed: 2, ptpOutcome: new PtpOutcome(0.99, 0.9, [1700, 1700, 50, 50], 1.10, 1.16, 1.15)),
+        ]);
+        Assert.Contains("| n/a | 1.1600 | 1.1500 | n/a | n/a |", older);
     }
 }
