@@ -308,20 +308,46 @@ internal static class ReportCommand
     }
 
     /// <summary>Variants that share a name but not their settings (another learning rate, PTP's epochs, the teacher)
-    /// get the settings that tell them apart appended: "PeaBERT-2 (ptp_training.Epochs 4)".</summary>
+    /// are told apart by the settings that differ. When one setting ran more seeds than every other (the grid beside a
+    /// study), it keeps the plain name and each other one is named by how it differs from it: "PeaBERT-3" and
+    /// "PeaBERT-3 (ptp_training.Epochs 4)"; otherwise every one is named by all the settings that differ.</summary>
     private static void NameApart(List<IReadOnlyList<RunInfo>> groups)
     {
         foreach (var same in groups.Select((g, i) => (Group: g, Index: i)).GroupBy(g => (g.Group[0].Variant, g.Group[0].Run.Model)).Where(s => s.Count() > 1).ToList())
         {
-            var settings = same.Select(s => Flatten(s.Group[0].Run.Setting)).ToList();
-            string[] differing = settings.SelectMany(d => d.Keys).Distinct()
-                .Where(key => settings.Select(d => d.GetValueOrDefault(key, "none")).Distinct().Count() > 1).Order(StringComparer.Ordinal).ToArray();
-            foreach (var ((group, index), setting) in same.Zip(settings))
+            var members = same.ToList();
+            var settings = members.Select(s => Flatten(s.Group[0].Run.Setting)).ToList();
+            string[] keys = settings.SelectMany(d => d.Keys).Distinct().Order(StringComparer.Ordinal).ToArray();
+            string ValueOf(Dictionary<string, string> setting, string key) => setting.GetValueOrDefault(key, "none");
+            var shown = keys.ToDictionary(key => key, key => ShownValues(settings.Select(d => ValueOf(d, key)).ToList()));
+            int most = members.Max(m => m.Group.Count);
+            int? reference = members.Count(m => m.Group.Count == most) == 1 ? members.FindIndex(m => m.Group.Count == most) : null;
+            for (int i = 0; i < members.Count; i++)
             {
-                string suffix = string.Join(", ", differing.Select(key => $"{key} {setting.GetValueOrDefault(key, "none")}"));
-                groups[index] = group.Select(r => r with { Variant = $"{r.Variant} ({suffix})" }).ToList();
+                if (i == reference)
+                {
+                    continue;
+                }
+                var differing = keys.Where(key => reference is int r
+                    ? ValueOf(settings[i], key) != ValueOf(settings[r], key)
+                    : settings.Select(d => ValueOf(d, key)).Distinct().Count() > 1);
+                string suffix = string.Join(", ", differing.Select(key => $"{key} {shown[key][ValueOf(settings[i], key)]}"));
+                members[i] = members[i] with { Group = members[i].Group.Select(r => r with { Variant = $"{r.Variant} ({suffix})" }).ToList() };
+                groups[members[i].Index] = members[i].Group;
             }
         }
+    }
+
+    /// <summary>How a setting's values read in a name: strings without their quotes, and paths (a teacher's folder) by
+    /// their last part when that still tells them apart.</summary>
+    private static Dictionary<string, string> ShownValues(IReadOnlyList<string> values)
+    {
+        string[] distinct = values.Distinct().ToArray();
+        string Unquoted(string json) => System.Text.Json.Nodes.JsonNode.Parse(json) is System.Text.Json.Nodes.JsonValue v && v.TryGetValue(out string? text) ? text : json;
+        string[] plain = distinct.Select(v => v == "none" ? v : Unquoted(v)).ToArray();
+        string[] names = plain.Select(v => Path.GetFileName(v.TrimEnd('/', '\\'))).ToArray();
+        bool paths = plain.All(v => v.Contains('/') || v.Contains('\\') || v == "none") && names.Distinct().Count() == names.Length;
+        return distinct.Zip(paths ? names : plain).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal);
     }
 
     /// <summary>A setting's values by path ("ptp_training.Epochs").</summary>

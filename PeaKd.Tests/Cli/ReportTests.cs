@@ -152,6 +152,23 @@ public class ReportTests
     }
 
     [Fact]
+    public void A_setting_with_the_most_seeds_keeps_the_plain_name_and_the_others_say_how_they_differ()
+    {
+        const string grid = """{"teacher":"/runs/teacher","ptp_training":{"Epochs":2}}""";
+        List<RunInfo> runs = [];
+        for (int s = 1; s <= 3; s++)
+        {
+            runs.Add(ReportRun.Of(0.80, seed: s, setting: grid));
+        }
+        runs.Add(ReportRun.Of(0.81, seed: 1, setting: """{"teacher":"/runs/teacher","ptp_training":{"Epochs":4}}"""));
+        runs.Add(ReportRun.Of(0.82, seed: 1, setting: """{"teacher":"/runs/teacher-loss","ptp_training":{"Epochs":2}}"""));
+        string table = ReportCommand.ResultsTable(runs, "test");
+        Assert.Contains("| PeaBERT-2 | PeaBert2 |", table);
+        Assert.Contains("| PeaBERT-2 (ptp_training.Epochs 4) | PeaBert2 |", table); // only what differs from the grid
+        Assert.Contains("| PeaBERT-2 (teacher teacher-loss) | PeaBert2 |", table);  // a path by its last part
+    }
+
+    [Fact]
     public void Runs_that_differ_only_in_bookkeeping_share_a_setting()
     {
         // a run from before keep_checkpoints and limit_sample existed (null when no limit), or on another device, computed
