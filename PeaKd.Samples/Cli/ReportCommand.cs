@@ -310,45 +310,46 @@ internal static class ReportCommand
     /// <summary>Variants that share a name but not their settings (another learning rate, PTP's epochs, the teacher)
     /// are told apart by the settings that differ. When one setting ran more seeds than every other (the grid beside a
     /// study), it keeps the plain name and each other one is named by how it differs from it: "PeaBERT-3" and
-    /// "PeaBERT-3 (ptp_training.Epochs 4)"; otherwise every one is named by all the settings that differ.</summary>
+    /// "PeaBERT-3 (ptp_training.Epochs 4)". On a tie no setting is the obvious main one, so every one is named by all
+    /// the settings that differ. Either way distinct settings get distinct names.</summary>
     private static void NameApart(List<IReadOnlyList<RunInfo>> groups)
     {
         foreach (var same in groups.Select((g, i) => (Group: g, Index: i)).GroupBy(g => (g.Group[0].Variant, g.Group[0].Run.Model)).Where(s => s.Count() > 1).ToList())
         {
             var members = same.ToList();
-            var settings = members.Select(s => Flatten(s.Group[0].Run.Setting)).ToList();
+            var settings = members.Select(m => Flatten(m.Group[0].Run.Setting)).ToList();
             string[] keys = settings.SelectMany(d => d.Keys).Distinct().Order(StringComparer.Ordinal).ToArray();
-            string ValueOf(Dictionary<string, string> setting, string key) => setting.GetValueOrDefault(key, "none");
-            var shown = keys.ToDictionary(key => key, key => ShownValues(settings.Select(d => ValueOf(d, key)).ToList()));
+            string ValueOf(int member, string key) => settings[member].GetValueOrDefault(key, "none");
+            var shown = keys.ToDictionary(key => key, key => ShownValues(settings.Select(d => d.GetValueOrDefault(key, "none")).ToList()));
             int most = members.Max(m => m.Group.Count);
-            int? reference = members.Count(m => m.Group.Count == most) == 1 ? members.FindIndex(m => m.Group.Count == most) : null;
+            int? main = members.Count(m => m.Group.Count == most) == 1 ? members.FindIndex(m => m.Group.Count == most) : null;
+            string[] differAmongAll = keys.Where(key => settings.Select(d => d.GetValueOrDefault(key, "none")).Distinct().Count() > 1).ToArray();
             for (int i = 0; i < members.Count; i++)
             {
-                if (i == reference)
+                if (i == main)
                 {
                     continue;
                 }
-                var differing = keys.Where(key => reference is int r
-                    ? ValueOf(settings[i], key) != ValueOf(settings[r], key)
-                    : settings.Select(d => ValueOf(d, key)).Distinct().Count() > 1);
-                string suffix = string.Join(", ", differing.Select(key => $"{key} {shown[key][ValueOf(settings[i], key)]}"));
-                members[i] = members[i] with { Group = members[i].Group.Select(r => r with { Variant = $"{r.Variant} ({suffix})" }).ToList() };
-                groups[members[i].Index] = members[i].Group;
+                string[] differing = main is int m ? keys.Where(key => ValueOf(i, key) != ValueOf(m, key)).ToArray() : differAmongAll;
+                string suffix = string.Join(", ", differing.Select(key => $"{key} {shown[key][ValueOf(i, key)]}"));
+                groups[members[i].Index] = members[i].Group.Select(run => run with { Variant = $"{run.Variant} ({suffix})" }).ToList();
             }
         }
     }
 
     /// <summary>How a setting's values read in a name: strings without their quotes, and paths (a teacher's folder) by
-    /// their last part when that still tells them apart.</summary>
+    /// their last part, each only while the values stay distinct ("2" and 2 would not).</summary>
     private static Dictionary<string, string> ShownValues(IReadOnlyList<string> values)
     {
-        string[] distinct = values.Distinct().ToArray();
-        string Unquoted(string json) => System.Text.Json.Nodes.JsonNode.Parse(json) is System.Text.Json.Nodes.JsonValue v && v.TryGetValue(out string? text) ? text : json;
-        string[] plain = distinct.Select(v => v == "none" ? v : Unquoted(v)).ToArray();
-        string[] names = plain.Select(v => Path.GetFileName(v.TrimEnd('/', '\\'))).ToArray();
-        bool paths = plain.All(v => v.Contains('/') || v.Contains('\\') || v == "none") && names.Distinct().Count() == names.Length;
-        return distinct.Zip(paths ? names : plain).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal);
+        string[] json = values.Distinct().ToArray();
+        string Unquoted(string value) => value != "none" && System.Text.Json.Nodes.JsonNode.Parse(value) is System.Text.Json.Nodes.JsonValue text && text.TryGetValue(out string? unquoted) ? unquoted : value;
+        string[] plain = json.Select(Unquoted).ToArray();
+        string[] lastParts = plain.Select(p => Path.GetFileName(p.TrimEnd('/'))).ToArray();
+        string[] shown = AllDistinct(lastParts) && plain.All(p => p.Contains('/') || p == "none") ? lastParts : AllDistinct(plain) ? plain : json;
+        return json.Zip(shown).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal);
     }
+
+    private static bool AllDistinct(string[] values) => values.Distinct(StringComparer.Ordinal).Count() == values.Length;
 
     /// <summary>A setting's values by path ("ptp_training.Epochs").</summary>
     private static Dictionary<string, string> Flatten(string setting)

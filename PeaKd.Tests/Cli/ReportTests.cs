@@ -169,6 +169,17 @@ public class ReportTests
     }
 
     [Fact]
+    public void Settings_that_would_read_alike_keep_their_full_values()
+    {
+        string table = ReportCommand.ResultsTable([
+            ReportRun.Of(0.80, seed: 1, setting: """{"teacher":"/a/teacher","ptp_thresholds":"2"}"""),
+            ReportRun.Of(0.81, seed: 1, setting: """{"teacher":"/b/teacher","ptp_thresholds":2}"""),
+        ], "test");
+        Assert.Contains("| PeaBERT-2 (ptp_thresholds \"2\", teacher /a/teacher) | PeaBert2 |", table);
+        Assert.Contains("| PeaBERT-2 (ptp_thresholds 2, teacher /b/teacher) | PeaBert2 |", table);
+    }
+
+    [Fact]
     public void Runs_that_differ_only_in_bookkeeping_share_a_setting()
     {
         // a run from before keep_checkpoints and limit_sample existed (null when no limit), or on another device, computed
@@ -195,11 +206,22 @@ public class ReportTests
             runs.Add(ReportRun.Of(0.83, "PeaBert2", s, owned: 2, setting: longer)); // the study: PTP +3 at k = 2
         }
         var rows = ReportCommand.Comparisons(runs, "test", out _).Where(r => r.What == "PTP").ToList();
-        // the grid's PeaBERT-2 is named apart from the study's (a settings suffix) but still pools with k = 1 and 3
+        // the grid's PeaBERT-2 ties with the study's on seeds, so both carry a settings suffix, yet it still pools with k = 1 and 3
         var pooled = Assert.Single(rows, r => r.K == "1, 2, 3");
         Assert.Equal(1.5, pooled.Result.MeanDifference, 9);
         Assert.StartsWith("PeaBERT-k (ptp_training.Epochs 2)", pooled.A);
         Assert.Equal(3.0, Assert.Single(rows, r => r.K == "2" && r.A.Contains("Epochs 4", StringComparison.Ordinal)).Result.MeanDifference, 9);
+
+        // with a third grid seed the grid is the main setting: its rows keep the plain name, the study's says how it differs
+        foreach (int k in new[] { 1, 2, 3 })
+        {
+            runs.Add(ReportRun.Of(0.80, "PeaBert" + k, 3, ptp: false, owned: k, setting: grid));
+            runs.Add(ReportRun.Of(0.83, "PeaBert" + k, 3, owned: k, setting: grid));
+        }
+        rows = ReportCommand.Comparisons(runs, "test", out _).Where(r => r.What == "PTP").ToList();
+        Assert.Equal("PeaBERT-k", Assert.Single(rows, r => r.K == "1, 2, 3").A);
+        Assert.Single(rows, r => r.K == "2" && r.A == "PeaBERT-2 (ptp_training.Epochs 4)");
+        Assert.Single(rows, r => r.K == "2" && r.A == "PeaBERT-2");
     }
 
     [Fact]
