@@ -18,13 +18,13 @@ public sealed record LoadedCheckpoint(BertClassifier Model, string? VocabFile, C
 public static class HfCheckpoint
 {
     /// <summary>The model's sizes and labels.</summary>
-    public const string ConfigFileName = "config.json";
+    public const string ConfigFileName = Folders.ModelFiles.Config;
     /// <summary>The weights, as PeaKd writes them.</summary>
-    public const string SafetensorsFileName = "model.safetensors";
+    public const string SafetensorsFileName = Folders.ModelFiles.Safetensors;
     /// <summary>The weights as older Hugging Face checkpoints hold them (read only).</summary>
-    public const string PyTorchFileName = "pytorch_model.bin";
+    public const string PyTorchFileName = Folders.ModelFiles.PyTorch;
     /// <summary>The WordPiece vocabulary, one token per line.</summary>
-    public const string VocabFileName = "vocab.txt";
+    public const string VocabFileName = Folders.ModelFiles.Vocabulary;
 
     /// <summary>Loads a folder strictly; a checkpoint without a classifier gets a fresh one (see the report).</summary>
     public static LoadedCheckpoint Load(string folder, Device? device = null)
@@ -62,6 +62,7 @@ public static class HfCheckpoint
         {
             throw new DirectoryNotFoundException($"{folder}: model folder not found.");
         }
+        Folders.SealedFolder.Verify(folder); // before any file is trusted: a sealed folder exactly as written, any folder consistent
         string configPath = Path.Combine(folder, ConfigFileName);
         BertConfig config = BertConfig.Load(configPath);
         string weights = FindWeights(folder);
@@ -75,7 +76,16 @@ public static class HfCheckpoint
     /// <param name="folder">The folder to write.</param>
     /// <param name="vocabFile">The vocab.txt to copy beside the weights.</param>
     /// <param name="includeClassifier">False writes the backbone only (bert.*), for encoders without a trained head.</param>
-    public static void Save(BertClassifier model, string folder, string? vocabFile = null, bool includeClassifier = true)
+    public static void Save(BertClassifier model, string folder, string? vocabFile = null, bool includeClassifier = true) =>
+        Save(model, folder, vocabFile, includeClassifier, withProvenance: true);
+
+    /// <param name="model">The model to save.</param>
+    /// <param name="folder">The folder to write.</param>
+    /// <param name="vocabFile">The vocab.txt to copy beside the weights.</param>
+    /// <param name="includeClassifier">False writes the backbone only.</param>
+    /// <param name="withProvenance">False leaves out the folder the weights came from (<see cref="BertConfig.NameOrPath"/>):
+    /// an export must not carry the builder's file system.</param>
+    internal static void Save(BertClassifier model, string folder, string? vocabFile, bool includeClassifier, bool withProvenance)
     {
         int owned = model.Bert.Encoder.Layer.Count;
         if (model.EffectiveDepth != owned)
@@ -90,7 +100,7 @@ public static class HfCheckpoint
             tensors = tensors.Where(t => !t.Key.StartsWith("classifier.", StringComparison.Ordinal)).ToDictionary();
         }
         WeightsFile.WriteSafetensors(Path.Combine(folder, SafetensorsFileName), tensors);
-        (model.Config with { NumHiddenLayers = owned }).Save(Path.Combine(folder, ConfigFileName));
+        (model.Config with { NumHiddenLayers = owned, NameOrPath = withProvenance ? model.Config.NameOrPath : null }).Save(Path.Combine(folder, ConfigFileName));
         if (vocabFile is not null)
         {
             string target = Path.Combine(folder, VocabFileName);

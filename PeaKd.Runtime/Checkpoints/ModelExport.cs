@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using PeaKd.Folders;
 using PeaKd.Modeling;
 using PeaKd.Students;
 
@@ -19,19 +21,37 @@ public static class ModelExport
     /// student computes and any BERT runtime serves it.
     /// </summary>
     /// <param name="modelFolder">A run folder, a student folder (a run's student/), or a fine-tuned model folder.</param>
-    /// <param name="outputFolder">The folder to write.</param>
-    public static ExportedModel ToHuggingFace(string modelFolder, string outputFolder)
+    /// <param name="outputFolder">The folder to write: new, empty, or (with <paramref name="overwrite"/>) an earlier
+    /// Hugging Face export, which is replaced whole. The folder appears complete or not at all.</param>
+    /// <param name="overwrite">Replace an earlier export of this format in <paramref name="outputFolder"/>.</param>
+    public static ExportedModel ToHuggingFace(string modelFolder, string outputFolder, bool overwrite = false)
     {
         modelFolder = Source(modelFolder, outputFolder);
+        using StagedFolder staged = Begin(outputFolder, FolderKind.HuggingFaceExport, overwrite);
         using BertClassifier plain = StudentFolder.Load(modelFolder);
-        HfCheckpoint.Save(plain, outputFolder);
+        CheckFinite(plain.state_dict(), modelFolder);
+        HfCheckpoint.Save(plain, staged.Path, vocabFile: null, includeClassifier: true, withProvenance: false);
         string vocab = Path.Combine(modelFolder, HfCheckpoint.VocabFileName);
         if (File.Exists(vocab))
         {
-            ModelFolder.WriteTokenizer(vocab, outputFolder, ModelFolder.MaxLength(modelFolder));
+            ModelFolder.WriteTokenizer(vocab, staged.Path, ModelFolder.MaxLength(modelFolder));
         }
+        staged.Publish(new JsonObject { ["format"] = "hf" }, modelFolder);
         int layers = plain.Config.NumHiddenLayers;
-        return new ExportedModel(Path.GetFullPath(outputFolder), layers, ParameterCount.Backbone(plain.Config, layers));
+        return new ExportedModel(staged.Target, layers, ParameterCount.Backbone(plain.Config, layers));
+    }
+
+    /// <summary>The export's staged folder; the messages name the API's parameters.</summary>
+    private static StagedFolder Begin(string outputFolder, FolderKind kind, bool overwrite) =>
+        StagedFolder.Begin(outputFolder, kind, overwrite, $"{nameof(ModelExport)}'s {nameof(outputFolder)}", $"{nameof(ModelExport)}'s {nameof(overwrite)}");
+
+    /// <summary>Weights with a NaN or an infinity are never exported: the export would serve garbage as if it were the model.</summary>
+    private static void CheckFinite(IReadOnlyDictionary<string, TorchSharp.torch.Tensor> weights, string modelFolder)
+    {
+        if (WeightsFile.FirstNotFinite(weights) is string name)
+        {
+            throw new CorruptFileException(modelFolder, "the model's weights hold NaN or infinite values; it is not exported.", $"tensor '{name}'");
+        }
     }
 
     /// <summary>The model folder an export reads (a run folder exports its student), checked against the output: an ONNX
@@ -47,15 +67,16 @@ public static class ModelExport
         {
             throw new ArgumentException($"{modelFolder} is an ONNX export ({OnnxFileName}), which holds no trainable weights to export from; export from the run or student folder it was made from.", nameof(modelFolder));
         }
-        if (IO.FolderPaths.IsSameOrInside(located, outputFolder))
+        if (IO.FolderPaths.IsReallySameOrInside(located, outputFolder) || IO.FolderPaths.IsReallySameOrInside(outputFolder, located)
+            || IO.FolderPaths.IsReallySameOrInside(outputFolder, modelFolder))
         {
-            throw new ArgumentException($"{outputFolder} is the model folder itself or holds it ({located}); export into another folder (the export's config.json and weights would replace or hide the model's).", nameof(outputFolder));
+            throw new ArgumentException($"{outputFolder} is the model folder {located}, holds it or lies inside it (symbolic links resolved); export into a folder of its own (the export would replace, hide or mix with the model it reads).", nameof(outputFolder));
         }
         return located;
     }
 
     /// <summary>The ONNX file an export writes.</summary>
-    public const string OnnxFileName = "model.onnx";
+    public const string OnnxFileName = Folders.ModelFiles.Onnx;
 
     /// <summary>
     /// Writes a student (or any trained model folder) as ONNX for ONNX Runtime and ML.NET: model.onnx (opset 17;
@@ -68,7 +89,8 @@ public static class ModelExport
     /// <param name="outputFolder">The folder to write.</param>
     /// <param name="quantization">fp32 weights (the default; standard ONNX), or <see cref="OnnxQuantization.Int8"/> (for
     /// ONNX Runtime: its attention is the com.microsoft QAttention).</param>
-    public static ExportedModel ToOnnx(string modelFolder, string outputFolder, OnnxQuantization quantization = OnnxQuantization.None)
+    /// <param name="overwrite">Replace an earlier ONNX export in <paramref name="outputFolder"/>.</param>
+    public static ExportedModel ToOnnx(string modelFolder, string outputFolder, OnnxQuantization quantization = OnnxQuantization.None, bool overwrite = false)
     {
         if (!Enum.IsDefined(quantization))
         {
@@ -79,15 +101,17 @@ public static class ModelExport
         {
             throw new FileNotFoundException($"{modelFolder}: no {HfCheckpoint.VocabFileName}; an export carries the model's vocabulary so that it serves on its own.");
         }
+        using StagedFolder staged = Begin(outputFolder, FolderKind.OnnxExport, overwrite);
         (BertConfig config, Dictionary<string, TorchSharp.torch.Tensor> weights, IReadOnlyList<LayerUse> layers, int owned) = Stored(modelFolder);
         try
         {
+            CheckFinite(weights, modelFolder);
             global::Onnx.ModelProto model = Checkpoints.Onnx.OnnxExporter.Build(config, weights, layers, quantization);
-            Directory.CreateDirectory(outputFolder);
-            Checkpoints.Onnx.OnnxExporter.Write(model, Path.Combine(outputFolder, OnnxFileName));
-            (config with { NumHiddenLayers = layers.Count }).Save(Path.Combine(outputFolder, HfCheckpoint.ConfigFileName));
-            ModelFolder.WriteTokenizer(Path.Combine(modelFolder, HfCheckpoint.VocabFileName), outputFolder, ModelFolder.MaxLength(modelFolder));
-            return new ExportedModel(Path.GetFullPath(outputFolder), layers.Count, ParameterCount.Backbone(config, owned));
+            Checkpoints.Onnx.OnnxExporter.Write(model, Path.Combine(staged.Path, OnnxFileName));
+            (config with { NumHiddenLayers = layers.Count, NameOrPath = null }).Save(Path.Combine(staged.Path, HfCheckpoint.ConfigFileName));
+            ModelFolder.WriteTokenizer(Path.Combine(modelFolder, HfCheckpoint.VocabFileName), staged.Path, ModelFolder.MaxLength(modelFolder));
+            staged.Publish(new JsonObject { ["format"] = "onnx", ["quantization"] = quantization.ToString().ToLowerInvariant() }, modelFolder);
+            return new ExportedModel(staged.Target, layers.Count, ParameterCount.Backbone(config, owned));
         }
         finally
         {

@@ -10,7 +10,7 @@ namespace PeaKd.Checkpoints;
 /// Hugging Face's model_max_length), so the folder alone predicts.</summary>
 internal static class ModelFolder
 {
-    public const string TokenizerConfigFileName = "tokenizer_config.json";
+    public const string TokenizerConfigFileName = Folders.ModelFiles.TokenizerConfig;
     private const string MaxLengthField = "model_max_length";
 
     /// <summary>The model folder a path names: itself when it holds a model (config.json), else a run folder's student/.</summary>

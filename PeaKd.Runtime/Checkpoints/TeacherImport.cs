@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using PeaKd.Checkpoints.Onnx;
+using PeaKd.Folders;
 using PeaKd.Modeling;
 
 namespace PeaKd.Checkpoints;
@@ -34,10 +36,11 @@ public static class TeacherImport
     /// </summary>
     /// <param name="outputFolder">The folder to write.</param>
     /// <param name="packageAssembly">The package's DLL, when it is somewhere else; null to look for it.</param>
-    public static ImportedTeacher MiniLm(string outputFolder, string? packageAssembly = null)
+    /// <param name="overwrite">Replace an earlier import in <paramref name="outputFolder"/>.</param>
+    public static ImportedTeacher MiniLm(string outputFolder, string? packageAssembly = null, bool overwrite = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(outputFolder);
-        return FromOnnx(packageAssembly ?? FindMiniLm(), outputFolder);
+        return FromOnnx(packageAssembly ?? FindMiniLm(), outputFolder, overwrite: overwrite);
     }
 
     /// <summary>Imports an ONNX BERT encoder: a .onnx file with vocab.txt beside it, or a .NET assembly that embeds
@@ -45,7 +48,8 @@ public static class TeacherImport
     /// <param name="onnxOrAssembly">The .onnx file or the .dll.</param>
     /// <param name="outputFolder">The folder to write.</param>
     /// <param name="heads">Attention heads, when the graph does not show them.</param>
-    public static ImportedTeacher FromOnnx(string onnxOrAssembly, string outputFolder, int? heads = null)
+    /// <param name="overwrite">Replace an earlier import in <paramref name="outputFolder"/>.</param>
+    public static ImportedTeacher FromOnnx(string onnxOrAssembly, string outputFolder, int? heads = null, bool overwrite = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(onnxOrAssembly);
         ArgumentException.ThrowIfNullOrWhiteSpace(outputFolder);
@@ -59,29 +63,49 @@ public static class TeacherImport
             Data.Tokenization.BertTextEncoder.CheckVocabulary($"{onnxOrAssembly} (its vocab.txt)", vocabulary.Split('\n'));
         }
         ImportedBert imported = OnnxBertImporter.Import(source, heads);
-        OnnxBertImporter.Save(imported, outputFolder);
-        return Describe(outputFolder, imported.Config, imported.Notes);
+        CheckOutside(onnxOrAssembly, outputFolder);
+        using StagedFolder staged = Begin(outputFolder, overwrite);
+        OnnxBertImporter.Save(imported, staged.Path);
+        staged.Publish(new JsonObject { ["from"] = "onnx", ["heads"] = heads }, sourceFolder: null);
+        return Describe(staged.Target, imported.Config, imported.Notes);
     }
 
     /// <summary>Imports a Hugging Face BERT folder (config.json, model.safetensors or pytorch_model.bin, vocab.txt),
     /// normalising legacy key names; a checkpoint without a classifier is written as a backbone.</summary>
     /// <param name="folder">The Hugging Face folder.</param>
     /// <param name="outputFolder">The folder to write.</param>
-    public static ImportedTeacher FromHuggingFace(string folder, string outputFolder)
+    /// <param name="overwrite">Replace an earlier import in <paramref name="outputFolder"/>.</param>
+    public static ImportedTeacher FromHuggingFace(string folder, string outputFolder, bool overwrite = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         ArgumentException.ThrowIfNullOrWhiteSpace(outputFolder);
+        CheckOutside(folder, outputFolder);
+        CheckOutside(outputFolder, folder);
         using LoadedCheckpoint loaded = HfCheckpoint.Load(folder);
         if (loaded.VocabFile is not null)
         {
             Data.Tokenization.BertTextEncoder.CheckVocabulary(loaded.VocabFile, File.ReadLines(loaded.VocabFile)); // before anything is written
         }
-        HfCheckpoint.Save(loaded.Model, outputFolder, includeClassifier: !loaded.Report.FreshClassifier);
+        using StagedFolder staged = Begin(outputFolder, overwrite);
+        HfCheckpoint.Save(loaded.Model, staged.Path, includeClassifier: !loaded.Report.FreshClassifier);
         if (loaded.VocabFile is not null)
         {
-            ModelFolder.WriteTokenizer(loaded.VocabFile, outputFolder, maxLength: null);
+            ModelFolder.WriteTokenizer(loaded.VocabFile, staged.Path, maxLength: null);
         }
-        return Describe(outputFolder, loaded.Model.Config, loaded.Report.Notes().ToList());
+        staged.Publish(new JsonObject { ["from"] = "hf" }, folder);
+        return Describe(staged.Target, loaded.Model.Config, loaded.Report.Notes().ToList());
+    }
+
+    private static StagedFolder Begin(string outputFolder, bool overwrite) =>
+        StagedFolder.Begin(outputFolder, FolderKind.Imported, overwrite, $"{nameof(TeacherImport)}'s {nameof(outputFolder)}", $"{nameof(TeacherImport)}'s {nameof(overwrite)}");
+
+    /// <summary>An import never writes onto or into what it reads (symbolic links resolved).</summary>
+    private static void CheckOutside(string source, string outputFolder)
+    {
+        if (IO.FolderPaths.IsReallySameOrInside(source, outputFolder))
+        {
+            throw new ArgumentException($"{outputFolder} is or holds the model being imported ({source}); import into a folder of its own.", nameof(outputFolder));
+        }
     }
 
     private static ImportedTeacher Describe(string folder, BertConfig config, IReadOnlyList<string> notes) =>

@@ -40,14 +40,41 @@ internal static class WeightsFile
     /// damaged file, naming it (the loader's own exceptions say nothing about where).</summary>
     private static Dictionary<string, Tensor> Load(string path, Func<Dictionary<string, Tensor>> load)
     {
+        Dictionary<string, Tensor> tensors;
         try
         {
-            return load();
+            tensors = load();
         }
         catch (Exception e) when (e is not OutOfMemoryException and not CorruptFileException)
         {
             throw new CorruptFileException(path, $"could not read the weights ({e.GetType().Name}: {e.Message}). Is the file complete and in safetensors or PyTorch format?", inner: e);
         }
+        if (FirstNotFinite(tensors) is string name)
+        {
+            foreach (Tensor tensor in tensors.Values)
+            {
+                tensor.Dispose();
+            }
+            throw new CorruptFileException(path, "holds NaN or infinite values; a model with them predicts nothing meaningful. The weights are damaged, or the training that wrote them diverged.", $"tensor '{name}'");
+        }
+        return tensors;
+    }
+
+    /// <summary>The name of the first floating-point tensor (by name) holding a NaN or an infinity, or null.</summary>
+    public static string? FirstNotFinite(IReadOnlyDictionary<string, Tensor> tensors)
+    {
+        foreach ((string name, Tensor tensor) in tensors.OrderBy(t => t.Key, StringComparer.Ordinal))
+        {
+            if (tensor.is_floating_point())
+            {
+                using Tensor finite = isfinite(tensor).all();
+                if (!finite.item<bool>())
+                {
+                    return name;
+                }
+            }
+        }
+        return null;
     }
 
     /// <summary>Writes a safetensors file atomically (a temporary file, then a rename).</summary>

@@ -88,6 +88,7 @@ internal sealed class DistillationRun : IDisposable
     {
         _cancellation.ThrowIfCancellationRequested(); // a run cancelled before it started writes nothing
         _folderLock = _run.Lock(Options);
+        _run.Claim(_options.Resume, _options.Overwrite, Options);
         _run.SaveOptions(_options.ToJson(), _options.Resume, Options, PipelineOptions.JsonProperties);
         Note($"precision: {PrecisionSelector.Name(_precision.Value)} ({_precision.Reason})");
         if (_options.Resume)
@@ -209,7 +210,7 @@ internal sealed class DistillationRun : IDisposable
     /// <summary>Stage 6: the student written to student/, teacher and student scored on every labelled split, summary.json.</summary>
     private DistillationResult Finish(StudentModel student, BertClassifier teacher, string teacherFolder, TaskData data, TeacherRecord devRecord, DistillationStages stages)
     {
-        StudentFolder.Save(student, data, _run.StudentFolder);
+        StudentFolder.Save(student, data, _run.StudentFolder, teacherFolder);
         int batchSize = _options.Distillation.EvalBatchSize;
         var metrics = new Dictionary<string, IReadOnlyDictionary<string, double>>();
         var predictions = new Dictionary<string, string>();

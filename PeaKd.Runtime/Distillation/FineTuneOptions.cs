@@ -48,11 +48,20 @@ public sealed record FineTuneOptions
     /// <summary>Continue an interrupted fine-tuning in <see cref="OutputFolder"/> (asked with the same options).</summary>
     public bool Resume { get; init; }
 
+    /// <summary>Delete the run already in <see cref="OutputFolder"/> (finished or not) and start again. Without it (or
+    /// <see cref="Resume"/>) a folder that holds a run is refused, so re-running a program never silently deletes a
+    /// finished fine-tuning.</summary>
+    public bool Overwrite { get; init; }
+
     /// <summary>Checks every value on its own; throws <see cref="InvalidOptionException"/> naming the first invalid property.</summary>
     public void Validate()
     {
         OptionCheck.Data($"{Name}.{nameof(Data)}", Data);
         OptionCheck.NotEmpty($"{Name}.{nameof(Model)}", Model, "the pretrained model folder");
+        if (Resume && Overwrite)
+        {
+            throw new InvalidOptionException($"{Name}.{nameof(Overwrite)}", $"is set with {Name}.{nameof(Resume)}; a run is either continued or started again. Set one of them.");
+        }
         OptionCheck.NotEmpty($"{Name}.{nameof(OutputFolder)}", OutputFolder, "the folder the teacher is written to");
         OptionCheck.NotTheSameFolder($"{Name}.{nameof(OutputFolder)}", OutputFolder, $"{Name}.{nameof(Model)}", Model);
         OptionCheck.NotNull($"{Name}.{nameof(Training)}", Training, "the training options");

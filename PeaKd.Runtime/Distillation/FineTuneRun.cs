@@ -31,6 +31,7 @@ internal static class FineTuneRun
         cancellation.ThrowIfCancellationRequested(); // a run cancelled before it started writes nothing
         var run = new RunFolder(options.OutputFolder) { Retention = options.KeepCheckpoints };
         using IDisposable folderLock = run.Lock(Options);
+        run.Claim(options.Resume, options.Overwrite, Options);
         run.SaveOptions(options.ToJson(PrecisionSelector.Name(precision)), options.Resume, Options, FineTuneOptions.JsonProperties);
         progress?.Report(TrainingProgress.Note("", $"precision: {PrecisionSelector.Name(precision)} ({reason})"));
         if (options.Resume)

@@ -93,6 +93,11 @@ public sealed record PipelineOptions
     /// <summary>Continue an interrupted run in <see cref="OutputFolder"/> (asked with the same options); finished stages are reused.</summary>
     public bool Resume { get; init; }
 
+    /// <summary>Delete the run already in <see cref="OutputFolder"/> (finished or not) and start again. Without it (or
+    /// <see cref="Resume"/>) a folder that holds a run is refused, so re-running a program never silently deletes a
+    /// finished run.</summary>
+    public bool Overwrite { get; init; }
+
     /// <summary>Checks every value on its own (no file is read); throws <see cref="InvalidOptionException"/> naming
     /// the first invalid property. The checks against the teacher (its layer count, positions, sizes) run in
     /// <see cref="PeaKdPipeline.Run"/>, still before anything is written.</summary>
@@ -102,6 +107,10 @@ public sealed record PipelineOptions
         OptionCheck.NotEmpty($"{Name}.{nameof(Teacher)}", Teacher, "the teacher's model folder");
         OptionCheck.NotNull($"{Name}.{nameof(Student)}", Student,
             "a student from the generated catalog, such as StudentCatalog.Get(\"PeaBert2\") (StudentCatalog.Find returns null for an unknown name; Get names the known ones)");
+        if (Resume && Overwrite)
+        {
+            throw new InvalidOptionException($"{Name}.{nameof(Overwrite)}", $"is set with {Name}.{nameof(Resume)}; a run is either continued or started again. Set one of them.");
+        }
         OptionCheck.NotEmpty($"{Name}.{nameof(OutputFolder)}", OutputFolder, "the folder the run writes");
         OptionCheck.NotTheSameFolder($"{Name}.{nameof(OutputFolder)}", OutputFolder, $"{Name}.{nameof(Teacher)}", Teacher);
         OptionCheck.Defined($"{Name}.{nameof(InitFrom)}", InitFrom);

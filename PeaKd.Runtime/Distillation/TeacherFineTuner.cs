@@ -1,5 +1,7 @@
 using PeaKd.Checkpoints;
 using PeaKd.Data;
+using PeaKd.Folders;
+using PeaKd.IO;
 using PeaKd.Inference;
 using PeaKd.Modeling;
 using PeaKd.Runs;
@@ -42,8 +44,31 @@ internal static class TeacherFineTuner
         TrainingResult result = loop.Run(data.Train, data.Encoder.PaddingTokenId, device,
             batch => SupervisedLoss.Compute(model, batch),
             () => Evaluator.DevScore(model, data, device, options.EvalBatchSize, options.SelectBy), resume);
-        HfCheckpoint.Save(model, outputFolder);
-        ModelFolder.WriteTokenizer(data.Encoder.VocabFile, outputFolder, data.MaxLength);
+        Save(model, data, run, outputFolder);
         return result;
+    }
+
+    /// <summary>Writes the fine-tuned teacher sealed. A distill run's teacher/ is published whole (<see cref="StagedFolder"/>);
+    /// a fine-tune run's own folder, which also holds the run's files, is written in place, its manifest last: a kill
+    /// before the manifest leaves no manifest vouching for files that changed, and the run (with no summary) resumes.</summary>
+    private static void Save(BertClassifier model, TaskData data, RunFolder run, string outputFolder)
+    {
+        var options = new System.Text.Json.Nodes.JsonObject { ["task"] = data.Task.Name, ["max_length"] = data.MaxLength };
+        if (FolderPaths.Full(outputFolder) == run.Root)
+        {
+            File.Delete(Path.Combine(outputFolder, FolderManifest.FileName));
+            Write(model, data, outputFolder);
+            FolderManifest.Write(outputFolder, FolderKind.FineTuned, options, sourceFolder: null);
+            return;
+        }
+        using StagedFolder staged = StagedFolder.Begin(outputFolder, FolderKind.FineTuned, overwrite: true, "the run's teacher folder", "a resume");
+        Write(model, data, staged.Path);
+        staged.Publish(options, sourceFolder: null);
+    }
+
+    private static void Write(BertClassifier model, TaskData data, string folder)
+    {
+        HfCheckpoint.Save(model, folder);
+        ModelFolder.WriteTokenizer(data.Encoder.VocabFile, folder, data.MaxLength);
     }
 }

@@ -39,6 +39,10 @@ internal sealed class OnnxLogits(string onnxFile, BertConfig config) : ILogitSou
     public BertConfig Config => config;
     public string Engine => "ONNX Runtime";
 
+    /// <summary>The width of the graph's logits output when the graph fixes it; null when it is dynamic or absent.</summary>
+    public long? OutputWidth =>
+        _session.OutputMetadata.TryGetValue("logits", out NodeMetadata? logits) && logits.Dimensions is [_, > 0 and var width] ? width : null;
+
     public float[][] Logits(IReadOnlyList<EncodedExample> features, int paddingId, int batchSize)
     {
         var logits = new float[features.Count][];

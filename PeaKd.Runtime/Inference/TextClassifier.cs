@@ -59,6 +59,7 @@ public sealed class TextClassifier : IDisposable
         options ??= new TextClassifierOptions();
         options.Validate();
         string modelFolder = ModelFolder.Locate(folder);
+        Folders.SealedFolder.Verify(modelFolder); // before any file is read: exactly what PeaKd wrote, or files that agree
         BertTextEncoder encoder = BertTextEncoder.FromModelFolder(modelFolder);
         ILogitSource model = IsOnnxExport(modelFolder) ? OnnxModel(modelFolder, options) : TorchModel(modelFolder, options);
         try
@@ -95,8 +96,16 @@ public sealed class TextClassifier : IDisposable
             throw new InvalidOptionException($"{Name}.{nameof(TextClassifierOptions.Precision)}",
                 $"is Bf16, but {folder} is an ONNX export, which computes as it was exported (fp32, or int8 with ModelExport.ToOnnx's quantization); use Fp32 or Auto.");
         }
-        BertConfig config = BertConfig.Load(Path.Combine(folder, HfCheckpoint.ConfigFileName));
-        return new OnnxLogits(Path.Combine(folder, ModelExport.OnnxFileName), config);
+        string configPath = Path.Combine(folder, HfCheckpoint.ConfigFileName), onnxPath = Path.Combine(folder, ModelExport.OnnxFileName);
+        BertConfig config = BertConfig.Load(configPath);
+        var model = new OnnxLogits(onnxPath, config);
+        if (model.OutputWidth is long width && width != config.NumLabels)
+        {
+            model.Dispose();
+            throw new CorruptFileException(configPath,
+                $"names {config.NumLabels} labels ({string.Join(", ", config.Labels)}), but {onnxPath} computes {width} logits; the config is not the graph's. Export the model again.", "field 'id2label'");
+        }
+        return model;
     }
 
     private static ILogitSource TorchModel(string folder, TextClassifierOptions options)
@@ -144,7 +153,22 @@ public sealed class TextClassifier : IDisposable
             (int[] ids, int[] types) = _encoder.Encode(text, pair, MaxLength);
             features.Add(new EncodedExample(ids, types, null, null));
         }
-        return _model.Logits(features, _encoder.PaddingTokenId, _batchSize);
+        return FiniteLogits(features);
+    }
+
+    /// <summary>The model's logits; a NaN or an infinity is an error naming the input, never a label.</summary>
+    private float[][] FiniteLogits(IReadOnlyList<EncodedExample> features)
+    {
+        float[][] logits = _model.Logits(features, _encoder.PaddingTokenId, _batchSize);
+        for (int i = 0; i < logits.Length; i++)
+        {
+            if (!logits[i].All(float.IsFinite))
+            {
+                throw new InvalidDataException(
+                    $"{Folder}: the model computed a NaN or infinite logit for input {i}; its weights are damaged or it diverged in training. No prediction is made from it.");
+            }
+        }
+        return logits;
     }
 
     /// <summary>Scores the model on a split of a task with the task's metrics (the same numbers as the pipeline's).</summary>
@@ -167,7 +191,7 @@ public sealed class TextClassifier : IDisposable
             throw new ArgumentException($"The data has no {split} split; it has {string.Join(", ", task.Splits.Keys.Where(s => s != "train"))}.", nameof(split));
         }
         int[] columns = ColumnsInDataOrder(task);
-        float[][] logits = _model.Logits(chosen.Features, _encoder.PaddingTokenId, _batchSize);
+        float[][] logits = FiniteLogits(chosen.Features);
         float[][] inDataOrder = logits.Select(row => columns.Select(c => row[c]).ToArray()).ToArray();
         IReadOnlyDictionary<string, double>? metrics = Evaluator.ScoreAndWrite(task, chosen.Features, inDataOrder, predictionsFile);
         return new EvaluationReport(split, metrics, ToPredictions(logits));

@@ -91,9 +91,10 @@ public sealed record BertConfig
         }
         RequireProbability(source, "hidden_dropout_prob", HiddenDropoutProb);
         RequireProbability(source, "attention_probs_dropout_prob", AttentionProbsDropoutProb);
-        if (!(LayerNormEps > 0))
+        if (!(LayerNormEps > 0 && LayerNormEps <= MaxLayerNormEps))
         {
-            throw new InvalidConfigException(source, "layer_norm_eps", $"layer_norm_eps must be positive, got {LayerNormEps}.");
+            // an epsilon near the variance itself flattens every LayerNorm's output: the model computes nothing useful
+            throw new InvalidConfigException(source, "layer_norm_eps", $"layer_norm_eps must be in (0, {MaxLayerNormEps}], got {LayerNormEps} (BERT uses 1e-12).");
         }
         if (!(InitializerRange > 0))
         {
@@ -103,11 +104,24 @@ public sealed record BertConfig
         {
             throw new InvalidConfigException(source, "id2label", "at least one label is needed.");
         }
+        if (Labels.FirstOrDefault(label => label.Length == 0 || label.Any(char.IsControl)) is string unprintable)
+        {
+            // a tab or a line break in a name splits the TSV lines predictions are written as
+            throw new InvalidConfigException(source, "id2label",
+                $"label '{unprintable.ReplaceLineEndings("\\n").Replace("\t", "\\t", StringComparison.Ordinal)}' is empty or holds a control character (a tab, a line break); label names must be printable.");
+        }
+        if (Labels.GroupBy(label => label, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new InvalidConfigException(source, "id2label", $"label '{twice.Key}' names {twice.Count()} outputs; each output needs its own name, or predictions could not say which it is.");
+        }
         if (PadTokenId < 0 || PadTokenId >= VocabSize)
         {
             throw new InvalidConfigException(source, "pad_token_id", $"pad_token_id {PadTokenId} is outside the vocabulary (size {VocabSize}).");
         }
     }
+
+    /// <summary>The largest <c>layer_norm_eps</c> accepted: far above any BERT's (1e-12 to 1e-5), far below a variance.</summary>
+    public const double MaxLayerNormEps = 1e-3;
 
     /// <summary>The most encoder layers a config may declare.</summary>
     public const int MaxLayers = 1000;

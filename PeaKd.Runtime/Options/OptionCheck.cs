@@ -67,10 +67,10 @@ internal static class OptionCheck
     /// options.json there, over the model's own.</summary>
     public static void NotTheSameFolder(string property, string folder, string readProperty, string readFolder)
     {
-        if (string.Equals(IO.FolderPaths.Full(folder), IO.FolderPaths.Full(readFolder), StringComparison.Ordinal))
+        if (IO.FolderPaths.IsReallySameOrInside(folder, readFolder) || IO.FolderPaths.IsReallySameOrInside(readFolder, folder))
         {
             throw new InvalidOptionException(property,
-                $"is '{folder}', the folder {readProperty} names; the run would write its files over the model it reads. Give another folder.");
+                $"is '{folder}', the folder {readProperty} names, or one inside or around it (symbolic links resolved); the run would write its files over the model it reads. Give a folder of its own.");
         }
     }
 

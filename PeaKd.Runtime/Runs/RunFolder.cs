@@ -59,7 +59,8 @@ internal sealed class RunFolder(string root)
                 ["started"] = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture),
             };
             AtomicFile.WriteAllText(Path.Combine(Root, OwnerFile), owner.ToJsonString() + "\n");
-            return new FolderLock(held, Path.Combine(Root, OwnerFile));
+            Folders.FolderLock writers = Folders.FolderLock.Take(Root, $"{optionsType} run"); // the lock exports and imports take too
+            return new FolderLock(held, Path.Combine(Root, OwnerFile), writers);
         }
         catch
         {
@@ -82,12 +83,48 @@ internal sealed class RunFolder(string root)
         }
     }
 
-    private sealed class FolderLock(FileStream held, string ownerFile) : IDisposable
+    private sealed class FolderLock(FileStream held, string ownerFile, IDisposable writers) : IDisposable
     {
         public void Dispose()
         {
+            writers.Dispose();
             File.Delete(ownerFile); // before the lock goes, so a new holder's owner file is never deleted
             held.Dispose();
+        }
+    }
+
+    /// <summary>Claims the folder for a new run, a resumed one or a replacement (the lock is held): a folder that holds a
+    /// run is continued only with <paramref name="resume"/> and deleted only with <paramref name="overwrite"/>; a folder
+    /// that holds anything else is never written into.</summary>
+    public void Claim(bool resume, bool overwrite, string optionsType)
+    {
+        string[] entries = Directory.EnumerateFileSystemEntries(Root).Where(e => Path.GetFileName(e) is not (LockFile or OwnerFile)).ToArray();
+        if (entries.Length == 0 || resume)
+        {
+            return;
+        }
+        string property = $"{optionsType}.OutputFolder";
+        if (!File.Exists(OptionsFile))
+        {
+            throw new InvalidOptionException(property, $"is '{Root}', which holds files that are not a PeaKd run ({string.Join(", ", entries.Take(3).Select(Path.GetFileName))}{(entries.Length > 3 ? ", ..." : "")}); give a new or empty folder.");
+        }
+        if (!overwrite)
+        {
+            string which = File.Exists(SummaryFile) ? "a finished run" : "an interrupted run";
+            throw new InvalidOptionException(property,
+                $"is '{Root}', which holds {which}; set {optionsType}.Resume to continue it, or {optionsType}.Overwrite to delete it and start again, or give another folder.");
+        }
+        File.Delete(SummaryFile); // first: a folder half cleared never passes for a finished run
+        foreach (string entry in entries)
+        {
+            if (Directory.Exists(entry))
+            {
+                Directory.Delete(entry, recursive: true);
+            }
+            else
+            {
+                File.Delete(entry);
+            }
         }
     }
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using PeaKd.Checkpoints;
 using PeaKd.Data;
+using PeaKd.Folders;
 using PeaKd.Modeling;
 using static TorchSharp.torch;
 
@@ -21,12 +22,23 @@ internal sealed record StudentDescription(string Name, IReadOnlyList<LayerUse> L
 /// </summary>
 internal static class StudentFolder
 {
-    public const string DescriptionFile = "student.json";
+    public const string DescriptionFile = Folders.ModelFiles.Student;
 
-    /// <summary>Writes a trained student with its task's labels and tokenizer.</summary>
-    public static void Save(StudentModel student, TaskData data, string folder)
+    /// <summary>Writes a trained student with its task's labels and tokenizer, whole (<see cref="StagedFolder"/>): the
+    /// run owns <paramref name="folder"/>, so a student written before (by a run that is resumed) is replaced.</summary>
+    /// <param name="student">The trained student.</param>
+    /// <param name="data">The task: its labels and tokenizer.</param>
+    /// <param name="folder">The run's student/ folder.</param>
+    /// <param name="teacherFolder">The teacher it was distilled from, recorded by its manifest's seal.</param>
+    public static void Save(StudentModel student, TaskData data, string folder, string? teacherFolder)
     {
-        Directory.CreateDirectory(folder);
+        using StagedFolder staged = StagedFolder.Begin(folder, FolderKind.Student, overwrite: true, "the run's student folder", "a resume");
+        Write(student, data, staged.Path);
+        staged.Publish(new JsonObject { ["student"] = student.Plan.Name }, teacherFolder);
+    }
+
+    private static void Write(StudentModel student, TaskData data, string folder)
+    {
         WeightsFile.WriteSafetensors(Path.Combine(folder, HfCheckpoint.SafetensorsFileName), student.state_dict());
         ModelFolder.WithTaskLabels(student.Config, data).Save(Path.Combine(folder, HfCheckpoint.ConfigFileName));
         ModelFolder.WriteTokenizer(data.Encoder.VocabFile, folder, data.MaxLength);
@@ -43,6 +55,7 @@ internal static class StudentFolder
     /// <summary>The student described in <paramref name="folder"/>, or null for a plain BERT folder (no student.json).</summary>
     public static StudentDescription? Read(string folder)
     {
+        SealedFolder.Verify(folder); // a student.json a manifest lists but is gone is an error, not a plain BERT
         string path = Path.Combine(folder, DescriptionFile);
         if (!File.Exists(path))
         {

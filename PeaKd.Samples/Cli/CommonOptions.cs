@@ -27,9 +27,10 @@ internal sealed class CommonOptions
     public Option<string> KeepCheckpoints { get; } = new("--keep-checkpoints") { Description = "What a finished stage keeps: best (its best weights; the resumable checkpoints are removed) or all.", DefaultValueFactory = _ => "best" };
     public Option<int?> LimitTrain { get; } = new("--limit-train") { Description = "Use only N training rows (quick runs): a stratified sample, each class in its share, with a fixed seed." };
     public Option<bool> Resume { get; } = new("--resume") { Description = "Continue an interrupted run in --out with the same options." };
+    public Option<bool> Overwrite { get; } = new("--overwrite") { Description = "Delete the run already in --out (finished or not) and start again; without it (or --resume) such a folder is refused." };
 
     public IEnumerable<Option> TaskOptions => [Task, Data, TextColumn, PairColumn, LabelColumn];
-    public IEnumerable<Option> TrainingOptions => [Epochs, BatchSize, LearningRate, EvalEvery, SelectBy, MaxLength, Seed, Device, Precision, LimitTrain, KeepCheckpoints, Resume];
+    public IEnumerable<Option> TrainingOptions => [Epochs, BatchSize, LearningRate, EvalEvery, SelectBy, MaxLength, Seed, Device, Precision, LimitTrain, KeepCheckpoints, Resume, Overwrite];
 
     /// <summary>The flags of the options every command maps the same way, under the API's options type.</summary>
     public static IEnumerable<(string, string)> Flags(string options) =>
@@ -44,6 +45,7 @@ internal sealed class CommonOptions
         ($"{options}.Device", "--device"),
         ($"{options}.Precision", "--precision"),
         ($"{options}.Resume", "--resume"),
+        ($"{options}.Overwrite", "--overwrite"),
         ($"{options}.KeepCheckpoints", "--keep-checkpoints"),
         ($"{options}.OutputFolder", "--out"),
     ];

@@ -94,6 +94,7 @@ internal static class DistillCommand
                 Device = common.DeviceChoice(parse),
                 Precision = common.PrecisionChoice(parse),
                 Resume = parse.GetValue(common.Resume),
+                Overwrite = parse.GetValue(common.Overwrite),
                 KeepCheckpoints = common.Retention(parse),
                 RecordFolder = parse.GetValue(records),
                 RecordDtype = CommonOptions.ParseChoice<RecordDtype>("--record-dtype", parse.GetValue(recordDtype)!),

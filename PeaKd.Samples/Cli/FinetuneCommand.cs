@@ -35,6 +35,7 @@ internal static class FinetuneCommand
                 Device = common.DeviceChoice(parse),
                 Precision = common.PrecisionChoice(parse),
                 Resume = parse.GetValue(common.Resume),
+                Overwrite = parse.GetValue(common.Overwrite),
                 KeepCheckpoints = common.Retention(parse),
             };
             FineTuneResult result = PeaKdPipeline.FineTune(options, ConsoleProgress.Create(), CommandRunner.Stopping);

@@ -7,6 +7,8 @@ namespace PeaKd.Samples.Cli;
 /// all-MiniLM-L6-v2 into a PeaKd teacher folder (config.json, model.safetensors, vocab.txt).</summary>
 internal static class ImportCommand
 {
+    private static readonly FlagNames Flags = new([("TeacherImport's outputFolder", "--out"), ("TeacherImport's overwrite", "--overwrite"), ("ModelExport.ToHuggingFace", "peakd export --format hf")]);
+
     public static Command Create()
     {
         var onnx = new Option<string?>("--onnx") { Description = "A .onnx BERT encoder (vocab.txt beside it), or a .dll embedding model.onnx and vocab.txt." };
@@ -14,7 +16,8 @@ internal static class ImportCommand
         var miniLm = new Option<bool>("--minilm") { Description = $"all-MiniLM-L6-v2 from the {TeacherImport.MiniLmPackage} package (found in the NuGet folder)." };
         var output = new Option<string>("--out") { Description = "The folder to write.", Required = true };
         var heads = new Option<int?>("--heads") { Description = "Attention heads, when the ONNX graph does not show them." };
-        var command = new Command("import", "Import a teacher from ONNX, a Hugging Face folder, or the built-in MiniLM.") { onnx, hf, miniLm, output, heads };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace an earlier import in --out (whole, only once the new one is complete)." };
+        var command = new Command("import", "Import a teacher from ONNX, a Hugging Face folder, or the built-in MiniLM.") { onnx, hf, miniLm, output, heads, overwrite };
         command.Validators.Add(result =>
         {
             int sources = (result.GetValue(onnx) is null ? 0 : 1) + (result.GetValue(hf) is null ? 0 : 1) + (result.GetValue(miniLm) ? 1 : 0);
@@ -27,12 +30,13 @@ internal static class ImportCommand
                 result.AddError("--heads must be at least 1.");
             }
         });
-        command.SetAction(parse => CommandRunner.Run("import", FlagNames.None, () =>
+        command.SetAction(parse => CommandRunner.Run("import", Flags, () =>
         {
             string outFolder = parse.GetValue(output)!;
-            ImportedTeacher imported = parse.GetValue(onnx) is string onnxPath ? TeacherImport.FromOnnx(onnxPath, outFolder, parse.GetValue(heads))
-                : parse.GetValue(hf) is string folder ? TeacherImport.FromHuggingFace(folder, outFolder)
-                : TeacherImport.MiniLm(outFolder);
+            bool replace = parse.GetValue(overwrite);
+            ImportedTeacher imported = parse.GetValue(onnx) is string onnxPath ? TeacherImport.FromOnnx(onnxPath, outFolder, parse.GetValue(heads), replace)
+                : parse.GetValue(hf) is string folder ? TeacherImport.FromHuggingFace(folder, outFolder, replace)
+                : TeacherImport.MiniLm(outFolder, overwrite: replace);
             foreach (string note in imported.Notes)
             {
                 Console.WriteLine($"note: {note}");

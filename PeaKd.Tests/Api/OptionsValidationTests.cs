@@ -27,7 +27,7 @@ public class OptionsValidationTests
         { "teacher without weights", o => o with { Teacher = WithoutWeights(o.Teacher) }, "PipelineOptions.Teacher", "which has no weights (model.safetensors or pytorch_model.bin)" },
         { "no student", o => o with { Student = StudentCatalog.Find("Typo")! }, "PipelineOptions.Student", "StudentCatalog.Get" },
         { "no output folder", o => o with { OutputFolder = "" }, "PipelineOptions.OutputFolder", "is empty" },
-        { "output folder is the teacher", o => o with { OutputFolder = o.Teacher + "/" }, "PipelineOptions.OutputFolder", "the folder PipelineOptions.Teacher names; the run would write its files over the model it reads" },
+        { "output folder is the teacher", o => o with { OutputFolder = o.Teacher + "/" }, "PipelineOptions.OutputFolder", "the folder PipelineOptions.Teacher names, or one inside or around it (symbolic links resolved); the run would write its files over the model it reads" },
         { "records: empty folder", o => o with { RecordFolder = " " }, "PipelineOptions.RecordFolder", "is empty" },
         { "task: no metric", o => o with { Data = DataSource.Files(TaskRegistry.Tsv() with { Metrics = [] }, "data") }, "PipelineOptions.Data.Task.Metrics", "is empty; list the task's metrics" },
         { "task: no label column", o => o with { Data = DataSource.Files(TaskRegistry.Tsv() with { Labelled = TaskRegistry.Tsv().Labelled with { Label = null } }, "data") },

@@ -11,7 +11,7 @@ public class HfCheckpointTests
 {
     private static readonly BertConfig Small = new()
     {
-        VocabSize = 30, HiddenSize = 16, NumHiddenLayers = 2, NumAttentionHeads = 2, IntermediateSize = 32,
+        VocabSize = 50, HiddenSize = 16, NumHiddenLayers = 2, NumAttentionHeads = 2, IntermediateSize = 32, // the fixture vocabulary's 50 tokens
         MaxPositionEmbeddings = 20, Labels = ["no", "yes"],
     };
 

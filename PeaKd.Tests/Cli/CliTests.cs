@@ -98,7 +98,7 @@ public class CliTests
     [InlineData(new[] { "evaluate", "--task", "tsv", "--data", "d", "--model", "m", "--split", "train" }, "--split 'train' is not known")]
     [InlineData(new[] { "distill", "--task", "tsv", "--data", "d", "--teacher", "t", "--student", "Bert1", "--out", "o", "--init-layers", "0,x" }, "--init-layers '0,x' is not a comma-separated list")]
     [InlineData(new[] { "distill", "--task", "tsv", "--data", "d", "--teacher", "t", "--student", "Bert1", "--out", "o", "--record-dtype", "fp16" }, "--record-dtype 'fp16' is not known; use one of fp32, bf16.")]
-    [InlineData(new[] { "finetune", "--task", "sst2", "--data", "d", "--model", "m", "--out", "m/" }, "peakd finetune: --out is 'm/', the folder --model names; the run would write its files over the model it reads.")]
+    [InlineData(new[] { "finetune", "--task", "sst2", "--data", "d", "--model", "m", "--out", "m/" }, "peakd finetune: --out is 'm/', the folder --model names, or one inside or around it (symbolic links resolved); the run would write its files over the model it reads. Give a folder of its own.")]
     [InlineData(new[] { "distill", "--task", "tsv", "--data", "d", "--teacher", "t", "--student", "Bert1", "--out", "t" }, "peakd distill: --out is 't', the folder --teacher names")]
     [InlineData(new[] { "distill", "--task", "tsv", "--data", "d", "--teacher", "t", "--student", "Bert1", "--out", "o", "--records", " " }, "peakd distill: --records is empty")]
     [InlineData(new[] { "import", "--out", "o" }, "Give exactly one of --onnx PATH, --hf DIR or --minilm.")]

@@ -180,16 +180,16 @@ public class OnnxExportTests(Xunit.Abstractions.ITestOutputHelper log)
         using TempFolder folder = TestFiles.TempFolder();
         using (SavedStudent("Bert2", folder.File("student"))) { }
         var itself = Assert.Throws<ArgumentException>(() => ModelExport.ToOnnx(folder.File("student"), folder.File("student")));
-        Assert.Contains("is the model folder itself", itself.Message);
+        Assert.Contains("is the model folder", itself.Message);
         byte[] weights = File.ReadAllBytes(folder.File("student/model.safetensors"));
         var unrolled = Assert.Throws<ArgumentException>(() => ModelExport.ToHuggingFace(folder.File("student"), folder.File("student") + "/"));
-        Assert.Contains("is the model folder itself", unrolled.Message);
+        Assert.Contains("is the model folder", unrolled.Message);
         Assert.Equal(weights, File.ReadAllBytes(folder.File("student/model.safetensors"))); // the student is untouched
         // a run folder around its student/: an export there would hide the student behind its own config.json
         Directory.CreateDirectory(folder.File("run"));
         Directory.Move(folder.File("student"), folder.File("run/student"));
         var intoRun = Assert.Throws<ArgumentException>(() => ModelExport.ToOnnx(folder.File("run"), folder.File("run")));
-        Assert.Contains("is the model folder itself or holds it", intoRun.Message);
+        Assert.Contains("holds it or lies inside it", intoRun.Message);
         Assert.False(File.Exists(folder.File("run/config.json")));
         Directory.Move(folder.File("run/student"), folder.File("student"));
         ModelExport.ToOnnx(folder.File("student"), folder.File("onnx"));

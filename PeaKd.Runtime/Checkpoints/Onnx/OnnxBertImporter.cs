@@ -82,6 +82,7 @@ internal static partial class OnnxBertImporter
             throw new CorruptFileException(origin,
                 $"not a BERT encoder PeaKd can map: {(layers == 0 ? "no encoder.layer.N parameters found" : $"could not find {string.Join(", ", missing.Take(8))}{(missing.Count > 8 ? $" and {missing.Count - 8} more" : "")}")}.");
         }
+        CheckNoSharedLayers(graph, layers, origin);
         foreach (string name in new[] { "embeddings.word_embeddings.weight", "embeddings.position_embeddings.weight", "embeddings.token_type_embeddings.weight", "encoder.layer.0.intermediate.dense.weight" })
         {
             if (weights[name].Shape.Length != 2)
@@ -113,6 +114,25 @@ internal static partial class OnnxBertImporter
             notes.Add($"{origin}: the model has no pooler; a fresh one (N(0, {config.InitializerRange}), bias 0) was written. Fine-tuning trains it.");
         }
         return new ImportedBert(config, weights, source.Vocab, notes);
+    }
+
+    /// <summary>A graph that runs one stored layer more than once (a student with shared layers, as PeaKd exports SPS and
+    /// PeaBERT) would import as a shallower model, one layer per stored layer: refused. Each layer's output LayerNorm
+    /// scale is read by exactly one node in a plain encoder, however its LayerNorm is written out.</summary>
+    private static void CheckNoSharedLayers(OnnxGraph graph, int layers, string origin)
+    {
+        for (int i = 0; i < layers; i++)
+        {
+            string suffix = $"encoder.layer.{i}.output.LayerNorm.weight";
+            string? name = graph.Initializers.Keys.FirstOrDefault(k => HuggingFaceName().Match(k) is { Success: true } m && m.Groups[1].Value == suffix);
+            int uses = name is null ? 0 : graph.Nodes.Count(n => n.Input.Contains(name));
+            if (uses > 1)
+            {
+                throw new CorruptFileException(origin,
+                    $"its graph runs stored layer {i} {uses} times: a student with shared layers (PeaKd exports SPS and PeaBERT students so). Importing it would keep one layer per stored layer and drop the sharing, a shallower model. " +
+                    "Use the run or student folder it was exported from, or export that with ModelExport.ToHuggingFace (shared layers unrolled) and import the folder.");
+            }
+        }
     }
 
     /// <summary>Writes the encoder as a Hugging Face folder (config.json, model.safetensors with bert.* keys, vocab.txt).</summary>
