@@ -39,6 +39,7 @@ internal sealed class RunFolder(string root)
     /// the operating system's (an exclusive open of run.lock), so a killed run leaves none behind.</summary>
     public IDisposable Lock(string optionsType)
     {
+        bool existed = Directory.Exists(Root);
         Directory.CreateDirectory(Root);
         string path = Path.Combine(Root, LockFile);
         FileStream held;
@@ -64,7 +65,13 @@ internal sealed class RunFolder(string root)
         }
         catch
         {
-            held.Dispose(); // a full or read-only disk: the error is that, and the folder is not left locked
+            File.Delete(Path.Combine(Root, OwnerFile)); // another writer holds the folder, or the disk is full or read-only:
+            held.Dispose(); // the error is that, and the folder is left as it was, not locked
+            if (!existed)
+            {
+                File.Delete(path);
+                Directory.Delete(Root); // not created for nothing: the writer holding it may be about to publish there
+            }
             throw;
         }
     }

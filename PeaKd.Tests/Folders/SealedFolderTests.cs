@@ -18,7 +18,7 @@ public class SealedFolderTests
 {
     private static readonly BertConfig Small = new()
     {
-        VocabSize = 40, HiddenSize = 16, NumHiddenLayers = 2, NumAttentionHeads = 4, IntermediateSize = 24, MaxPositionEmbeddings = 16,
+        VocabSize = 50, HiddenSize = 16, NumHiddenLayers = 2, NumAttentionHeads = 4, IntermediateSize = 24, MaxPositionEmbeddings = 16,
         Labels = ["great", "other"],
     };
 
@@ -36,7 +36,7 @@ public class SealedFolderTests
         }
         WeightsFile.WriteSafetensors(Path.Combine(folder, "model.safetensors"), weights);
         student.Config.Save(Path.Combine(folder, "config.json"));
-        File.WriteAllLines(Path.Combine(folder, "vocab.txt"), ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", .. Enumerable.Range(0, 35).Select(i => $"tok{i}")]);
+        File.WriteAllLines(Path.Combine(folder, "vocab.txt"), ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", .. Enumerable.Range(0, 45).Select(i => $"tok{i}")]);
         File.WriteAllText(Path.Combine(folder, "student.json"),
             $"{{\"student\": \"{name}\", \"plan\": \"{student.Plan}\", \"owned_layers\": {student.Plan.OwnedLayers}, \"effective_depth\": {student.Plan.EffectiveDepth}}}");
         if (sealedFolder)
@@ -98,7 +98,7 @@ public class SealedFolderTests
                 cases++;
             }
         }
-        Assert.True(cases >= 5 + 5 + 5, $"{cases} files flipped"); // 4-5 model files and the manifest in each folder
+        Assert.Equal(5 + 4 + 4, cases); // the student's 4 model files, the int8 export's 3, the Hugging Face export's 3, and each manifest
     }
 
     [Fact]
@@ -212,7 +212,11 @@ public class SealedFolderTests
         Assert.False(Directory.Exists(folder.File("nan-onnx")));
 
         // finite weights whose logits overflow: an error naming the input, not the first label
-        WriteStudent(folder.File("huge"), sealedFolder: false, edit: w => w["classifier.weight"].fill_(3e38f));
+        WriteStudent(folder.File("huge"), sealedFolder: false, edit: w =>
+        {
+            w["bert.pooler.dense.bias"].fill_(1e3f); // every pooled value tanh(1000) = 1 ...
+            w["classifier.weight"].fill_(3e38f); // ... so each logit sums 16 x 3e38: infinite
+        });
         using TextClassifier classifier = TextClassifier.Load(folder.File("huge"));
         var logit = Assert.Throws<InvalidDataException>(() => classifier.PredictBatch(["tok1 tok2", "tok3"]));
         Assert.Contains("input 0", logit.Message);
@@ -241,10 +245,10 @@ public class SealedFolderTests
         Assert.Contains("layer_norm_eps", Assert.Throws<InvalidConfigException>(() => TextClassifier.Load(folder.File("eps")).Dispose()).Message);
 
         WriteStudent(folder.File("vocab"), sealedFolder: false);
-        File.AppendAllLines(folder.File("vocab/vocab.txt"), ["tok35", "tok36"]); // 42 tokens for 40 embeddings
+        File.AppendAllLines(folder.File("vocab/vocab.txt"), ["tok45", "tok46"]); // 52 tokens for 50 embeddings
         var vocabulary = Assert.Throws<CorruptFileException>(() => TextClassifier.Load(folder.File("vocab")).Dispose());
         Assert.Equal(folder.File("vocab/vocab.txt"), vocabulary.File);
-        Assert.Contains("vocab_size 40", vocabulary.Message);
+        Assert.Contains("vocab_size 50", vocabulary.Message);
 
         // an ONNX export whose config names three labels for the graph's two logits (its manifest removed, as a hand edit would)
         WriteStudent(folder.File("student"));

@@ -1,0 +1,121 @@
+using PeaKd.Checkpoints;
+using PeaKd.Distillation;
+using PeaKd.Folders;
+using PeaKd.Runs;
+using PeaKd.Tests.Infrastructure;
+using PeaKd.Training;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace PeaKd.Tests.Folders;
+
+/// <summary>
+/// The writers of whole folders, tried as an adversary would: a fine-tuning run re-run without Resume or Overwrite, a
+/// training run and an export after the same folder, and `peakd export` and `peakd import` killed (SIGKILL) at every
+/// file they write: the target is always the old folder byte for byte or the new one complete, and it loads.
+/// </summary>
+[Collection(TrainingCollection.Name)]
+public class FolderWritersTests(ITestOutputHelper log)
+{
+    private static readonly TrainingOptions Quick = new() { Epochs = 1, BatchSize = 32, LearningRate = 1e-3 };
+
+    private static Dictionary<string, byte[]> Snapshot(string folder) =>
+        Directory.GetFiles(folder, "*", SearchOption.AllDirectories).ToDictionary(f => Path.GetRelativePath(folder, f), File.ReadAllBytes);
+
+    private static bool Same(Dictionary<string, byte[]> a, Dictionary<string, byte[]> b) =>
+        a.Keys.Order().SequenceEqual(b.Keys.Order()) && a.All(p => p.Value.AsSpan().SequenceEqual(b[p.Key]));
+
+    [Fact]
+    public void A_finished_run_is_never_deleted_without_Resume_or_Overwrite_and_a_busy_folder_refuses_an_export()
+    {
+        using TempFolder folder = TestFiles.TempFolder();
+        TinyTask.WriteData(folder.File("data"), train: 96, dev: 32);
+        TinyTask.WriteRandomTeacher(folder.File("pretrained"));
+        FineTuneOptions options = TinyTask.FineTune(folder, Quick);
+        PeaKdPipeline.FineTune(options);
+        Assert.Equal(FolderKind.FineTuned, SealedFolder.Verify(folder.File("teacher"))!.Kind); // the teacher is sealed
+        var finished = Snapshot(folder.File("teacher"));
+
+        var again = Assert.Throws<InvalidOptionException>(() => PeaKdPipeline.FineTune(options)); // a program run twice
+        Assert.Contains("holds a finished run", again.Message);
+        Assert.Contains("FineTuneOptions.Resume", again.Message);
+        Assert.Contains("FineTuneOptions.Overwrite", again.Message);
+        Assert.True(Same(finished, Snapshot(folder.File("teacher"))), "the refused run changed the finished one");
+        Assert.Throws<InvalidOptionException>(() => PeaKdPipeline.FineTune(options with { Resume = true, Overwrite = true }));
+
+        // the folder holds a run: no export may land in it, even asked to overwrite
+        var export = Assert.Throws<ArgumentException>(() => ModelExport.ToOnnx(folder.File("teacher"), folder.File("teacher"), overwrite: true));
+        Assert.Contains("teacher", export.Message);
+        var run = new RunFolder(folder.File("elsewhere"));
+        using (run.Lock(nameof(FineTuneOptions))) // a training run holds the folder: an export there is refused naming it
+        {
+            var busy = Assert.Throws<FolderInUseException>(() => ModelExport.ToOnnx(folder.File("teacher"), folder.File("elsewhere")));
+            Assert.Contains("FineTuneOptions run", busy.Message);
+        }
+        using (FolderLock.Take(folder.File("teacher"), "export")) // and an export holding it stops a training run
+        {
+            Assert.Throws<FolderInUseException>(() => PeaKdPipeline.FineTune(options with { Overwrite = true }));
+        }
+        Assert.True(Same(finished, Snapshot(folder.File("teacher"))));
+
+        FineTuneResult replaced = PeaKdPipeline.FineTune(options with { Overwrite = true, Training = Quick with { Seed = 7 } });
+        Assert.NotNull(replaced.Metrics["dev"]);
+        Assert.False(Same(finished, Snapshot(folder.File("teacher"))), "Overwrite ran the fine-tuning again");
+        Assert.NotNull(SealedFolder.Verify(folder.File("teacher")));
+    }
+
+    [Fact]
+    public void Export_and_import_killed_at_every_file_leave_the_old_folder_or_the_new_one_whole()
+    {
+        using TempFolder folder = TestFiles.TempFolder();
+        TinyTask.WriteData(folder.File("data"), train: 96, dev: 32);
+        TinyTask.WriteRandomTeacher(folder.File("pretrained"));
+        PeaKdPipeline.FineTune(TinyTask.FineTune(folder, Quick));
+        string teacher = folder.File("teacher");
+        var writers = new (string Name, string[] Arguments, string[] Files)[]
+        {
+            ("export onnx int8", ["export", "--model", teacher, "--out", folder.File("onnx"), "--format", "onnx", "--quantize", "int8", "--overwrite"],
+                ["model.onnx", "config.json", "vocab.txt", "tokenizer_config.json", "peakd-manifest.json"]),
+            ("export hf", ["export", "--model", teacher, "--out", folder.File("hf"), "--overwrite"],
+                ["model.safetensors", "config.json", "vocab.txt", "tokenizer_config.json", "peakd-manifest.json"]),
+            ("import hf", ["import", "--hf", folder.File("pretrained"), "--out", folder.File("imported"), "--overwrite"],
+                ["model.safetensors", "config.json", "vocab.txt", "peakd-manifest.json"]),
+        };
+        int kills = 0;
+        foreach ((string name, string[] arguments, string[] files) in writers)
+        {
+            string target = arguments[Array.IndexOf(arguments, "--out") + 1];
+            var (exit, output) = PeakdProcess.Run(arguments);
+            Assert.True(exit == 0, $"{name}: {output}");
+            var old = Snapshot(target);
+            foreach (string file in files)
+            {
+                foreach (string moment in new[] { "mid", "after" })
+                {
+                    var (killed, killOutput) = PeakdProcess.RunKilledAt($"{file}:{moment}", arguments);
+                    Assert.True(killed == PeakdProcess.Killed, $"{name} at {file}:{moment}: expected a SIGKILL, got {killed}:\n{killOutput}");
+                    Assert.True(Same(old, Snapshot(target)), $"{name} killed at {file}:{moment} changed {target}");
+                    using (TextClassifierOrCheck(target, name)) { }
+                    kills++;
+                }
+            }
+            Assert.NotEmpty(Directory.GetDirectories(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.staging-*")); // what the last kill left...
+            var (rerun, rerunOutput) = PeakdProcess.Run(arguments);
+            Assert.True(rerun == 0, rerunOutput);
+            Assert.Empty(Directory.GetDirectories(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.staging-*")); // ...the next writer removed
+            Assert.True(Same(old, Snapshot(target)) || SealedFolder.Verify(target) is not null);
+        }
+        log.WriteLine($"{kills} kills, every target intact");
+    }
+
+    /// <summary>The folder loads: a classifier for exports, the strict checks a run makes for an imported backbone.</summary>
+    private static IDisposable? TextClassifierOrCheck(string folder, string writer)
+    {
+        if (writer.StartsWith("import", StringComparison.Ordinal))
+        {
+            HfCheckpoint.CheckLoadable(folder);
+            return null;
+        }
+        return TextClassifier.Load(folder);
+    }
+}
