@@ -47,6 +47,9 @@ internal static class BenchCli
         generatorCommand.SetAction(parse => Guarded(parse.GetValue(threads), "generator",
             measurement => GeneratorCost.Run(parse.GetValue(students), parse.GetValue(repetitions), measurement)));
 
+        var verifyCommand = new Command("verify", "Time the sealed-folder check on the main job's teacher (MiniLM, 90 MB) and its ONNX exports.") { repetitions };
+        verifyCommand.SetAction(parse => Guarded(parse.GetValue(threads), "verify", measurement => VerifyBench.Run(parse.GetValue(repetitions), measurement)));
+
         var model = new Option<string>("--model") { Description = "A run, student or export folder.", Required = true };
         var engine = new Option<string>("--engine") { Description = "torch-fp32, torch-bf16 or onnx (an export folder).", Required = true };
         var batch = new Option<int>("--batch") { Description = "Texts per call.", DefaultValueFactory = _ => 1 };
@@ -64,7 +67,7 @@ internal static class BenchCli
         agreementCommand.SetAction(parse => Guarded(parse.GetValue(threads), "serving-agreement",
             measurement => ServingBench.Agreement(parse.GetValue(model)!, parse.GetValue(export)!, parse.GetValue(texts)!, measurement)));
 
-        var root = new RootCommand("PeaKd benchmarks: one JSON line per measurement (see bench/run.sh).") { threads, caseCommand, peakCommand, generatorCommand, servingCommand, agreementCommand };
+        var root = new RootCommand("PeaKd benchmarks: one JSON line per measurement (see bench/run.sh).") { threads, caseCommand, peakCommand, generatorCommand, servingCommand, agreementCommand, verifyCommand };
         return root.Parse(args).Invoke();
     }
 
