@@ -73,7 +73,7 @@ internal sealed class TaskData
             return; // not a model folder yet: loading the model reports it
         }
         Modeling.BertConfig config = Modeling.BertConfig.Load(configPath);
-        int tokens = File.ReadLines(encoder.VocabFile).Count();
+        int tokens = encoder.LineCount; // counted as the encoder read it, capped
         if (tokens > config.VocabSize)
         {
             throw new Modeling.InvalidConfigException(configPath, "vocab_size",

@@ -18,6 +18,10 @@ internal sealed class TsvFile
 
     public string Path { get; }
 
+    /// <summary>The most bytes one file may hold: well above GLUE's largest (MNLI's train.tsv, about 330 MB), and below
+    /// the longest string .NET holds (about 2^30 characters), which the whole file becomes.</summary>
+    public const long MaxBytes = 1000L << 20;
+
     /// <summary>SHA-256 of the bytes that were read, so caches key on exactly this content.</summary>
     public string ContentHash { get; }
 
@@ -60,7 +64,8 @@ internal sealed class TsvFile
             throw new DataFormatException(path, null, "file not found.");
         }
         var strictUtf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-        byte[] bytes = File.ReadAllBytes(path);
+        byte[] bytes = IO.BoundedFile.ReadAllBytes(path, MaxBytes, () => new DataFormatException(path, null,
+            $"more than {MaxBytes:N0} bytes, the most PeaKd reads from one data file (it holds the whole file in memory); is this the right file (not a device or a pipe)? Split larger data."));
         string text;
         try
         {

@@ -95,7 +95,8 @@ internal static class JsonFile
     private static string Seal(JsonObject content) =>
         Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(content.ToJsonString(Compact))));
 
-    /// <summary>The file's text: it must exist, be at most <paramref name="maxBytes"/> long and be valid UTF-8.</summary>
+    /// <summary>The file's text: it must exist, hold at most <paramref name="maxBytes"/> bytes (counted as they are read,
+    /// not as the file reports them) and be valid UTF-8.</summary>
     public static string ReadText(string path, long maxBytes = MaxBytes)
     {
         var info = new FileInfo(path);
@@ -107,7 +108,9 @@ internal static class JsonFile
         {
             throw new CorruptFileException(path, $"{info.Length:N0} bytes is far larger than this kind of file can be (at most {maxBytes:N0}); it is not the file PeaKd wrote.");
         }
-        byte[] bytes = File.ReadAllBytes(path);
+        // the reported length bounds nothing for /dev/zero, a FIFO or a /proc file (0 bytes, then no end): the read is capped too
+        byte[] bytes = IO.BoundedFile.ReadAllBytes(path, maxBytes, () => new CorruptFileException(path,
+            $"it holds more than {maxBytes:N0} bytes, far more than this kind of file can be (a device or a pipe?); it is not the file PeaKd wrote."));
         try
         {
             string text = StrictUtf8.GetString(bytes);

@@ -32,11 +32,29 @@ internal sealed class TorchLogits(BertClassifier model, Device device) : ILogitS
 }
 
 /// <summary>An ONNX export in ONNX Runtime, on the CPU: no libtorch is touched.</summary>
-internal sealed class OnnxLogits(string onnxFile, BertConfig config) : ILogitSource
+internal sealed class OnnxLogits : ILogitSource
 {
-    private readonly InferenceSession _session = new(onnxFile);
+    private readonly InferenceSession _session;
+    private readonly BertConfig _config;
 
-    public BertConfig Config => config;
+    /// <param name="onnxFile">The export's model.onnx.</param>
+    /// <param name="config">Its config.json.</param>
+    public OnnxLogits(string onnxFile, BertConfig config)
+    {
+        _config = config;
+        try
+        {
+            _session = new InferenceSession(onnxFile);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            // ONNX Runtime names neither the file nor what to do: a damaged, cut-short or foreign model.onnx lands here
+            string reason = e.Message.Split('\n', 2)[0].Trim();
+            throw new CorruptFileException(onnxFile, $"ONNX Runtime cannot load it ({reason}). The file is damaged, cut short or not an ONNX model; export the model again (ModelExport.ToOnnx).", inner: e);
+        }
+    }
+
+    public BertConfig Config => _config;
     public string Engine => "ONNX Runtime";
 
     /// <summary>The width of the graph's logits output when the graph fixes it; null when it is dynamic or absent.</summary>

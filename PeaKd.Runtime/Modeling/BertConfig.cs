@@ -142,11 +142,14 @@ public sealed record BertConfig
         {
             throw new InvalidConfigException(path, "(file)", $"{size:N0} bytes is far larger than a config.json can be (at most {MaxFileBytes:N0}); is this the right file?");
         }
+        // a device, a FIFO or a /proc file reports 0 bytes and may never end: the read itself stops at the cap
+        string text = IO.BoundedFile.ReadAllText(path, MaxFileBytes, () => new InvalidConfigException(path, "(file)",
+            $"it holds more than {MaxFileBytes:N0} bytes, far more than a config.json can be (a device or a pipe?); is this the right file?"));
         JsonObject json;
         try
         {
             // duplicate keys are an error: which of two hidden_size values was meant?
-            json = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
+            json = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
                 ?? throw new InvalidConfigException(path, "(root)", "the file must hold a JSON object.");
         }
         catch (JsonException e)

@@ -13,6 +13,14 @@ internal static class OptionCheck
         }
     }
 
+    public static void AtMost(string property, long value, long maximum)
+    {
+        if (value > maximum)
+        {
+            throw new InvalidOptionException(property, $"must be at most {maximum:N0}, got {value:N0}.");
+        }
+    }
+
     public static void Between(string property, long value, long minimum, long maximum)
     {
         if (value < minimum || value > maximum)

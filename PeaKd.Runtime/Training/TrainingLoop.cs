@@ -54,6 +54,7 @@ internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOption
         {
             throw new ArgumentException($"{stage}: the training set is empty.");
         }
+        long totalSteps = options.CheckTotalSteps(train.Count, optionsProperty); // before anything is written
         Directory.CreateDirectory(folder);
         string donePath = Path.Combine(folder, DoneFile);
         if (resume)
@@ -81,8 +82,6 @@ internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOption
         }
 
         using AdamW optimizer = AdamW.ForModel(model, options.WeightDecay);
-        int batchesPerEpoch = (train.Count + options.BatchSize - 1) / options.BatchSize;
-        long totalSteps = (long)options.Epochs * batchesPerEpoch;
         var schedule = new LinearWarmupSchedule(options.LearningRate, totalSteps, options.WarmupFraction);
 
         TrainingCheckpoint.CheckpointRecord? checkpoint = resume ? TrainingCheckpoint.FindIntact(folder, Note) : null;

@@ -3,8 +3,16 @@ namespace PeaKd.Training;
 /// <summary>Optimisation settings of one training stage (PEA-KD.md's common settings are the defaults).</summary>
 public sealed record TrainingOptions
 {
-    /// <summary>Passes over the training set; at least 1.</summary>
+    /// <summary>Passes over the training set; at least 1 and at most <see cref="MaxEpochs"/>.</summary>
     public int Epochs { get; init; } = 4;
+
+    /// <summary>The most epochs a stage may run: far past any fine-tuning or distillation (the paper's run 4), near enough
+    /// that a mistyped count (1000000000) is refused rather than scheduled for years.</summary>
+    public const int MaxEpochs = 10_000;
+
+    /// <summary>The most steps (epochs times batches per epoch) a stage may take; a larger count is refused when the
+    /// training set is known, naming <see cref="Epochs"/> and <see cref="BatchSize"/>.</summary>
+    public const long MaxSteps = int.MaxValue;
 
     /// <summary>Examples per optimisation step; at least 1.</summary>
     public int BatchSize { get; init; } = 32;
@@ -43,11 +51,26 @@ public sealed record TrainingOptions
     /// <summary>Examples per batch when evaluating; at least 1.</summary>
     public int EvalBatchSize { get; init; } = 64;
 
+    /// <summary>Refuses a stage of more than <see cref="MaxSteps"/> steps over <paramref name="trainExamples"/> examples,
+    /// naming <see cref="Epochs"/> and <see cref="BatchSize"/> under <paramref name="property"/>; the step count otherwise.</summary>
+    internal long CheckTotalSteps(int trainExamples, string property = nameof(TrainingOptions))
+    {
+        long batchesPerEpoch = ((long)trainExamples + BatchSize - 1) / BatchSize;
+        long steps = (long)Epochs * batchesPerEpoch;
+        if (steps > MaxSteps)
+        {
+            throw new InvalidOptionException($"{property}.{nameof(Epochs)}",
+                $"is {Epochs:N0}, which with {batchesPerEpoch:N0} batches per epoch ({property}.{nameof(BatchSize)} {BatchSize:N0} over {trainExamples:N0} training examples) makes {steps:N0} steps, more than the {MaxSteps:N0} one stage may take; use fewer epochs or larger batches.");
+        }
+        return steps;
+    }
+
     /// <summary>Throws <see cref="InvalidOptionException"/> naming the first invalid value under <paramref name="property"/>
     /// (for example <c>PipelineOptions.Distillation</c>).</summary>
     public void Validate(string property = nameof(TrainingOptions))
     {
         OptionCheck.AtLeast($"{property}.{nameof(Epochs)}", Epochs, 1);
+        OptionCheck.AtMost($"{property}.{nameof(Epochs)}", Epochs, MaxEpochs);
         OptionCheck.AtLeast($"{property}.{nameof(BatchSize)}", BatchSize, 1);
         OptionCheck.Positive($"{property}.{nameof(LearningRate)}", LearningRate);
         OptionCheck.NotNegative($"{property}.{nameof(WeightDecay)}", WeightDecay);

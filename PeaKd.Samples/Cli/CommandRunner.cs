@@ -64,6 +64,45 @@ internal static class CommandRunner
             }
             return 1;
         }
+        catch (Exception e) when (EngineMessage(e) is string message)
+        {
+            Console.Error.WriteLine($"peakd {command}: {flags.Rewrite(message)}");
+            if (Verbose)
+            {
+                Console.Error.WriteLine(e);
+            }
+            return 1;
+        }
+    }
+
+    /// <summary>What to print for a failure inside an engine (ONNX Runtime, libtorch) or of memory: the first line of
+    /// its message (libtorch appends a C++ stack to it) and what to do; null for anything else, which keeps its stack
+    /// trace (a bug to report).</summary>
+    internal static string? EngineMessage(Exception e)
+    {
+        string first = FirstLine(e.Message);
+        const string SmallerBatch = "use a smaller --batch-size or --max-length, or a machine with more memory";
+        return e switch
+        {
+            OutOfMemoryException => $"out of memory: the model or a batch is too large for this machine's memory; {SmallerBatch}.",
+            ExternalException when first.Contains("out of memory", StringComparison.OrdinalIgnoreCase) =>
+                $"{first}: the model or a batch is too large for the device's memory; {SmallerBatch} (or --device cpu).",
+            Microsoft.ML.OnnxRuntime.OnnxRuntimeException =>
+                $"ONNX Runtime failed: {first}. The model does not run as a PeaKd ONNX export does (inputs input_ids, attention_mask and token_type_ids, output logits); export it again with peakd export --format onnx.",
+            ExternalException when first.Contains("index out of range", StringComparison.OrdinalIgnoreCase) =>
+                $"libtorch failed: {first}. A token id or position lies past the model's embedding tables: is vocab.txt the model's own (no more tokens than its vocab_size)? Run with --verbose for the details.",
+            ExternalException => $"libtorch failed: {first}. Run with --verbose for the details.",
+            KeyNotFoundException => $"{first.TrimEnd('.')}. Run with --verbose for the details.",
+            InvalidOperationException => first, // the runtime's are sentences for the user (a teacher record of other data)
+            _ => null,
+        };
+    }
+
+    /// <summary>A message's first line, trimmed: engines append native stack traces and notes after it.</summary>
+    private static string FirstLine(string message)
+    {
+        string line = message.Split('\n', 2)[0].Trim();
+        return line.Length == 0 ? "(no message)" : line;
     }
 
     private static void Stop(PosixSignalContext context)
@@ -93,6 +132,7 @@ internal sealed class FlagNames
         ("PeaKdPipeline.FineTune", "peakd finetune"),
         ("TrainingOptions.LearningRate", "--lr"),
         ("TeacherImport.FromOnnx's heads", "--heads"),
+        ("export the model again (ModelExport.ToOnnx)", "export the model again (peakd export --format onnx)"),
         ("Choose Cpu, or run on a machine with an NVIDIA GPU with the CUDA backend (the TorchSharp-cuda-linux package).",
             "Use --device cpu, or build with -p:TorchBackend=cuda on a machine with an NVIDIA GPU."),
     ];

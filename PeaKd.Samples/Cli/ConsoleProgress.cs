@@ -43,9 +43,14 @@ internal abstract class ConsolePrinter : IProgress<TrainingProgress>
 }
 
 /// <summary>One line every few seconds: stage, step, percent, losses, ETA.</summary>
-internal sealed class LineProgress(TextWriter output, double secondsBetweenLines = 5) : ConsolePrinter
+/// <param name="output">Where the lines go.</param>
+/// <param name="secondsBetweenLines">The least time between two step lines (the last step always gets one).</param>
+/// <param name="clock">The time since some fixed moment; a monotonic clock unless a test sets one.</param>
+internal sealed class LineProgress(TextWriter output, double secondsBetweenLines = 5, Func<TimeSpan>? clock = null) : ConsolePrinter
 {
-    private readonly Stopwatch _clock = new();
+    private static readonly long Origin = Stopwatch.GetTimestamp();
+    private readonly Func<TimeSpan> _now = clock ?? (() => Stopwatch.GetElapsedTime(Origin));
+    private TimeSpan _started;
     private string _stage = "";
     private long _total, _startStep;
     private double _lastLine = double.NegativeInfinity;
@@ -53,27 +58,51 @@ internal sealed class LineProgress(TextWriter output, double secondsBetweenLines
     protected override void Start(string stage, long total, long done)
     {
         (_stage, _total, _startStep) = (stage, total, done);
-        _clock.Restart();
+        _started = _now();
         _lastLine = double.NegativeInfinity;
         output.WriteLine($"{stage}: {total} steps{(done > 0 ? $", resuming at {done}" : "")}");
     }
 
     protected override void Advance(long step, string summary)
     {
-        double elapsed = _clock.Elapsed.TotalSeconds;
+        double elapsed = (_now() - _started).TotalSeconds;
         if (step < _total && elapsed - _lastLine < secondsBetweenLines)
         {
             return;
         }
         _lastLine = elapsed;
         double rate = (step - _startStep) / Math.Max(elapsed, 1e-9);
-        TimeSpan eta = TimeSpan.FromSeconds(rate > 0 ? (_total - step) / rate : 0);
-        output.WriteLine($"{_stage}: step {step}/{_total} ({100.0 * step / _total:F0}%) {summary} eta {eta:hh\\:mm\\:ss}");
+        output.WriteLine($"{_stage}: step {step}/{_total} ({100.0 * step / _total:F0}%) {summary} eta {Duration.Format(rate > 0 ? (_total - step) / rate : 0)}");
     }
 
     protected override void Message(string text) => output.WriteLine(text);
 
-    protected override void Finish() => output.WriteLine($"{_stage}: done in {_clock.Elapsed:hh\\:mm\\:ss}");
+    protected override void Finish() => output.WriteLine($"{_stage}: done in {Duration.Format((_now() - _started).TotalSeconds)}");
+}
+
+/// <summary>Times as the progress shows them: hh:mm:ss, with the days before them past a day ("1d 02:03:04"), since
+/// hh alone wraps at 24 hours and a 25-hour ETA would read as one hour.</summary>
+internal static class Duration
+{
+    /// <summary>The longest time shown; an ETA beyond it (a step that took hours, of billions) reads "over 9999d".</summary>
+    public const int MaxDays = 9999;
+
+    public static string Format(double seconds) =>
+        !(seconds < MaxDays * 86400.0) ? $"over {MaxDays}d" // NaN too; TimeSpan.FromSeconds would throw past about 29,000 years
+        : Format(TimeSpan.FromSeconds(Math.Max(0, seconds)));
+
+    public static string Format(TimeSpan time) => time.Days > 0 ? $"{time.Days}d {time:hh\\:mm\\:ss}" : $"{time:hh\\:mm\\:ss}";
+}
+
+/// <summary>A Spectre.Console column of the elapsed or the remaining time in <see cref="Duration"/>'s form: Spectre's
+/// own columns print hh:mm:ss, which wraps at 24 hours.</summary>
+internal sealed class DurationColumn(bool remaining) : ProgressColumn
+{
+    public override Spectre.Console.Rendering.IRenderable Render(Spectre.Console.Rendering.RenderOptions options, ProgressTask task, TimeSpan deltaTime)
+    {
+        TimeSpan? time = remaining ? task.RemainingTime : task.ElapsedTime;
+        return new Text(time is TimeSpan shown ? Duration.Format(shown.TotalSeconds) : "--:--:--", new Style(remaining ? Color.Blue : Color.Yellow));
+    }
 }
 
 /// <summary>A live Spectre.Console bar per stage; messages wait until the bar is gone, so they do not tear it.</summary>
@@ -89,7 +118,7 @@ internal sealed class BarProgress : ConsolePrinter
         var ready = new TaskCompletionSource<ProgressTask>();
         _finished = new TaskCompletionSource();
         _display = Task.Run(() => AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new DurationColumn(remaining: false), new DurationColumn(remaining: true), new SpinnerColumn())
             .Start(context =>
             {
                 ProgressTask task = context.AddTask(Markup.Escape(stage), maxValue: total);

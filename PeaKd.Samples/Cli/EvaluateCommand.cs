@@ -21,7 +21,7 @@ internal static class EvaluateCommand
         var common = new CommonOptions();
         var model = new Option<string>("--model") { Description = "A model folder: a teacher, a student (student/ of a run), a run folder or an export.", Required = true };
         var split = new Option<string>("--split") { Description = "dev or test.", DefaultValueFactory = _ => "dev" };
-        var predictions = new Option<string?>("--predictions") { Description = "Write the predictions to this TSV file." };
+        var predictions = new Option<string?>("--predictions") { Description = "Write the predictions to this TSV file (whole or not at all; never into the model or over a data file)." };
         var maxLength = new Option<int?>("--max-length") { Description = "Tokens per example (default: the length the model was trained with)." };
         var command = new Command("evaluate", "Evaluate a model on a task's dev or test split.");
         CommonOptions.Add(command, [.. common.TaskOptions, model, split, predictions, maxLength, common.Device, common.Precision]);
@@ -37,6 +37,13 @@ internal static class EvaluateCommand
                 MaxLength = parse.GetValue(maxLength),
             };
             var data = common.DataSource(parse);
+            if (parse.GetValue(predictions) is string predictionsFile)
+            {
+                // the runtime writes it atomically; here it must not land in the model or over the data it scores
+                string folder = parse.GetValue(common.Data)!;
+                OutputFile.CheckNotOverInputs("--predictions", predictionsFile, "--model", parse.GetValue(model)!,
+                    data.Task.SplitFiles.Values.Distinct().Select(file => ("--data", Path.Combine(folder, file))).ToArray());
+            }
             using TextClassifier classifier = TextClassifier.Load(parse.GetValue(model)!, options);
             if (classifier.Engine == "TorchSharp")
             {

@@ -5,6 +5,9 @@ namespace PeaKd.Samples.Cli;
 /// <summary>The peakd command line: every command, and the main job when there are no arguments.</summary>
 internal static class PeakdCli
 {
+    /// <summary>Opens stdin as bytes (predict reads texts from it, checking their encoding); tests set what it holds.</summary>
+    public static Func<Stream> OpenStandardInput { get; set; } = Console.OpenStandardInput;
+
     public static int Run(string[] args)
     {
         if (args.Length == 0)

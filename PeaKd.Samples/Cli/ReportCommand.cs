@@ -24,19 +24,27 @@ internal static class ReportCommand
         command.SetAction(parse => CommandRunner.Run("report", FlagNames.None, () =>
         {
             var found = new List<RunInfo>();
-            var seen = new HashSet<string>(StringComparer.Ordinal); // a folder given twice, or inside another one given, counts its runs once
+            // a folder given twice, inside another one given, or reached through a link to one, counts its runs once
+            var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (string root in parse.GetValue(runs)!)
             {
-                IReadOnlyList<RunSummary> inRoot = RunSummary.FindAll(root);
+                IReadOnlyList<RunSummary> inRoot = FindRuns(root);
                 if (inRoot.Count == 0)
                 {
                     throw new ArgumentException($"{root}: no finished run (summary.json) found.");
                 }
-                found.AddRange(inRoot.Where(r => seen.Add(Path.GetFullPath(r.Folder))).Select(RunInfo.From));
+                found.AddRange(inRoot.Where(r => seen.Add(RealPaths.Of(r.Folder))).Select(RunInfo.From));
+            }
+            string chosen = parse.GetValue(split)!;
+            string[] splits = found.SelectMany(r => r.Run.Metrics.Where(m => m.Value.Count > 0).Select(m => m.Key)).Distinct().Order(StringComparer.Ordinal).ToArray();
+            if (!splits.Contains(chosen))
+            {
+                throw new ArgumentException(splits.Length == 0
+                    ? $"--split '{chosen}': no run under --runs has metrics for any split; finished runs record their dev (and labelled test) metrics in summary.json."
+                    : $"--split '{chosen}': no run under --runs has metrics for it; they have metrics for {string.Join(", ", splits)}.");
             }
             string outFolder = parse.GetValue(output)!;
             Directory.CreateDirectory(outFolder);
-            string chosen = parse.GetValue(split)!;
             IReadOnlyList<Comparison> comparisons = Comparisons(found, chosen, out string? metric);
             Charts.Write(found, outFolder, chosen, comparisons, $"{chosen} {metric}");
             string report = Report(found, chosen, comparisons, metric);
@@ -47,6 +55,26 @@ internal static class ReportCommand
             Console.WriteLine($"wrote loss.png, dev-metric.png, metric-vs-parameters.png, paired-differences.png (when runs pair up) and results.md to {outFolder}");
         }));
         return command;
+    }
+
+    /// <summary>The finished runs (folders with summary.json) under <paramref name="root"/>, in path order. Links inside
+    /// the tree are not followed: a link to a folder above would loop (and count its runs again at each turn), one to
+    /// a folder elsewhere would count runs that are not under <paramref name="root"/>. The root itself may be a link.</summary>
+    internal static IReadOnlyList<RunSummary> FindRuns(string root)
+    {
+        if (!Directory.Exists(root))
+        {
+            throw new DirectoryNotFoundException($"{root}: folder not found.");
+        }
+        var options = new EnumerationOptions
+        {
+            RecurseSubdirectories = true,
+            AttributesToSkip = FileAttributes.ReparsePoint, // links, to folders or files, are neither entered nor read
+            IgnoreInaccessible = false, // an unreadable folder is an error naming it, not runs silently missing
+            MatchType = MatchType.Simple,
+        };
+        return Directory.EnumerateFiles(root, "summary.json", options).Order(StringComparer.Ordinal)
+            .Select(path => RunSummary.Read(Path.GetDirectoryName(path)!)).ToArray();
     }
 
     /// <summary>results.md: the results table, the paired comparisons and the PTP table (each only when it has rows).</summary>

@@ -45,18 +45,28 @@ internal sealed class BertTextEncoder
         {
             throw new FileNotFoundException($"{vocabFile}: vocabulary not found; a model folder needs its vocab.txt.", vocabFile);
         }
-        byte[] bytes = File.ReadAllBytes(vocabFile);
-        CheckVocabulary(vocabFile, File.ReadLines(vocabFile));
-        bool lower = lowercase ?? IsUncased(File.ReadLines(vocabFile));
+        // read once, capped: a vocab.txt that is a device or a FIFO reports 0 bytes and may never end
+        byte[] bytes = IO.BoundedFile.ReadAllBytes(vocabFile, MaxVocabBytes, () => new InvalidDataException(
+            $"{vocabFile}: more than {MaxVocabBytes:N0} bytes, far more than a BERT vocab.txt (about 230 KB for 30,522 tokens); is this the model's vocab.txt?"));
+        IReadOnlyList<string> lines = IO.BoundedFile.Lines(bytes);
+        CheckVocabulary(vocabFile, lines);
+        bool lower = lowercase ?? IsUncased(lines);
         var options = new BertOptions
         {
             LowerCaseBeforeTokenization = lower,
             RemoveNonSpacingMarks = lower, // BERT strips accents exactly when it lower-cases
             ApplyBasicTokenization = true,
         };
-        BertTokenizer tokenizer = BertTokenizer.Create(vocabFile, options);
-        return new BertTextEncoder(tokenizer, vocabFile, lower, Convert.ToHexString(SHA256.HashData(bytes)));
+        using var vocabulary = new MemoryStream(bytes, writable: false);
+        BertTokenizer tokenizer = BertTokenizer.Create(vocabulary, options);
+        return new BertTextEncoder(tokenizer, vocabFile, lower, Convert.ToHexString(SHA256.HashData(bytes))) { LineCount = lines.Count };
     }
+
+    /// <summary>The most bytes a vocab.txt may hold: the largest BERT vocabularies are a few megabytes.</summary>
+    public const long MaxVocabBytes = 64L << 20;
+
+    /// <summary>The vocab.txt's lines, as it was read (tokens, and any blank lines).</summary>
+    public int LineCount { get; private init; }
 
     /// <summary>The special tokens every BERT vocabulary has and the encoder needs.</summary>
     public static readonly string[] SpecialTokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]"];
@@ -131,7 +141,9 @@ internal sealed class BertTextEncoder
         }
         try
         {
-            using JsonDocument json = JsonDocument.Parse(File.ReadAllText(tokenizerConfig));
+            string text = IO.BoundedFile.ReadAllText(tokenizerConfig, JsonFile.MaxBytes, () => new DataFormatException(tokenizerConfig, null,
+                $"more than {JsonFile.MaxBytes:N0} bytes, far more than a tokenizer_config.json can be (a device or a pipe?); is this the right file?"));
+            using JsonDocument json = JsonDocument.Parse(text);
             return json.RootElement.TryGetProperty("do_lower_case", out JsonElement value) && value.ValueKind is JsonValueKind.True or JsonValueKind.False
                 ? value.GetBoolean()
                 : null;
