@@ -84,7 +84,7 @@ public static class TeacherImport
         using LoadedCheckpoint loaded = HfCheckpoint.Load(folder);
         if (loaded.VocabFile is not null)
         {
-            Data.Tokenization.BertTextEncoder.CheckVocabulary(loaded.VocabFile, File.ReadLines(loaded.VocabFile)); // before anything is written
+            Data.Tokenization.BertTextEncoder.FromVocab(loaded.VocabFile); // read with its cap and checked, before anything is written
         }
         using StagedFolder staged = Begin(outputFolder, overwrite);
         HfCheckpoint.Save(loaded.Model, staged.Path, includeClassifier: !loaded.Report.FreshClassifier);

@@ -333,7 +333,7 @@ internal sealed class DistillationRun : IDisposable
             }
             string vocab = Path.Combine(folder, HfCheckpoint.VocabFileName);
             string teacherVocab = Path.Combine(options.Teacher, HfCheckpoint.VocabFileName);
-            if (File.Exists(teacherVocab) && !File.ReadAllBytes(vocab).AsSpan().SequenceEqual(File.ReadAllBytes(teacherVocab)))
+            if (File.Exists(teacherVocab) && Folders.FileHashes.Sha256(vocab) != Folders.FileHashes.Sha256(teacherVocab))
             {
                 throw new InvalidOptionException(property, $"is '{folder}', whose {vocab} differs from the teacher's {teacherVocab}: its embeddings mean other tokens. {ask}");
             }

@@ -26,7 +26,9 @@ public sealed record FineTuneOptions
     public required string OutputFolder { get; init; }
 
     /// <summary>The training settings.</summary>
-    public TrainingOptions Training { get; init; } = new();
+    public TrainingOptions Training { get => _training; init => _training = value?.WithStageEpochs(TrainingOptions.DefaultEpochs)!; }
+
+    private readonly TrainingOptions _training = new() { Epochs = TrainingOptions.DefaultEpochs }; // unset epochs filled in
 
     /// <summary>Tokens per example, special tokens included; 8 to the model's max_position_embeddings.</summary>
     public int MaxLength { get; init; } = 128;

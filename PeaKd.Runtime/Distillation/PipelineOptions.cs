@@ -63,15 +63,24 @@ public sealed record PipelineOptions
     public KdSettings Kd { get; init; } = KdSettings.Pkd;
 
     /// <summary>Stage 1: the teacher's fine-tuning (used when <see cref="FineTuneTeacher"/> is set).</summary>
-    public TrainingOptions FineTuning { get; init; } = new();
+    public TrainingOptions FineTuning { get => _fineTuning; init => _fineTuning = value?.WithStageEpochs(TrainingOptions.DefaultEpochs)!; }
 
     /// <summary>Stage 4: PTP pretraining (used when <see cref="Ptp"/> is set): its own learning rate, epochs and batch
     /// size; the authors' lr 2e-5 for 2 epochs by default. The encoder with the lowest dev PTP loss is kept, so
     /// <see cref="TrainingOptions.EvalEvery"/> sets how densely that is checked (the authors: every 20 steps).</summary>
-    public TrainingOptions PtpTraining { get; init; } = new() { Epochs = 2, LearningRate = 2e-5 };
+    /// <remarks>Epochs left unset (null) stay PTP's 2, whatever else the options set.</remarks>
+    public TrainingOptions PtpTraining { get => _ptpTraining; init => _ptpTraining = value?.WithStageEpochs(PtpEpochs)!; }
+
+    /// <summary>PTP's epochs when <see cref="PtpTraining"/> does not set them (the authors' 2).</summary>
+    public const int PtpEpochs = 2;
 
     /// <summary>Stage 5: knowledge distillation.</summary>
-    public TrainingOptions Distillation { get; init; } = new();
+    public TrainingOptions Distillation { get => _distillation; init => _distillation = value?.WithStageEpochs(TrainingOptions.DefaultEpochs)!; }
+
+    // each stage's options with its default epochs filled in where they were left unset
+    private readonly TrainingOptions _fineTuning = new() { Epochs = TrainingOptions.DefaultEpochs };
+    private readonly TrainingOptions _ptpTraining = new() { Epochs = PtpEpochs, LearningRate = 2e-5 };
+    private readonly TrainingOptions _distillation = new() { Epochs = TrainingOptions.DefaultEpochs };
 
     /// <summary>Tokens per example, special tokens included; longer texts are truncated. 8 to the teacher's max_position_embeddings.</summary>
     public int MaxLength { get; init; } = 128;

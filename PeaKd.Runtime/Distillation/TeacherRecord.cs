@@ -178,7 +178,12 @@ internal sealed class TeacherRecord : IDisposable
             string path = Path.Combine(modelFolder, name);
             if (File.Exists(path))
             {
-                hash.AppendData(File.ReadAllBytes(path));
+                using FileStream stream = File.OpenRead(path); // streamed (weights are hundreds of MB); the same hash as the bytes in one piece
+                byte[] chunk = new byte[1 << 20];
+                for (int read; (read = stream.Read(chunk)) > 0;)
+                {
+                    hash.AppendData(chunk, 0, read);
+                }
             }
         }
         return Convert.ToHexString(hash.GetHashAndReset());

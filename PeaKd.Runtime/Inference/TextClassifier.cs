@@ -179,6 +179,10 @@ public sealed class TextClassifier : IDisposable
     {
         ArgumentNullException.ThrowIfNull(data);
         data.Validate("data");
+        if (predictionsFile is not null && IO.FolderPaths.IsReallySameOrInside(predictionsFile, Folder))
+        {
+            throw new ArgumentException($"{predictionsFile} lies inside the model folder {Folder} (symbolic links resolved); write predictions outside the model, which PeaKd never writes into.", nameof(predictionsFile));
+        }
         CheckKind(data.Task);
         IReadOnlyList<string>? named = IsRegression ? [] : ModelFolder.LabelNames(_model.Config);
         // a regression model, or one with real label names (which fix their order), scores the split read alone;

@@ -108,7 +108,10 @@ public sealed record RunSummary
         {
             throw new DirectoryNotFoundException($"{root}: folder not found.");
         }
-        return Directory.GetFiles(root, "summary.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+        // links are not followed (a loop would never end, a link to a run would count it twice), and hidden folders
+        // (a writer's staging folder) are skipped
+        var walk = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint | FileAttributes.Hidden | FileAttributes.System };
+        return Directory.EnumerateFiles(root, "summary.json", walk).Order(StringComparer.Ordinal)
             .Select(path => Read(Path.GetDirectoryName(path)!)).ToArray();
     }
 

@@ -137,7 +137,7 @@ internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOption
             windowSteps = 0;
         }
 
-        for (int epoch = state.Epoch; epoch < options.Epochs; epoch++)
+        for (int epoch = state.Epoch; epoch < options.EpochCount; epoch++)
         {
             IReadOnlyList<int[]> order = Batcher.Order(train, options.BatchSize, options.Seed + epoch, options.BucketByLength);
             for (int b = epoch == state.Epoch ? state.BatchInEpoch : 0; b < order.Count; b++)
@@ -194,7 +194,7 @@ internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOption
             double trainingSeconds = secondsBefore + clock.Elapsed.TotalSeconds;
             if (evaluate is not null)
             {
-                state = DevCheck(state, evaluate, step, epoch + 1.0, $"epoch {epoch + 1}/{options.Epochs}");
+                state = DevCheck(state, evaluate, step, epoch + 1.0, $"epoch {epoch + 1}/{options.EpochCount}");
             }
             clock.Stop();
             state = state with { Epoch = epoch + 1, BatchInEpoch = 0, GlobalStep = step, OptimizerSteps = optimizer.Steps, Seconds = trainingSeconds, ExamplesSeen = examples };

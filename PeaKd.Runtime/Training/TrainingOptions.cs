@@ -3,8 +3,19 @@ namespace PeaKd.Training;
 /// <summary>Optimisation settings of one training stage (PEA-KD.md's common settings are the defaults).</summary>
 public sealed record TrainingOptions
 {
-    /// <summary>Passes over the training set; at least 1 and at most <see cref="MaxEpochs"/>.</summary>
-    public int Epochs { get; init; } = 4;
+    /// <summary>Passes over the training set; at least 1 and at most <see cref="MaxEpochs"/>. Null (the default) takes
+    /// the stage's own: <see cref="DefaultEpochs"/>, and 2 for PTP, so that options setting only other values
+    /// (<c>PtpTraining = new TrainingOptions { BatchSize = 16 }</c>) keep a stage's epochs.</summary>
+    public int? Epochs { get; init; }
+
+    /// <summary>The epochs of fine-tuning and KD when <see cref="Epochs"/> is not set (PEA-KD.md's common setting).</summary>
+    public const int DefaultEpochs = 4;
+
+    /// <summary>The epochs this stage runs.</summary>
+    internal int EpochCount => Epochs ?? DefaultEpochs;
+
+    /// <summary>These options with <paramref name="epochs"/> where <see cref="Epochs"/> is not set: a stage's own default.</summary>
+    internal TrainingOptions WithStageEpochs(int epochs) => Epochs is null ? this with { Epochs = epochs } : this;
 
     /// <summary>The most epochs a stage may run: far past any fine-tuning or distillation (the paper's run 4), near enough
     /// that a mistyped count (1000000000) is refused rather than scheduled for years.</summary>
@@ -56,11 +67,11 @@ public sealed record TrainingOptions
     internal long CheckTotalSteps(int trainExamples, string property = nameof(TrainingOptions))
     {
         long batchesPerEpoch = ((long)trainExamples + BatchSize - 1) / BatchSize;
-        long steps = (long)Epochs * batchesPerEpoch;
+        long steps = (long)EpochCount * batchesPerEpoch;
         if (steps > MaxSteps)
         {
             throw new InvalidOptionException($"{property}.{nameof(Epochs)}",
-                $"is {Epochs:N0}, which with {batchesPerEpoch:N0} batches per epoch ({property}.{nameof(BatchSize)} {BatchSize:N0} over {trainExamples:N0} training examples) makes {steps:N0} steps, more than the {MaxSteps:N0} one stage may take; use fewer epochs or larger batches.");
+                $"is {EpochCount:N0}, which with {batchesPerEpoch:N0} batches per epoch ({property}.{nameof(BatchSize)} {BatchSize:N0} over {trainExamples:N0} training examples) makes {steps:N0} steps, more than the {MaxSteps:N0} one stage may take; use fewer epochs or larger batches.");
         }
         return steps;
     }
@@ -69,8 +80,11 @@ public sealed record TrainingOptions
     /// (for example <c>PipelineOptions.Distillation</c>).</summary>
     public void Validate(string property = nameof(TrainingOptions))
     {
-        OptionCheck.AtLeast($"{property}.{nameof(Epochs)}", Epochs, 1);
-        OptionCheck.AtMost($"{property}.{nameof(Epochs)}", Epochs, MaxEpochs);
+        if (Epochs is int epochs)
+        {
+            OptionCheck.AtLeast($"{property}.{nameof(Epochs)}", epochs, 1);
+            OptionCheck.AtMost($"{property}.{nameof(Epochs)}", epochs, MaxEpochs);
+        }
         OptionCheck.AtLeast($"{property}.{nameof(BatchSize)}", BatchSize, 1);
         OptionCheck.Positive($"{property}.{nameof(LearningRate)}", LearningRate);
         OptionCheck.NotNegative($"{property}.{nameof(WeightDecay)}", WeightDecay);

@@ -203,4 +203,26 @@ public class OptionsValidationTests
         TinyTask.WriteRandomTeacher(folder.File("pretrained"));
         return folder;
     }
+
+    /// <summary>A stage's options that set other values keep the stage's own epochs (PTP 2, the others 4); epochs set
+    /// explicitly are kept as given.</summary>
+    [Fact]
+    public void A_partial_override_of_a_stages_training_options_keeps_its_default_epochs()
+    {
+        using TempFolder folder = TestFiles.TempFolder();
+        PipelineOptions partial = TinyTask.Pipeline(folder, new TrainingOptions()) with
+        {
+            PtpTraining = new TrainingOptions { BatchSize = 16 },
+            Distillation = new TrainingOptions { LearningRate = 1e-4 },
+            FineTuning = new TrainingOptions { Epochs = 3 },
+        };
+        Assert.Equal(2, partial.PtpTraining.Epochs);
+        Assert.Equal(16, partial.PtpTraining.BatchSize);
+        Assert.Equal(4, partial.Distillation.Epochs);
+        Assert.Equal(3, partial.FineTuning.Epochs);
+        Assert.Equal(2, new PipelineOptions { Data = partial.Data, Teacher = "t", Student = partial.Student, OutputFolder = "o" }.PtpTraining.Epochs);
+        Assert.Equal(4, (TinyTask.FineTune(folder, new TrainingOptions { BatchSize = 8 })).Training.Epochs);
+        // options.json records the epochs each stage runs
+        Assert.Equal(2, partial.ToJson()["ptp_training"]!["Epochs"]!.GetValue<int>());
+    }
 }

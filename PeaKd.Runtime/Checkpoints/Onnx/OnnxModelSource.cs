@@ -21,10 +21,17 @@ internal sealed record OnnxModelSource(string Origin, ModelProto Model, string? 
         return path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? FromAssembly(path) : FromOnnxFile(path);
     }
 
+    /// <summary>A protobuf message, and so an ONNX model without external data, is at most 2 GiB.</summary>
+    private const long MaxModelBytes = int.MaxValue - 1024;
+
     private static OnnxModelSource FromOnnxFile(string path)
     {
         string vocab = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "vocab.txt");
-        return new OnnxModelSource(path, Parse(File.ReadAllBytes(path), path), File.Exists(vocab) ? File.ReadAllText(vocab) : null);
+        byte[] model = IO.BoundedFile.ReadAllBytes(path, MaxModelBytes, () => new CorruptFileException(path,
+            $"more than {MaxModelBytes:N0} bytes, the most one ONNX protobuf can hold; is this a .onnx model?"));
+        string? text = File.Exists(vocab) ? IO.BoundedFile.ReadAllText(vocab, Data.Tokenization.BertTextEncoder.MaxVocabBytes, () => new CorruptFileException(vocab,
+            $"more than {Data.Tokenization.BertTextEncoder.MaxVocabBytes:N0} bytes, far more than a BERT vocab.txt; is this the model's vocab.txt?")) : null;
+        return new OnnxModelSource(path, Parse(model, path), text);
     }
 
     private static OnnxModelSource FromAssembly(string path)
