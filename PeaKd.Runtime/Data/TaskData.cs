@@ -23,6 +23,12 @@ internal sealed class TaskData
     /// <summary>Class names in id order (empty for regression).</summary>
     public IReadOnlyList<string> Labels { get; }
 
+    /// <summary>The class F1 scores (<see cref="TaskDefinition.PositiveLabel"/>); null for regression.</summary>
+    public string? PositiveLabel => Task.IsRegression ? null : Labels[PositiveLabelId];
+
+    /// <summary>The id of <see cref="PositiveLabel"/>.</summary>
+    public int PositiveLabelId => Task.IsRegression ? 1 : Task.PositiveLabelId(Labels, "data.Task");
+
     /// <summary>Outputs of the classifier: the number of classes, or 1 for regression.</summary>
     public int NumLabels => Task.IsRegression ? 1 : Labels.Count;
 

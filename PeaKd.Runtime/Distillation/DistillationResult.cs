@@ -13,6 +13,12 @@ public sealed record DistillationResult
     /// <summary>The task's name (SST-2, tsv, memory, ...).</summary>
     public required string Task { get; init; }
 
+    /// <summary>The class the "f1" metric scores (<see cref="Data.Tasks.TaskDefinition.PositiveLabel"/>); null for regression.</summary>
+    public string? PositiveLabel { get; init; }
+
+    /// <summary>What a reader of the metrics should know: a model that predicts one class for a whole split, say.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     /// <summary>The student's name.</summary>
     public required string Student { get; init; }
 

@@ -69,6 +69,10 @@ internal sealed class DistillationRun : IDisposable
             IReadOnlyList<string>? teacherLabels = teacher is null || options.Data.Task.IsRegression || options.Data.Task.Labels is not null
                 ? null : ModelFolder.LabelNames(teacher.Model.Config);
             IReadOnlyList<Dataset> datasets = options.Data.Read(options.LimitTrain, teacherLabels);
+            if (!options.Data.Task.IsRegression)
+            {
+                options.Data.Task.PositiveLabelId(datasets[0].Labels, $"{Options}.{nameof(PipelineOptions.Data)}.{nameof(DataSource.Task)}"); // before training, not at the first score
+            }
             if (teacher is not null)
             {
                 CheckTeacherFitsTask(options, teacher, datasets[0]);
@@ -214,10 +218,11 @@ internal sealed class DistillationRun : IDisposable
         int batchSize = _options.Distillation.EvalBatchSize;
         var metrics = new Dictionary<string, IReadOnlyDictionary<string, double>>();
         var predictions = new Dictionary<string, string>();
+        var warnings = new List<string>();
         foreach (string split in data.Splits.Keys.Where(s => s != "train"))
         {
             predictions[split] = _run.Predictions(split);
-            if (Evaluator.Evaluate(student, data, split, _device, batchSize, predictions[split], _cancellation) is { } scores)
+            if (Evaluator.Evaluate(student, data, split, _device, batchSize, predictions[split], _cancellation, warnings, "the student") is { } scores)
             {
                 metrics[split] = scores;
             }
@@ -241,6 +246,7 @@ internal sealed class DistillationRun : IDisposable
         var result = new DistillationResult
         {
             Task = data.Task.Name,
+            PositiveLabel = data.PositiveLabel,
             Student = student.Plan.Name,
             Plan = student.Plan.ToString(),
             OwnedLayers = student.Plan.OwnedLayers,
@@ -253,6 +259,7 @@ internal sealed class DistillationRun : IDisposable
                 _options.InitLayers ?? Enumerable.Range(0, student.Plan.OwnedLayers).ToArray()),
             Ptp = stages.Ptp is not null,
             Metrics = metrics,
+            Warnings = warnings,
             Stages = stages,
             TrainingSeconds = trainingSeconds,
             ExamplesPerSecond = trainingSeconds > 0 ? examples / trainingSeconds : 0,

@@ -27,6 +27,10 @@ internal static class FineTuneRun
         TaskData.CheckTokenizer(options.Model);
         HfCheckpoint.CheckLoadable(options.Model); // the weights against the config, before anything is written
         IReadOnlyList<Dataset> datasets = options.Data.Read(options.LimitTrain);
+        if (!options.Data.Task.IsRegression)
+        {
+            options.Data.Task.PositiveLabelId(datasets[0].Labels, $"{Options}.{nameof(FineTuneOptions.Data)}.{nameof(DataSource.Task)}");
+        }
 
         cancellation.ThrowIfCancellationRequested(); // a run cancelled before it started writes nothing
         var run = new RunFolder(options.OutputFolder) { Retention = options.KeepCheckpoints };
@@ -47,9 +51,10 @@ internal static class FineTuneRun
         TrainingResult tuned = TeacherFineTuner.Run(teacher, data, options.Training, $"{Options}.{nameof(FineTuneOptions.Training)}", run, run.Root, device, progress, options.Resume, cancellation);
 
         var metrics = new Dictionary<string, IReadOnlyDictionary<string, double>>();
+        var warnings = new List<string>();
         foreach (string split in data.Splits.Keys.Where(s => s != "train"))
         {
-            if (Evaluator.Evaluate(teacher, data, split, device, options.Training.EvalBatchSize, run.Predictions(split), cancellation) is { } scores)
+            if (Evaluator.Evaluate(teacher, data, split, device, options.Training.EvalBatchSize, run.Predictions(split), cancellation, warnings, "the fine-tuned model") is { } scores)
             {
                 metrics[split] = scores;
             }
@@ -57,10 +62,12 @@ internal static class FineTuneRun
         var result = new FineTuneResult
         {
             Task = data.Task.Name,
+            PositiveLabel = data.PositiveLabel,
             Folder = run.Root,
             Layers = teacher.Config.NumHiddenLayers,
             Parameters = ParameterCount.Backbone(teacher.Config, teacher.Config.NumHiddenLayers),
             Metrics = metrics,
+            Warnings = warnings,
             Stage = StageResult.From(tuned),
             Device = DeviceSelector.Name(device),
             Precision = PrecisionSelector.Name(precision),

@@ -4,4 +4,11 @@ namespace PeaKd;
 /// <param name="Split">The split: dev or test.</param>
 /// <param name="Metrics">The task's metrics by name (accuracy, f1, mcc, pearson, spearman); null when the split has no labels.</param>
 /// <param name="Predictions">One prediction per example, in the split's order.</param>
-public sealed record EvaluationReport(string Split, IReadOnlyDictionary<string, double>? Metrics, IReadOnlyList<Prediction> Predictions);
+public sealed record EvaluationReport(string Split, IReadOnlyDictionary<string, double>? Metrics, IReadOnlyList<Prediction> Predictions)
+{
+    /// <summary>The class the "f1" metric scores; null for regression.</summary>
+    public string? PositiveLabel { get; init; }
+
+    /// <summary>What a reader of the metrics should know: a model that predicts one class for every example, say.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}

@@ -22,28 +22,53 @@ internal static class Evaluator
             return (predictions, null);
         }
         double[] gold = features.Select(f => data.Task.IsRegression ? (double)f.Target!.Value : f.Label!.Value).ToArray();
-        return (predictions, TaskMetrics.Compute(data.Task, predictions, gold));
+        return (predictions, TaskMetrics.Compute(data.Task, predictions, gold, data.PositiveLabelId));
     }
 
     /// <summary>Runs the model over a split: its metrics (when labelled) and, when asked, a predictions file.</summary>
+    /// <param name="model">The model, on <paramref name="device"/>.</param>
+    /// <param name="data">The task.</param>
+    /// <param name="split">The split to score.</param>
+    /// <param name="device">Where the model runs.</param>
+    /// <param name="batchSize">Examples per forward pass.</param>
+    /// <param name="predictionsFile">The predictions TSV to write, or null.</param>
+    /// <param name="cancellationToken">Stops between batches.</param>
+    /// <param name="warnings">Where a warning goes when the model predicts one class for the whole split; null for none.</param>
+    /// <param name="scoredModel">The model's name in the warning ("the student").</param>
     public static IReadOnlyDictionary<string, double>? Evaluate(BertClassifier model, TaskData data, string split, Device device, int batchSize, string? predictionsFile,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, ICollection<string>? warnings = null, string scoredModel = "the model")
     {
         IReadOnlyList<EncodedExample> features = data.Splits[split].Features;
         float[][] logits = EvaluationLoop.Logits(model, features, data.Encoder.PaddingTokenId, batchSize, device, cancellationToken);
-        return ScoreAndWrite(data, features, logits, predictionsFile);
+        return ScoreAndWrite(data, features, logits, predictionsFile, warnings, $"{scoredModel} on {split}");
     }
 
     /// <summary>Scores logits already computed; writes the predictions file when one is named.</summary>
-    public static IReadOnlyDictionary<string, double>? ScoreAndWrite(TaskData data, IReadOnlyList<EncodedExample> features, float[][] logits, string? predictionsFile)
+    /// <param name="data">The task.</param>
+    /// <param name="features">The examples scored.</param>
+    /// <param name="logits">Their logits.</param>
+    /// <param name="predictionsFile">The predictions TSV to write, or null.</param>
+    /// <param name="warnings">Where a warning goes when every prediction is one class; null for none.</param>
+    /// <param name="scored">What was scored, for the warning ("the student on dev").</param>
+    public static IReadOnlyDictionary<string, double>? ScoreAndWrite(TaskData data, IReadOnlyList<EncodedExample> features, float[][] logits, string? predictionsFile,
+        ICollection<string>? warnings = null, string scored = "the model")
     {
         (double[] predictions, IReadOnlyDictionary<string, double>? metrics) = Score(data, features, logits);
         if (predictionsFile is not null)
         {
             WritePredictions(data, features, predictions, predictionsFile);
         }
+        if (warnings is not null && OneClass(data, predictions) is string label)
+        {
+            warnings.Add($"{scored}: predicts '{label}' for every one of the {predictions.Length:N0} examples; it has not learned to tell the classes apart, whatever its accuracy (F1 and MCC of such a model say little).");
+        }
         return metrics;
     }
+
+    /// <summary>The one class every prediction names, for a classification split of two examples or more; null otherwise.</summary>
+    private static string? OneClass(TaskData data, double[] predictions) =>
+        !data.Task.IsRegression && data.Labels.Count > 1 && predictions.Length > 1 && predictions.All(p => p == predictions[0])
+            ? data.Labels[(int)predictions[0]] : null;
 
     /// <summary>The dev evaluation a training stage keeps its best checkpoint by: the task's metrics and the dev loss
     /// ("loss"); the score is the main metric, or the negated loss with <see cref="DevSelection.Loss"/>.</summary>

@@ -197,8 +197,9 @@ public sealed class TextClassifier : IDisposable
         int[] columns = ColumnsInDataOrder(task);
         float[][] logits = FiniteLogits(chosen.Features);
         float[][] inDataOrder = logits.Select(row => columns.Select(c => row[c]).ToArray()).ToArray();
-        IReadOnlyDictionary<string, double>? metrics = Evaluator.ScoreAndWrite(task, chosen.Features, inDataOrder, predictionsFile);
-        return new EvaluationReport(split, metrics, ToPredictions(logits));
+        var warnings = new List<string>();
+        IReadOnlyDictionary<string, double>? metrics = Evaluator.ScoreAndWrite(task, chosen.Features, inDataOrder, predictionsFile, warnings, $"the model on {split}");
+        return new EvaluationReport(split, metrics, ToPredictions(logits)) { PositiveLabel = task.PositiveLabel, Warnings = warnings };
     }
 
     /// <summary>The texts of a TSV file with a header (UTF-8, tab-separated, no quoting), for <see cref="PredictBatch(IReadOnlyList{ValueTuple{string, string}})"/>.

@@ -29,7 +29,8 @@ internal sealed class CommonOptions
     public Option<bool> Resume { get; } = new("--resume") { Description = "Continue an interrupted run in --out with the same options." };
     public Option<bool> Overwrite { get; } = new("--overwrite") { Description = "Delete the run already in --out (finished or not) and start again; without it (or --resume) such a folder is refused." };
 
-    public IEnumerable<Option> TaskOptions => [Task, Data, TextColumn, PairColumn, LabelColumn];
+    public Option<string?> PositiveLabel { get; } = new("--positive-label") { Description = "The class F1 scores (default: the label that sorts last: 1 over 0, yes over no; GLUE's 1)." };
+    public IEnumerable<Option> TaskOptions => [Task, Data, TextColumn, PairColumn, LabelColumn, PositiveLabel];
     public IEnumerable<Option> TrainingOptions => [Epochs, BatchSize, LearningRate, EvalEvery, SelectBy, MaxLength, Seed, Device, Precision, LimitTrain, KeepCheckpoints, Resume, Overwrite];
 
     /// <summary>The flags of the options every command maps the same way, under the API's options type.</summary>
@@ -39,6 +40,7 @@ internal sealed class CommonOptions
         ($"{options}.Data.Task.Labelled.Text", "--text-column"),
         ($"{options}.Data.Task.Test.Text", "--text-column"),
         ($"{options}.Data.Task.Labelled.Label", "--label-column"),
+        ($"{options}.Data.Task.PositiveLabel", "--positive-label"),
         ($"{options}.Data", "--data"),
         ($"{options}.MaxLength", "--max-length"),
         ($"{options}.LimitTrain", "--limit-train"),
@@ -57,7 +59,16 @@ internal sealed class CommonOptions
         {
             task = TaskRegistry.Tsv(parse.GetValue(TextColumn)!, parse.GetValue(PairColumn), parse.GetValue(LabelColumn)!);
         }
-        return PeaKd.Data.DataSource.Files(task, parse.GetValue(Data)!);
+        return PeaKd.Data.DataSource.Files(task with { PositiveLabel = parse.GetValue(PositiveLabel) }, parse.GetValue(Data)!);
+    }
+
+    /// <summary>Prints a result's warnings, one line each, to stderr (stdout keeps the results).</summary>
+    public static void Warn(IEnumerable<string> warnings)
+    {
+        foreach (string warning in warnings)
+        {
+            Console.Error.WriteLine($"warning: {warning}");
+        }
     }
 
     public DeviceChoice DeviceChoice(ParseResult parse) => ParseChoice<DeviceChoice>("--device", parse.GetValue(Device)!);

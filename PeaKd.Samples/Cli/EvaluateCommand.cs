@@ -14,6 +14,7 @@ internal static class EvaluateCommand
         ($"{Options}.Device", "--device"),
         ($"{Options}.Precision", "--precision"),
         ($"{Options}.MaxLength", "--max-length"),
+        ("data.Task.PositiveLabel", "--positive-label"),
     ]);
 
     public static Command Create()
@@ -57,7 +58,8 @@ internal static class EvaluateCommand
             EvaluationReport report = classifier.Evaluate(data, name, parse.GetValue(predictions));
             IReadOnlyDictionary<string, double> metrics = report.Metrics
                 ?? throw new ArgumentException($"The {name} split has no labels; only predictions can be written (--predictions).");
-            Console.WriteLine($"{name}: {string.Join(", ", metrics.Select(m => $"{m.Key} {m.Value:F4}"))}");
+            Console.WriteLine($"{name}: {string.Join(", ", metrics.Select(m => $"{m.Key} {m.Value:F4}"))}{(report.PositiveLabel is string positive && metrics.ContainsKey("f1") ? $" (f1 of '{positive}')" : "")}");
+            CommonOptions.Warn(report.Warnings);
         }));
         return command;
     }

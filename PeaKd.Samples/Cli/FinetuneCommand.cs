@@ -40,6 +40,7 @@ internal static class FinetuneCommand
             };
             FineTuneResult result = PeaKdPipeline.FineTune(options, ConsoleProgress.Create(), CommandRunner.Stopping);
             Console.WriteLine($"teacher written to {result.Folder}: {string.Join(", ", result.Metrics.Select(m => $"{m.Key} {string.Join(" ", m.Value.Select(v => $"{v.Key} {v.Value:F4}"))}"))}");
+            CommonOptions.Warn(result.Warnings);
         }));
         return command;
     }

@@ -24,7 +24,7 @@ public class SealedFolderTests
 
     /// <summary>A student folder as a run writes it (weights, config, vocabulary, student.json), sealed as a run seals it
     /// unless <paramref name="sealedFolder"/> is false (a folder from elsewhere, or an older PeaKd).</summary>
-    private static void WriteStudent(string folder, string name = "PeaBert2", bool sealedFolder = true, Action<Dictionary<string, Tensor>>? edit = null, BertConfig? config = null)
+    internal static void WriteStudent(string folder, string name = "PeaBert2", bool sealedFolder = true, Action<Dictionary<string, Tensor>>? edit = null, BertConfig? config = null)
     {
         manual_seed(name.Length + 7);
         using StudentModel student = PeaKd.Samples.Students.StudentCatalog.Get(name).Create(config ?? Small, Small.NumLabels);

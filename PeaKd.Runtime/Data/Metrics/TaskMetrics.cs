@@ -6,7 +6,11 @@ namespace PeaKd.Data.Metrics;
 internal static class TaskMetrics
 {
     /// <summary>Every metric of <paramref name="task"/>, by name (accuracy, f1, mcc, pearson, spearman).</summary>
-    public static IReadOnlyDictionary<string, double> Compute(TaskDefinition task, IReadOnlyList<double> predictions, IReadOnlyList<double> gold)
+    /// <param name="task">The task: its metrics.</param>
+    /// <param name="predictions">Class ids or scores.</param>
+    /// <param name="gold">The labels' ids or scores.</param>
+    /// <param name="positive">The id of the class F1 and the binary counts take as positive.</param>
+    public static IReadOnlyDictionary<string, double> Compute(TaskDefinition task, IReadOnlyList<double> predictions, IReadOnlyList<double> gold, int positive = 1)
     {
         if (predictions.Count != gold.Count || gold.Count == 0)
         {
@@ -18,8 +22,8 @@ internal static class TaskMetrics
             results[Name(metric)] = metric switch
             {
                 Metric.Accuracy => Accuracy(predictions, gold),
-                Metric.F1 => F1(predictions, gold),
-                Metric.Matthews => Matthews(predictions, gold),
+                Metric.F1 => F1(predictions, gold, positive),
+                Metric.Matthews => Matthews(predictions, gold, positive),
                 Metric.Pearson => Pearson(predictions, gold),
                 Metric.Spearman => Spearman(predictions, gold),
                 _ => throw new ArgumentOutOfRangeException(nameof(task)),
@@ -41,17 +45,17 @@ internal static class TaskMetrics
     public static double Accuracy(IReadOnlyList<double> predictions, IReadOnlyList<double> gold) =>
         predictions.Zip(gold).Count(p => p.First == p.Second) / (double)gold.Count;
 
-    /// <summary>F1 of the positive class (label 1), as GLUE reports for MRPC and QQP; 0 when there are no true positives.</summary>
-    public static double F1(IReadOnlyList<double> predictions, IReadOnlyList<double> gold)
+    /// <summary>F1 of the positive class (id <paramref name="positive"/>; GLUE's label 1 for MRPC and QQP); 0 when there are no true positives.</summary>
+    public static double F1(IReadOnlyList<double> predictions, IReadOnlyList<double> gold, int positive = 1)
     {
-        (long tp, long fp, long fn, _) = Confusion(predictions, gold);
+        (long tp, long fp, long fn, _) = Confusion(predictions, gold, positive);
         return tp == 0 ? 0 : 2.0 * tp / (2.0 * tp + fp + fn);
     }
 
     /// <summary>Matthews correlation of binary predictions; 0 when a row or column of the confusion matrix is empty.</summary>
-    public static double Matthews(IReadOnlyList<double> predictions, IReadOnlyList<double> gold)
+    public static double Matthews(IReadOnlyList<double> predictions, IReadOnlyList<double> gold, int positive = 1)
     {
-        (long tp, long fp, long fn, long tn) = Confusion(predictions, gold);
+        (long tp, long fp, long fn, long tn) = Confusion(predictions, gold, positive);
         double denominator = Math.Sqrt((double)(tp + fp) * (tp + fn) * (tn + fp) * (tn + fn));
         return denominator == 0 ? 0 : (tp * (double)tn - fp * (double)fn) / denominator;
     }
@@ -94,12 +98,12 @@ internal static class TaskMetrics
         return ranks;
     }
 
-    private static (long TruePositive, long FalsePositive, long FalseNegative, long TrueNegative) Confusion(IReadOnlyList<double> predictions, IReadOnlyList<double> gold)
+    private static (long TruePositive, long FalsePositive, long FalseNegative, long TrueNegative) Confusion(IReadOnlyList<double> predictions, IReadOnlyList<double> gold, int positive)
     {
         long tp = 0, fp = 0, fn = 0, tn = 0;
         for (int i = 0; i < gold.Count; i++)
         {
-            bool predicted = predictions[i] == 1, actual = gold[i] == 1;
+            bool predicted = predictions[i] == positive, actual = gold[i] == positive;
             if (predicted && actual) tp++;
             else if (predicted) fp++;
             else if (actual) fn++;

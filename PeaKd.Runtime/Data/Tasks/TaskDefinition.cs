@@ -15,7 +15,7 @@ public enum Metric
 {
     /// <summary>The share of right predictions.</summary>
     Accuracy,
-    /// <summary>F1 of the second class (label id 1), as GLUE reports it for MRPC and QQP.</summary>
+    /// <summary>F1 of the positive class (<see cref="TaskDefinition.PositiveLabel"/>; GLUE's "1" for MRPC and QQP).</summary>
     F1,
     /// <summary>Matthews correlation (CoLA).</summary>
     Matthews,
@@ -44,11 +44,38 @@ public sealed record TaskDefinition(
     /// <summary>True when the task predicts a score (its metrics are correlations).</summary>
     public bool IsRegression => Metrics.Contains(Metric.Pearson);
 
+    /// <summary>The class F1 (and the binary confusion counts) treat as positive. Null takes the label that sorts last
+    /// (ordinal order): GLUE's "1" over "0", and for labels read from train "yes" over "no", "true" over "false",
+    /// "positive" over "negative"; never the order rows happen to come in. Results record the one used.</summary>
+    public string? PositiveLabel { get; init; }
+
+    /// <summary>The id of the positive class among <paramref name="labels"/> (in id order); an explicit
+    /// <see cref="PositiveLabel"/> that is not one of them is an error naming <paramref name="property"/>.</summary>
+    internal int PositiveLabelId(IReadOnlyList<string> labels, string property)
+    {
+        if (PositiveLabel is string named)
+        {
+            int id = labels.ToList().IndexOf(named);
+            return id >= 0 ? id : throw new InvalidOptionException($"{property}.{nameof(PositiveLabel)}",
+                $"is '{named}', which is not one of the task's labels ({string.Join(", ", labels)}).");
+        }
+        string last = labels.Order(StringComparer.Ordinal).Last();
+        return labels.ToList().IndexOf(last);
+    }
+
     /// <summary>Checks a task a caller built (the registry's are valid): what reading and scoring rely on, before any
     /// file is read. <paramref name="property"/> is where it sits in the options (PipelineOptions.Data.Task).</summary>
     internal void Validate(string property)
     {
         OptionCheck.NotEmpty($"{property}.{nameof(Name)}", Name, "the task's name");
+        if (PositiveLabel is not null)
+        {
+            OptionCheck.NotEmpty($"{property}.{nameof(PositiveLabel)}", PositiveLabel, "the class F1 scores (or null for the label that sorts last)");
+            if (Labels is not null && !Labels.Contains(PositiveLabel))
+            {
+                throw new InvalidOptionException($"{property}.{nameof(PositiveLabel)}", $"is '{PositiveLabel}', which is not one of {Name}'s labels ({string.Join(", ", Labels)}).");
+            }
+        }
         OptionCheck.NotNull($"{property}.{nameof(Metrics)}", Metrics, "the task's metrics (the first chooses the best checkpoint)");
         if (Metrics.Count == 0)
         {
