@@ -269,7 +269,7 @@ internal sealed class DistillationRun : IDisposable
             Precision = PrecisionSelector.Name(_precision.Value),
             Paths = new RunPaths(_run.Root, _run.StudentFolder, Path.GetFullPath(teacherFolder), predictions),
         };
-        _run.WriteSummary(result.ToJson());
+        _run.WriteSummary(result.ToJson(), Folders.FolderKind.Run, teacherFolder);
         return result;
     }
 

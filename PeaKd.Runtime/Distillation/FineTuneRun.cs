@@ -72,7 +72,7 @@ internal static class FineTuneRun
             Device = DeviceSelector.Name(device),
             Precision = PrecisionSelector.Name(precision),
         };
-        run.WriteSummary(result.ToJson());
+        run.WriteSummary(result.ToJson(), Folders.FolderKind.FineTuned, sourceFolder: null);
         return result;
     }
 }

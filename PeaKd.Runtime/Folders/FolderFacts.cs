@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using PeaKd.IO;
 using PeaKd.Modeling;
 
 namespace PeaKd.Folders;
@@ -10,14 +11,15 @@ namespace PeaKd.Folders;
 /// </summary>
 internal static class FolderFacts
 {
-    /// <summary>A vocab.txt longer than this many lines is not a WordPiece vocabulary (BERT's has 30,522; the largest multilingual ones about 250,000).</summary>
-    private const int MaxVocabularyLines = 4_000_000;
-
     /// <summary>The facts of <paramref name="folder"/>'s model files; a <see cref="CorruptFileException"/> naming the
     /// file when two of them disagree.</summary>
     public static JsonObject Of(string folder)
     {
         string configPath = Path.Combine(folder, ModelFiles.Config);
+        if (!File.Exists(configPath))
+        {
+            return new JsonObject(); // a folder without a model (a distillation run's own files)
+        }
         BertConfig config = BertConfig.Load(configPath);
         var facts = new JsonObject
         {
@@ -59,18 +61,11 @@ internal static class FolderFacts
         return facts;
     }
 
-    /// <summary>The vocabulary's token count (its lines, a last line without a break counted), reading at most <see cref="MaxVocabularyLines"/>.</summary>
+    /// <summary>The vocabulary's token count, as the tokenizer counts its lines, read to at most <see cref="ModelFiles.MaxVocabularyBytes"/>.</summary>
     private static int VocabularyLines(string path)
     {
-        int lines = 0;
-        using var reader = new StreamReader(path);
-        while (reader.ReadLine() is not null)
-        {
-            if (++lines > MaxVocabularyLines)
-            {
-                throw new CorruptFileException(path, $"more than {MaxVocabularyLines:N0} lines; this is not a WordPiece vocabulary.");
-            }
-        }
-        return lines;
+        byte[] bytes = BoundedFile.ReadAllBytes(path, ModelFiles.MaxVocabularyBytes, () => new CorruptFileException(path,
+            $"more than {ModelFiles.MaxVocabularyBytes:N0} bytes, far more than a BERT vocab.txt (about 230 KB for 30,522 tokens); is this the model's vocab.txt?"));
+        return BoundedFile.Lines(bytes).Count;
     }
 }

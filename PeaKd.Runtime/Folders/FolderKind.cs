@@ -13,6 +13,8 @@ internal enum FolderKind
     HuggingFaceExport,
     /// <summary>An ONNX export (model.onnx with its config and tokenizer).</summary>
     OnnxExport,
+    /// <summary>A finished distillation run: its options, log, predictions and summary (its teacher/ and student/ are sealed on their own).</summary>
+    Run,
 }
 
 internal static class FolderKinds
@@ -25,6 +27,7 @@ internal static class FolderKinds
         FolderKind.Imported => "imported",
         FolderKind.HuggingFaceExport => "hf-export",
         FolderKind.OnnxExport => "onnx-export",
+        FolderKind.Run => "run",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 

@@ -9,7 +9,8 @@ namespace PeaKd.Folders;
 /// The one lock every writer of a folder takes, training or export or import alike: an exclusive open of
 /// <c>.NAME.lock</c> beside the folder (beside, so the lock does not move when a staged folder is swapped into place,
 /// and it exists before the folder does). The operating system holds it, so a killed writer leaves none behind;
-/// <c>.NAME.lock.json</c> names the holder for the message a second writer gets.
+/// <c>.NAME.lock.json</c> names the holder for the message a second writer gets. A run also locks its own
+/// <c>run.lock</c> the same way (<see cref="TryTake"/>).
 /// </summary>
 internal sealed class FolderLock : IDisposable
 {
@@ -32,8 +33,15 @@ internal sealed class FolderLock : IDisposable
         string full = FolderPaths.Full(folder);
         string parent = Path.GetDirectoryName(full) ?? throw new ArgumentException($"{folder}: a file system root cannot be written as a folder.");
         Directory.CreateDirectory(parent);
-        string name = Path.GetFileName(full);
-        string lockFile = Path.Combine(parent, $".{name}.lock"), ownerFile = lockFile + ".json";
+        string lockFile = Path.Combine(parent, $".{Path.GetFileName(full)}.lock");
+        return TryTake(lockFile, writer, out string holder) ?? throw new FolderInUseException(full, holder);
+    }
+
+    /// <summary>Takes the exclusive lock of <paramref name="lockFile"/> (created when missing) and names
+    /// <paramref name="writer"/> as its holder in <c>LOCKFILE.json</c>; null, with the current holder, when another has it.</summary>
+    public static FolderLock? TryTake(string lockFile, string writer, out string holder)
+    {
+        string ownerFile = lockFile + ".json";
         FileStream held;
         try
         {
@@ -41,7 +49,8 @@ internal sealed class FolderLock : IDisposable
         }
         catch (IOException e) when (e.HResult is WouldBlockUnix or SharingViolationWindows)
         {
-            throw new FolderInUseException(full, Holder(ownerFile));
+            holder = Holder(ownerFile);
+            return null;
         }
         try
         {
@@ -53,6 +62,7 @@ internal sealed class FolderLock : IDisposable
                 ["started"] = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture),
             };
             AtomicFile.WriteAllText(ownerFile, owner.ToJsonString() + "\n");
+            holder = writer;
             return new FolderLock(held, ownerFile);
         }
         catch
@@ -68,7 +78,7 @@ internal sealed class FolderLock : IDisposable
         try
         {
             JsonObject owner = JsonFile.ReadObject(ownerFile);
-            return $"{owner["writer"]}, process {owner["pid"]} on {owner["host"]}, since {owner["started"]}";
+            return $"process {owner["pid"]} on {owner["host"]}, since {owner["started"]}{(owner["writer"] is JsonNode writer ? $", writer: {writer}" : "")}";
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

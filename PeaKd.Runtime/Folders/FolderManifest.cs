@@ -95,12 +95,13 @@ internal sealed record FolderManifest(
     }
 
     /// <summary>Writes the manifest of <paramref name="folder"/>'s model files as they are now (every file in
-    /// <see cref="ModelFiles.Names"/> that exists), with the facts they agree on; returns it.</summary>
-    public static FolderManifest Write(string folder, FolderKind kind, JsonObject? options, string? sourceFolder)
+    /// <see cref="ModelFiles.Names"/> that exists) and of <paramref name="moreFiles"/> (a run's own files), with the
+    /// facts they agree on; returns it.</summary>
+    public static FolderManifest Write(string folder, FolderKind kind, JsonObject? options, string? sourceFolder, IEnumerable<string>? moreFiles = null)
     {
         JsonObject facts = FolderFacts.Of(folder); // refuses files that disagree: nothing inconsistent gets a manifest
         var files = new Dictionary<string, ManifestFile>(StringComparer.Ordinal);
-        foreach (string name in ModelFiles.Present(folder))
+        foreach (string name in ModelFiles.Present(folder).Concat(moreFiles ?? []).Distinct(StringComparer.Ordinal))
         {
             string path = Path.Combine(folder, name);
             files[name] = new ManifestFile(new FileInfo(path).Length, FileHashes.Sha256(path));

@@ -13,6 +13,10 @@ internal static class ModelFiles
     public const string Vocabulary = "vocab.txt";
     public const string TokenizerConfig = "tokenizer_config.json";
 
+    /// <summary>The most bytes a vocab.txt is read to: far more than a BERT vocabulary (about 230 KB for 30,522 tokens),
+    /// and a bound on a file that reports 0 bytes and never ends (a device, a FIFO).</summary>
+    public const long MaxVocabularyBytes = 64L << 20;
+
     public static IReadOnlyList<string> Names { get; } = [Config, Safetensors, PyTorch, Onnx, Student, Vocabulary, TokenizerConfig];
 
     /// <summary>The model files <paramref name="folder"/> holds, in <see cref="Names"/>' order.</summary>

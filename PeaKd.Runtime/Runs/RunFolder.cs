@@ -31,42 +31,25 @@ internal sealed class RunFolder(string root)
 
     private const string LockFile = "run.lock";
     private const string OwnerFile = "run.lock.json";
-    private const int SharingViolationUnix = 11; // EWOULDBLOCK from flock: another holder
-    private const int SharingViolationWindows = unchecked((int)0x80070020);
 
     /// <summary>Takes the folder for this run (creating it) until the returned lock is disposed: a second run into it,
-    /// in this process or another, is refused with <see cref="RunFolderInUseException"/> naming the holder. The lock is
-    /// the operating system's (an exclusive open of run.lock), so a killed run leaves none behind.</summary>
+    /// in this process or another, is refused with <see cref="RunFolderInUseException"/> naming the holder, and an
+    /// export or import writing it with <see cref="Folders.FolderInUseException"/>. The locks are the operating
+    /// system's (<see cref="Folders.FolderLock"/>), so a killed run leaves none behind.</summary>
     public IDisposable Lock(string optionsType)
     {
         bool existed = Directory.Exists(Root);
         Directory.CreateDirectory(Root);
         string path = Path.Combine(Root, LockFile);
-        FileStream held;
+        Folders.FolderLock run = Folders.FolderLock.TryTake(path, $"{optionsType} run", out string holder)
+            ?? throw new RunFolderInUseException(Root, holder, optionsType);
         try
         {
-            held = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException e) when (e.HResult is SharingViolationUnix or SharingViolationWindows)
-        {
-            throw new RunFolderInUseException(Root, Owner(), optionsType);
-        }
-        try
-        {
-            var owner = new JsonObject
-            {
-                ["pid"] = Environment.ProcessId,
-                ["host"] = Environment.MachineName,
-                ["started"] = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture),
-            };
-            AtomicFile.WriteAllText(Path.Combine(Root, OwnerFile), owner.ToJsonString() + "\n");
-            Folders.FolderLock writers = Folders.FolderLock.Take(Root, $"{optionsType} run"); // the lock exports and imports take too
-            return new FolderLock(held, Path.Combine(Root, OwnerFile), writers);
+            return new Locks(run, Folders.FolderLock.Take(Root, $"{optionsType} run")); // the lock exports and imports take too
         }
         catch
         {
-            File.Delete(Path.Combine(Root, OwnerFile)); // another writer holds the folder, or the disk is full or read-only:
-            held.Dispose(); // the error is that, and the folder is left as it was, not locked
+            run.Dispose(); // another writer holds the folder: the error is that, and the folder is left as it was
             if (!existed)
             {
                 File.Delete(path);
@@ -76,27 +59,12 @@ internal sealed class RunFolder(string root)
         }
     }
 
-    /// <summary>Who holds the lock, as its owner file says (a holder that has just taken it may not have written it yet).</summary>
-    private string Owner()
-    {
-        try
-        {
-            JsonObject owner = JsonFile.ReadObject(Path.Combine(Root, OwnerFile));
-            return $"process {owner["pid"]} on {owner["host"]}, since {owner["started"]}";
-        }
-        catch (Exception e) when (e is IOException or CorruptFileException or UnauthorizedAccessException)
-        {
-            return "a process that has not said which";
-        }
-    }
-
-    private sealed class FolderLock(FileStream held, string ownerFile, IDisposable writers) : IDisposable
+    private sealed class Locks(IDisposable run, IDisposable writers) : IDisposable
     {
         public void Dispose()
         {
             writers.Dispose();
-            File.Delete(ownerFile); // before the lock goes, so a new holder's owner file is never deleted
-            held.Dispose();
+            run.Dispose();
         }
     }
 
@@ -214,6 +182,17 @@ internal sealed class RunFolder(string root)
         }
     }
 
-    /// <summary>Writes summary.json sealed (<see cref="JsonFile.WriteSealed"/>): a report never shows numbers that were changed after the run.</summary>
-    public void WriteSummary(JsonObject summary) => JsonFile.WriteSealed(SummaryFile, summary);
+    /// <summary>Writes summary.json sealed (<see cref="JsonFile.WriteSealed"/>): a report never shows numbers that were
+    /// changed after the run. Then seals the finished run folder: its manifest lists options.json, metrics.jsonl, the
+    /// predictions and summary.json, and for a fine-tuning (<paramref name="kind"/> FineTuned) the model beside them.</summary>
+    /// <param name="summary">summary.json's content.</param>
+    /// <param name="kind">What the run folder is: a distillation's (Run) or a fine-tuning's, which holds its model.</param>
+    /// <param name="sourceFolder">The folder the run started from (the teacher, or the pretrained model), or null.</param>
+    public void WriteSummary(JsonObject summary, Folders.FolderKind kind, string? sourceFolder)
+    {
+        JsonFile.WriteSealed(SummaryFile, summary);
+        IEnumerable<string> runFiles = new[] { OptionsFile, Log.Path, SummaryFile }.Concat(Directory.EnumerateFiles(Root, "predictions-*.tsv").Order(StringComparer.Ordinal))
+            .Where(File.Exists).Select(Path.GetFileName).OfType<string>();
+        Folders.FolderManifest.Write(Root, kind, options: null, sourceFolder, runFiles);
+    }
 }

@@ -68,6 +68,7 @@ public sealed record RunSummary
     /// <summary>Reads the finished run in <paramref name="folder"/> (it must hold summary.json).</summary>
     public static RunSummary Read(string folder)
     {
+        Folders.SealedFolder.Verify(folder); // a sealed run: its log, predictions and options as the run wrote them
         string summaryPath = Path.Combine(folder, "summary.json");
         JsonObject summary = JsonFile.ReadSealed(summaryPath);
         string optionsPath = Path.Combine(folder, "options.json");

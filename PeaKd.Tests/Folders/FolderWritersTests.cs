@@ -61,7 +61,13 @@ public class FolderWritersTests(ITestOutputHelper log)
         FineTuneResult replaced = PeaKdPipeline.FineTune(options with { Overwrite = true, Training = Quick with { Seed = 7 } });
         Assert.NotNull(replaced.Metrics["dev"]);
         Assert.False(Same(finished, Snapshot(folder.File("teacher"))), "Overwrite ran the fine-tuning again");
-        Assert.NotNull(SealedFolder.Verify(folder.File("teacher")));
+        FolderManifest sealedRun = SealedFolder.Verify(folder.File("teacher"))!;
+        Assert.Equal(["config.json", "metrics.jsonl", "model.safetensors", "options.json", "predictions-dev.tsv", "predictions-test.tsv", "summary.json", "tokenizer_config.json", "vocab.txt"],
+            sealedRun.Files.Keys.Order(StringComparer.Ordinal)); // the model and the run's own files
+        RunSummary.Read(folder.File("teacher"));
+        File.AppendAllText(folder.File("teacher/predictions-dev.tsv"), "999\tgreat\tgreat\n"); // an edited record of the run
+        var edited = Assert.Throws<CorruptFileException>(() => RunSummary.Read(folder.File("teacher")));
+        Assert.Equal(folder.File("teacher/predictions-dev.tsv"), edited.File);
     }
 
     [Fact]

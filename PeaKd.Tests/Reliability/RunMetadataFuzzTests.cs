@@ -153,7 +153,7 @@ public class RunMetadataFuzzTests(ITestOutputHelper log)
             ["task"] = "tsv", ["student"] = "PeaBert1", ["owned_parameters"] = 1000, ["effective_depth"] = 2, ["ptp"] = true, ["training_seconds"] = 12.5,
             ["metrics"] = new JsonObject { ["test"] = new JsonObject { ["accuracy"] = 0.8 } },
         };
-        byte[] summary = GetOriginal(folder => new RunFolder(folder).WriteSummary(summaryJson), "summary.json");
+        byte[] summary = GetOriginal(folder => new RunFolder(folder).WriteSummary(summaryJson, PeaKd.Folders.FolderKind.Run, sourceFolder: null), "summary.json");
         (parsed, rejected) = Fuzz.Check(CsCheck.Gen.OneOf(Fuzz.Mutants(summary), Fuzz.JsonMutants(System.Text.Encoding.UTF8.GetString(summary))), 300, "summary.json",
             path => RunSummary.Read(Path.GetDirectoryName(path)!).MetricsOf("test"), Documented); // a summary without its seal may be an older run's: read as it is
         log.WriteLine($"summary.json: {parsed} mutants read, {rejected} rejected");

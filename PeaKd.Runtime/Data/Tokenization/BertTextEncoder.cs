@@ -63,7 +63,7 @@ internal sealed class BertTextEncoder
     }
 
     /// <summary>The most bytes a vocab.txt may hold: the largest BERT vocabularies are a few megabytes.</summary>
-    public const long MaxVocabBytes = 64L << 20;
+    public const long MaxVocabBytes = Folders.ModelFiles.MaxVocabularyBytes;
 
     /// <summary>The vocab.txt's lines, as it was read (tokens, and any blank lines).</summary>
     public int LineCount { get; private init; }
