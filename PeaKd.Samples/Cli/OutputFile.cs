@@ -1,3 +1,5 @@
+using PeaKd.IO;
+
 namespace PeaKd.Samples.Cli;
 
 /// <summary>A file a command writes where its user says (predict's --output, evaluate's --predictions): refused where
@@ -13,8 +15,8 @@ internal static class OutputFile
     /// <param name="inputs">The files the command reads, each with the flag that names it.</param>
     public static void CheckNotOverInputs(string outputFlag, string output, string modelFlag, string modelFolder, params (string Flag, string Path)[] inputs)
     {
-        string target = RealPaths.Of(output);
-        string model = RealPaths.Of(modelFolder);
+        string target = FolderPaths.Real(output);
+        string model = FolderPaths.Real(modelFolder);
         if (target == model || target.StartsWith(model.EndsWith('/') ? model : model + "/", StringComparison.Ordinal))
         {
             throw new ArgumentException($"{outputFlag} is '{output}'{Resolved(output, target)}, inside the folder {modelFlag} names ('{modelFolder}'{Resolved(modelFolder, model)}); "
@@ -22,7 +24,7 @@ internal static class OutputFile
         }
         foreach ((string flag, string path) in inputs)
         {
-            string input = RealPaths.Of(path);
+            string input = FolderPaths.Real(path);
             if (target == input)
             {
                 throw new ArgumentException($"{outputFlag} is '{output}'{Resolved(output, target)}, the file {flag} names ('{path}'{Resolved(path, input)}); "
@@ -35,34 +37,9 @@ internal static class OutputFile
         }
     }
 
-    /// <summary>Writes <paramref name="contents"/> to a temporary file beside <paramref name="path"/> (flushed to disk),
-    /// then renames it over <paramref name="path"/>: a reader, or a kill, never sees half a file, and a failed write
-    /// leaves any earlier file as it was. The temporary's name is the runtime's (.NAME.GUID.tmp).</summary>
-    public static void WriteAtomically(string path, string contents)
-    {
-        string fullPath = Path.GetFullPath(path);
-        string folder = Path.GetDirectoryName(fullPath)!;
-        Directory.CreateDirectory(folder);
-        string temporary = Path.Combine(folder, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
-            using (var writer = new StreamWriter(stream))
-            {
-                writer.Write(contents);
-                writer.Flush();
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, fullPath, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary))
-            {
-                File.Delete(temporary);
-            }
-        }
-    }
+    /// <summary>Writes <paramref name="contents"/> whole or not at all (the runtime's <see cref="AtomicFile"/>: a
+    /// temporary file beside <paramref name="path"/>, flushed, then renamed over it), so a kill never leaves half a file.</summary>
+    public static void WriteAtomically(string path, string contents) => AtomicFile.WriteAllText(path, contents);
 
     /// <summary>" (that is, REAL)" when links made <paramref name="real"/> differ from the path as given.</summary>
     private static string Resolved(string given, string real) =>

@@ -33,7 +33,7 @@ internal static class ReportCommand
                 {
                     throw new ArgumentException($"{root}: no finished run (summary.json) found.");
                 }
-                found.AddRange(inRoot.Where(r => seen.Add(RealPaths.Of(r.Folder))).Select(RunInfo.From));
+                found.AddRange(inRoot.Where(r => seen.Add(PeaKd.IO.FolderPaths.Real(r.Folder))).Select(RunInfo.From));
             }
             string chosen = parse.GetValue(split)!;
             string[] splits = found.SelectMany(r => r.Run.Metrics.Where(m => m.Value.Count > 0).Select(m => m.Key)).Distinct().Order(StringComparer.Ordinal).ToArray();

@@ -65,6 +65,20 @@ public class FolderWritersTests(ITestOutputHelper log)
         Assert.Equal(["config.json", "metrics.jsonl", "model.safetensors", "options.json", "predictions-dev.tsv", "predictions-test.tsv", "summary.json", "tokenizer_config.json", "vocab.txt"],
             sealedRun.Files.Keys.Order(StringComparer.Ordinal)); // the model and the run's own files
         RunSummary.Read(folder.File("teacher"));
+        foreach (string file in sealedRun.Files.Keys.Append(FolderManifest.FileName)) // one byte flipped in each file of the run
+        {
+            string copy = folder.File($"flipped-{file}");
+            Directory.CreateDirectory(copy);
+            foreach (string original in Directory.GetFiles(folder.File("teacher")))
+            {
+                File.Copy(original, Path.Combine(copy, Path.GetFileName(original)));
+            }
+            byte[] bytes = File.ReadAllBytes(Path.Combine(copy, file));
+            bytes[bytes.Length / 2] ^= 0x04;
+            File.WriteAllBytes(Path.Combine(copy, file), bytes);
+            var flipped = Assert.Throws<CorruptFileException>(() => FolderVerification.Verify(copy));
+            Assert.Equal(Path.Combine(copy, file), flipped.File);
+        }
         File.AppendAllText(folder.File("teacher/predictions-dev.tsv"), "999\tgreat\tgreat\n"); // an edited record of the run
         var edited = Assert.Throws<CorruptFileException>(() => RunSummary.Read(folder.File("teacher")));
         Assert.Equal(folder.File("teacher/predictions-dev.tsv"), edited.File);
@@ -82,6 +96,8 @@ public class FolderWritersTests(ITestOutputHelper log)
         {
             ("export onnx int8", ["export", "--model", teacher, "--out", folder.File("onnx"), "--format", "onnx", "--quantize", "int8", "--overwrite"],
                 ["model.onnx", "config.json", "vocab.txt", "tokenizer_config.json", "peakd-manifest.json"]),
+            ("export onnx fp32", ["export", "--model", teacher, "--out", folder.File("fp32"), "--format", "onnx", "--overwrite"],
+                ["model.onnx", "config.json", "peakd-manifest.json"]),
             ("export hf", ["export", "--model", teacher, "--out", folder.File("hf"), "--overwrite"],
                 ["model.safetensors", "config.json", "vocab.txt", "tokenizer_config.json", "peakd-manifest.json"]),
             ("import hf", ["import", "--hf", folder.File("pretrained"), "--out", folder.File("imported"), "--overwrite"],
@@ -112,6 +128,63 @@ public class FolderWritersTests(ITestOutputHelper log)
             Assert.True(Same(old, Snapshot(target)) || SealedFolder.Verify(target) is not null);
         }
         log.WriteLine($"{kills} kills, every target intact");
+    }
+
+    [Fact]
+    public void A_fine_tuning_killed_at_its_files_never_leaves_a_manifest_vouching_for_other_files_and_resumes_to_the_same_result()
+    {
+        using TempFolder folder = TestFiles.TempFolder();
+        TinyTask.WriteData(folder.File("data"), train: 96, dev: 32);
+        TinyTask.WriteRandomTeacher(folder.File("pretrained"));
+        string[] Arguments(string output, bool resume = false) =>
+        [
+            "finetune", "--task", "tsv", "--data", folder.File("data"), "--model", folder.File("pretrained"), "--out", output,
+            "--epochs", "1", "--batch-size", "32", "--lr", "1e-3", "--max-length", "16", "--device", "cpu", "--seed", "3",
+            .. resume ? new[] { "--resume" } : [],
+        ];
+        var (exit, output) = PeakdProcess.Run(Arguments(folder.File("straight")));
+        Assert.True(exit == 0, output);
+
+        string run = folder.File("killed");
+        string[] sites = ["model.safetensors:mid", "peakd-manifest.json:mid", "predictions-dev.tsv:mid", "summary.json:mid", "peakd-manifest.json:mid:2"];
+        for (int i = 0; i < sites.Length; i++)
+        {
+            var (killed, killOutput) = PeakdProcess.RunKilledAt(sites[i], Arguments(run, resume: i > 0));
+            Assert.True(killed == PeakdProcess.Killed, $"{sites[i]}: expected a SIGKILL, got {killed}:\n{killOutput}");
+            if (File.Exists(Path.Combine(run, FolderManifest.FileName)))
+            {
+                SealedFolder.Verify(run); // a manifest there vouches only for the files it names, as they are
+            }
+        }
+        var (resumed, resumedOutput) = PeakdProcess.Run(Arguments(run, resume: true));
+        Assert.True(resumed == 0, resumedOutput);
+        Assert.Equal(FolderKind.FineTuned, SealedFolder.Verify(run)!.Kind);
+        Assert.Equal(File.ReadAllBytes(folder.File("straight/model.safetensors")), File.ReadAllBytes(Path.Combine(run, "model.safetensors")));
+        Assert.Equal(RunSummary.Read(folder.File("straight")).MetricsOf("dev")["accuracy"], RunSummary.Read(run).MetricsOf("dev")["accuracy"]);
+    }
+
+    [Fact]
+    public void Predictions_files_killed_half_written_leave_the_earlier_file_whole()
+    {
+        using TempFolder folder = TestFiles.TempFolder();
+        TinyTask.WriteData(folder.File("data"), train: 96, dev: 32);
+        TinyTask.WriteRandomTeacher(folder.File("pretrained"));
+        PeaKdPipeline.FineTune(TinyTask.FineTune(folder, Quick));
+        string earlier = "an earlier file the user keeps\n";
+        foreach ((string file, string[] arguments) in new[]
+                 {
+                     ("evaluated.tsv", new[] { "evaluate", "--task", "tsv", "--data", folder.File("data"), "--model", folder.File("teacher"), "--device", "cpu", "--predictions", folder.File("evaluated.tsv") }),
+                     ("predicted.tsv", new[] { "predict", "--model", folder.File("teacher"), "--device", "cpu", "--output", folder.File("predicted.tsv"), "tok10 tok20", "tok3" }),
+                 })
+        {
+            File.WriteAllText(folder.File(file), earlier);
+            var (killed, output) = PeakdProcess.RunKilledAt($"{file}:mid", arguments);
+            Assert.True(killed == PeakdProcess.Killed, $"{file}: expected a SIGKILL, got {killed}:\n{output}");
+            Assert.Equal(earlier, File.ReadAllText(folder.File(file)));
+            var (exit, rerun) = PeakdProcess.Run(arguments);
+            Assert.True(exit == 0, rerun);
+            Assert.NotEqual(earlier, File.ReadAllText(folder.File(file)));
+        }
     }
 
     /// <summary>The folder loads: a classifier for exports, the strict checks a run makes for an imported backbone.</summary>
