@@ -57,6 +57,9 @@ public static class TeacherImport
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(count, 1, nameof(heads));
         }
+        // a PeaKd export is read only as it was sealed (its vocab.txt as much as its graph), and recorded as the source
+        string? sealedSource = Path.GetDirectoryName(Path.GetFullPath(onnxOrAssembly)) is string besides
+            && File.Exists(Path.Combine(besides, FolderManifest.FileName)) && SealedFolder.Verify(besides) is not null ? besides : null;
         OnnxModelSource source = OnnxModelSource.Read(onnxOrAssembly);
         if (source.Vocab is string vocabulary)
         {
@@ -66,7 +69,7 @@ public static class TeacherImport
         CheckOutside(onnxOrAssembly, outputFolder);
         using StagedFolder staged = Begin(outputFolder, overwrite);
         OnnxBertImporter.Save(imported, staged.Path);
-        staged.Publish(new JsonObject { ["from"] = "onnx", ["heads"] = heads }, sourceFolder: null);
+        staged.Publish(new JsonObject { ["from"] = "onnx", ["heads"] = heads }, sealedSource);
         return Describe(staged.Target, imported.Config, imported.Notes);
     }
 

@@ -91,6 +91,7 @@ internal sealed class DistillationRun : IDisposable
     public DistillationResult Execute()
     {
         _cancellation.ThrowIfCancellationRequested(); // a run cancelled before it started writes nothing
+        _run.CheckHoldsNothingElse(Options);
         _folderLock = _run.Lock(Options);
         _run.Claim(_options.Resume, _options.Overwrite, Options);
         _run.SaveOptions(_options.ToJson(), _options.Resume, Options, PipelineOptions.JsonProperties);

@@ -75,7 +75,7 @@ public sealed record FineTuneOptions
     /// <summary>The property each options.json key records, for a refused resume's message.</summary>
     internal static readonly IReadOnlyDictionary<string, string> JsonProperties = new Dictionary<string, string>
     {
-        ["task"] = $"{nameof(Data)}.Task", ["data"] = nameof(Data), ["model"] = nameof(Model), ["training"] = nameof(Training),
+        ["task"] = $"{nameof(Data)}.Task", ["data"] = nameof(Data), ["positive_label"] = $"{nameof(Data)}.Task.PositiveLabel", ["model"] = nameof(Model), ["training"] = nameof(Training),
         ["max_length"] = nameof(MaxLength), ["limit_train"] = nameof(LimitTrain), ["limit_sample"] = $"{nameof(LimitTrain)}'s sampling",
         ["precision"] = nameof(Precision),
     };
@@ -86,6 +86,7 @@ public sealed record FineTuneOptions
         ["stage"] = "finetune",
         ["task"] = Data.Task.Name,
         ["data"] = Data.Identity,
+        ["positive_label"] = Data.Task.PositiveLabel, // changes F1, and the checkpoint kept where F1 chooses it
         ["model"] = Path.GetFullPath(Model),
         ["training"] = JsonSerializer.SerializeToNode(Training),
         ["max_length"] = MaxLength,

@@ -34,6 +34,7 @@ internal static class FineTuneRun
 
         cancellation.ThrowIfCancellationRequested(); // a run cancelled before it started writes nothing
         var run = new RunFolder(options.OutputFolder) { Retention = options.KeepCheckpoints };
+        run.CheckHoldsNothingElse(Options);
         using IDisposable folderLock = run.Lock(Options);
         run.Claim(options.Resume, options.Overwrite, Options);
         run.SaveOptions(options.ToJson(PrecisionSelector.Name(precision)), options.Resume, Options, FineTuneOptions.JsonProperties);
@@ -72,7 +73,7 @@ internal static class FineTuneRun
             Device = DeviceSelector.Name(device),
             Precision = PrecisionSelector.Name(precision),
         };
-        run.WriteSummary(result.ToJson(), Folders.FolderKind.FineTuned, sourceFolder: null);
+        run.WriteSummary(result.ToJson(), Folders.FolderKind.FineTuned, sourceFolder: options.Model);
         return result;
     }
 }

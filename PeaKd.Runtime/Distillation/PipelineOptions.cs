@@ -166,7 +166,7 @@ public sealed record PipelineOptions
     /// <summary>The property each options.json key records, for a refused resume's message.</summary>
     internal static readonly IReadOnlyDictionary<string, string> JsonProperties = new Dictionary<string, string>
     {
-        ["task"] = $"{nameof(Data)}.Task", ["data"] = nameof(Data), ["teacher"] = nameof(Teacher), ["finetune_teacher"] = nameof(FineTuneTeacher),
+        ["task"] = $"{nameof(Data)}.Task", ["data"] = nameof(Data), ["positive_label"] = $"{nameof(Data)}.Task.PositiveLabel", ["teacher"] = nameof(Teacher), ["finetune_teacher"] = nameof(FineTuneTeacher),
         ["student"] = nameof(Student), ["init_from"] = nameof(InitFrom), ["pretrained"] = nameof(Pretrained), ["init_layers"] = nameof(InitLayers),
         ["ptp"] = nameof(Ptp), ["ptp_thresholds"] = nameof(PtpThresholds), ["alpha"] = "Kd.Alpha", ["temperature"] = "Kd.Temperature",
         ["beta"] = "Kd.Beta", ["finetuning"] = nameof(FineTuning), ["ptp_training"] = nameof(PtpTraining), ["distillation"] = nameof(Distillation),
@@ -179,6 +179,7 @@ public sealed record PipelineOptions
     {
         ["task"] = Data.Task.Name,
         ["data"] = Data.Identity,
+        ["positive_label"] = Data.Task.PositiveLabel, // changes F1, and the checkpoint kept where F1 chooses it
         ["teacher"] = Path.GetFullPath(Teacher),
         ["finetune_teacher"] = FineTuneTeacher,
         ["student"] = Student.Name,

@@ -1,7 +1,6 @@
 using PeaKd.Checkpoints;
 using PeaKd.Data;
 using PeaKd.Folders;
-using PeaKd.IO;
 using PeaKd.Inference;
 using PeaKd.Modeling;
 using PeaKd.Runs;
@@ -44,26 +43,26 @@ internal static class TeacherFineTuner
         TrainingResult result = loop.Run(data.Train, data.Encoder.PaddingTokenId, device,
             batch => SupervisedLoss.Compute(model, batch),
             () => Evaluator.DevScore(model, data, device, options.EvalBatchSize, options.SelectBy), resume);
-        Save(model, data, run, outputFolder);
+        Save(model, data, outputFolder, inPlace: outputFolder == run.Root);
         return result;
     }
 
     /// <summary>Writes the fine-tuned teacher sealed. A distill run's teacher/ is published whole (<see cref="StagedFolder"/>);
     /// a fine-tune run's own folder, which also holds the run's files, is written in place, its manifest last: a kill
     /// before the manifest leaves no manifest vouching for files that changed, and the run (with no summary) resumes.</summary>
-    private static void Save(BertClassifier model, TaskData data, RunFolder run, string outputFolder)
+    private static void Save(BertClassifier model, TaskData data, string outputFolder, bool inPlace)
     {
         var options = new System.Text.Json.Nodes.JsonObject { ["task"] = data.Task.Name, ["max_length"] = data.MaxLength };
-        if (FolderPaths.Full(outputFolder) == run.Root)
+        if (inPlace)
         {
             File.Delete(Path.Combine(outputFolder, FolderManifest.FileName));
             Write(model, data, outputFolder);
-            FolderManifest.Write(outputFolder, FolderKind.FineTuned, options, sourceFolder: null);
+            FolderManifest.Write(outputFolder, FolderKind.FineTuned, options, model.Config.NameOrPath);
             return;
         }
         using StagedFolder staged = StagedFolder.Begin(outputFolder, FolderKind.FineTuned, overwrite: true, "the run's teacher folder", "a resume");
         Write(model, data, staged.Path);
-        staged.Publish(options, sourceFolder: null);
+        staged.Publish(options, model.Config.NameOrPath); // the pretrained model it was fine-tuned from
     }
 
     private static void Write(BertClassifier model, TaskData data, string folder)

@@ -47,6 +47,10 @@ internal sealed class FolderLock : IDisposable
         {
             held = new FileStream(lockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new IOException($"{lockFile}: cannot create the lock every writer of a folder takes ({e.Message}); PeaKd locks a folder from the folder that holds it, which must be writable. Write to a folder inside a writable one.", e);
+        }
         catch (IOException e) when (e.HResult is WouldBlockUnix or SharingViolationWindows)
         {
             holder = Holder(ownerFile);

@@ -62,8 +62,9 @@ internal sealed record FolderManifest(
         {
             return null;
         }
-        JsonObject json = JsonFile.ReadSealed(path, required: true);
-        string seal = JsonFile.GetString(JsonFile.ReadObject(path), JsonFile.SealField, path)!;
+        JsonObject raw = JsonFile.ReadObject(path); // read once: the seal returned is the one checked
+        JsonObject json = JsonFile.Unseal(raw, path, out _, required: true);
+        string seal = JsonFile.GetString(raw, JsonFile.SealField, path)!;
         if (JsonFile.GetValue<int>(json, "format", path) is not Format)
         {
             throw new CorruptFileException(path, $"its format is not {Format}, the one this PeaKd ({CurrentVersion}) reads; it was written by another version, or damaged.", "field 'format'");

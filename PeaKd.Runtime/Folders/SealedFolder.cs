@@ -11,7 +11,10 @@ internal static class SealedFolder
 {
     /// <summary>Verifies <paramref name="folder"/>; returns its manifest, or null for a folder PeaKd did not seal.
     /// A <see cref="CorruptFileException"/> names the file that changed, is missing, or does not belong.</summary>
-    public static FolderManifest? Verify(string folder)
+    /// <param name="folder">The folder.</param>
+    /// <param name="which">The listed files to check (all when null): a report reading a fine-tuning run's record needs
+    /// its own files, not its model's weights.</param>
+    public static FolderManifest? Verify(string folder, Func<string, bool>? which = null)
     {
         FolderManifest? manifest = FolderManifest.Read(folder);
         if (manifest is null)
@@ -23,7 +26,7 @@ internal static class SealedFolder
             return null;
         }
         string advice = $"The folder was damaged or edited after PeaKd wrote it ({FolderManifest.FileName} lists what it wrote); write it again, or restore it from a copy.";
-        foreach ((string name, ManifestFile file) in manifest.Files)
+        foreach ((string name, ManifestFile file) in manifest.Files.Where(f => which?.Invoke(f.Key) ?? true))
         {
             string path = Path.Combine(folder, name);
             var info = new FileInfo(path);

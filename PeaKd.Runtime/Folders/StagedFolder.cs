@@ -16,12 +16,19 @@ internal sealed class StagedFolder : IDisposable
     private readonly FolderKind _kind;
     private bool _published;
 
-    private StagedFolder(string target, string staging, FolderKind kind, FolderLock folderLock)
+    private readonly string _given, _property, _overwriteProperty;
+    private readonly bool _overwrite;
+
+    private StagedFolder(string target, string staging, FolderKind kind, FolderLock folderLock, string given, bool overwrite, string property, string overwriteProperty)
     {
         Target = target;
         Path = staging;
         _kind = kind;
         _lock = folderLock;
+        _given = given;
+        _overwrite = overwrite;
+        _property = property;
+        _overwriteProperty = overwriteProperty;
     }
 
     /// <summary>The folder to publish, symbolic links resolved.</summary>
@@ -48,7 +55,7 @@ internal sealed class StagedFolder : IDisposable
             CheckReplaceable(real, target, kind, overwrite, property, overwriteProperty);
             string staging = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(real)!, $".{System.IO.Path.GetFileName(real)}.staging-{Guid.NewGuid():N}");
             Directory.CreateDirectory(staging);
-            return new StagedFolder(real, staging, kind, folderLock);
+            return new StagedFolder(real, staging, kind, folderLock, target, overwrite, property, overwriteProperty);
         }
         catch
         {
@@ -63,6 +70,8 @@ internal sealed class StagedFolder : IDisposable
     public FolderManifest Publish(JsonObject? options, string? sourceFolder)
     {
         FolderManifest manifest = FolderManifest.Write(Path, _kind, options, sourceFolder);
+        // again, just before the swap: something that takes no lock (a copy, an older PeaKd) may have put a folder there
+        CheckReplaceable(Target, _given, _kind, _overwrite, _property, _overwriteProperty);
         if (Directory.Exists(Target) && !Directory.EnumerateFileSystemEntries(Target).Any())
         {
             Directory.Delete(Target);
@@ -135,11 +144,16 @@ internal sealed class StagedFolder : IDisposable
         {
             return;
         }
-        foreach (string staging in Directory.EnumerateDirectories(parent, $".{name}.staging-*"))
+        // exactly ".NAME.staging-" and the 32 hex digits of a Guid, not a pattern: a name holding * or ?, or another
+        // target's name that starts like this one's staging folder ("m.staging-x"), must not reach that target's folders
+        string[] Beside(string what) => Directory.EnumerateDirectories(parent).Where(d => System.IO.Path.GetFileName(d) is string entry
+            && entry.Length == name.Length + what.Length + 3 + 32 && entry.StartsWith($".{name}.{what}-", StringComparison.Ordinal)
+            && entry[^32..].All(char.IsAsciiHexDigitLower)).ToArray();
+        foreach (string staging in Beside("staging"))
         {
             Directory.Delete(staging, recursive: true);
         }
-        foreach (string old in Directory.EnumerateDirectories(parent, $".{name}.old-*"))
+        foreach (string old in Beside("old"))
         {
             if (!Directory.Exists(real))
             {
@@ -157,9 +171,19 @@ internal sealed class StagedFolder : IDisposable
     /// which the next writer puts back.</summary>
     private static void Exchange(string staging, string target)
     {
-        if (OperatingSystem.IsLinux() && renameat2(AtFdCwd, staging, AtFdCwd, target, RenameExchange) == 0)
+        if (OperatingSystem.IsLinux())
         {
-            return;
+            try
+            {
+                if (renameat2(AtFdCwd, staging, AtFdCwd, target, RenameExchange) == 0)
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
+            {
+                // a C library without renameat2 (an older musl): the fallback below
+            }
         }
         string aside = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(target)!, $".{System.IO.Path.GetFileName(target)}.old-{Guid.NewGuid():N}");
         Directory.Move(target, aside);

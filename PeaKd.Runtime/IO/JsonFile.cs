@@ -66,9 +66,13 @@ internal static class JsonFile
     /// <param name="sealedSince">Fields that came with the seal.</param>
     /// <param name="wasSealed">False for an older file read as it is: deserialize it with <see cref="UnsealedOptions"/>,
     /// which accept exactly the older format, so a file that lost its seal to damage does not pass for one.</param>
-    public static JsonObject ReadSealed(string path, out bool wasSealed, bool required = false, params string[] sealedSince)
+    public static JsonObject ReadSealed(string path, out bool wasSealed, bool required = false, params string[] sealedSince) =>
+        Unseal(ReadObject(path), path, out wasSealed, required, sealedSince);
+
+    /// <summary><see cref="ReadSealed(string, out bool, bool, string[])"/> for an object already read from <paramref name="path"/>:
+    /// its content without the seal, checked against it.</summary>
+    public static JsonObject Unseal(JsonObject json, string path, out bool wasSealed, bool required = false, params string[] sealedSince)
     {
-        JsonObject json = ReadObject(path);
         wasSealed = json.ContainsKey(SealField);
         if (!wasSealed)
         {

@@ -59,7 +59,7 @@ public sealed class TextClassifier : IDisposable
         options ??= new TextClassifierOptions();
         options.Validate();
         string modelFolder = ModelFolder.Locate(folder);
-        Folders.SealedFolder.Verify(modelFolder); // before any file is read: exactly what PeaKd wrote, or files that agree
+        Folders.FolderManifest? sealedAs = Folders.SealedFolder.Verify(modelFolder); // before any file is read: exactly what PeaKd wrote, or files that agree
         BertTextEncoder encoder = BertTextEncoder.FromModelFolder(modelFolder);
         ILogitSource model = IsOnnxExport(modelFolder) ? OnnxModel(modelFolder, options) : TorchModel(modelFolder, options);
         try
@@ -69,6 +69,11 @@ public sealed class TextClassifier : IDisposable
             {
                 throw new InvalidOptionException($"{nameof(TextClassifierOptions)}.{nameof(TextClassifierOptions.MaxLength)}",
                     $"is {maxLength}, more than the model's max_position_embeddings {model.Config.MaxPositionEmbeddings}; use {model.Config.MaxPositionEmbeddings} or less.");
+            }
+            if (sealedAs is not null && Folders.FolderManifest.SealOf(modelFolder) != sealedAs.Seal)
+            {
+                // an export or import with overwrite swapped the folder while its files were read one by one
+                throw new IOException($"{modelFolder} was replaced while it was being loaded (by an export or import that overwrote it); load it again.");
             }
             return new TextClassifier(modelFolder, model, encoder, maxLength, options.BatchSize);
         }

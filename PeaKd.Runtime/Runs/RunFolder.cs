@@ -11,11 +11,11 @@ namespace PeaKd.Runs;
 /// </summary>
 internal sealed class RunFolder(string root)
 {
-    public string Root { get; } = Path.GetFullPath(root);
+    public string Root { get; } = IO.FolderPaths.Full(root); // no trailing separator: "runs/teacher/" is "runs/teacher"
 
     /// <summary>What each stage keeps of its checkpoints once it is done.</summary>
     public CheckpointRetention Retention { get; init; } = CheckpointRetention.Best;
-    public MetricsLog Log { get; } = new(Path.Combine(Path.GetFullPath(root), "metrics.jsonl"));
+    public MetricsLog Log { get; } = new(Path.Combine(IO.FolderPaths.Full(root), "metrics.jsonl"));
 
     public string OptionsFile => Path.Combine(Root, "options.json");
     public string SummaryFile => Path.Combine(Root, "summary.json");
@@ -45,15 +45,22 @@ internal sealed class RunFolder(string root)
             ?? throw new RunFolderInUseException(Root, holder, optionsType);
         try
         {
-            return new Locks(run, Folders.FolderLock.Take(Root, $"{optionsType} run")); // the lock exports and imports take too
+            return new Locks(run, Folders.FolderLock.Take(IO.FolderPaths.Real(Root), $"{optionsType} run")); // the lock exports and imports take too
         }
         catch
         {
             run.Dispose(); // another writer holds the folder: the error is that, and the folder is left as it was
             if (!existed)
             {
-                File.Delete(path);
-                Directory.Delete(Root); // not created for nothing: the writer holding it may be about to publish there
+                try
+                {
+                    File.Delete(path);
+                    Directory.Delete(Root); // not created for nothing: the writer holding it may be about to publish there
+                }
+                catch (IOException)
+                {
+                    // the other writer has put something there meanwhile: what it wrote stays, and the error is the lock's
+                }
             }
             throw;
         }
@@ -73,15 +80,15 @@ internal sealed class RunFolder(string root)
     /// that holds anything else is never written into.</summary>
     public void Claim(bool resume, bool overwrite, string optionsType)
     {
-        string[] entries = Directory.EnumerateFileSystemEntries(Root).Where(e => Path.GetFileName(e) is not (LockFile or OwnerFile)).ToArray();
-        if (entries.Length == 0 || resume)
+        string[] entries = CheckHoldsNothingElse(optionsType);
+        if (entries.Length == 0)
         {
             return;
         }
         string property = $"{optionsType}.OutputFolder";
-        if (!File.Exists(OptionsFile))
+        if (resume)
         {
-            throw new InvalidOptionException(property, $"is '{Root}', which holds files that are not a PeaKd run ({string.Join(", ", entries.Take(3).Select(Path.GetFileName))}{(entries.Length > 3 ? ", ..." : "")}); give a new or empty folder.");
+            return;
         }
         if (!overwrite)
         {
@@ -90,7 +97,7 @@ internal sealed class RunFolder(string root)
                 $"is '{Root}', which holds {which}; set {optionsType}.Resume to continue it, or {optionsType}.Overwrite to delete it and start again, or give another folder.");
         }
         File.Delete(SummaryFile); // first: a folder half cleared never passes for a finished run
-        foreach (string entry in entries)
+        foreach (string entry in entries.OrderBy(e => e == OptionsFile)) // options.json last: a kill midway leaves a run to overwrite again
         {
             if (Directory.Exists(entry))
             {
@@ -101,6 +108,21 @@ internal sealed class RunFolder(string root)
                 File.Delete(entry);
             }
         }
+    }
+
+    /// <summary>Refuses a folder that holds anything but a run (resumed or not, a run never writes into one), before the
+    /// run locks it (so that it creates nothing there) and again under the lock; returns the folder's entries.</summary>
+    public string[] CheckHoldsNothingElse(string optionsType)
+    {
+        string[] entries = Directory.Exists(Root)
+            ? Directory.EnumerateFileSystemEntries(Root).Where(e => Path.GetFileName(e) is not (LockFile or OwnerFile)).ToArray()
+            : [];
+        if (entries.Length > 0 && !File.Exists(OptionsFile))
+        {
+            throw new InvalidOptionException($"{optionsType}.OutputFolder",
+                $"is '{Root}', which holds files that are not a PeaKd run ({string.Join(", ", entries.Take(3).Select(Path.GetFileName))}{(entries.Length > 3 ? ", ..." : "")}); give a new or empty folder.");
+        }
+        return entries;
     }
 
     /// <summary>Records the options (creating the folder); a resumed run must be asked the same thing.</summary>
@@ -123,6 +145,10 @@ internal sealed class RunFolder(string root)
                 }
             }
             AddOlderDefaults(saved, options);
+            foreach (string key in AskedWhereOlderRunsLack.Where(key => !saved.ContainsKey(key)))
+            {
+                saved[key] = options[key]?.DeepClone(); // an older run did not say: it resumes with what is asked now
+            }
             foreach ((string key, JsonNode? value) in saved.ToArray())
             {
                 if (value is JsonObject savedLevel && options[key] is JsonObject asked)
@@ -148,6 +174,11 @@ internal sealed class RunFolder(string root)
     /// <summary>Options that do not change what a run computes: a resume may change them, and a report groups runs
     /// that differ only in them.</summary>
     internal static readonly string[] BookkeepingKeys = ["resume", "device", "keep_checkpoints"];
+
+    /// <summary>Keys older versions did not write and whose value they did not fix either: such a run takes the value
+    /// asked when it resumes (the positive label: older runs scored F1 of train's second label, and their summary says
+    /// which from the resume on).</summary>
+    private static readonly string[] AskedWhereOlderRunsLack = ["positive_label"];
 
     /// <summary>Keys older versions wrote under another name: (old, now).</summary>
     private static readonly (string Old, string Now)[] RenamedKeys = [("command", "stage")];

@@ -58,6 +58,10 @@ public sealed record RunSummary
     /// <summary>Metrics by split, then by name.</summary>
     public required IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> Metrics { get; init; }
 
+    /// <summary>The class the "f1" metric scores, or null where the summary does not say (regression; runs before the
+    /// positive label was recorded, which scored the second label of train's order of first appearance).</summary>
+    public string? PositiveLabel { get; init; }
+
     /// <summary>Every metrics.jsonl line, in order.</summary>
     public required IReadOnlyList<MetricsEntry> Log { get; init; }
 
@@ -68,7 +72,8 @@ public sealed record RunSummary
     /// <summary>Reads the finished run in <paramref name="folder"/> (it must hold summary.json).</summary>
     public static RunSummary Read(string folder)
     {
-        Folders.SealedFolder.Verify(folder); // a sealed run: its log, predictions and options as the run wrote them
+        // a sealed run: its log, predictions and options as the run wrote them (a fine-tuning's model is checked where it is loaded)
+        Folders.SealedFolder.Verify(folder, which: name => !Folders.ModelFiles.Names.Contains(name));
         string summaryPath = Path.Combine(folder, "summary.json");
         JsonObject summary = JsonFile.ReadSealed(summaryPath);
         string optionsPath = Path.Combine(folder, "options.json");
@@ -94,6 +99,7 @@ public sealed record RunSummary
             OwnedLayers = JsonFile.GetValue<int>(summary, "owned_layers", summaryPath) ?? JsonFile.GetValue<int>(summary, "layers", summaryPath) ?? 0,
             Ptp = ran ? PtpOutcome.From(summary["stages"]?["ptp"] as JsonObject, summaryPath) : null,
             Setting = SettingOf(options),
+            PositiveLabel = JsonFile.GetString(summary, "positive_label", summaryPath),
             Parameters = JsonFile.GetValue<long>(summary, "owned_parameters", summaryPath) ?? JsonFile.GetValue<long>(summary, "parameters", summaryPath) ?? 0,
             EffectiveDepth = JsonFile.GetValue<int>(summary, "effective_depth", summaryPath) ?? 0,
             TrainingSeconds = JsonFile.GetValue<double>(summary, "training_seconds", summaryPath) ?? 0,
@@ -122,7 +128,9 @@ public sealed record RunSummary
     internal static string SettingOf(JsonObject options)
     {
         JsonObject setting = options.DeepClone().AsObject();
-        foreach (string key in RunFolder.BookkeepingKeys.Concat(["alpha", "temperature", "beta"]))
+        // the positive label changes which class F1 reports, not what was computed for the task's tsv and GLUE defaults;
+        // a report refuses runs that score F1 of different classes (RunSummary.PositiveLabel) rather than group them apart
+        foreach (string key in RunFolder.BookkeepingKeys.Concat(["alpha", "temperature", "beta", "positive_label"]))
         {
             setting.Remove(key);
         }

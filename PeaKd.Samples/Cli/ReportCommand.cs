@@ -35,6 +35,12 @@ internal static class ReportCommand
                 }
                 found.AddRange(inRoot.Where(r => seen.Add(PeaKd.IO.FolderPaths.Real(r.Folder))).Select(RunInfo.From));
             }
+            // F1 of different classes is not one metric: refuse to put such runs in one table
+            string[] positives = found.Select(r => r.Run.PositiveLabel).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+            if (positives.Length > 1)
+            {
+                throw new ArgumentException($"the runs score F1 of different classes ({string.Join(", ", positives.Select(p => $"'{p}' in {found.First(r => r.Run.PositiveLabel == p).Run.Folder}"))}); report them apart, or run them again with one --positive-label.");
+            }
             string chosen = parse.GetValue(split)!;
             string[] splits = found.SelectMany(r => r.Run.Metrics.Where(m => m.Value.Count > 0).Select(m => m.Key)).Distinct().Order(StringComparer.Ordinal).ToArray();
             if (!splits.Contains(chosen))

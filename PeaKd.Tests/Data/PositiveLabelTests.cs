@@ -59,4 +59,20 @@ public class PositiveLabelTests
         EvaluationReport great = classifier.Evaluate(DataSource.Files(TaskRegistry.Tsv() with { PositiveLabel = "great" }, folder.File("data")), "dev");
         Assert.Equal(2.0 * 2 / (2 * 2 + 2 + 0), great.Metrics!["f1"], 12); // tp 2, fp 2, fn 0
     }
+
+    [Fact]
+    public void A_resume_keeps_the_positive_label_an_older_run_did_not_record_but_not_one_it_chose()
+    {
+        using TempFolder folder = TestFiles.TempFolder();
+        var asked = new System.Text.Json.Nodes.JsonObject { ["task"] = "tsv", ["positive_label"] = "great" };
+        var older = new PeaKd.Runs.RunFolder(folder.File("older"));
+        Directory.CreateDirectory(older.Root);
+        File.WriteAllText(older.OptionsFile, "{\"task\": \"tsv\"}"); // before the positive label was recorded
+        older.SaveOptions(asked, resume: true, "PipelineOptions");
+
+        var chosen = new PeaKd.Runs.RunFolder(folder.File("chosen"));
+        chosen.SaveOptions(new System.Text.Json.Nodes.JsonObject { ["task"] = "tsv", ["positive_label"] = null }, resume: false, "PipelineOptions");
+        var refused = Assert.Throws<InvalidOptionException>(() => chosen.SaveOptions(asked, resume: true, "PipelineOptions"));
+        Assert.Contains("positive_label", refused.Message);
+    }
 }

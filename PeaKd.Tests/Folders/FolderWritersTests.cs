@@ -58,7 +58,15 @@ public class FolderWritersTests(ITestOutputHelper log)
         }
         Assert.True(Same(finished, Snapshot(folder.File("teacher"))));
 
-        FineTuneResult replaced = PeaKdPipeline.FineTune(options with { Overwrite = true, Training = Quick with { Seed = 7 } });
+        // a folder that is not a run is never written into, not even asked to resume it
+        Directory.CreateDirectory(folder.File("notes"));
+        File.WriteAllText(folder.File("notes/mine.txt"), "mine");
+        var notARun = Assert.Throws<InvalidOptionException>(() => PeaKdPipeline.FineTune(options with { OutputFolder = folder.File("notes"), Resume = true }));
+        Assert.Contains("not a PeaKd run", notARun.Message);
+        Assert.Equal(["mine.txt"], Directory.GetFileSystemEntries(folder.File("notes")).Select(Path.GetFileName));
+
+        // "teacher/" is the same folder (a shell completes it so): replaced, its own lock never mistaken for another writer's
+        FineTuneResult replaced = PeaKdPipeline.FineTune(options with { OutputFolder = folder.File("teacher") + "/", Overwrite = true, Training = Quick with { Seed = 7 } });
         Assert.NotNull(replaced.Metrics["dev"]);
         Assert.False(Same(finished, Snapshot(folder.File("teacher"))), "Overwrite ran the fine-tuning again");
         FolderManifest sealedRun = SealedFolder.Verify(folder.File("teacher"))!;
@@ -125,7 +133,7 @@ public class FolderWritersTests(ITestOutputHelper log)
             var (rerun, rerunOutput) = PeakdProcess.Run(arguments);
             Assert.True(rerun == 0, rerunOutput);
             Assert.Empty(Directory.GetDirectories(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.staging-*")); // ...the next writer removed
-            Assert.True(Same(old, Snapshot(target)) || SealedFolder.Verify(target) is not null);
+            Assert.NotNull(SealedFolder.Verify(target)); // the new folder, sealed and whole
         }
         log.WriteLine($"{kills} kills, every target intact");
     }

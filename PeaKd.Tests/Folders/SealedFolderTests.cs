@@ -102,6 +102,41 @@ public class SealedFolderTests
     }
 
     [Fact]
+    public void A_change_that_keeps_the_size_and_sets_the_write_time_back_is_found_after_a_verified_load()
+    {
+        using TempFolder folder = TestFiles.TempFolder();
+        WriteStudent(folder.File("student"));
+        SealedFolder.Verify(folder.File("student")); // hashed once: the process caches it
+        string weights = folder.File("student/model.safetensors");
+        DateTime written = File.GetLastWriteTimeUtc(weights);
+        byte[] bytes = File.ReadAllBytes(weights);
+        bytes[^3] ^= 0x01;
+        File.WriteAllBytes(weights, bytes);
+        File.SetLastWriteTimeUtc(weights, written); // as cp -p, rsync -a or touch -r leave it
+        var refused = Assert.Throws<CorruptFileException>(() => SealedFolder.Verify(folder.File("student")));
+        Assert.Equal(weights, refused.File);
+    }
+
+    [Fact]
+    public void A_writer_removes_only_its_own_targets_leftovers_whatever_the_names()
+    {
+        using TempFolder folder = TestFiles.TempFolder();
+        WriteStudent(folder.File("student"));
+        string others = folder.File($".m.staging-foo.staging-{Guid.NewGuid():N}"); // the staging folder of a target named "m.staging-foo"
+        string wildcard = folder.File($".m1.staging-{Guid.NewGuid():N}"); // of "m1", which a pattern "m?" would reach
+        string killed = folder.File($".m.staging-{Guid.NewGuid():N}"); // what a killed export of "m" left
+        foreach (string leftover in new[] { others, wildcard, killed })
+        {
+            Directory.CreateDirectory(leftover);
+        }
+        ModelExport.ToOnnx(folder.File("student"), folder.File("m"));
+        ModelExport.ToOnnx(folder.File("student"), folder.File("m?"));
+        Assert.True(Directory.Exists(others));
+        Assert.True(Directory.Exists(wildcard));
+        Assert.False(Directory.Exists(killed));
+    }
+
+    [Fact]
     public void A_sealed_teacher_with_a_flipped_byte_is_refused_before_a_run_reads_it()
     {
         using TempFolder folder = TestFiles.TempFolder();
@@ -272,6 +307,12 @@ public class SealedFolderTests
 
         WriteStudent(folder.File("bert"), name: "Bert2"); // no sharing: imports with its two layers
         ModelExport.ToOnnx(folder.File("bert"), folder.File("bert-onnx"));
+        string vocabulary = folder.File("bert-onnx/vocab.txt");
+        string original = File.ReadAllText(vocabulary);
+        File.WriteAllText(vocabulary, original.Replace("tok7", "tok8", StringComparison.Ordinal)); // an edited token: the export is no longer what PeaKd sealed
+        var edited = Assert.Throws<CorruptFileException>(() => TeacherImport.FromOnnx(folder.File("bert-onnx/model.onnx"), folder.File("imported")));
+        Assert.Equal(vocabulary, edited.File);
+        File.WriteAllText(vocabulary, original);
         ImportedTeacher imported = TeacherImport.FromOnnx(folder.File("bert-onnx/model.onnx"), folder.File("imported"));
         Assert.Equal(2, imported.Config.NumHiddenLayers);
         Assert.Equal("imported", FolderManifest.Read(folder.File("imported"))!.Kind is FolderKind.Imported ? "imported" : "other");
