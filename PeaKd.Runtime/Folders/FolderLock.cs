@@ -79,6 +79,10 @@ internal sealed class FolderLock : IDisposable
     /// <summary>Who holds the lock, as its owner file says (a holder that has just taken it may not have written it yet).</summary>
     private static string Holder(string ownerFile)
     {
+        for (int wait = 0; wait < 10 && !File.Exists(ownerFile); wait++)
+        {
+            Thread.Sleep(50); // a holder that took the lock a moment ago is about to say who it is
+        }
         try
         {
             JsonObject owner = JsonFile.ReadObject(ownerFile);

@@ -115,9 +115,13 @@ public sealed record RunSummary
         {
             throw new DirectoryNotFoundException($"{root}: folder not found.");
         }
-        // links are not followed (a loop would never end, a link to a run would count it twice), and hidden folders
-        // (a writer's staging folder) are skipped
-        var walk = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint | FileAttributes.Hidden | FileAttributes.System };
+        var walk = new EnumerationOptions
+        {
+            RecurseSubdirectories = true,
+            AttributesToSkip = FileAttributes.ReparsePoint, // links are not followed: a loop would never end, a link to a run would count it twice
+            IgnoreInaccessible = false, // an unreadable folder is an error naming it, not runs silently missing
+            MatchType = MatchType.Simple,
+        };
         return Directory.EnumerateFiles(root, "summary.json", walk).Order(StringComparer.Ordinal)
             .Select(path => Read(Path.GetDirectoryName(path)!)).ToArray();
     }

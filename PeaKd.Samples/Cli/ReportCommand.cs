@@ -28,7 +28,7 @@ internal static class ReportCommand
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (string root in parse.GetValue(runs)!)
             {
-                IReadOnlyList<RunSummary> inRoot = FindRuns(root);
+                IReadOnlyList<RunSummary> inRoot = RunSummary.FindAll(root);
                 if (inRoot.Count == 0)
                 {
                     throw new ArgumentException($"{root}: no finished run (summary.json) found.");
@@ -61,26 +61,6 @@ internal static class ReportCommand
             Console.WriteLine($"wrote loss.png, dev-metric.png, metric-vs-parameters.png, paired-differences.png (when runs pair up) and results.md to {outFolder}");
         }));
         return command;
-    }
-
-    /// <summary>The finished runs (folders with summary.json) under <paramref name="root"/>, in path order. Links inside
-    /// the tree are not followed: a link to a folder above would loop (and count its runs again at each turn), one to
-    /// a folder elsewhere would count runs that are not under <paramref name="root"/>. The root itself may be a link.</summary>
-    internal static IReadOnlyList<RunSummary> FindRuns(string root)
-    {
-        if (!Directory.Exists(root))
-        {
-            throw new DirectoryNotFoundException($"{root}: folder not found.");
-        }
-        var options = new EnumerationOptions
-        {
-            RecurseSubdirectories = true,
-            AttributesToSkip = FileAttributes.ReparsePoint, // links, to folders or files, are neither entered nor read
-            IgnoreInaccessible = false, // an unreadable folder is an error naming it, not runs silently missing
-            MatchType = MatchType.Simple,
-        };
-        return Directory.EnumerateFiles(root, "summary.json", options).Order(StringComparer.Ordinal)
-            .Select(path => RunSummary.Read(Path.GetDirectoryName(path)!)).ToArray();
     }
 
     /// <summary>results.md: the results table, the paired comparisons and the PTP table (each only when it has rows).</summary>

@@ -1,3 +1,4 @@
+using PeaKd.Runs;
 using PeaKd.Samples.Cli;
 using PeaKd.Tests.Infrastructure;
 using Xunit;
@@ -45,7 +46,7 @@ public class ReportRunsTests
         Assert.Equal(("Bert2", "1"), (row[2], row[6])); // one seed, read once
         Assert.DoesNotContain("SPS-2", output);
         Assert.DoesNotContain("counted once", output); // not read again and deduplicated as a repeated seed
-        Assert.Single(ReportCommand.FindRuns(folder.File("runs")));
+        Assert.Single(RunSummary.FindAll(folder.File("runs")));
     }
 
     [Fact]

@@ -195,6 +195,31 @@ public class FolderWritersTests(ITestOutputHelper log)
         }
     }
 
+    [Fact]
+    public void Two_exports_started_together_into_one_folder_one_wins_the_other_is_refused()
+    {
+        using TempFolder folder = TestFiles.TempFolder();
+        TinyTask.WriteData(folder.File("data"), train: 96, dev: 32);
+        TinyTask.WriteRandomTeacher(folder.File("pretrained"));
+        PeaKdPipeline.FineTune(TinyTask.FineTune(folder, Quick));
+        string[] Export(string format) => ["export", "--model", folder.File("teacher"), "--out", folder.File("race"), "--format", format];
+        using System.Diagnostics.Process first = PeakdProcess.Start(Export("onnx")), second = PeakdProcess.Start(Export("hf"));
+        var exits = new[] { first, second }.Select(p =>
+        {
+            Task<string> error = p.StandardError.ReadToEndAsync();
+            p.StandardOutput.ReadToEnd();
+            Assert.True(p.WaitForExit(TimeSpan.FromMinutes(2)), "an export hung");
+            return (p.ExitCode, Error: error.Result);
+        }).ToArray();
+        Assert.Equal(1, exits.Count(e => e.ExitCode == 0));
+        string refused = exits.Single(e => e.ExitCode != 0).Error;
+        Assert.True(refused.Contains("is being written by another PeaKd process (process ", StringComparison.Ordinal) // the lock, naming the holder
+            || refused.Contains("which holds a", StringComparison.Ordinal), refused); // or, when the first had finished, the folder it wrote
+        FolderManifest winner = SealedFolder.Verify(folder.File("race"))!; // whole: one export's files, not a mix
+        Assert.Contains(winner.Kind, new[] { FolderKind.OnnxExport, FolderKind.HuggingFaceExport });
+        Assert.Empty(Directory.GetDirectories(folder.Path, ".race.staging-*"));
+    }
+
     /// <summary>The folder loads: a classifier for exports, the strict checks a run makes for an imported backbone.</summary>
     private static IDisposable? TextClassifierOrCheck(string folder, string writer)
     {
