@@ -14,10 +14,9 @@ internal sealed class StagedFolder : IDisposable
 {
     private readonly FolderLock _lock;
     private readonly FolderKind _kind;
-    private bool _published;
-
-    private readonly string _given, _property, _overwriteProperty;
     private readonly bool _overwrite;
+    private readonly string _given, _property, _overwriteProperty; // the target as the caller wrote it, and the API's names, for messages
+    private bool _published;
 
     private StagedFolder(string target, string staging, FolderKind kind, FolderLock folderLock, string given, bool overwrite, string property, string overwriteProperty)
     {

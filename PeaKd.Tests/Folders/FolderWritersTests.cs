@@ -19,6 +19,16 @@ public class FolderWritersTests(ITestOutputHelper log)
 {
     private static readonly TrainingOptions Quick = new() { Epochs = 1, BatchSize = 32, LearningRate = 1e-3 };
 
+    /// <summary>A folder with the tiny task's data (data/) and a teacher fine-tuned on it for one quick epoch (teacher/).</summary>
+    private static TempFolder WithTeacher()
+    {
+        var folder = TestFiles.TempFolder();
+        TinyTask.WriteData(folder.File("data"), train: 96, dev: 32);
+        TinyTask.WriteRandomTeacher(folder.File("pretrained"));
+        PeaKdPipeline.FineTune(TinyTask.FineTune(folder, Quick));
+        return folder;
+    }
+
     private static Dictionary<string, byte[]> Snapshot(string folder) =>
         Directory.GetFiles(folder, "*", SearchOption.AllDirectories).ToDictionary(f => Path.GetRelativePath(folder, f), File.ReadAllBytes);
 
@@ -95,10 +105,7 @@ public class FolderWritersTests(ITestOutputHelper log)
     [Fact]
     public void Export_and_import_killed_at_every_file_leave_the_old_folder_or_the_new_one_whole()
     {
-        using TempFolder folder = TestFiles.TempFolder();
-        TinyTask.WriteData(folder.File("data"), train: 96, dev: 32);
-        TinyTask.WriteRandomTeacher(folder.File("pretrained"));
-        PeaKdPipeline.FineTune(TinyTask.FineTune(folder, Quick));
+        using TempFolder folder = WithTeacher();
         string teacher = folder.File("teacher");
         var writers = new (string Name, string[] Arguments, string[] Files)[]
         {
@@ -176,10 +183,7 @@ public class FolderWritersTests(ITestOutputHelper log)
     [Fact]
     public void Predictions_files_killed_half_written_leave_the_earlier_file_whole()
     {
-        using TempFolder folder = TestFiles.TempFolder();
-        TinyTask.WriteData(folder.File("data"), train: 96, dev: 32);
-        TinyTask.WriteRandomTeacher(folder.File("pretrained"));
-        PeaKdPipeline.FineTune(TinyTask.FineTune(folder, Quick));
+        using TempFolder folder = WithTeacher();
         string earlier = "an earlier file the user keeps\n";
         foreach ((string file, string[] arguments) in new[]
                  {
@@ -200,10 +204,7 @@ public class FolderWritersTests(ITestOutputHelper log)
     [Fact]
     public void Two_exports_started_together_into_one_folder_one_wins_the_other_is_refused()
     {
-        using TempFolder folder = TestFiles.TempFolder();
-        TinyTask.WriteData(folder.File("data"), train: 96, dev: 32);
-        TinyTask.WriteRandomTeacher(folder.File("pretrained"));
-        PeaKdPipeline.FineTune(TinyTask.FineTune(folder, Quick));
+        using TempFolder folder = WithTeacher();
         string[] Export(string format) => ["export", "--model", folder.File("teacher"), "--out", folder.File("race"), "--format", format];
         using System.Diagnostics.Process first = PeakdProcess.Start(Export("onnx")), second = PeakdProcess.Start(Export("hf"));
         var exits = new[] { first, second }.Select(p =>
