@@ -94,7 +94,8 @@ internal sealed class DistillationRun : IDisposable
         _run.CheckHoldsNothingElse(Options);
         _folderLock = _run.Lock(Options);
         _run.Claim(_options.Resume, _options.Overwrite, Options);
-        _run.SaveOptions(_options.ToJson(), _options.Resume, Options, PipelineOptions.JsonProperties);
+        _run.SaveOptions(_options.ToJson(PositiveLabel(_options.Data.Task, _datasets[0])), _options.Resume, Options, PipelineOptions.JsonProperties,
+            OlderRunValues(_options.Data.Task, _datasets[0]));
         Note($"precision: {PrecisionSelector.Name(_precision.Value)} ({_precision.Reason})");
         if (_options.Resume)
         {
@@ -389,6 +390,14 @@ internal sealed class DistillationRun : IDisposable
     private static InvalidOptionException NotATeacherFor(PipelineOptions options, string problem) =>
         new($"{Options}.{nameof(PipelineOptions.Teacher)}",
             $"is '{options.Teacher}', which is not a fine-tuned teacher for {options.Data.Task.Name} ({problem}). Fine-tune it first with PeaKdPipeline.FineTune.");
+
+    /// <summary>The class F1 scores on this data (<see cref="TaskDefinition.PositiveLabel"/> resolved), or null for regression.</summary>
+    internal static string? PositiveLabel(TaskDefinition task, Dataset train) =>
+        task.IsRegression ? null : train.Labels[task.PositiveLabelId(train.Labels, "Data.Task")];
+
+    /// <summary>What runs of versions before the positive label was recorded did: F1 of train's second label (id 1).</summary>
+    internal static System.Text.Json.Nodes.JsonObject OlderRunValues(TaskDefinition task, Dataset train) =>
+        new() { ["positive_label"] = task.IsRegression || train.Labels.Count < 2 ? null : train.Labels[1] };
 
     private void Note(string message) => _progress?.Report(TrainingProgress.Note("", message));
 

@@ -81,12 +81,14 @@ public sealed record FineTuneOptions
     };
 
     /// <summary>options.json of a fine-tuning run.</summary>
-    internal JsonObject ToJson(string precision) => new()
+    /// <param name="precision">The precision resolved for the device.</param>
+    /// <param name="positiveLabel">The class F1 scores on the run's data (resolved); the options' own when null.</param>
+    internal JsonObject ToJson(string precision, string? positiveLabel = null) => new()
     {
         ["stage"] = "finetune",
         ["task"] = Data.Task.Name,
         ["data"] = Data.Identity,
-        ["positive_label"] = Data.Task.PositiveLabel, // changes F1, and the checkpoint kept where F1 chooses it
+        ["positive_label"] = positiveLabel ?? Data.Task.PositiveLabel, // changes F1, and the checkpoint kept where F1 chooses it
         ["model"] = Path.GetFullPath(Model),
         ["training"] = JsonSerializer.SerializeToNode(Training),
         ["max_length"] = MaxLength,

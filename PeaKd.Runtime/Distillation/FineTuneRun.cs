@@ -37,7 +37,8 @@ internal static class FineTuneRun
         run.CheckHoldsNothingElse(Options);
         using IDisposable folderLock = run.Lock(Options);
         run.Claim(options.Resume, options.Overwrite, Options);
-        run.SaveOptions(options.ToJson(PrecisionSelector.Name(precision)), options.Resume, Options, FineTuneOptions.JsonProperties);
+        run.SaveOptions(options.ToJson(PrecisionSelector.Name(precision), DistillationRun.PositiveLabel(options.Data.Task, datasets[0])), options.Resume, Options,
+            FineTuneOptions.JsonProperties, DistillationRun.OlderRunValues(options.Data.Task, datasets[0]));
         progress?.Report(TrainingProgress.Note("", $"precision: {PrecisionSelector.Name(precision)} ({reason})"));
         if (options.Resume)
         {

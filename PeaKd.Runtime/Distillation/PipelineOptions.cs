@@ -175,11 +175,13 @@ public sealed record PipelineOptions
     };
 
     /// <summary>options.json: what was asked, so a resumed run can be checked against it (the output folder is where it lives).</summary>
-    internal JsonObject ToJson() => new()
+    /// <param name="positiveLabel">The class F1 scores on the run's data (<see cref="Data.Tasks.TaskDefinition.PositiveLabel"/>
+    /// resolved); the options' own, unresolved, when null.</param>
+    internal JsonObject ToJson(string? positiveLabel = null) => new()
     {
         ["task"] = Data.Task.Name,
         ["data"] = Data.Identity,
-        ["positive_label"] = Data.Task.PositiveLabel, // changes F1, and the checkpoint kept where F1 chooses it
+        ["positive_label"] = positiveLabel ?? Data.Task.PositiveLabel, // changes F1, and the checkpoint kept where F1 chooses it
         ["teacher"] = Path.GetFullPath(Teacher),
         ["finetune_teacher"] = FineTuneTeacher,
         ["student"] = Student.Name,

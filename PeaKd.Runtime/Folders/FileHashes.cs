@@ -17,6 +17,11 @@ internal static class FileHashes
 
     private static readonly ConcurrentDictionary<string, (Identity Identity, string Sha256)> Known = new(StringComparer.Ordinal);
 
+    /// <summary>How many times this process read and hashed <paramref name="path"/> (not served from the cache): what the tests watch.</summary>
+    internal static int TimesHashed(string path) => Reads.GetValueOrDefault(Path.GetFullPath(path));
+
+    private static readonly ConcurrentDictionary<string, int> Reads = new(StringComparer.Ordinal);
+
     /// <summary>The file's SHA-256, upper-case hex.</summary>
     public static string Sha256(string path)
     {
@@ -31,6 +36,7 @@ internal static class FileHashes
         {
             hash = Convert.ToHexString(SHA256.HashData(stream));
         }
+        Reads.AddOrUpdate(full, 1, (_, count) => count + 1);
         if (before is Identity unchanged && IdentityOf(full) == unchanged) // not written to while it was hashed
         {
             Known[full] = (unchanged, hash);

@@ -4,8 +4,8 @@ namespace PeaKd.Folders;
 /// The one check every reader of a model folder makes before it builds a tensor: a folder PeaKd wrote must hold
 /// exactly the files its manifest lists, each of the size and SHA-256 written there; a folder without a manifest (a
 /// Hugging Face folder, an older PeaKd folder) must at least hold files that agree (<see cref="FolderFacts"/>).
-/// Hashes are cached per file while its length and write time stay the same (<see cref="FileHashes"/>), so the many
-/// readers of one folder in a process hash it once.
+/// Hashes are cached per file while it keeps its inode, size and modification and change times (<see cref="FileHashes"/>),
+/// so the many readers of one folder in a process hash it once.
 /// </summary>
 internal static class SealedFolder
 {

@@ -54,14 +54,23 @@ internal static class AtomicFile
         int removed = 0;
         foreach (string file in Directory.EnumerateFiles(folder, ".*.tmp", SearchOption.AllDirectories))
         {
-            string name = Path.GetFileName(file);
-            int dot = name.LastIndexOf('.', name.Length - ".tmp".Length - 1);
-            if (dot > 0 && name.Length - ".tmp".Length - dot - 1 == 32) // .NAME.{32 hex}.tmp: ours
+            if (IsTemporary(Path.GetFileName(file)))
             {
                 File.Delete(file);
                 removed++;
             }
         }
         return removed;
+    }
+
+    /// <summary>Whether <paramref name="name"/> is one of the temporary files <see cref="Write"/> makes: .NAME.{32 hex}.tmp.</summary>
+    public static bool IsTemporary(string name)
+    {
+        if (!name.StartsWith('.') || !name.EndsWith(".tmp", StringComparison.Ordinal))
+        {
+            return false;
+        }
+        int dot = name.LastIndexOf('.', name.Length - ".tmp".Length - 1);
+        return dot > 0 && name.Length - ".tmp".Length - dot - 1 == 32;
     }
 }

@@ -72,8 +72,8 @@ public sealed class TextClassifier : IDisposable
             }
             if (sealedAs is not null && Folders.FolderManifest.SealOf(modelFolder) != sealedAs.Seal)
             {
-                // an export or import with overwrite swapped the folder while its files were read one by one
-                throw new IOException($"{modelFolder} was replaced while it was being loaded (by an export or import that overwrote it); load it again.");
+                // a writer (an export or import with overwrite, a run finishing) replaced the folder while its files were read one by one
+                throw new IOException($"{modelFolder} was replaced or rewritten while it was being loaded; load it again.");
             }
             return new TextClassifier(modelFolder, model, encoder, maxLength, options.BatchSize);
         }

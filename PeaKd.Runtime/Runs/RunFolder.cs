@@ -114,8 +114,9 @@ internal sealed class RunFolder(string root)
     /// run locks it (so that it creates nothing there) and again under the lock; returns the folder's entries.</summary>
     public string[] CheckHoldsNothingElse(string optionsType)
     {
+        // the lock files, and the temporary files of a run killed before its options.json was in place, are a run's start
         string[] entries = Directory.Exists(Root)
-            ? Directory.EnumerateFileSystemEntries(Root).Where(e => Path.GetFileName(e) is not (LockFile or OwnerFile)).ToArray()
+            ? Directory.EnumerateFileSystemEntries(Root).Where(e => Path.GetFileName(e) is string name && name is not (LockFile or OwnerFile) && !AtomicFile.IsTemporary(name)).ToArray()
             : [];
         if (entries.Length > 0 && !File.Exists(OptionsFile))
         {
@@ -131,7 +132,9 @@ internal sealed class RunFolder(string root)
     /// <param name="optionsType">The options type's name, for the message (PipelineOptions, FineTuneOptions).</param>
     /// <param name="properties">The property each options.json key records (max_length: MaxLength), so that a refused
     /// resume names the options to change; a key not listed is named as it is.</param>
-    public void SaveOptions(JsonObject options, bool resume, string optionsType, IReadOnlyDictionary<string, string>? properties = null)
+    /// <param name="olderValues">Values older versions did not write but which depend on the run's data (the positive
+    /// label: they scored F1 of train's second label): an older run is compared as if it had written them.</param>
+    public void SaveOptions(JsonObject options, bool resume, string optionsType, IReadOnlyDictionary<string, string>? properties = null, JsonObject? olderValues = null)
     {
         if (resume && File.Exists(OptionsFile))
         {
@@ -145,9 +148,12 @@ internal sealed class RunFolder(string root)
                 }
             }
             AddOlderDefaults(saved, options);
-            foreach (string key in AskedWhereOlderRunsLack.Where(key => !saved.ContainsKey(key)))
+            foreach ((string key, JsonNode? value) in olderValues ?? [])
             {
-                saved[key] = options[key]?.DeepClone(); // an older run did not say: it resumes with what is asked now
+                if (!saved.ContainsKey(key))
+                {
+                    saved[key] = value?.DeepClone(); // what the older run did, though it did not write it
+                }
             }
             foreach ((string key, JsonNode? value) in saved.ToArray())
             {
@@ -174,11 +180,6 @@ internal sealed class RunFolder(string root)
     /// <summary>Options that do not change what a run computes: a resume may change them, and a report groups runs
     /// that differ only in them.</summary>
     internal static readonly string[] BookkeepingKeys = ["resume", "device", "keep_checkpoints"];
-
-    /// <summary>Keys older versions did not write and whose value they did not fix either: such a run takes the value
-    /// asked when it resumes (the positive label: older runs scored F1 of train's second label, and their summary says
-    /// which from the resume on).</summary>
-    private static readonly string[] AskedWhereOlderRunsLack = ["positive_label"];
 
     /// <summary>Keys older versions wrote under another name: (old, now).</summary>
     private static readonly (string Old, string Now)[] RenamedKeys = [("command", "stage")];

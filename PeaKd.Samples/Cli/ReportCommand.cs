@@ -35,12 +35,7 @@ internal static class ReportCommand
                 }
                 found.AddRange(inRoot.Where(r => seen.Add(PeaKd.IO.FolderPaths.Real(r.Folder))).Select(RunInfo.From));
             }
-            // F1 of different classes is not one metric: refuse to put such runs in one table
-            string[] positives = found.Select(r => r.Run.PositiveLabel).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-            if (positives.Length > 1)
-            {
-                throw new ArgumentException($"the runs score F1 of different classes ({string.Join(", ", positives.Select(p => $"'{p}' in {found.First(r => r.Run.PositiveLabel == p).Run.Folder}"))}); report them apart, or run them again with one --positive-label.");
-            }
+            CheckOneF1(found);
             string chosen = parse.GetValue(split)!;
             string[] splits = found.SelectMany(r => r.Run.Metrics.Where(m => m.Value.Count > 0).Select(m => m.Key)).Distinct().Order(StringComparer.Ordinal).ToArray();
             if (!splits.Contains(chosen))
@@ -61,6 +56,25 @@ internal static class ReportCommand
             Console.WriteLine($"wrote loss.png, dev-metric.png, metric-vs-parameters.png, paired-differences.png (when runs pair up) and results.md to {outFolder}");
         }));
         return command;
+    }
+
+    /// <summary>F1 of different classes is not one metric: runs of one setting whose summaries name different positive
+    /// labels are refused; runs from before the label was recorded cannot be checked, and a setting mixing them with
+    /// runs that record one is said on stderr.</summary>
+    private static void CheckOneF1(IReadOnlyList<RunInfo> runs)
+    {
+        foreach (IGrouping<string, RunInfo> setting in runs.Where(r => r.Run.Metrics.Values.Any(m => m.ContainsKey("f1"))).GroupBy(r => r.Run.Setting))
+        {
+            string[] known = setting.Select(r => r.Run.PositiveLabel).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+            if (known.Length > 1)
+            {
+                throw new ArgumentException($"runs of one setting score F1 of different classes ({string.Join(", ", known.Select(p => $"'{p}' in {setting.First(r => r.Run.PositiveLabel == p).Run.Folder}"))}); report them apart, or run them again with one --positive-label.");
+            }
+            if (known.Length == 1 && setting.FirstOrDefault(r => r.Run.PositiveLabel is null) is RunInfo older)
+            {
+                Console.Error.WriteLine($"note: {older.Run.Folder} and others of its setting do not record which class their F1 scores (older runs: train's second label); it is taken to be '{known[0]}', as the setting's other runs record.");
+            }
+        }
     }
 
     /// <summary>results.md: the results table, the paired comparisons and the PTP table (each only when it has rows).</summary>

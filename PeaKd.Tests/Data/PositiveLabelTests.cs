@@ -67,8 +67,11 @@ public class PositiveLabelTests
         var asked = new System.Text.Json.Nodes.JsonObject { ["task"] = "tsv", ["positive_label"] = "great" };
         var older = new PeaKd.Runs.RunFolder(folder.File("older"));
         Directory.CreateDirectory(older.Root);
-        File.WriteAllText(older.OptionsFile, "{\"task\": \"tsv\"}"); // before the positive label was recorded
-        older.SaveOptions(asked, resume: true, "PipelineOptions");
+        File.WriteAllText(older.OptionsFile, "{\"task\": \"tsv\"}"); // before the positive label was recorded: F1 of train's second label
+        older.SaveOptions(asked, resume: true, "PipelineOptions", olderValues: new() { ["positive_label"] = "great" }); // which "great" was
+        var otherClass = Assert.Throws<InvalidOptionException>(() =>
+            older.SaveOptions(asked, resume: true, "PipelineOptions", olderValues: new() { ["positive_label"] = "other" })); // train's second label was "other"
+        Assert.Contains("positive_label", otherClass.Message);
 
         var chosen = new PeaKd.Runs.RunFolder(folder.File("chosen"));
         chosen.SaveOptions(new System.Text.Json.Nodes.JsonObject { ["task"] = "tsv", ["positive_label"] = null }, resume: false, "PipelineOptions");

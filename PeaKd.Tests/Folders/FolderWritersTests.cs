@@ -161,8 +161,9 @@ public class FolderWritersTests(ITestOutputHelper log)
         Assert.True(exit == 0, output);
 
         string run = folder.File("killed");
-        // each file of the teacher half written, the teacher whole but not yet sealed, and each file of the run's record
-        string[] sites = ["model.safetensors:mid", "config.json:mid", "vocab.txt:mid", "tokenizer_config.json:mid", "tokenizer_config.json:after",
+        // the run's first files (its owner, its options), each file of the teacher half written, the teacher whole but
+        // not yet sealed, and each file of the run's record
+        string[] sites = ["run.lock.json:mid", "options.json:mid", "model.safetensors:mid", "config.json:mid", "vocab.txt:mid", "tokenizer_config.json:mid", "tokenizer_config.json:after",
             "peakd-manifest.json:mid", "predictions-dev.tsv:mid", "predictions-test.tsv:mid", "summary.json:mid", "peakd-manifest.json:mid:2"];
         for (int i = 0; i < sites.Length; i++)
         {

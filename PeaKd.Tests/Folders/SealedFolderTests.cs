@@ -106,8 +106,10 @@ public class SealedFolderTests
     {
         using TempFolder folder = TestFiles.TempFolder();
         WriteStudent(folder.File("student"));
-        SealedFolder.Verify(folder.File("student")); // hashed once: the process caches it
         string weights = folder.File("student/model.safetensors");
+        SealedFolder.Verify(folder.File("student")); // hashed once: the process caches it
+        SealedFolder.Verify(folder.File("student"));
+        Assert.Equal(1, FileHashes.TimesHashed(weights)); // an unchanged file is not read again
         DateTime written = File.GetLastWriteTimeUtc(weights);
         byte[] bytes = File.ReadAllBytes(weights);
         bytes[^3] ^= 0x01;
@@ -115,6 +117,7 @@ public class SealedFolderTests
         File.SetLastWriteTimeUtc(weights, written); // as cp -p, rsync -a or touch -r leave it
         var refused = Assert.Throws<CorruptFileException>(() => SealedFolder.Verify(folder.File("student")));
         Assert.Equal(weights, refused.File);
+        Assert.Equal(2, FileHashes.TimesHashed(weights)); // the changed one is
     }
 
     [Fact]
