@@ -224,6 +224,47 @@ public class FolderWritersTests(ITestOutputHelper log)
         Assert.Empty(Directory.GetDirectories(folder.Path, ".race.staging-*"));
     }
 
+    [Fact]
+    public void An_export_or_an_import_into_a_running_fine_tunings_folder_is_refused_naming_it()
+    {
+        using TempFolder folder = WithTeacher();
+        string run = folder.File("running");
+        string[] longFineTune = ["finetune", "--task", "tsv", "--data", folder.File("data"), "--model", folder.File("pretrained"), "--out", run,
+            "--epochs", "3000", "--batch-size", "16", "--lr", "1e-3", "--max-length", "16", "--device", "cpu", "--seed", "3"];
+        using System.Diagnostics.Process training = PeakdProcess.Start(longFineTune); // runs for hours unless stopped
+        try
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (!File.Exists(Path.Combine(run, "options.json")))
+            {
+                Assert.False(training.HasExited, "the fine-tuning ended before it wrote its options");
+                Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), "the fine-tuning did not start");
+                Thread.Sleep(50);
+            }
+            foreach (string[] writer in new[]
+                     {
+                         new[] { "export", "--model", folder.File("teacher"), "--out", run, "--format", "onnx", "--overwrite" },
+                         new[] { "import", "--hf", folder.File("pretrained"), "--out", run, "--overwrite" },
+                     })
+            {
+                var (exit, output) = PeakdProcess.Run(writer);
+                Assert.Equal(1, exit);
+                Assert.Contains($"{run} is being written by another PeaKd process (process {training.Id} on ", output);
+                Assert.Contains("writer: FineTuneOptions run", output);
+            }
+            Assert.False(File.Exists(Path.Combine(run, "model.onnx")));
+            Assert.False(training.HasExited);
+        }
+        finally
+        {
+            if (!training.HasExited)
+            {
+                training.Kill(); // SIGKILL: the kernel drops its locks
+                training.WaitForExit();
+            }
+        }
+    }
+
     /// <summary>The folder loads: a classifier for exports, the strict checks a run makes for an imported backbone.</summary>
     private static IDisposable? TextClassifierOrCheck(string folder, string writer)
     {
