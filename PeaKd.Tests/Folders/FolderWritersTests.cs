@@ -15,6 +15,7 @@ namespace PeaKd.Tests.Folders;
 /// file they write: the target is always the old folder byte for byte or the new one complete, and it loads.
 /// </summary>
 [Collection(TrainingCollection.Name)]
+[Trait(Speed.Trait, Speed.Slow)] // real processes, packing or a gigabyte read: not in the inner loop
 public class FolderWritersTests(ITestOutputHelper log)
 {
     private static readonly TrainingOptions Quick = new() { Epochs = 1, BatchSize = 32, LearningRate = 1e-3 };

@@ -10,6 +10,7 @@ namespace PeaKd.Tests.Packaging;
 /// complete set of package metadata, no libtorch backend and no console UI among its dependencies, and the README's
 /// "Use from C#" program, which builds against the package and runs on tiny data.
 /// </summary>
+[Trait(Speed.Trait, Speed.Slow)] // real processes, packing or a gigabyte read: not in the inner loop
 public class PackageTests(PackedRuntime packed, Xunit.Abstractions.ITestOutputHelper log) : IClassFixture<PackedRuntime>
 {
     [Fact]

@@ -12,6 +12,7 @@ namespace PeaKd.Tests.Reliability;
 /// file: each read stops at its cap with an error naming the file and the cap, instead of growing memory until the
 /// process dies. Links named like the real files (config.json, vocab.txt) stand in for a damaged model folder.</summary>
 [Collection(TrainingCollection.Name)]
+[Trait(Speed.Trait, Speed.Slow)] // real processes, packing or a gigabyte read: not in the inner loop
 public class BoundedInputTests
 {
     private static (int Exit, string Out, string Error) Peakd(params string[] args) => ConsoleCapture.Run(() => PeakdCli.Run(args));

@@ -18,6 +18,7 @@ namespace PeaKd.Tests.Reliability;
 /// predictions of an uninterrupted run.
 /// </summary>
 [Collection(TrainingCollection.Name)] // the teacher is made with libtorch's global generator; the children need the cores
+[Trait(Speed.Trait, Speed.Slow)] // real processes, packing or a gigabyte read: not in the inner loop
 public class KillTests(KillTests.Straight straight, ITestOutputHelper log) : IClassFixture<KillTests.Straight>
 {
     /// <summary>The tiny task, a random teacher with a two-class head, and one uninterrupted run to compare with.</summary>

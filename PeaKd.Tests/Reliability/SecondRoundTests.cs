@@ -14,6 +14,7 @@ namespace PeaKd.Tests.Reliability;
 /// <summary>The second adversarial round: two writers, signals, absurd model sizes, non-finite options, one-class and
 /// sorted training sets, a resume's log, pruned checkpoints, and the messages the first round found unclear.</summary>
 [Collection(TrainingCollection.Name)]
+[Trait(Speed.Trait, Speed.Slow)] // real processes, packing or a gigabyte read: not in the inner loop
 public class SecondRoundTests(ITestOutputHelper log)
 {
     private static TempFolder Setup()
