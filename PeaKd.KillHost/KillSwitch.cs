@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.IO.Enumeration;
+using PeaKd.IO;
 
 namespace PeaKd.KillHost;
 

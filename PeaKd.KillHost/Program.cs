@@ -1,3 +1,4 @@
+using PeaKd.IO;
 using PeaKd;
 using PeaKd.KillHost;
 using PeaKd.Samples.Cli;

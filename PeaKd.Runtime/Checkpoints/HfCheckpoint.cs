@@ -1,3 +1,4 @@
+using PeaKd.IO;
 using PeaKd.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PeaKd.Data;
+using PeaKd.IO;
 using PeaKd.Modeling;
 
 namespace PeaKd.Checkpoints;

@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using PeaKd.IO;
 
 namespace PeaKd.Checkpoints;
 

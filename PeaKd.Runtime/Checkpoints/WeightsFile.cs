@@ -1,5 +1,6 @@
 using System.Collections;
 using TorchSharp.PyBridge;
+using PeaKd.IO;
 using static TorchSharp.torch;
 
 namespace PeaKd.Checkpoints;

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using PeaKd.Data.Tasks;
+using PeaKd.Options;
 
 namespace PeaKd.Data;
 
@@ -40,6 +41,13 @@ public abstract record DataSource
 
     /// <summary>Checks what can be checked without reading files; throws <see cref="InvalidOptionException"/> naming <paramref name="property"/>.</summary>
     internal abstract void Validate(string property);
+
+    /// <summary>A run's data: set, and valid on its own (an in-memory list is checked row by row).</summary>
+    internal static void CheckSet(string property, DataSource? data)
+    {
+        OptionCheck.NotNull(property, data, "the task's examples (DataSource.Files or DataSource.InMemory)");
+        data!.Validate(property);
+    }
 
     /// <summary>Reads every split (train first), checking every row of a file; in-memory lists were checked by
     /// <see cref="Validate"/>, which every caller runs first. <paramref name="limitTrain"/> keeps a stratified sample of N training rows.</summary>

@@ -73,7 +73,7 @@ internal sealed class TaskData
     /// <summary>Token ids beyond the model's embedding table fail here, before any training.</summary>
     private static void CheckVocabularyFitsModel(string modelFolder, BertTextEncoder encoder)
     {
-        string configPath = Path.Combine(modelFolder, Checkpoints.HfCheckpoint.ConfigFileName);
+        string configPath = Path.Combine(modelFolder, Folders.ModelFiles.Config);
         if (!File.Exists(configPath))
         {
             return; // not a model folder yet: loading the model reports it

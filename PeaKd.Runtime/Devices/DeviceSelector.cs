@@ -1,4 +1,5 @@
 using TorchSharp;
+using PeaKd.Options;
 using static TorchSharp.torch;
 
 namespace PeaKd.Devices;

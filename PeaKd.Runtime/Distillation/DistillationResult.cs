@@ -101,7 +101,7 @@ public sealed record DistillationStages(
 
 /// <summary>The files a run wrote.</summary>
 /// <param name="Run">The run folder.</param>
-/// <param name="Student">The student folder (loads with <see cref="TextClassifier.Load"/>).</param>
+/// <param name="Student">The student folder (loads with <see cref="Inference.TextClassifier.Load"/>).</param>
 /// <param name="Teacher">The teacher folder the run used.</param>
 /// <param name="Predictions">predictions-{split}.tsv by split.</param>
 public sealed record RunPaths(string Run, string Student, string Teacher, IReadOnlyDictionary<string, string> Predictions);

@@ -3,8 +3,10 @@ using PeaKd.Checkpoints;
 using PeaKd.Data;
 using PeaKd.Data.Tasks;
 using PeaKd.Devices;
+using PeaKd.IO;
 using PeaKd.Inference;
 using PeaKd.Modeling;
+using PeaKd.Options;
 using PeaKd.Precision;
 using PeaKd.Runs;
 using PeaKd.Students;
@@ -58,7 +60,7 @@ internal sealed class DistillationRun : IDisposable
         options.Validate();
         Device device = DeviceSelector.Resolve(options.Device, $"{Options}.{nameof(PipelineOptions.Device)}");
         var precision = PrecisionSelector.Resolve(options.Precision, device);
-        (BertConfig teacherConfig, string configPath) = OptionCheck.ModelFolder($"{Options}.{nameof(PipelineOptions.Teacher)}", options.Teacher);
+        (BertConfig teacherConfig, string configPath) = RunOptionCheck.ModelFolder($"{Options}.{nameof(PipelineOptions.Teacher)}", options.Teacher);
         CheckAgainstTeacher(options, teacherConfig, configPath);
         TaskData.CheckTokenizer(options.Teacher);
         HfCheckpoint.CheckLoadable(options.Teacher); // the weights against the config, before anything is written
@@ -278,7 +280,7 @@ internal sealed class DistillationRun : IDisposable
     /// <summary>The checks of the options against the teacher's config: lengths, sizes and layers must exist in it.</summary>
     private static void CheckAgainstTeacher(PipelineOptions options, BertConfig teacher, string configPath)
     {
-        OptionCheck.MaxLengthFits($"{Options}.{nameof(PipelineOptions.MaxLength)}", options.MaxLength, teacher, configPath);
+        RunOptionCheck.MaxLengthFits($"{Options}.{nameof(PipelineOptions.MaxLength)}", options.MaxLength, teacher, configPath);
         StudentModel.CheckPins(options.Student.Plan, teacher, configPath);
         int layers = teacher.NumHiddenLayers;
         if (options.Kd.Beta > 0)
@@ -320,7 +322,7 @@ internal sealed class DistillationRun : IDisposable
             }
             try
             {
-                (source, sourcePath) = OptionCheck.ModelFolder(property, folder);
+                (source, sourcePath) = RunOptionCheck.ModelFolder(property, folder);
                 HfCheckpoint.CheckLoadable(folder);
             }
             catch (InvalidOptionException e) when (options.Pretrained is null)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using PeaKd.Data;
 using PeaKd.Devices;
+using PeaKd.Options;
 using PeaKd.Precision;
 using PeaKd.Training;
 
@@ -58,7 +59,7 @@ public sealed record FineTuneOptions
     /// <summary>Checks every value on its own; throws <see cref="InvalidOptionException"/> naming the first invalid property.</summary>
     public void Validate()
     {
-        OptionCheck.Data($"{Name}.{nameof(Data)}", Data);
+        DataSource.CheckSet($"{Name}.{nameof(Data)}", Data);
         OptionCheck.NotEmpty($"{Name}.{nameof(Model)}", Model, "the pretrained model folder");
         if (Resume && Overwrite)
         {
@@ -69,7 +70,7 @@ public sealed record FineTuneOptions
         OptionCheck.NotNull($"{Name}.{nameof(Training)}", Training, "the training options");
         Training.Validate($"{Name}.{nameof(Training)}");
         OptionCheck.Defined($"{Name}.{nameof(KeepCheckpoints)}", KeepCheckpoints);
-        OptionCheck.RunSettings(Name, MaxLength, LimitTrain, Device, Precision);
+        RunOptionCheck.RunSettings(Name, MaxLength, LimitTrain, Device, Precision);
     }
 
     /// <summary>The property each options.json key records, for a refused resume's message.</summary>

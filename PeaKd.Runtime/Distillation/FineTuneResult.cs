@@ -18,7 +18,7 @@ public sealed record FineTuneResult
     /// <summary>What the folder holds: "teacher" (reports tell teachers from students by it).</summary>
     public string Model => "teacher";
 
-    /// <summary>The teacher folder (loads with <see cref="TextClassifier.Load"/>, distils with <see cref="PeaKdPipeline.Run"/>).</summary>
+    /// <summary>The teacher folder (loads with <see cref="Inference.TextClassifier.Load"/>, distils with <see cref="PeaKdPipeline.Run"/>).</summary>
     public required string Folder { get; init; }
 
     /// <summary>Encoder layers.</summary>

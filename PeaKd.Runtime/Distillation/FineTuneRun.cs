@@ -1,8 +1,10 @@
 using PeaKd.Checkpoints;
 using PeaKd.Data;
 using PeaKd.Devices;
+using PeaKd.IO;
 using PeaKd.Inference;
 using PeaKd.Modeling;
+using PeaKd.Options;
 using PeaKd.Precision;
 using PeaKd.Runs;
 using PeaKd.Training;
@@ -22,8 +24,8 @@ internal static class FineTuneRun
         options.Validate();
         Device device = DeviceSelector.Resolve(options.Device, $"{Options}.{nameof(FineTuneOptions.Device)}");
         (ComputePrecision precision, string reason) = PrecisionSelector.Resolve(options.Precision, device);
-        (BertConfig config, string configPath) = OptionCheck.ModelFolder($"{Options}.{nameof(FineTuneOptions.Model)}", options.Model);
-        OptionCheck.MaxLengthFits($"{Options}.{nameof(FineTuneOptions.MaxLength)}", options.MaxLength, config, configPath);
+        (BertConfig config, string configPath) = RunOptionCheck.ModelFolder($"{Options}.{nameof(FineTuneOptions.Model)}", options.Model);
+        RunOptionCheck.MaxLengthFits($"{Options}.{nameof(FineTuneOptions.MaxLength)}", options.MaxLength, config, configPath);
         TaskData.CheckTokenizer(options.Model);
         HfCheckpoint.CheckLoadable(options.Model); // the weights against the config, before anything is written
         IReadOnlyList<Dataset> datasets = options.Data.Read(options.LimitTrain);

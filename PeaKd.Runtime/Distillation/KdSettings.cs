@@ -1,3 +1,5 @@
+using PeaKd.Options;
+
 namespace PeaKd.Distillation;
 
 /// <summary>

@@ -13,7 +13,7 @@ public static class PeaKdPipeline
     /// <summary>
     /// Runs every stage and returns what the run produced (also written as summary.json in the run folder).
     /// The options are checked first, on their own and against the teacher's config and the data; a bad value is an
-    /// <see cref="InvalidOptionException"/> naming its property, thrown before any file is written or any model trained.
+    /// <see cref="Options.InvalidOptionException"/> naming its property, thrown before any file is written or any model trained.
     /// </summary>
     /// <param name="options">The run's options.</param>
     /// <param name="progress">Receives stage starts, steps with their losses, and notes; null for none.</param>

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using PeaKd.Data;
 using PeaKd.Devices;
+using PeaKd.Options;
 using PeaKd.Precision;
 using PeaKd.Students;
 using PeaKd.Training;
@@ -112,7 +113,7 @@ public sealed record PipelineOptions
     /// <see cref="PeaKdPipeline.Run"/>, still before anything is written.</summary>
     public void Validate()
     {
-        OptionCheck.Data($"{Name}.{nameof(Data)}", Data);
+        DataSource.CheckSet($"{Name}.{nameof(Data)}", Data);
         OptionCheck.NotEmpty($"{Name}.{nameof(Teacher)}", Teacher, "the teacher's model folder");
         OptionCheck.NotNull($"{Name}.{nameof(Student)}", Student,
             "a student from the generated catalog, such as StudentCatalog.Get(\"PeaBert2\") (StudentCatalog.Find returns null for an unknown name; Get names the known ones)");
@@ -160,7 +161,7 @@ public sealed record PipelineOptions
             training!.Validate($"{Name}.{property}");
         }
         OptionCheck.Defined($"{Name}.{nameof(KeepCheckpoints)}", KeepCheckpoints);
-        OptionCheck.RunSettings(Name, MaxLength, LimitTrain, Device, Precision);
+        RunOptionCheck.RunSettings(Name, MaxLength, LimitTrain, Device, Precision);
     }
 
     /// <summary>The property each options.json key records, for a refused resume's message.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using PeaKd.Options;
 
 namespace PeaKd.Distillation;
 

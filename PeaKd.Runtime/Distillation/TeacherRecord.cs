@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using PeaKd.Checkpoints;
 using PeaKd.Data.Tokenization;
+using PeaKd.IO;
 using PeaKd.Inference;
 using PeaKd.Modeling;
 using static TorchSharp.torch;

@@ -1,3 +1,5 @@
+using PeaKd.IO;
+
 namespace PeaKd.Folders;
 
 /// <summary>A model folder whose files were checked.</summary>

@@ -1,4 +1,4 @@
-namespace PeaKd;
+namespace PeaKd.IO;
 
 /// <summary>
 /// Writes files so that a reader never sees a partial one: the content goes to a temporary file in

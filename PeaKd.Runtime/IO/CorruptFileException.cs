@@ -1,4 +1,4 @@
-namespace PeaKd;
+namespace PeaKd.IO;
 
 /// <summary>
 /// A file PeaKd reads is damaged, truncated or not in the expected format (weights, ONNX models, run metadata).

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace PeaKd;
+namespace PeaKd.IO;
 
 /// <summary>
 /// Reads the small JSON files PeaKd writes beside its tensors (checkpoint.json, done.json, the teacher record's

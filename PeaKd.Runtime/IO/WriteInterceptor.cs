@@ -1,4 +1,4 @@
-namespace PeaKd;
+namespace PeaKd.IO;
 
 /// <summary>
 /// A seam for the kill tests: every run file PeaKd writes (atomically, or a metrics line) passes through it, so a

@@ -1,4 +1,4 @@
-namespace PeaKd;
+namespace PeaKd.Inference;
 
 /// <summary>A model scored on one split (<see cref="TextClassifier.Evaluate"/>).</summary>
 /// <param name="Split">The split: dev or test.</param>

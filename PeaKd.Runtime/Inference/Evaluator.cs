@@ -3,6 +3,7 @@ using System.Text;
 using PeaKd.Data;
 using PeaKd.Data.Metrics;
 using PeaKd.Data.Tokenization;
+using PeaKd.IO;
 using PeaKd.Modeling;
 using PeaKd.Training;
 using static TorchSharp.torch;

@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using PeaKd.Data.Tokenization;
+using PeaKd.IO;
 using PeaKd.Modeling;
 using static TorchSharp.torch;
 

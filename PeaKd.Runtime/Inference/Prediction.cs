@@ -1,4 +1,4 @@
-namespace PeaKd;
+namespace PeaKd.Inference;
 
 /// <summary>What a <see cref="TextClassifier"/> predicts for one text.</summary>
 /// <param name="Label">The most probable class name; for a regression model, the predicted score written out.</param>

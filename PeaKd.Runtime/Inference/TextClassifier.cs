@@ -1,16 +1,18 @@
 using System.Globalization;
 using PeaKd.Checkpoints;
+using PeaKd.Folders;
 using PeaKd.Data;
 using PeaKd.Data.Tokenization;
 using PeaKd.Devices;
-using PeaKd.Inference;
+using PeaKd.IO;
 using PeaKd.Modeling;
+using PeaKd.Options;
 using PeaKd.Precision;
 using PeaKd.Students;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace PeaKd;
+namespace PeaKd.Inference;
 
 /// <summary>
 /// A trained model that classifies text in one line: <c>TextClassifier.Load(folder).Predict("a great read")</c>.
@@ -51,7 +53,7 @@ public sealed class TextClassifier : IDisposable
     /// <summary>Loads a model for prediction.</summary>
     /// <param name="folder">A run folder (from <see cref="Distillation.PeaKdPipeline.Run"/>), a student folder, a
     /// folder holding a fine-tuned BERT classifier (config.json, model.safetensors or pytorch_model.bin, vocab.txt), or
-    /// an ONNX export (<see cref="ModelExport.ToOnnx"/>: model.onnx, run by ONNX Runtime on the CPU, no libtorch).</param>
+    /// an ONNX export (<see cref="Export.ModelExport.ToOnnx"/>: model.onnx, run by ONNX Runtime on the CPU, no libtorch).</param>
     /// <param name="options">Device, precision, length and batch size; null for the defaults.</param>
     public static TextClassifier Load(string folder, TextClassifierOptions? options = null)
     {
@@ -85,8 +87,8 @@ public sealed class TextClassifier : IDisposable
     }
 
     /// <summary>An ONNX export: model.onnx and no TorchSharp weights beside it.</summary>
-    private static bool IsOnnxExport(string folder) => File.Exists(Path.Combine(folder, ModelExport.OnnxFileName))
-        && !File.Exists(Path.Combine(folder, HfCheckpoint.SafetensorsFileName)) && !File.Exists(Path.Combine(folder, HfCheckpoint.PyTorchFileName));
+    private static bool IsOnnxExport(string folder) => File.Exists(Path.Combine(folder, ModelFiles.Onnx))
+        && !File.Exists(Path.Combine(folder, ModelFiles.Safetensors)) && !File.Exists(Path.Combine(folder, ModelFiles.PyTorch));
 
     private static ILogitSource OnnxModel(string folder, TextClassifierOptions options)
     {
@@ -101,7 +103,7 @@ public sealed class TextClassifier : IDisposable
             throw new InvalidOptionException($"{Name}.{nameof(TextClassifierOptions.Precision)}",
                 $"is Bf16, but {folder} is an ONNX export, which computes as it was exported (fp32, or int8 with ModelExport.ToOnnx's quantization); use Fp32 or Auto.");
         }
-        string configPath = Path.Combine(folder, HfCheckpoint.ConfigFileName), onnxPath = Path.Combine(folder, ModelExport.OnnxFileName);
+        string configPath = Path.Combine(folder, ModelFiles.Config), onnxPath = Path.Combine(folder, ModelFiles.Onnx);
         BertConfig config = BertConfig.Load(configPath);
         var model = new OnnxLogits(onnxPath, config);
         if (model.OutputWidth is long width && width != config.NumLabels)

@@ -1,7 +1,8 @@
 using PeaKd.Devices;
+using PeaKd.Options;
 using PeaKd.Precision;
 
-namespace PeaKd;
+namespace PeaKd.Inference;
 
 /// <summary>How a <see cref="TextClassifier"/> runs its model.</summary>
 public sealed record TextClassifierOptions

@@ -1,4 +1,4 @@
-namespace PeaKd;
+namespace PeaKd.Options;
 
 /// <summary>
 /// An option of the API has a value PeaKd cannot use. <see cref="Property"/> names it as the caller wrote it

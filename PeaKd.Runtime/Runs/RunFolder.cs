@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using PeaKd.IO;
+using PeaKd.Options;
 using PeaKd.Training;
 
 namespace PeaKd.Runs;

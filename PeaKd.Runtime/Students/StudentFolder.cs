@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using PeaKd.Checkpoints;
 using PeaKd.Data;
 using PeaKd.Folders;
+using PeaKd.IO;
 using PeaKd.Modeling;
 using static TorchSharp.torch;
 

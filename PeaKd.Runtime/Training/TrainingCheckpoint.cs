@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PeaKd.Checkpoints;
+using PeaKd.IO;
 using static TorchSharp.torch;
 
 namespace PeaKd.Training;

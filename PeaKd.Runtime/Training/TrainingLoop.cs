@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using PeaKd.Checkpoints;
 using PeaKd.Data.Batching;
 using PeaKd.Data.Tokenization;
+using PeaKd.IO;
 using static TorchSharp.torch;
 
 namespace PeaKd.Training;

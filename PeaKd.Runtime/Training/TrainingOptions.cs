@@ -1,3 +1,5 @@
+using PeaKd.Options;
+
 namespace PeaKd.Training;
 
 /// <summary>Optimisation settings of one training stage (PEA-KD.md's common settings are the defaults).</summary>

@@ -1,4 +1,5 @@
 using ScottPlot;
+using PeaKd.Reporting;
 
 namespace PeaKd.Samples.Cli;
 
@@ -125,7 +126,7 @@ internal static class Charts
         series.LinePattern = Patterns[round % Patterns.Length];
     }
 
-    private static IEnumerable<PeaKd.Runs.MetricsEntry> LastStage(RunInfo run)
+    private static IEnumerable<PeaKd.Reporting.MetricsEntry> LastStage(RunInfo run)
     {
         string? stage = run.Log.LastOrDefault()?.Stage;
         return run.Log.Where(e => e.Stage == stage);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using PeaKd.Devices;
+using PeaKd.Inference;
 using PeaKd.Precision;
 
 namespace PeaKd.Samples.Cli;

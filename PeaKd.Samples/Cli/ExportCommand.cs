@@ -1,5 +1,6 @@
 using System.CommandLine;
 using PeaKd.Checkpoints;
+using PeaKd.Export;
 
 namespace PeaKd.Samples.Cli;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using PeaKd.Inference;
 
 namespace PeaKd.Samples.Cli;
 

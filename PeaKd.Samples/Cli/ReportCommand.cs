@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using PeaKd.Reporting;
 using PeaKd.Runs;
 
 namespace PeaKd.Samples.Cli;

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using PeaKd.Data;
 using PeaKd.Distillation;
+using PeaKd.Options;
 using PeaKd.Tests.Infrastructure;
 using PeaKd.Training;
 using Xunit;

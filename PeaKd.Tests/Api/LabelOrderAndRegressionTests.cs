@@ -3,6 +3,8 @@ using PeaKd.Data;
 using PeaKd.Data.Tasks;
 using PeaKd.Devices;
 using PeaKd.Distillation;
+using PeaKd.Inference;
+using PeaKd.Options;
 using PeaKd.Samples.Cli;
 using PeaKd.Tests.Infrastructure;
 using PeaKd.Training;

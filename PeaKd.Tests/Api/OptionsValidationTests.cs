@@ -2,6 +2,8 @@ using PeaKd.Data;
 using PeaKd.Data.Tasks;
 using PeaKd.Devices;
 using PeaKd.Distillation;
+using PeaKd.Inference;
+using PeaKd.Options;
 using PeaKd.Precision;
 using PeaKd.Tests.Infrastructure;
 using PeaKd.Training;

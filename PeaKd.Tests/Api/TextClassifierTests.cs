@@ -4,6 +4,8 @@ using PeaKd.Data.Batching;
 using PeaKd.Data.Tokenization;
 using PeaKd.Devices;
 using PeaKd.Distillation;
+using PeaKd.Export;
+using PeaKd.Inference;
 using PeaKd.Modeling;
 using PeaKd.Samples.Cli;
 using PeaKd.Students;

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using PeaKd.Checkpoints;
+using PeaKd.IO;
 using PeaKd.Modeling;
 using PeaKd.Tests.Infrastructure;
 using Xunit;

@@ -1,3 +1,4 @@
+using PeaKd.Options;
 using PeaKd.Samples.Cli;
 using PeaKd.Tests.Infrastructure;
 using Xunit;

@@ -1,6 +1,8 @@
 using System.Runtime.InteropServices;
 using Google.Protobuf;
 using Onnx;
+using PeaKd.IO;
+using PeaKd.Inference;
 using PeaKd.Samples.Cli;
 using PeaKd.Tests.Infrastructure;
 using PeaKd.Tests.Reliability;

@@ -1,3 +1,4 @@
+using PeaKd.Reporting;
 using PeaKd.Runs;
 using PeaKd.Samples.Cli;
 using PeaKd.Tests.Infrastructure;

@@ -1,4 +1,5 @@
 using PeaKd.Distillation;
+using PeaKd.Reporting;
 using PeaKd.Runs;
 using PeaKd.Samples.Cli;
 using PeaKd.Tests.Infrastructure;

@@ -1,6 +1,8 @@
 using PeaKd.Data;
 using PeaKd.Data.Metrics;
 using PeaKd.Data.Tasks;
+using PeaKd.Inference;
+using PeaKd.Options;
 using PeaKd.Tests.Folders;
 using PeaKd.Tests.Infrastructure;
 using Xunit;

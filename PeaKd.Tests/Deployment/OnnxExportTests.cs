@@ -1,6 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
 using PeaKd.Checkpoints;
+using PeaKd.Export;
 using PeaKd.Modeling;
 using PeaKd.Students;
 using PeaKd.Tests.Infrastructure;

@@ -1,4 +1,5 @@
 using PeaKd.Distillation;
+using PeaKd.Options;
 using PeaKd.Training;
 using Xunit;
 using static TorchSharp.torch;

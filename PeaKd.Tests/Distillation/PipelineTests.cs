@@ -1,5 +1,8 @@
 using System.Text.Json.Nodes;
 using PeaKd.Distillation;
+using PeaKd.IO;
+using PeaKd.Options;
+using PeaKd.Reporting;
 using PeaKd.Runs;
 using PeaKd.Tests.Infrastructure;
 using PeaKd.Training;

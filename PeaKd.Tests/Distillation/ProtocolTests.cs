@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using PeaKd.Checkpoints;
 using PeaKd.Distillation;
+using PeaKd.Inference;
+using PeaKd.Options;
 using PeaKd.Tests.Infrastructure;
 using PeaKd.Training;
 using Xunit;
@@ -167,7 +169,7 @@ public class ProtocolTests(Xunit.Abstractions.ITestOutputHelper log)
         double bestLoss = kdChecks.First(l => (long)l["step"]! == best)["dev_loss"]!.GetValue<double>();
         double lastLoss = kdChecks[^1]["dev_loss"]!.GetValue<double>();
         string[] rows = File.ReadAllLines(Path.Combine(folder.File("data"), "dev.tsv")).Skip(1).ToArray();
-        using (var student = PeaKd.TextClassifier.Load(folder.File("straight")))
+        using (var student = PeaKd.Inference.TextClassifier.Load(folder.File("straight")))
         {
             var predictions = student.PredictBatch(rows.Select(r => r.Split('\t')[0]).ToArray());
             double loss = -rows.Select((r, i) => Math.Log(predictions[i].Probabilities[r.Split('\t')[1]])).Average();
@@ -200,7 +202,7 @@ public class ProtocolTests(Xunit.Abstractions.ITestOutputHelper log)
 
         // the kept teacher's dev loss, recomputed from its own probabilities: -mean log p(gold)
         string[] rows = File.ReadAllLines(Path.Combine(folder.File("data"), "dev.tsv")).Skip(1).ToArray();
-        using var teacher = PeaKd.TextClassifier.Load(folder.File("teacher"));
+        using var teacher = PeaKd.Inference.TextClassifier.Load(folder.File("teacher"));
         var predictions = teacher.PredictBatch(rows.Select(r => r.Split('\t')[0]).ToArray());
         double loss = -rows.Select((r, i) => Math.Log(predictions[i].Probabilities[r.Split('\t')[1]])).Average();
         Assert.Equal(lowest["dev_loss"]!.GetValue<double>(), loss, 5);

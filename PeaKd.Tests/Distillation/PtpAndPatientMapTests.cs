@@ -1,4 +1,5 @@
 using PeaKd.Distillation;
+using PeaKd.Options;
 using PeaKd.Students;
 using Xunit;
 using static TorchSharp.torch;

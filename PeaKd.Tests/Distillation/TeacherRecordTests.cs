@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using PeaKd.Checkpoints;
 using PeaKd.Distillation;
+using PeaKd.IO;
+using PeaKd.Options;
 using PeaKd.Runs;
 using PeaKd.Tests.Infrastructure;
 using PeaKd.Training;

@@ -1,6 +1,11 @@
 using PeaKd.Checkpoints;
 using PeaKd.Distillation;
+using PeaKd.Export;
 using PeaKd.Folders;
+using PeaKd.IO;
+using PeaKd.Inference;
+using PeaKd.Options;
+using PeaKd.Reporting;
 using PeaKd.Runs;
 using PeaKd.Tests.Infrastructure;
 using PeaKd.Training;

@@ -1,6 +1,8 @@
 using PeaKd.Checkpoints;
+using PeaKd.Export;
 using PeaKd.Folders;
 using PeaKd.IO;
+using PeaKd.Inference;
 using PeaKd.Modeling;
 using PeaKd.Students;
 using PeaKd.Tests.Infrastructure;

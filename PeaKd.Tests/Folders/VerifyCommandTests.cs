@@ -1,4 +1,5 @@
 using PeaKd.Checkpoints;
+using PeaKd.Export;
 using PeaKd.Modeling;
 using PeaKd.Samples.Cli;
 using PeaKd.Tests.Infrastructure;

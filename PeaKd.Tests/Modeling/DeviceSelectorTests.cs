@@ -1,5 +1,6 @@
 using PeaKd.Devices;
 using Xunit;
+using PeaKd.Options;
 using static TorchSharp.torch;
 
 namespace PeaKd.Tests.Modeling;

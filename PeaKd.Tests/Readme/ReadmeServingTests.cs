@@ -4,6 +4,8 @@ using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using PeaKd.Checkpoints;
+using PeaKd.Export;
+using PeaKd.Inference;
 using PeaKd.Tests.Deployment;
 using PeaKd.Tests.Infrastructure;
 using Xunit;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using PeaKd.Data;
 using PeaKd.IO;
+using PeaKd.Inference;
 using PeaKd.Modeling;
 using PeaKd.Samples.Cli;
 using PeaKd.Tests.Infrastructure;

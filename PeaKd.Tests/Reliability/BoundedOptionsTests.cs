@@ -1,5 +1,6 @@
 using PeaKd.Data.Tokenization;
 using PeaKd.Distillation;
+using PeaKd.Options;
 using PeaKd.Samples.Cli;
 using PeaKd.Tests.Infrastructure;
 using PeaKd.Training;

@@ -2,6 +2,7 @@ using PeaKd.Data;
 using PeaKd.Data.Tasks;
 using PeaKd.Distillation;
 using PeaKd.Modeling;
+using PeaKd.Options;
 using PeaKd.Tests.Infrastructure;
 using PeaKd.Training;
 using Xunit;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using PeaKd.Checkpoints;
+using PeaKd.IO;
 using PeaKd.Modeling;
 using PeaKd.Tests.Infrastructure;
 using PeaKd.Training;

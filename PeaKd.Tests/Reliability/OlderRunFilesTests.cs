@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using PeaKd.IO;
+using PeaKd.Options;
 using PeaKd.Tests.Infrastructure;
 using PeaKd.Training;
 using Xunit;

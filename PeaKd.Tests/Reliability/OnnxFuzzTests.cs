@@ -1,5 +1,6 @@
 using PeaKd.Checkpoints;
 using PeaKd.Checkpoints.Onnx;
+using PeaKd.IO;
 using PeaKd.Modeling;
 using PeaKd.Tests.Infrastructure;
 using Xunit;

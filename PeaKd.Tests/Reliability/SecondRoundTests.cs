@@ -4,6 +4,8 @@ using System.Text.Json.Nodes;
 using PeaKd.Data;
 using PeaKd.Data.Tasks;
 using PeaKd.Distillation;
+using PeaKd.IO;
+using PeaKd.Inference;
 using PeaKd.Tests.Infrastructure;
 using PeaKd.Training;
 using Xunit;
@@ -313,7 +315,7 @@ public class SecondRoundTests(ITestOutputHelper log)
         var training = new TrainingOptions { Epochs = 3, BatchSize = 16, LearningRate = 1e-3, Seed = 5 };
         FineTuneResult tuned = PeaKdPipeline.FineTune(TinyTask.FineTune(folder, training));
         // only dev.tsv, its rows reordered so the label the model lists second appears first
-        using var teacher = PeaKd.TextClassifier.Load(folder.File("teacher"));
+        using var teacher = PeaKd.Inference.TextClassifier.Load(folder.File("teacher"));
         Directory.CreateDirectory(folder.File("dev-only"));
         string[] rows = File.ReadAllLines(folder.File("data/dev.tsv"));
         File.WriteAllLines(folder.File("dev-only/dev.tsv"), [rows[0], .. rows.Skip(1).OrderBy(r => r.EndsWith("\t" + teacher.Labels[1], StringComparison.Ordinal) ? 0 : 1)]);

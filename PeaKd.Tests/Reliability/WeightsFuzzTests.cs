@@ -1,4 +1,5 @@
 using PeaKd.Checkpoints;
+using PeaKd.IO;
 using PeaKd.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;

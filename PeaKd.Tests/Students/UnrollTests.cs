@@ -1,3 +1,4 @@
+using PeaKd.IO;
 using PeaKd.Modeling;
 using PeaKd.Students;
 using PeaKd.Tests.Infrastructure;

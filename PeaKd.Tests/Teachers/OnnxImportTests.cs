@@ -7,6 +7,7 @@ using PeaKd.Checkpoints.Onnx;
 using PeaKd.Data;
 using PeaKd.Data.Batching;
 using PeaKd.Data.Tokenization;
+using PeaKd.IO;
 using PeaKd.Modeling;
 using PeaKd.Tests.Infrastructure;
 using Xunit;

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Onnx;
+using PeaKd.IO;
 using PeaKd.Modeling;
 using static TorchSharp.torch;
 

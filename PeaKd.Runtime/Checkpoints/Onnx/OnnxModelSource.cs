@@ -2,6 +2,7 @@ using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
 using Google.Protobuf;
 using Onnx;
+using PeaKd.IO;
 
 namespace PeaKd.Checkpoints.Onnx;
 

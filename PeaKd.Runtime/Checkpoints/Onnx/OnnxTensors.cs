@@ -1,4 +1,5 @@
 using Onnx;
+using PeaKd.IO;
 
 namespace PeaKd.Checkpoints.Onnx;
 

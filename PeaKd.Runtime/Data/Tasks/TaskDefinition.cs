@@ -1,3 +1,5 @@
+using PeaKd.Options;
+
 namespace PeaKd.Data.Tasks;
 
 /// <summary>Where a split's text and label live: header column names, or 0-based positions for files without a header.</summary>

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.ML.Tokenizers;
+using PeaKd.IO;
 
 namespace PeaKd.Data.Tokenization;
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using PeaKd.IO;
 
 namespace PeaKd.Data.Tokenization;
 

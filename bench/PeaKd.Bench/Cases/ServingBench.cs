@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using PeaKd.Checkpoints;
 using PeaKd.Devices;
 using PeaKd.Data.Tokenization;
+using PeaKd.Export;
 using PeaKd.Inference;
 using PeaKd.Modeling;
 using PeaKd.Precision;

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using PeaKd.Checkpoints;
+using PeaKd.Export;
 using PeaKd.Folders;
+using PeaKd.Inference;
 using PeaKd.Modeling;
 
 namespace PeaKd.Bench.Cases;

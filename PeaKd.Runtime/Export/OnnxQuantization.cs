@@ -1,4 +1,4 @@
-namespace PeaKd.Checkpoints;
+namespace PeaKd.Export;
 
 /// <summary>How an ONNX export stores its weights.</summary>
 public enum OnnxQuantization

@@ -1,9 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PeaKd.Distillation;
+using PeaKd.Runs;
+using PeaKd.IO;
 using PeaKd.Training;
 
-namespace PeaKd.Runs;
+namespace PeaKd.Reporting;
 
 /// <summary>
 /// A finished run as its folder records it (summary.json, options.json, metrics.jsonl), for reports over many runs:

@@ -1,9 +1,11 @@
 using System.Text.Json.Nodes;
+using PeaKd.Checkpoints;
 using PeaKd.Folders;
+using PeaKd.IO;
 using PeaKd.Modeling;
 using PeaKd.Students;
 
-namespace PeaKd.Checkpoints;
+namespace PeaKd.Export;
 
 /// <summary>An exported model folder.</summary>
 /// <param name="Folder">The folder written.</param>
@@ -106,8 +108,8 @@ public static class ModelExport
         try
         {
             CheckFinite(weights, modelFolder);
-            global::Onnx.ModelProto model = Checkpoints.Onnx.OnnxExporter.Build(config, weights, layers, quantization);
-            Checkpoints.Onnx.OnnxExporter.Write(model, Path.Combine(staged.Path, OnnxFileName));
+            global::Onnx.ModelProto model = OnnxExporter.Build(config, weights, layers, quantization);
+            OnnxExporter.Write(model, Path.Combine(staged.Path, OnnxFileName));
             (config with { NumHiddenLayers = layers.Count, NameOrPath = null }).Save(Path.Combine(staged.Path, HfCheckpoint.ConfigFileName));
             ModelFolder.WriteTokenizer(Path.Combine(modelFolder, HfCheckpoint.VocabFileName), staged.Path, ModelFolder.MaxLength(modelFolder));
             staged.Publish(new JsonObject { ["format"] = "onnx", ["quantization"] = quantization.ToString().ToLowerInvariant() }, modelFolder);

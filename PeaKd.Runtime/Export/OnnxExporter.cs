@@ -1,10 +1,11 @@
 using Google.Protobuf;
 using Onnx;
+using PeaKd.IO;
 using PeaKd.Modeling;
 using PeaKd.Students;
 using static TorchSharp.torch;
 
-namespace PeaKd.Checkpoints.Onnx;
+namespace PeaKd.Export;
 
 /// <summary>
 /// A trained BERT classifier as an ONNX graph (opset 17) with Hugging Face's interface: inputs <c>input_ids</c>,
