@@ -61,24 +61,7 @@ internal static class SafetensorsHeader
         stream.ReadExactly(headerBytes);
         long dataLength = fileLength - 8 - (long)headerLength;
 
-        string header;
-        try
-        {
-            header = StrictUtf8.GetString(headerBytes);
-        }
-        catch (DecoderFallbackException e)
-        {
-            throw new CorruptFileException(path, "the JSON header is not valid UTF-8.", $"byte {8 + e.Index}", e);
-        }
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(header, new JsonDocumentOptions { AllowDuplicateProperties = false, MaxDepth = 8 });
-        }
-        catch (JsonException e)
-        {
-            throw new CorruptFileException(path, $"the JSON header does not parse ({e.Message.Split(". ")[0].TrimEnd('.')}).", $"header byte {e.BytePositionInLine + 1}", e);
-        }
+        JsonDocument document = ParseHeader(path, headerBytes);
         using (document)
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object)
@@ -96,6 +79,28 @@ internal static class SafetensorsHeader
             }
             CheckOverlaps(path, entries);
             return entries;
+        }
+    }
+
+    /// <summary>The header as a JSON document: strict UTF-8, no duplicate keys, shallow.</summary>
+    private static JsonDocument ParseHeader(string path, byte[] headerBytes)
+    {
+        string header;
+        try
+        {
+            header = StrictUtf8.GetString(headerBytes);
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new CorruptFileException(path, "the JSON header is not valid UTF-8.", $"byte {8 + e.Index}", e);
+        }
+        try
+        {
+            return JsonDocument.Parse(header, new JsonDocumentOptions { AllowDuplicateProperties = false, MaxDepth = 8 });
+        }
+        catch (JsonException e)
+        {
+            throw new CorruptFileException(path, $"the JSON header does not parse ({e.Message.Split(". ")[0].TrimEnd('.')}).", $"header byte {e.BytePositionInLine + 1}", e);
         }
     }
 

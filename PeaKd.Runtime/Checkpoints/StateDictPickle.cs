@@ -20,6 +20,9 @@ internal static class StateDictPickle
     private sealed class Dict : List<(object? Key, object? Value)>;
     private sealed record TensorRef(string Key, string Type, long Elements, long Offset, long[] Shape, long[] Stride);
 
+    // Long: an interpreter reads best as one loop over one switch of opcodes, with the stack and memo it shares as
+    // locals and its few helpers as local functions beside them; split, each opcode's case would take that state as
+    // arguments and the bounds checks would move away from the reads they guard.
     public static IReadOnlyList<PickledTensor> Read(byte[] pickle, string file, string entry)
     {
         var stack = new List<object?>();

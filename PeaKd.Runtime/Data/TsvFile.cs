@@ -63,9 +63,16 @@ internal sealed class TsvFile
         {
             throw new DataFormatException(path, null, "file not found.");
         }
-        var strictUtf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
         byte[] bytes = IO.BoundedFile.ReadAllBytes(path, MaxBytes, () => new DataFormatException(path, null,
             $"more than {MaxBytes:N0} bytes, the most PeaKd reads from one data file (it holds the whole file in memory); is this the right file (not a device or a pipe)? Split larger data."));
+        (IReadOnlyList<string>? header, List<(int, string[])> rows) = ParseRows(path, Utf8Text(path, bytes), hasHeader, fieldCount);
+        return new TsvFile(path, Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes)), header, rows);
+    }
+
+    /// <summary>The bytes as strict UTF-8 (an invalid byte is an error naming its line), without a byte order mark.</summary>
+    private static string Utf8Text(string path, byte[] bytes)
+    {
+        var strictUtf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
         string text;
         try
         {
@@ -80,7 +87,13 @@ internal sealed class TsvFile
         {
             text = text[1..];
         }
+        return text;
+    }
 
+    /// <summary>The header (when the file has one) and the rows, each with its line number: one row per line, every row
+    /// with the same number of fields, no empty line but trailing ones.</summary>
+    private static (IReadOnlyList<string>? Header, List<(int, string[])> Rows) ParseRows(string path, string text, bool hasHeader, int? fieldCount)
+    {
         string[] lines = text.Split('\n');
         IReadOnlyList<string>? header = null;
         int expected = fieldCount ?? -1;
@@ -119,7 +132,7 @@ internal sealed class TsvFile
         {
             throw new DataFormatException(path, null, "the file is empty; expected a header row.");
         }
-        return new TsvFile(path, Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes)), header, rows);
+        return (header, rows);
     }
 
     /// <summary>The index of a header column; fails naming the column and the ones that exist.</summary>

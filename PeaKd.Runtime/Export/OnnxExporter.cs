@@ -43,12 +43,37 @@ internal static class OnnxExporter
             graph.Input.Add(Value(input, Int64, "batch", "sequence"));
         }
         graph.Output.Add(Value("logits", Float, "batch", config.NumLabels.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        const string wordEmbeddings = "bert.embeddings.word_embeddings.weight";
         using var scope = NewDisposeScope(); // the transposed and quantized copies are freed here, not by the GC
+        AddWeights(graph, weights, int8);
+        AddConstants(b, config, int8);
+        AddEmbeddings(b, config, int8);
+        AddAttentionMask(b, int8);
+        string hiddenStates = "embeddings";
+        for (int i = 0; i < layers.Count; i++)
+        {
+            hiddenStates = AddLayer(b, config, layers[i], $"layer{i}/", hiddenStates);
+        }
+        AddClassifier(b, hiddenStates);
+
+        var model = new ModelProto { IrVersion = 8, ProducerName = "PeaKd", ProducerVersion = typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "", Graph = graph };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
+        if (int8)
+        {
+            model.OpsetImport.Add(new OperatorSetIdProto { Domain = MicrosoftDomain, Version = 1 });
+        }
+        return model;
+    }
+
+    private const string WordEmbeddings = "bert.embeddings.word_embeddings.weight";
+
+    /// <summary>The weights as initializers, in name order: linear weights transposed to [in, out]; int8 quantizes
+    /// them and the word table.</summary>
+    private static void AddWeights(GraphProto graph, IReadOnlyDictionary<string, Tensor> weights, bool int8)
+    {
         foreach ((string name, Tensor tensor) in weights.OrderBy(w => w.Key, StringComparer.Ordinal))
         {
             bool linear = tensor.dim() == 2 && name.EndsWith(".weight", StringComparison.Ordinal) && !name.Contains("embeddings", StringComparison.Ordinal);
-            if (int8 && (linear || name == wordEmbeddings))
+            if (int8 && (linear || name == WordEmbeddings))
             {
                 // linear weights: a scale per output column of [in, out]; the word table: a scale per token (row)
                 (TensorProto values, TensorProto scales) = Quantized(name, linear ? tensor.t() : tensor, perColumn: linear);
@@ -58,9 +83,13 @@ internal static class OnnxExporter
             }
             graph.Initializer.Add(FloatTensor(name, linear ? tensor.t() : tensor));
         }
+    }
+
+    /// <summary>Only the constants the graph reads: ONNX Runtime warns of the rest.</summary>
+    private static void AddConstants(GraphBuilder b, BertConfig config, bool int8)
+    {
         int heads = config.NumAttentionHeads, hidden = config.HiddenSize;
         bool gelu = config.HiddenAct.StartsWith("gelu", StringComparison.Ordinal);
-        // only the constants the graph reads: ONNX Runtime warns of the rest
         b.Constant("zero", Int64, [1], [0]);
         if (!int8 || gelu)
         {
@@ -89,21 +118,24 @@ internal static class OnnxExporter
             b.FloatConstant("three", 3f);
         }
         b.Constant("first_token", Int64, [], [0]);
+    }
 
-        // embeddings
+    /// <summary>Words (dequantized per token in int8), positions sliced to the input's length, segments; summed and normalized.</summary>
+    private static void AddEmbeddings(GraphBuilder b, BertConfig config, bool int8)
+    {
         const string e = "bert.embeddings.";
         if (int8)
         {
             b.Constant("last_axis", Int64, [1], [-1]);
-            b.Node("Gather", [wordEmbeddings + "_quantized", "input_ids"], "words_int8");
+            b.Node("Gather", [WordEmbeddings + "_quantized", "input_ids"], "words_int8");
             b.Node("Cast", ["words_int8"], "words_unscaled", ("to", (long)Float));
-            b.Node("Gather", [wordEmbeddings + "_scale", "input_ids"], "words_scale_2d");
+            b.Node("Gather", [WordEmbeddings + "_scale", "input_ids"], "words_scale_2d");
             b.Node("Unsqueeze", ["words_scale_2d", "last_axis"], "words_scale");
             b.Node("Mul", ["words_unscaled", "words_scale"], "words");
         }
         else
         {
-            b.Node("Gather", [wordEmbeddings, "input_ids"], "words");
+            b.Node("Gather", [WordEmbeddings, "input_ids"], "words");
         }
         b.Node("Shape", ["input_ids"], "sequence_length", ("start", 1L), ("end", 2L));
         b.Node("Slice", [e + "position_embeddings.weight", "zero", "sequence_length", "zero"], "positions");
@@ -111,50 +143,45 @@ internal static class OnnxExporter
         b.Node("Add", ["words", "positions"], "words_positions");
         b.Node("Add", ["words_positions", "segments"], "embedding_sum");
         b.LayerNorm("embedding_sum", e + "LayerNorm", config.LayerNormEps, "embeddings");
+    }
 
+    /// <summary>Int8: QAttention's raw mask (1 = attend). Fp32: the additive mask [batch, 1, 1, sequence].</summary>
+    private static void AddAttentionMask(GraphBuilder b, bool int8)
+    {
         if (int8)
         {
-            b.Node("Cast", ["attention_mask"], "mask_int32", ("to", (long)Int32)); // QAttention's raw mask, 1 = attend
+            b.Node("Cast", ["attention_mask"], "mask_int32", ("to", (long)Int32));
+            return;
         }
-        else
-        {
-            // the additive mask [batch, 1, 1, sequence]
-            b.Node("Cast", ["attention_mask"], "mask_float", ("to", (long)Float));
-            b.Node("Unsqueeze", ["mask_float", "mask_axes"], "mask_4d");
-            b.Node("Sub", ["one", "mask_4d"], "padding");
-            b.Node("Mul", ["padding", "lowest"], "additive_mask");
-        }
+        b.Node("Cast", ["attention_mask"], "mask_float", ("to", (long)Float));
+        b.Node("Unsqueeze", ["mask_float", "mask_axes"], "mask_4d");
+        b.Node("Sub", ["one", "mask_4d"], "padding");
+        b.Node("Mul", ["padding", "lowest"], "additive_mask");
+    }
 
-        string hiddenStates = "embeddings";
-        for (int i = 0; i < layers.Count; i++)
-        {
-            string owner = $"bert.encoder.layer.{layers[i].Owner}.";
-            string n = $"layer{i}/";
-            b.SelfAttention(hiddenStates, owner + "attention.self.", layers[i].Shuffle == Shuffle.QueryKey, heads, n, n + "context");
-            b.Linear(n + "context", owner + "attention.output.dense", n + "attention_dense");
-            b.Node("Add", [n + "attention_dense", hiddenStates], n + "attention_residual");
-            b.LayerNorm(n + "attention_residual", owner + "attention.output.LayerNorm", config.LayerNormEps, n + "attention_output");
-            b.Linear(n + "attention_output", owner + "intermediate.dense", n + "intermediate_linear");
-            b.Activation(config.HiddenAct, n + "intermediate_linear", n + "intermediate");
-            b.Linear(n + "intermediate", owner + "output.dense", n + "output_dense");
-            b.Node("Add", [n + "output_dense", n + "attention_output"], n + "output_residual");
-            b.LayerNorm(n + "output_residual", owner + "output.LayerNorm", config.LayerNormEps, n + "output");
-            hiddenStates = n + "output";
-        }
+    /// <summary>One effective layer, reading its owner's weights (Q and K swapped where shuffled); returns its output's name.</summary>
+    private static string AddLayer(GraphBuilder b, BertConfig config, LayerUse layer, string n, string hiddenStates)
+    {
+        string owner = $"bert.encoder.layer.{layer.Owner}.";
+        b.SelfAttention(hiddenStates, owner + "attention.self.", layer.Shuffle == Shuffle.QueryKey, config.NumAttentionHeads, n, n + "context");
+        b.Linear(n + "context", owner + "attention.output.dense", n + "attention_dense");
+        b.Node("Add", [n + "attention_dense", hiddenStates], n + "attention_residual");
+        b.LayerNorm(n + "attention_residual", owner + "attention.output.LayerNorm", config.LayerNormEps, n + "attention_output");
+        b.Linear(n + "attention_output", owner + "intermediate.dense", n + "intermediate_linear");
+        b.Activation(config.HiddenAct, n + "intermediate_linear", n + "intermediate");
+        b.Linear(n + "intermediate", owner + "output.dense", n + "output_dense");
+        b.Node("Add", [n + "output_dense", n + "attention_output"], n + "output_residual");
+        b.LayerNorm(n + "output_residual", owner + "output.LayerNorm", config.LayerNormEps, n + "output");
+        return n + "output";
+    }
 
-        // pooler ([CLS]) and classifier
+    /// <summary>The pooler ([CLS], dense, tanh) and the classifier: the logits.</summary>
+    private static void AddClassifier(GraphBuilder b, string hiddenStates)
+    {
         b.Node("Gather", [hiddenStates, "first_token"], "cls", ("axis", 1L));
         b.Linear("cls", "bert.pooler.dense", "pooler_linear");
         b.Node("Tanh", ["pooler_linear"], "pooled");
         b.Linear("pooled", "classifier", "logits");
-
-        var model = new ModelProto { IrVersion = 8, ProducerName = "PeaKd", ProducerVersion = typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "", Graph = graph };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
-        if (int8)
-        {
-            model.OpsetImport.Add(new OperatorSetIdProto { Domain = MicrosoftDomain, Version = 1 });
-        }
-        return model;
     }
 
     /// <summary>Writes the model, atomically.</summary>

@@ -138,27 +138,7 @@ public sealed record BertConfig
             throw new FileNotFoundException($"{path}: config file not found.", path);
         }
 
-        long size = new FileInfo(path).Length;
-        if (size > MaxFileBytes)
-        {
-            throw new InvalidConfigException(path, "(file)", $"{size:N0} bytes is far larger than a config.json can be (at most {MaxFileBytes:N0}); is this the right file?");
-        }
-        // a device, a FIFO or a /proc file reports 0 bytes and may never end: the read itself stops at the cap
-        string text = IO.BoundedFile.ReadAllText(path, MaxFileBytes, () => new InvalidConfigException(path, "(file)",
-            $"it holds more than {MaxFileBytes:N0} bytes, far more than a config.json can be (a device or a pipe?); is this the right file?"));
-        JsonObject json;
-        try
-        {
-            // duplicate keys are an error: which of two hidden_size values was meant?
-            json = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
-                ?? throw new InvalidConfigException(path, "(root)", "the file must hold a JSON object.");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidConfigException(path, "(json)", $"not valid JSON (line {e.LineNumber + 1}): {e.Message}");
-        }
-
-        var reader = new ConfigReader(path, json);
+        var reader = new ConfigReader(path, ReadJson(path));
         string modelType = reader.String("model_type", "bert");
         if (modelType != "bert")
         {
@@ -192,6 +172,29 @@ public sealed record BertConfig
         };
         config.Validate(path);
         return config;
+    }
+
+    /// <summary>The file as one JSON object, read to at most <see cref="MaxFileBytes"/>.</summary>
+    private static JsonObject ReadJson(string path)
+    {
+        long size = new FileInfo(path).Length;
+        if (size > MaxFileBytes)
+        {
+            throw new InvalidConfigException(path, "(file)", $"{size:N0} bytes is far larger than a config.json can be (at most {MaxFileBytes:N0}); is this the right file?");
+        }
+        // a device, a FIFO or a /proc file reports 0 bytes and may never end: the read itself stops at the cap
+        string text = IO.BoundedFile.ReadAllText(path, MaxFileBytes, () => new InvalidConfigException(path, "(file)",
+            $"it holds more than {MaxFileBytes:N0} bytes, far more than a config.json can be (a device or a pipe?); is this the right file?"));
+        try
+        {
+            // duplicate keys are an error: which of two hidden_size values was meant?
+            return JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) as JsonObject
+                ?? throw new InvalidConfigException(path, "(root)", "the file must hold a JSON object.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidConfigException(path, "(json)", $"not valid JSON (line {e.LineNumber + 1}): {e.Message}");
+        }
     }
 
     /// <summary>Writes config.json with Hugging Face key names, readable by transformers' BertConfig.</summary>

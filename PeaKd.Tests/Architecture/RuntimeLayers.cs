@@ -21,6 +21,10 @@ internal sealed class RuntimeLayers
 
     public required IReadOnlyList<string> UnresolvedNames { get; init; }
 
+    /// <summary>Every method, constructor, accessor and local function with a body: where, how many lines, and
+    /// the comments just above it (where a long one says why it is long).</summary>
+    public required IReadOnlyList<(string File, int Line, string Name, int Lines, string Comments)> Methods { get; init; }
+
     public static string RuntimeFolder([CallerFilePath] string callerFile = "") =>
         Path.GetFullPath(Path.Combine(Path.GetDirectoryName(callerFile)!, "..", "..", "PeaKd.Runtime"));
 
@@ -58,6 +62,7 @@ internal sealed class RuntimeLayers
             .Select(d => d.ToString()).ToList();
 
         var files = new List<(string, string, string)>();
+        var methods = new List<(string, int, string, int, string)>();
         var uses = new List<Use>();
         foreach (SyntaxTree tree in trees.Where(t => t.FilePath != "GlobalUsings.cs"))
         {
@@ -66,6 +71,33 @@ internal sealed class RuntimeLayers
             SyntaxNode syntax = tree.GetRoot();
             string ns = syntax.DescendantNodes().OfType<BaseNamespaceDeclarationSyntax>().FirstOrDefault()?.Name.ToString() ?? "";
             files.Add((relative, folder, ns));
+
+            foreach (SyntaxNode member in syntax.DescendantNodes().Where(n => n is BaseMethodDeclarationSyntax or AccessorDeclarationSyntax or LocalFunctionStatementSyntax))
+            {
+                SyntaxNode? body = member switch
+                {
+                    BaseMethodDeclarationSyntax m => (SyntaxNode?)m.Body ?? m.ExpressionBody,
+                    AccessorDeclarationSyntax a => (SyntaxNode?)a.Body ?? a.ExpressionBody,
+                    LocalFunctionStatementSyntax l => (SyntaxNode?)l.Body ?? l.ExpressionBody,
+                    _ => null,
+                };
+                if (body is null)
+                {
+                    continue;
+                }
+                var span = member.GetLocation().GetLineSpan();
+                string name = member switch
+                {
+                    MethodDeclarationSyntax m => m.Identifier.Text,
+                    ConstructorDeclarationSyntax c => c.Identifier.Text,
+                    LocalFunctionStatementSyntax l => l.Identifier.Text,
+                    AccessorDeclarationSyntax a => $"{(a.Parent?.Parent as PropertyDeclarationSyntax)?.Identifier.Text}.{a.Keyword.Text}",
+                    _ => member.Kind().ToString(),
+                };
+                string comments = string.Join("\n", member.GetLeadingTrivia()
+                    .Where(t => t.IsKind(SyntaxKind.SingleLineCommentTrivia) || t.IsKind(SyntaxKind.SingleLineDocumentationCommentTrivia)).Select(t => t.ToFullString()));
+                methods.Add((relative, span.StartLinePosition.Line + 1, name, span.EndLinePosition.Line - span.StartLinePosition.Line + 1, comments));
+            }
 
             SemanticModel model = compilation.GetSemanticModel(tree);
             foreach (SyntaxNode node in syntax.DescendantNodes())
@@ -93,7 +125,7 @@ internal sealed class RuntimeLayers
                 }
             }
         }
-        return new RuntimeLayers { Files = files, CrossFolderUses = uses, UnresolvedNames = unresolved };
+        return new RuntimeLayers { Files = files, CrossFolderUses = uses, UnresolvedNames = unresolved, Methods = methods };
     }
 
     /// <summary>The runtime types a symbol names: a type itself, or the type that declares a member.</summary>

@@ -45,33 +45,7 @@ internal static partial class OnnxBertImporter
         string origin = source.Origin;
         var graph = new OnnxGraph(source.Model.Graph);
         var notes = new List<string>();
-        var weights = new Dictionary<string, (float[] Data, long[] Shape)>(StringComparer.Ordinal);
-
-        foreach ((string name, TensorProto tensor) in graph.Initializers)
-        {
-            Match match = HuggingFaceName().Match(name);
-            if (match.Success)
-            {
-                weights[match.Groups[1].Value] = Layout(graph, name, tensor, origin);
-            }
-        }
-        foreach (NodeProto matMul in graph.Nodes.Where(n => n.OpType == "MatMul" && n.Input.Count == 2 && n.Output.Count > 0))
-        {
-            string weight = matMul.Input[1];
-            if (!graph.Initializers.TryGetValue(weight, out TensorProto? tensor) || tensor.Dims.Count != 2 || HuggingFaceName().IsMatch(weight))
-            {
-                continue;
-            }
-            string? bias = graph.ConsumersOf(matMul.Output[0])
-                .Where(n => n.OpType == "Add")
-                .SelectMany(n => n.Input)
-                .Select(input => HuggingFaceName().Match(input))
-                .FirstOrDefault(m => m.Success && m.Groups[1].Value.EndsWith(".bias", StringComparison.Ordinal))?.Groups[1].Value;
-            if (bias is not null)
-            {
-                weights[bias[..^"bias".Length] + "weight"] = Transposed(tensor, origin);
-            }
-        }
+        Dictionary<string, (float[] Data, long[] Shape)> weights = HuggingFaceWeights(graph, origin);
 
         int layers = weights.Keys.Select(k => LayerIndex().Match(k)).Where(m => m.Success).Select(m => LayerNumber(m.Groups[1].Value, origin) + 1).DefaultIfEmpty(0).Max();
         var missing = EmbeddingParameters
@@ -115,6 +89,39 @@ internal static partial class OnnxBertImporter
             notes.Add($"{origin}: the model has no pooler; a fresh one (N(0, {config.InitializerRange}), bias 0) was written. Fine-tuning trains it.");
         }
         return new ImportedBert(config, weights, source.Vocab, notes);
+    }
+
+    /// <summary>The encoder's weights under Hugging Face's names: the initializers named so, and each MatMul weight
+    /// (stored [in, out] under a generated name) named after the bias its output is added to, transposed back.</summary>
+    private static Dictionary<string, (float[] Data, long[] Shape)> HuggingFaceWeights(OnnxGraph graph, string origin)
+    {
+        var weights = new Dictionary<string, (float[] Data, long[] Shape)>(StringComparer.Ordinal);
+        foreach ((string name, TensorProto tensor) in graph.Initializers)
+        {
+            Match match = HuggingFaceName().Match(name);
+            if (match.Success)
+            {
+                weights[match.Groups[1].Value] = Layout(graph, name, tensor, origin);
+            }
+        }
+        foreach (NodeProto matMul in graph.Nodes.Where(n => n.OpType == "MatMul" && n.Input.Count == 2 && n.Output.Count > 0))
+        {
+            string weight = matMul.Input[1];
+            if (!graph.Initializers.TryGetValue(weight, out TensorProto? tensor) || tensor.Dims.Count != 2 || HuggingFaceName().IsMatch(weight))
+            {
+                continue;
+            }
+            string? bias = graph.ConsumersOf(matMul.Output[0])
+                .Where(n => n.OpType == "Add")
+                .SelectMany(n => n.Input)
+                .Select(input => HuggingFaceName().Match(input))
+                .FirstOrDefault(m => m.Success && m.Groups[1].Value.EndsWith(".bias", StringComparison.Ordinal))?.Groups[1].Value;
+            if (bias is not null)
+            {
+                weights[bias[..^"bias".Length] + "weight"] = Transposed(tensor, origin);
+            }
+        }
+        return weights;
     }
 
     /// <summary>A graph that runs one stored layer more than once (a student with shared layers, as PeaKd exports SPS and

@@ -45,27 +45,7 @@ internal static class TaskReader
         var examples = new List<Example>(file.Rows.Count);
         foreach ((int line, string[] fields) in file.Rows)
         {
-            int? id = null;
-            float? target = null;
-            if (label is int column)
-            {
-                string value = fields[column];
-                if (task.IsRegression)
-                {
-                    target = float.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out float score) && float.IsFinite(score)
-                        ? score
-                        : throw new DataFormatException(path, line, $"score '{value}' is not a number.");
-                }
-                else
-                {
-                    int index = IndexOf(classes, value);
-                    id = index >= 0 ? index : throw new DataFormatException(path, line, task.Labels is not null
-                        ? $"unknown label '{value}'; {task.Name} labels are {string.Join(", ", classes.Select(c => $"'{c}'"))}."
-                        : split == "train" || labelsFromModel
-                        ? $"unknown label '{value}': the model has no output for it; its labels are {string.Join(", ", classes.Select(c => $"'{c}'"))}."
-                        : $"unknown label '{value}': it does not occur in the training split, so the model has no output for it; the labels seen in train are {string.Join(", ", classes.Select(c => $"'{c}'"))}.");
-                }
-            }
+            (int? id, float? target) = label is int column ? LabelOf(task, split, labelsFromModel, classes, path, line, fields[column]) : (null, null);
             RequireText(path, line, file, layout.Text, fields[text]);
             if (pair is int p)
             {
@@ -78,6 +58,24 @@ internal static class TaskReader
             throw new DataFormatException(path, null, $"the {split} split has no examples.");
         }
         return new Dataset(task.Name, split, path, file.ContentHash, examples, classes);
+    }
+
+    /// <summary>A row's label: a regression task's score, or a class's id (an unknown one is an error that says where the
+    /// labels came from: the task, train, or the model).</summary>
+    private static (int? Id, float? Target) LabelOf(TaskDefinition task, string split, bool labelsFromModel, IReadOnlyList<string> classes, string path, int line, string value)
+    {
+        if (task.IsRegression)
+        {
+            return (null, float.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out float score) && float.IsFinite(score)
+                ? score
+                : throw new DataFormatException(path, line, $"score '{value}' is not a number."));
+        }
+        int index = IndexOf(classes, value);
+        return (index >= 0 ? index : throw new DataFormatException(path, line, task.Labels is not null
+            ? $"unknown label '{value}'; {task.Name} labels are {string.Join(", ", classes.Select(c => $"'{c}'"))}."
+            : split == "train" || labelsFromModel
+            ? $"unknown label '{value}': the model has no output for it; its labels are {string.Join(", ", classes.Select(c => $"'{c}'"))}."
+            : $"unknown label '{value}': it does not occur in the training split, so the model has no output for it; the labels seen in train are {string.Join(", ", classes.Select(c => $"'{c}'"))}."), null);
     }
 
     /// <summary>An empty text would encode to [CLS] [SEP]: a row the model can only guess on, and in training a
