@@ -94,7 +94,7 @@ internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOption
         {
             ClearFolder(); // nothing usable: start the stage over
         }
-        LoopState state = checkpoint?.State ?? new LoopState(0, 0, 0, 0, null, 0, null, 0, 0);
+        LoopState state = checkpoint?.State ?? LoopState.Start;
         string? lastCheckpoint = state.GlobalStep > 0 ? Path.Combine(folder, TrainingCheckpoint.StateFile) : null;
         long checkpointStep = state.GlobalStep; // where a resume would continue from
         if (checkpoint is not null)
