@@ -120,22 +120,7 @@ internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOption
         double secondsBefore = state.Seconds;
         long examples = state.ExamplesSeen;
         long step = state.GlobalStep;
-        // metrics.jsonl averages the loss terms over a window of steps; a window never spans a checkpoint, so a resumed
-        // run logs exactly the lines an uninterrupted one does (no timing in them either: that is in the result)
-        var window = new Dictionary<string, double>();
-        int windowSteps = 0;
-        void Flush(double epochDone, double learningRate)
-        {
-            var entry = new JsonObject { ["stage"] = stage, ["step"] = step, ["epoch"] = epochDone };
-            foreach ((string name, double sum) in window)
-            {
-                entry[name] = sum / windowSteps;
-            }
-            entry["lr"] = learningRate;
-            log.Write(entry);
-            window.Clear();
-            windowSteps = 0;
-        }
+        var window = new MetricsWindow(stage, log);
 
         for (int epoch = state.Epoch; epoch < options.EpochCount; epoch++)
         {
@@ -154,17 +139,13 @@ internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOption
                 }
                 step++;
                 examples += order[b].Length;
-                windowSteps++;
-                foreach ((string name, double value) in values)
-                {
-                    window[name] = window.GetValueOrDefault(name) + value;
-                }
+                window.Add(values);
                 bool epochEnd = b == order.Count - 1;
                 bool checkpointDue = !epochEnd && options.CheckpointEvery > 0 && step % options.CheckpointEvery == 0;
                 double epochDone = epoch + (b + 1.0) / order.Count;
                 if (step % options.LogEvery == 0 || step == totalSteps || epochEnd || checkpointDue)
                 {
-                    Flush(epochDone, learningRate);
+                    window.Flush(step, epochDone, learningRate);
                 }
                 progress?.Report(new TrainingProgress(ProgressKind.Step, stage, step, totalSteps, values));
 
@@ -177,9 +158,9 @@ internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOption
                 }
                 if (checkpointDue)
                 {
-                    if (windowSteps > 0)
+                    if (!window.IsEmpty)
                     {
-                        Flush(epochDone, learningRate);
+                        window.Flush(step, epochDone, learningRate);
                     }
                     checkpointStep = step;
                     lastCheckpoint = TrainingCheckpoint.Save(folder, model, optimizer,
