@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -23,8 +22,8 @@ internal sealed record TrainingResult(
 /// The training loop every stage shares: seeded batches, AdamW with BERT's weight-decay groups, linear warmup
 /// and decay, gradient clipping, dev checks (every <see cref="TrainingOptions.EvalEvery"/> steps and at each epoch's
 /// end) keeping the best weights, metrics.jsonl (with the stage's <c>startEntry</c>, if any, as its step-0 row), the
-/// resumable checkpoints removed when the stage is done unless the <c>retention</c> keeps them,
-/// resumable checkpoints, and a stop with a clear error when the loss stops being finite.
+/// resumable checkpoints removed when the stage is done unless the <c>retention</c> keeps them, and a stop with a clear
+/// error when the loss stops being finite.
 /// </summary>
 /// <remarks>
 /// <c>optionsProperty</c> names the stage's options in the caller's API (<c>PipelineOptions.PtpTraining</c>), so that an
@@ -32,6 +31,8 @@ internal sealed record TrainingResult(
 /// Resuming is bitwise exact on the same device and thread count: the batch order of an epoch depends only on
 /// (seed, epoch), dropout is re-seeded from (seed, step) before every step, and the checkpoint holds the weights
 /// and the optimizer moments exactly.
+/// <see cref="Run"/> reads along Hugging Face Trainer's seams: restore (reuse a finished stage, resume from a checkpoint or
+/// start fresh), step (with its <see cref="MetricsWindow"/>), evaluate and keep the best, checkpoint, finish (done.json).
 /// </remarks>
 internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOptions options, string folder, MetricsLog log,
     IProgress<TrainingProgress>? progress, CancellationToken cancellationToken, JsonObject? startEntry = null,
@@ -39,6 +40,9 @@ internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOption
 {
     private const string BestFile = "best.safetensors";
     private const string DoneFile = "done.json";
+
+    private string BestPath => Path.Combine(folder, BestFile);
+    private string DonePath => Path.Combine(folder, DoneFile);
 
     /// <param name="train">The encoded training set.</param>
     /// <param name="paddingId">The vocabulary's [PAD] id.</param>
@@ -57,180 +61,170 @@ internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOption
         }
         long totalSteps = options.CheckTotalSteps(train.Count, optionsProperty); // before anything is written
         Directory.CreateDirectory(folder);
-        string donePath = Path.Combine(folder, DoneFile);
         if (resume)
         {
             AtomicFile.RemoveTemporaries(folder); // what a kill mid-write left; never read
-        }
-        if (resume && File.Exists(donePath))
-        {
-            if (TryReadDone(donePath, out TrainingResult? finished, out string? damage))
+            if (File.Exists(DonePath))
             {
-                LoadWeights(Path.Combine(folder, BestFile));
-                if (retention == CheckpointRetention.Best)
+                if (ReuseFinished() is TrainingResult finished)
                 {
-                    TrainingCheckpoint.RemoveAll(folder); // what a kill during the pruning left
+                    return finished;
                 }
-                Note($"{stage}: already finished, reusing it (best score {finished.BestScore?.ToString("F4", CultureInfo.InvariantCulture) ?? "n/a"}).");
-                return finished;
+                resume = false; // done.json or the best weights are damaged: the stage runs again
             }
-            Note($"{stage}: {damage} The stage runs again from the start (the result is the same).");
-            resume = false;
-        }
-        if (!resume)
-        {
-            ClearFolder();
         }
 
         using AdamW optimizer = AdamW.ForModel(model, options.WeightDecay);
         var schedule = new LinearWarmupSchedule(options.LearningRate, totalSteps, options.WarmupFraction);
+        LoopState restored = Restore(resume, optimizer, totalSteps);
+        if (restored.GlobalStep == 0 && startEntry is not null)
+        {
+            WriteStartEntry(startEntry); // a resume keeps it: its step is 0
+        }
+        progress?.Report(new TrainingProgress(ProgressKind.StageStarted, stage, restored.GlobalStep, totalSteps));
+        var pass = new TrainingPass(train, paddingId, device, loss, evaluate, optimizer, schedule, totalSteps, restored, new MetricsWindow(stage, log))
+        {
+            LastCheckpoint = restored.GlobalStep > 0 ? Path.Combine(folder, TrainingCheckpoint.StateFile) : null,
+        };
+        for (int epoch = restored.Epoch; epoch < options.EpochCount; epoch++)
+        {
+            TrainEpoch(pass, epoch, firstBatch: epoch == restored.Epoch ? restored.BatchInEpoch : 0);
+        }
+        progress?.Report(new TrainingProgress(ProgressKind.StageFinished, stage, pass.Step, totalSteps));
+        return Finish(pass);
+    }
 
+    // Restore: skip a finished stage, resume from a checkpoint, or start fresh
+
+    /// <summary>A finished stage, when its done.json and best weights are intact: the best weights loaded and its result;
+    /// otherwise null, with a note saying why the stage runs again.</summary>
+    private TrainingResult? ReuseFinished()
+    {
+        if (!TryReadDone(DonePath, out TrainingResult? finished, out string? damage))
+        {
+            Note($"{stage}: {damage} The stage runs again from the start (the result is the same).");
+            return null;
+        }
+        LoadWeights(BestPath);
+        if (retention == CheckpointRetention.Best)
+        {
+            TrainingCheckpoint.RemoveAll(folder); // what a kill during the pruning left
+        }
+        Note($"{stage}: already finished, reusing it (best score {finished.BestScore?.ToString("F4", CultureInfo.InvariantCulture) ?? "n/a"}).");
+        return finished;
+    }
+
+    /// <summary>Where the stage continues: the newest intact checkpoint loaded into the model and optimizer (when
+    /// resuming and there is one), or else <see cref="LoopState.Start"/> in a cleared folder.</summary>
+    private LoopState Restore(bool resume, AdamW optimizer, long totalSteps)
+    {
         TrainingCheckpoint.CheckpointRecord? checkpoint = resume ? TrainingCheckpoint.FindIntact(folder, Note) : null;
-        if (checkpoint is not null)
+        if (checkpoint is null)
         {
-            TrainingCheckpoint.Load(folder, checkpoint, model, optimizer);
-            TrainingCheckpoint.RemoveAfter(folder, checkpoint.State.GlobalStep); // a killed run's later, unusable ones
+            ClearFolder(); // a fresh start, or nothing usable to resume from: the stage starts over
+            return LoopState.Start;
         }
-        else if (resume)
-        {
-            ClearFolder(); // nothing usable: start the stage over
-        }
-        LoopState state = checkpoint?.State ?? new LoopState(0, 0, 0, 0, null, 0, null, 0, 0);
-        string? lastCheckpoint = state.GlobalStep > 0 ? Path.Combine(folder, TrainingCheckpoint.StateFile) : null;
-        long checkpointStep = state.GlobalStep; // where a resume would continue from
-        if (checkpoint is not null)
-        {
-            log.TruncateAfter(stage, state.GlobalStep); // the steps after the checkpoint are logged again
-        }
+        TrainingCheckpoint.Load(folder, checkpoint, model, optimizer);
+        TrainingCheckpoint.RemoveAfter(folder, checkpoint.State.GlobalStep); // a killed run's later, unusable ones
+        LoopState state = checkpoint.State;
+        log.TruncateAfter(stage, state.GlobalStep); // the steps after the checkpoint are logged again
         if (state.GlobalStep > 0)
         {
             Note($"{stage}: resuming at step {state.GlobalStep} of {totalSteps} (epoch {state.Epoch + 1}).");
         }
+        return state;
+    }
 
-        if (state.GlobalStep == 0 && startEntry is not null)
+    /// <summary>The stage's step-0 row in metrics.jsonl: the caller's <c>startEntry</c>.</summary>
+    private void WriteStartEntry(JsonObject fields)
+    {
+        var entry = new JsonObject { ["stage"] = stage, ["step"] = 0L };
+        foreach ((string name, JsonNode? value) in fields)
         {
-            var entry = new JsonObject { ["stage"] = stage, ["step"] = 0L }; // a resume keeps it: its step is 0
-            foreach ((string name, JsonNode? value) in startEntry)
-            {
-                entry[name] = value?.DeepClone();
-            }
-            log.Write(entry);
+            entry[name] = value?.DeepClone();
         }
-        progress?.Report(new TrainingProgress(ProgressKind.StageStarted, stage, state.GlobalStep, totalSteps));
-        var clock = Stopwatch.StartNew();
-        double secondsBefore = state.Seconds;
-        long examples = state.ExamplesSeen;
-        long step = state.GlobalStep;
-        // metrics.jsonl averages the loss terms over a window of steps; a window never spans a checkpoint, so a resumed
-        // run logs exactly the lines an uninterrupted one does (no timing in them either: that is in the result)
-        var window = new Dictionary<string, double>();
-        int windowSteps = 0;
-        void Flush(double epochDone, double learningRate)
-        {
-            var entry = new JsonObject { ["stage"] = stage, ["step"] = step, ["epoch"] = epochDone };
-            foreach ((string name, double sum) in window)
-            {
-                entry[name] = sum / windowSteps;
-            }
-            entry["lr"] = learningRate;
-            log.Write(entry);
-            window.Clear();
-            windowSteps = 0;
-        }
+        log.Write(entry);
+    }
 
-        for (int epoch = state.Epoch; epoch < options.EpochCount; epoch++)
-        {
-            IReadOnlyList<int[]> order = Batcher.Order(train, options.BatchSize, options.Seed + epoch, options.BucketByLength);
-            for (int b = epoch == state.Epoch ? state.BatchInEpoch : 0; b < order.Count; b++)
-            {
-                model.train();
-                double learningRate = schedule.At(step);
-                Dictionary<string, double> values;
-                using (NewDisposeScope())
-                {
-                    SeedStep(step);
-                    using Batch batch = Batcher.Collate(train, order[b], paddingId, device);
-                    values = TrainingStep.Run(optimizer, () => loss(batch), learningRate, options.MaxGradNorm,
-                        term => new TrainingDivergedException(stage, step + 1, term, lastCheckpoint, $"{optionsProperty}.{nameof(TrainingOptions.LearningRate)}")); // 1-based, as the log counts steps
-                }
-                step++;
-                examples += order[b].Length;
-                windowSteps++;
-                foreach ((string name, double value) in values)
-                {
-                    window[name] = window.GetValueOrDefault(name) + value;
-                }
-                bool epochEnd = b == order.Count - 1;
-                bool checkpointDue = !epochEnd && options.CheckpointEvery > 0 && step % options.CheckpointEvery == 0;
-                double epochDone = epoch + (b + 1.0) / order.Count;
-                if (step % options.LogEvery == 0 || step == totalSteps || epochEnd || checkpointDue)
-                {
-                    Flush(epochDone, learningRate);
-                }
-                progress?.Report(new TrainingProgress(ProgressKind.Step, stage, step, totalSteps, values));
+    // Step: one epoch's batches, each logged through the window, dev-checked and checkpointed when due
 
-                if (evaluate is not null && !epochEnd && options.EvalEvery > 0 && step % options.EvalEvery == 0)
-                {
-                    long bestBefore = state.BestStep;
-                    state = DevCheck(state, evaluate, step, epochDone, $"step {step}/{totalSteps}");
-                    // new best weights are vouched for by a checkpoint at once: a resume never meets best weights its state does not know
-                    checkpointDue |= state.BestStep != bestBefore;
-                }
-                if (checkpointDue)
-                {
-                    if (windowSteps > 0)
-                    {
-                        Flush(epochDone, learningRate);
-                    }
-                    checkpointStep = step;
-                    lastCheckpoint = TrainingCheckpoint.Save(folder, model, optimizer,
-                        state with { Epoch = epoch, BatchInEpoch = b + 1, GlobalStep = step, OptimizerSteps = optimizer.Steps, Seconds = secondsBefore + clock.Elapsed.TotalSeconds, ExamplesSeen = examples });
-                }
-                if (cancellationToken.IsCancellationRequested)
-                {
-                    throw new TrainingStoppedException(stage, step, checkpointStep, cancellationToken);
-                }
-            }
-
-            double trainingSeconds = secondsBefore + clock.Elapsed.TotalSeconds;
-            if (evaluate is not null)
+    /// <summary>The batches of <paramref name="epoch"/> from <paramref name="firstBatch"/> on, then the epoch's own dev
+    /// check and checkpoint. A cancellation stops it after a step (and that step's checkpoint, when one is due).</summary>
+    private void TrainEpoch(TrainingPass pass, int epoch, int firstBatch)
+    {
+        IReadOnlyList<int[]> order = Batcher.Order(pass.Train, options.BatchSize, options.Seed + epoch, options.BucketByLength);
+        for (int b = firstBatch; b < order.Count; b++)
+        {
+            double learningRate = pass.Schedule.At(pass.Step);
+            Dictionary<string, double> values = TrainStep(pass, order[b], learningRate);
+            pass.Step++;
+            pass.Examples += order[b].Length;
+            pass.Window.Add(values);
+            bool epochEnd = b == order.Count - 1; // the epoch's end has its own dev check and checkpoint, below
+            bool checkpointDue = !epochEnd && options.CheckpointEvery > 0 && pass.Step % options.CheckpointEvery == 0;
+            double epochDone = epoch + (b + 1.0) / order.Count;
+            if (pass.Step % options.LogEvery == 0 || pass.Step == pass.TotalSteps || epochEnd || checkpointDue)
             {
-                state = DevCheck(state, evaluate, step, epoch + 1.0, $"epoch {epoch + 1}/{options.EpochCount}");
+                pass.Window.Flush(pass.Step, epochDone, learningRate);
             }
-            clock.Stop();
-            state = state with { Epoch = epoch + 1, BatchInEpoch = 0, GlobalStep = step, OptimizerSteps = optimizer.Steps, Seconds = trainingSeconds, ExamplesSeen = examples };
-            lastCheckpoint = TrainingCheckpoint.Save(folder, model, optimizer, state);
-            checkpointStep = step;
-            clock.Restart();
-            secondsBefore = trainingSeconds;
-        }
-        progress?.Report(new TrainingProgress(ProgressKind.StageFinished, stage, step, totalSteps));
+            progress?.Report(new TrainingProgress(ProgressKind.Step, stage, pass.Step, pass.TotalSteps, values));
 
-        if (evaluate is null)
-        {
-            WeightsFile.WriteSafetensors(Path.Combine(folder, BestFile), model.state_dict());
-        }
-        else
-        {
-            // a best file written after the checkpoint this run resumed from was rewritten by the replay; one that still
-            // differs from the hash recorded when it was written was damaged on disk
-            if (state.BestSha256 is string bestHash && !BestMatches(bestHash))
+            // new best weights are vouched for by a checkpoint at once: a resume never meets best weights its state does not know
+            checkpointDue |= !epochEnd && EvaluateAndKeep(pass, epochDone);
+            if (checkpointDue)
             {
-                throw new CorruptFileException(Path.Combine(folder, BestFile),
-                    $"the best weights are missing or damaged (SHA-256 differs from the one recorded at step {state.BestStep}). Delete {folder} and resume the run to redo the {stage} stage.");
+                if (!pass.Window.IsEmpty)
+                {
+                    pass.Window.Flush(pass.Step, epochDone, learningRate); // a window never spans a checkpoint
+                }
+                SaveCheckpoint(pass, pass.At(epoch, b + 1));
             }
-            LoadWeights(Path.Combine(folder, BestFile));
+            if (cancellationToken.IsCancellationRequested)
+            {
+                throw new TrainingStoppedException(stage, pass.Step, pass.CheckpointStep, cancellationToken);
+            }
         }
-        var done = new TrainingResult(state.BestScore, state.BestStep, state.BestMetrics, step, state.Seconds,
-            state.Seconds > 0 ? state.ExamplesSeen / state.Seconds : 0);
-        JsonObject record = JsonSerializer.SerializeToNode(done, JsonFile.MetadataOptions)!.AsObject();
-        record["best_sha256"] = TrainingCheckpoint.Hash(Path.Combine(folder, BestFile));
-        JsonFile.WriteSealed(donePath, record);
-        if (retention == CheckpointRetention.Best)
+        EndEpoch(pass, epoch);
+    }
+
+    /// <summary>One optimizer step on the batch of <paramref name="indices"/>: its loss terms by name.</summary>
+    private Dictionary<string, double> TrainStep(TrainingPass pass, int[] indices, double learningRate)
+    {
+        model.train();
+        using (NewDisposeScope())
         {
-            TrainingCheckpoint.RemoveAll(folder); // done.json and the best weights make the stage complete without them
+            SeedStep(pass.Step);
+            using Batch batch = Batcher.Collate(pass.Train, indices, pass.PaddingId, pass.Device);
+            return TrainingStep.Run(pass.Optimizer, () => pass.Loss(batch), learningRate, options.MaxGradNorm,
+                term => new TrainingDivergedException(stage, pass.Step + 1, term, pass.LastCheckpoint, $"{optionsProperty}.{nameof(TrainingOptions.LearningRate)}")); // 1-based, as the log counts steps
         }
-        return done;
+    }
+
+    /// <summary>An epoch's end: its dev check, then a checkpoint at the next epoch's start. Neither counts as training time.</summary>
+    private void EndEpoch(TrainingPass pass, int epoch)
+    {
+        pass.PauseClock();
+        if (pass.Evaluate is not null)
+        {
+            pass.State = DevCheck(pass.State, pass.Evaluate, pass.Step, epoch + 1.0, $"epoch {epoch + 1}/{options.EpochCount}");
+        }
+        pass.State = pass.At(epoch + 1, 0);
+        SaveCheckpoint(pass, pass.State);
+        pass.ResumeClock();
+    }
+
+    // Evaluate and keep: dev checks, keeping the best weights
+
+    /// <summary>The dev check due every <see cref="TrainingOptions.EvalEvery"/> steps; true when it kept new best weights.</summary>
+    private bool EvaluateAndKeep(TrainingPass pass, double epochDone)
+    {
+        if (pass.Evaluate is null || options.EvalEvery <= 0 || pass.Step % options.EvalEvery != 0)
+        {
+            return false;
+        }
+        long bestBefore = pass.State.BestStep;
+        pass.State = DevCheck(pass.State, pass.Evaluate, pass.Step, epochDone, $"step {pass.Step}/{pass.TotalSteps}");
+        return pass.State.BestStep != bestBefore;
     }
 
     /// <summary>One dev check: a metrics.jsonl row, a progress note, and the weights kept when the score is the best so
@@ -250,8 +244,51 @@ internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOption
         {
             return state;
         }
-        WeightsFile.WriteSafetensors(Path.Combine(folder, BestFile), model.state_dict());
-        return state with { BestScore = result.Score, BestStep = step, BestMetrics = result.Metrics, BestSha256 = TrainingCheckpoint.Hash(Path.Combine(folder, BestFile)) };
+        WeightsFile.WriteSafetensors(BestPath, model.state_dict());
+        return state with { BestScore = result.Score, BestStep = step, BestMetrics = result.Metrics, BestSha256 = TrainingCheckpoint.Hash(BestPath) };
+    }
+
+    // Checkpoint: resumable state (TrainingCheckpoint keeps the two newest)
+
+    /// <summary>Saves the weights, optimizer moments and <paramref name="state"/>: where a resume continues from.</summary>
+    private void SaveCheckpoint(TrainingPass pass, LoopState state)
+    {
+        pass.LastCheckpoint = TrainingCheckpoint.Save(folder, model, pass.Optimizer, state);
+        pass.CheckpointStep = pass.Step;
+    }
+
+    // Finish: the best weights in the model, done.json vouching for them
+
+    /// <summary>Puts the best weights (the last ones without dev checks) in the model and best.safetensors, writes
+    /// done.json with their hash, and prunes the resumable checkpoints when <c>retention</c> says so.</summary>
+    private TrainingResult Finish(TrainingPass pass)
+    {
+        LoopState state = pass.State;
+        if (pass.Evaluate is null)
+        {
+            WeightsFile.WriteSafetensors(BestPath, model.state_dict());
+        }
+        else
+        {
+            // a best file written after the checkpoint this run resumed from was rewritten by the replay; one that still
+            // differs from the hash recorded when it was written was damaged on disk
+            if (state.BestSha256 is string bestHash && !BestMatches(bestHash))
+            {
+                throw new CorruptFileException(BestPath,
+                    $"the best weights are missing or damaged (SHA-256 differs from the one recorded at step {state.BestStep}). Delete {folder} and resume the run to redo the {stage} stage.");
+            }
+            LoadWeights(BestPath);
+        }
+        var done = new TrainingResult(state.BestScore, state.BestStep, state.BestMetrics, pass.Step, state.Seconds,
+            state.Seconds > 0 ? state.ExamplesSeen / state.Seconds : 0);
+        JsonObject record = JsonSerializer.SerializeToNode(done, JsonFile.MetadataOptions)!.AsObject();
+        record["best_sha256"] = TrainingCheckpoint.Hash(BestPath);
+        JsonFile.WriteSealed(DonePath, record);
+        if (retention == CheckpointRetention.Best)
+        {
+            TrainingCheckpoint.RemoveAll(folder); // done.json and the best weights make the stage complete without them
+        }
+        return done;
     }
 
     /// <summary>Reads a stage's done.json: its result and the SHA-256 of the best weights it vouches for (null in
@@ -272,9 +309,9 @@ internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOption
         try
         {
             (TrainingResult read, string? bestHash) = ReadDone(donePath);
-            if (!File.Exists(Path.Combine(folder, BestFile)) || (bestHash is not null && !BestMatches(bestHash)))
+            if (!File.Exists(BestPath) || (bestHash is not null && !BestMatches(bestHash)))
             {
-                damage = $"{Path.Combine(folder, BestFile)} is missing or does not match the SHA-256 in {donePath}.";
+                damage = $"{BestPath} is missing or does not match the SHA-256 in {donePath}.";
                 return false;
             }
             result = read;
@@ -289,8 +326,7 @@ internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOption
 
     private bool BestMatches(string sha256)
     {
-        string path = Path.Combine(folder, BestFile);
-        return File.Exists(path) && string.Equals(TrainingCheckpoint.Hash(path), sha256, StringComparison.OrdinalIgnoreCase);
+        return File.Exists(BestPath) && string.Equals(TrainingCheckpoint.Hash(BestPath), sha256, StringComparison.OrdinalIgnoreCase);
     }
 
     private void Note(string message) => progress?.Report(TrainingProgress.Note(stage, message));
