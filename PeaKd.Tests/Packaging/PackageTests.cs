@@ -129,8 +129,8 @@ public class PackageTests(PackedRuntime packed, Xunit.Abstractions.ITestOutputHe
         Assert.Equal(PackedRuntime.Version, Evaluate("-p:_IsPacking=true", $"-p:Version={PackedRuntime.Version}").Version);
         Assert.Equal(prefix + "-rc.1", Evaluate("-p:_IsPacking=true", "-p:VersionSuffix=rc.1").Version);
 
-        // the package readme references the floating version that takes every pack of this prefix
-        foreach (string doc in new[] { "PeaKd.Runtime/PACKAGE.md" })
+        // the README and the package readme reference the floating version that takes every pack of this prefix
+        foreach (string doc in new[] { "README.md", "PeaKd.Runtime/PACKAGE.md" })
         {
             Assert.Contains($"Include=\"PeaKd.Runtime\" Version=\"{prefix}-*\"", File.ReadAllText(Path.Combine(PackedRuntime.RepositoryRoot(), doc)));
         }
