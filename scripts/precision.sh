@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's precision comparison: a PeaBERT student (STUDENT, default PeaBert1) distilled from the Fine Foods
+# The precision comparison of docs/precision.md: a PeaBERT student (STUDENT, default PeaBert1) distilled from the Fine Foods
 # MiniLM teacher (scripts/results.sh makes it) three ways, same seeds: fp32; bf16 compute (--precision bf16); fp32
 # compute from a teacher record whose [CLS] states are stored in bf16 (--record-dtype bf16). All share one records
 # folder: each variant keeps its own file.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's Fine Foods grid under the authors' protocol (PEA-KD.md): the all-MiniLM-L6-v2 teacher fine-tuned here,
+# The Fine Foods grid of docs/results.md, under the authors' protocol (PEA-KD.md): the all-MiniLM-L6-v2 teacher fine-tuned here,
 # students of MiniLM width initialised from the *pretrained* MiniLM (embeddings, pooler, first k layers), PTP at lr 2e-5
 # for 2 epochs, dev checked every 20 steps in every stage with the best check kept. Not part of the test suite.
 #

@@ -3,13 +3,13 @@ using Microsoft.CodeAnalysis;
 namespace PeaKd.Generators.Diagnostics;
 
 /// <summary>Every diagnostic the student generator reports. IDs are stable once shipped
-/// (AnalyzerReleases.Shipped.md); each has a line in the README.</summary>
+/// (AnalyzerReleases.Shipped.md); each has a row in the DSL guide (docs/dsl.md).</summary>
 internal static class DiagnosticDescriptors
 {
     private const string Category = "PeaKd.Student";
 
-    /// <summary>The README, whose section for each rule has the anchor #peakd00N.</summary>
-    public const string HelpLinkBase = "https://github.com/peakd/peakd/blob/main/README.md";
+    /// <summary>The DSL guide, whose row for each rule has the anchor #peakd00N.</summary>
+    public const string HelpLinkBase = "https://github.com/peakd/peakd/blob/main/docs/dsl.md";
 
     public static readonly DiagnosticDescriptor InvalidStudentClass = new(
         "PEAKD001", "Student class cannot be generated",

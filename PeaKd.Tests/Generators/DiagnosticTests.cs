@@ -1,6 +1,7 @@
 using System.Reflection;
 using Microsoft.CodeAnalysis;
 using PeaKd.Generators;
+using PeaKd.Tests.Readme;
 using Xunit;
 
 namespace PeaKd.Tests.Generators;
@@ -18,7 +19,7 @@ public class DiagnosticTests
         Diagnostic diagnostic = Assert.Single(result.Diagnostics);
         Assert.Equal(id, diagnostic.Id);
         Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
-        Assert.EndsWith("README.md#" + id.ToLowerInvariant(), diagnostic.Descriptor.HelpLinkUri);
+        Assert.EndsWith("docs/dsl.md#" + id.ToLowerInvariant(), diagnostic.Descriptor.HelpLinkUri);
         Assert.Empty(result.GeneratedSources);
         return (diagnostic, At(diagnostic, source));
     }
@@ -187,19 +188,40 @@ public class DiagnosticTests
         Assert.Equal(location, at);
     }
 
-    [Fact]
-    public void Every_descriptor_links_to_its_section_of_the_readme()
+    private static (string HelpLinkBase, List<DiagnosticDescriptor> All) Descriptors()
     {
         Type descriptors = typeof(StudentGenerator).Assembly.GetType("PeaKd.Generators.Diagnostics.DiagnosticDescriptors", throwOnError: true)!;
         string helpLinkBase = (string)descriptors.GetField("HelpLinkBase")!.GetValue(null)!;
-        Assert.Equal("https://github.com/peakd/peakd/blob/main/README.md", helpLinkBase);
         var all = descriptors.GetFields(BindingFlags.Public | BindingFlags.Static)
             .Where(field => field.FieldType == typeof(DiagnosticDescriptor))
             .Select(field => (DiagnosticDescriptor)field.GetValue(null)!)
             .ToList();
+        return (helpLinkBase, all);
+    }
+
+    [Fact]
+    public void Every_descriptor_links_to_its_section_of_the_DSL_guide()
+    {
+        var (helpLinkBase, all) = Descriptors();
+        Assert.Equal(Docs.PublishedRoot + Docs.DslGuide, helpLinkBase);
         Assert.Equal(10, all.Count);
         Assert.Equal(all.Count, all.Select(d => d.Id).Distinct().Count());
         Assert.All(all, descriptor => Assert.Equal($"{helpLinkBase}#{descriptor.Id.ToLowerInvariant()}", descriptor.HelpLinkUri));
+    }
+
+    [Fact]
+    public void Every_help_link_lands_on_the_row_that_documents_its_diagnostic()
+    {
+        var (helpLinkBase, all) = Descriptors();
+        string guide = Docs.Read(helpLinkBase[Docs.PublishedRoot.Length..]);
+        foreach (DiagnosticDescriptor descriptor in all)
+        {
+            string anchor = descriptor.HelpLinkUri[(helpLinkBase.Length + 1)..];
+            Assert.Contains(anchor, Docs.Anchors(Docs.DslGuide));
+            // the anchor sits on the table row that names the ID and says when it is reported
+            string row = Assert.Single(guide.Split('\n'), line => line.Contains($"<a id=\"{anchor}\"></a>", StringComparison.Ordinal));
+            Assert.Matches($@"^\| <a id=""{anchor}""></a>{descriptor.Id} \| \S.+ \|$", row);
+        }
     }
 
     [Theory]

@@ -7,8 +7,9 @@ namespace PeaKd.Tests.Packaging;
 
 /// <summary>
 /// The packed PeaKd.Runtime as a consumer meets it: the student generator from the package's analyzers folder, a
-/// complete set of package metadata, no libtorch backend and no console UI among its dependencies, and the README's
-/// "Use from C#" program, which builds against the package and runs on tiny data.
+/// complete set of package metadata and its own short readme, no libtorch backend and no console UI among its
+/// dependencies, a version of its own for every pack, and the README's "Use from C#" program, which builds against the
+/// package and runs on tiny data.
 /// </summary>
 [Trait(Speed.Trait, Speed.Slow)] // real processes, packing or a gigabyte read: not in the inner loop
 public class PackageTests(PackedRuntime packed, Xunit.Abstractions.ITestOutputHelper log) : IClassFixture<PackedRuntime>
@@ -71,7 +72,7 @@ public class PackageTests(PackedRuntime packed, Xunit.Abstractions.ITestOutputHe
         Assert.Equal("The PeaKd authors", Value("authors"));
         Assert.Equal("MIT", Value("license"));
         Assert.Equal("expression", metadata.Element(ns + "license")!.Attribute("type")!.Value);
-        Assert.Equal("README.md", Value("readme"));
+        Assert.Equal("PACKAGE.md", Value("readme"));
         Assert.Contains("Pea-KD", Value("description"));
         Assert.Contains("distillation", Value("tags").Split(' '));
         string repository = metadata.Element(ns + "repository")!.Attribute("url")!.Value;
@@ -86,11 +87,53 @@ public class PackageTests(PackedRuntime packed, Xunit.Abstractions.ITestOutputHe
         Assert.DoesNotContain("Spectre.Console", dependencies);
 
         IReadOnlyList<string> files = packed.Files();
-        Assert.Contains("README.md", files);
+        Assert.Contains("PACKAGE.md", files);
+        Assert.DoesNotContain("README.md", files); // the repository's front door is not the package's readme
         Assert.Contains("LICENSE", files);
         Assert.Contains("analyzers/dotnet/cs/PeaKd.Generators.dll", files);
         Assert.Contains("buildTransitive/PeaKd.Runtime.targets", files);
         Assert.Contains("lib/net10.0/PeaKd.Runtime.xml", files); // the XML docs, for IntelliSense
+
+        // its own short readme, the repository's PeaKd.Runtime/PACKAGE.md, whose links work where nuget.org shows it
+        string readme = packed.Text("PACKAGE.md");
+        Assert.Equal(File.ReadAllText(Path.Combine(PackedRuntime.RepositoryRoot(), "PeaKd.Runtime", "PACKAGE.md")), readme);
+        Assert.True(readme.Count(c => c == '\n') <= 80, "the package readme is short");
+        Assert.All(Regex.Matches(readme, @"\]\((?<target>[^)\s]+)\)").Select(m => m.Groups["target"].Value),
+            target => Assert.StartsWith(repository + "/blob/main/", target));
+        Assert.Contains("Include=\"PeaKd.Runtime\" Version=\"0.1.0-*\"", readme);
+    }
+
+    [Fact]
+    public void Every_pack_gets_a_version_of_its_own_that_the_documented_floating_version_takes()
+    {
+        (string Version, string Prefix) Evaluate(params string[] properties)
+        {
+            var run = DotnetCli.Run(PackedRuntime.RepositoryRoot(), PackedRuntime.Limit,
+                ["msbuild", "PeaKd.Runtime/PeaKd.Runtime.csproj", "-getProperty:Version", "-getProperty:VersionPrefix", .. properties]);
+            Assert.True(run.ExitCode == 0, run.Output);
+            using var json = System.Text.Json.JsonDocument.Parse(run.Output[run.Output.IndexOf('{', StringComparison.Ordinal)..]);
+            var values = json.RootElement.GetProperty("Properties");
+            return (values.GetProperty("Version").GetString()!, values.GetProperty("VersionPrefix").GetString()!);
+        }
+
+        // dotnet pack (which sets _IsPacking): the prefix and the UTC time of the pack, so a stale copy in the NuGet cache
+        // is never taken for a newer pack
+        DateTime before = DateTime.UtcNow.AddSeconds(-1);
+        var (packing, prefix) = Evaluate("-p:_IsPacking=true");
+        Match stamp = Regex.Match(packing, $@"^{Regex.Escape(prefix)}-local\.(?<time>\d{{8}}T\d{{6}})$");
+        Assert.True(stamp.Success, packing);
+        DateTime packed = DateTime.ParseExact(stamp.Groups["time"].Value, "yyyyMMdd'T'HHmmss", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(packed, before.AddTicks(-(before.Ticks % TimeSpan.TicksPerSecond)), DateTime.UtcNow);
+        // a build is the plain prefix (builds stay incremental); a version given wins, as PackedRuntime gives one
+        Assert.Equal(prefix, Evaluate().Version);
+        Assert.Equal(PackedRuntime.Version, Evaluate("-p:_IsPacking=true", $"-p:Version={PackedRuntime.Version}").Version);
+        Assert.Equal(prefix + "-rc.1", Evaluate("-p:_IsPacking=true", "-p:VersionSuffix=rc.1").Version);
+
+        // the README and the package readme reference the floating version that takes every pack of this prefix
+        foreach (string doc in new[] { "README.md", "PeaKd.Runtime/PACKAGE.md" })
+        {
+            Assert.Contains($"Include=\"PeaKd.Runtime\" Version=\"{prefix}-*\"", File.ReadAllText(Path.Combine(PackedRuntime.RepositoryRoot(), doc)));
+        }
     }
 
     [Fact]
@@ -98,7 +141,8 @@ public class PackageTests(PackedRuntime packed, Xunit.Abstractions.ITestOutputHe
     {
         string readme = File.ReadAllText(Path.Combine(PackedRuntime.RepositoryRoot(), "README.md"));
         string section = readme[readme.IndexOf("\n## Use from C#\n", StringComparison.Ordinal)..];
-        string items = Regex.Match(section, "```xml\n(.*?)```", RegexOptions.Singleline).Groups[1].Value;
+        string items = Regex.Matches(section, "```xml\n(.*?)```", RegexOptions.Singleline).Select(m => m.Groups[1].Value)
+            .First(block => block.Contains("Include=\"PeaKd.Runtime\"", StringComparison.Ordinal));
         string program = Regex.Match(section, "<!-- ReadmeProgramTests compiles and runs the next code block -->\n```csharp\n(.*?)```", RegexOptions.Singleline).Groups[1].Value;
         Assert.Contains("PeaKdPipeline.Run", program);
         Assert.Contains("PeaKd.Runtime", items);

@@ -45,6 +45,14 @@ public sealed class PackedRuntime : IDisposable
         return XDocument.Load(stream);
     }
 
+    /// <summary>The text of one file in the package.</summary>
+    public string Text(string path)
+    {
+        using ZipArchive zip = ZipFile.OpenRead(Package);
+        using var reader = new StreamReader(zip.GetEntry(path)!.Open());
+        return reader.ReadToEnd();
+    }
+
     public IReadOnlyList<string> Files()
     {
         using ZipArchive zip = ZipFile.OpenRead(Package);

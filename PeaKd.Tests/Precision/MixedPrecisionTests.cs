@@ -192,7 +192,7 @@ public class MixedPrecisionTests(Xunit.Abstractions.ITestOutputHelper log)
         double scale = a.abs().max().item<float>();
         double cosine = nn.functional.cosine_similarity(a, b, 1).min().item<float>();
         log.WriteLine($"MiniLM bf16 vs fp32 on real tokens: max |diff| {maxAbs:E2} (largest |value| {scale:F2}), min cosine {cosine:F6}");
-        // The stated tolerance (README, "Mixed precision"): every token's vector keeps cosine >= 0.999 and no
+        // The stated tolerance (docs/precision.md, "Mixed precision (bf16)"): every token's vector keeps cosine >= 0.999 and no
         // element moves more than 5% of the largest activation.
         Assert.True(cosine >= 0.999, $"min cosine {cosine:F6}");
         Assert.True(maxAbs <= 0.05 * scale, $"max |diff| {maxAbs:E2} vs largest value {scale:F2}");

@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -12,19 +11,21 @@ using Xunit;
 
 namespace PeaKd.Tests.Readme;
 
-/// <summary>The README's serving programs run: the plain .NET one (ONNX Runtime and Microsoft.ML.Tokenizers only) and
-/// the ML.NET one, on an ONNX export of a trained tiny student, give the student's own answers.</summary>
+/// <summary>The documentation's serving programs run (docs/serving.md): the plain .NET one (ONNX Runtime and
+/// Microsoft.ML.Tokenizers only) and the ML.NET one, on an ONNX export of a trained tiny student, give the student's own
+/// answers.</summary>
 [Collection(TrainingCollection.Name)]
 public class ReadmeServingTests(OnnxServingTests.Trained trained) : IClassFixture<OnnxServingTests.Trained>
 {
-    private static string Readme([CallerFilePath] string callerFile = "") =>
-        File.ReadAllText(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(callerFile)!, "..", "..", "README.md")));
-
+    /// <summary>The C# block after <paramref name="marker"/>, which exactly one file of the documentation has.</summary>
     private static string BlockAfter(string marker)
     {
-        Match block = new Regex(Regex.Escape(marker) + @"\n```csharp\n(?<code>.*?)```", RegexOptions.Singleline).Match(Readme());
-        Assert.True(block.Success, $"the README has no C# block after '{marker}'");
-        return block.Groups["code"].Value;
+        var found = Docs.Guides()
+            .Select(file => (File: file, Block: new Regex(Regex.Escape(marker) + @"\n```csharp\n(?<code>.*?)```", RegexOptions.Singleline).Match(Docs.Read(file))))
+            .Where(match => match.Block.Success)
+            .ToList();
+        Assert.True(found.Count == 1, $"{found.Count} files of the documentation have a C# block after '{marker}': {string.Join(", ", found.Select(f => f.File))}");
+        return found[0].Block.Groups["code"].Value;
     }
 
     private static Assembly Build(string code, bool program)
@@ -81,7 +82,7 @@ public class ReadmeServingTests(OnnxServingTests.Trained trained) : IClassFixtur
         Assert.True(worst < 0.1, $"ML.NET's int8 logits differ from the student's fp32 ones by {worst:P1} of the largest");
     }
 
-    /// <summary>The README's ML.NET class, built for the tiny student's length, on the first texts of an export.</summary>
+    /// <summary>The documentation's ML.NET class, built for the tiny student's length, on the first texts of an export.</summary>
     private List<(string Text, float[] Logits)> MlNetLogits(string export)
     {
         string code = BlockAfter("so the ids are padded to the\ntrained length (96) and the padding masked:\n");
