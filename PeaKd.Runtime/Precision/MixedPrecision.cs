@@ -10,7 +10,7 @@ namespace PeaKd.Precision;
 /// weights through the cast. Regions are per thread and nest (the outermost one owns the copies).
 /// </summary>
 /// <remarks>
-/// What stays fp32, and why (see the README's "Mixed precision"): the residual stream, since a bf16 product
+/// What stays fp32, and why (see docs/precision.md): the residual stream, since a bf16 product
 /// added to the fp32 residual promotes back to fp32, so every LayerNorm normalises fp32 values with fp32
 /// statistics; the embeddings; the logits (cast up before any loss or softmax, so cross-entropy, the KD
 /// temperature softmax and the PTP labels are fp32); and the [CLS] states the patient loss normalises.

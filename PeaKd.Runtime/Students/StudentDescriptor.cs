@@ -20,6 +20,6 @@ public sealed record StudentDescriptor(string Name, StudentPlan Plan, Func<BertC
     /// <param name="name">The student's class name.</param>
     public static StudentDescriptor Get(IReadOnlyList<StudentDescriptor> students, string name) =>
         Find(students, name) ?? throw new ArgumentException(
-            $"Student '{name}' is not declared in this program; the known students are {string.Join(", ", students.Select(s => s.Name))}. A student is a [Student] partial class (see the README, \"Declaring students\").",
+            $"Student '{name}' is not declared in this program; the known students are {string.Join(", ", students.Select(s => s.Name))}. A student is a [Student] partial class (see docs/dsl.md, \"Declaring students\").",
             nameof(name));
 }
