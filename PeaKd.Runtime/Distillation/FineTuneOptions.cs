@@ -4,6 +4,7 @@ using PeaKd.Data;
 using PeaKd.Devices;
 using PeaKd.Options;
 using PeaKd.Precision;
+using PeaKd.Runs;
 using PeaKd.Training;
 
 namespace PeaKd.Distillation;
@@ -15,7 +16,7 @@ namespace PeaKd.Distillation;
 /// </summary>
 public sealed record FineTuneOptions
 {
-    private const string Name = nameof(FineTuneOptions);
+    private static readonly OptionPath Name = new(nameof(FineTuneOptions));
 
     /// <summary>The task's examples.</summary>
     public required DataSource Data { get; init; }
@@ -59,19 +60,22 @@ public sealed record FineTuneOptions
     /// <summary>Checks every value on its own; throws <see cref="InvalidOptionException"/> naming the first invalid property.</summary>
     public void Validate()
     {
-        DataSource.CheckSet($"{Name}.{nameof(Data)}", Data);
-        OptionCheck.NotEmpty($"{Name}.{nameof(Model)}", Model, "the pretrained model folder");
+        DataSource.CheckSet(Name / nameof(Data), Data);
+        OptionCheck.NotEmpty(Name / nameof(Model), Model, "the pretrained model folder");
         if (Resume && Overwrite)
         {
-            throw new InvalidOptionException($"{Name}.{nameof(Overwrite)}", $"is set with {Name}.{nameof(Resume)}; a run is either continued or started again. Set one of them.");
+            throw new InvalidOptionException(Name / nameof(Overwrite), $"is set with {Name / nameof(Resume)}; a run is either continued or started again. Set one of them.");
         }
-        OptionCheck.NotEmpty($"{Name}.{nameof(OutputFolder)}", OutputFolder, "the folder the teacher is written to");
-        OptionCheck.NotTheSameFolder($"{Name}.{nameof(OutputFolder)}", OutputFolder, $"{Name}.{nameof(Model)}", Model);
-        OptionCheck.NotNull($"{Name}.{nameof(Training)}", Training, "the training options");
-        Training.Validate($"{Name}.{nameof(Training)}");
-        OptionCheck.Defined($"{Name}.{nameof(KeepCheckpoints)}", KeepCheckpoints);
+        OptionCheck.NotEmpty(Name / nameof(OutputFolder), OutputFolder, "the folder the teacher is written to");
+        OptionCheck.NotTheSameFolder(Name / nameof(OutputFolder), OutputFolder, Name / nameof(Model), Model);
+        OptionCheck.NotNull(Name / nameof(Training), Training, "the training options");
+        Training.Validate(Name / nameof(Training));
+        OptionCheck.Defined(Name / nameof(KeepCheckpoints), KeepCheckpoints);
         RunOptionCheck.RunSettings(Name, MaxLength, LimitTrain, Device, Precision);
     }
+
+    /// <summary>What the run's session needs of these options: folder, retention, device, precision, resume, overwrite.</summary>
+    internal RunSettings RunSettings => new(OutputFolder, KeepCheckpoints, Device, Precision, Resume, Overwrite);
 
     /// <summary>The property each options.json key records, for a refused resume's message.</summary>
     internal static readonly IReadOnlyDictionary<string, string> JsonProperties = new Dictionary<string, string>

@@ -4,6 +4,7 @@ using PeaKd.Data;
 using PeaKd.Devices;
 using PeaKd.Options;
 using PeaKd.Precision;
+using PeaKd.Runs;
 using PeaKd.Students;
 using PeaKd.Training;
 
@@ -16,7 +17,7 @@ namespace PeaKd.Distillation;
 /// </summary>
 public sealed record PipelineOptions
 {
-    private const string Name = nameof(PipelineOptions);
+    private static readonly OptionPath Name = new(nameof(PipelineOptions));
 
     /// <summary>The task's examples: <see cref="DataSource.Files(string, string)"/> or <see cref="DataSource.InMemory"/>.</summary>
     public required DataSource Data { get; init; }
@@ -113,56 +114,59 @@ public sealed record PipelineOptions
     /// <see cref="PeaKdPipeline.Run"/>, still before anything is written.</summary>
     public void Validate()
     {
-        DataSource.CheckSet($"{Name}.{nameof(Data)}", Data);
-        OptionCheck.NotEmpty($"{Name}.{nameof(Teacher)}", Teacher, "the teacher's model folder");
-        OptionCheck.NotNull($"{Name}.{nameof(Student)}", Student,
+        DataSource.CheckSet(Name / nameof(Data), Data);
+        OptionCheck.NotEmpty(Name / nameof(Teacher), Teacher, "the teacher's model folder");
+        OptionCheck.NotNull(Name / nameof(Student), Student,
             "a student from the generated catalog, such as StudentCatalog.Get(\"PeaBert2\") (StudentCatalog.Find returns null for an unknown name; Get names the known ones)");
         if (Resume && Overwrite)
         {
-            throw new InvalidOptionException($"{Name}.{nameof(Overwrite)}", $"is set with {Name}.{nameof(Resume)}; a run is either continued or started again. Set one of them.");
+            throw new InvalidOptionException(Name / nameof(Overwrite), $"is set with {Name / nameof(Resume)}; a run is either continued or started again. Set one of them.");
         }
-        OptionCheck.NotEmpty($"{Name}.{nameof(OutputFolder)}", OutputFolder, "the folder the run writes");
-        OptionCheck.NotTheSameFolder($"{Name}.{nameof(OutputFolder)}", OutputFolder, $"{Name}.{nameof(Teacher)}", Teacher);
-        OptionCheck.Defined($"{Name}.{nameof(InitFrom)}", InitFrom);
+        OptionCheck.NotEmpty(Name / nameof(OutputFolder), OutputFolder, "the folder the run writes");
+        OptionCheck.NotTheSameFolder(Name / nameof(OutputFolder), OutputFolder, Name / nameof(Teacher), Teacher);
+        OptionCheck.Defined(Name / nameof(InitFrom), InitFrom);
         if (Pretrained is not null)
         {
-            OptionCheck.NotEmpty($"{Name}.{nameof(Pretrained)}", Pretrained, "the pretrained model folder (or null for the one the teacher records)");
+            OptionCheck.NotEmpty(Name / nameof(Pretrained), Pretrained, "the pretrained model folder (or null for the one the teacher records)");
             if (InitFrom == StudentInit.Teacher)
             {
-                throw new InvalidOptionException($"{Name}.{nameof(Pretrained)}",
-                    $"is '{Pretrained}', but {Name}.{nameof(InitFrom)} is Teacher, so no student starts from it; leave it out, or set {Name}.{nameof(InitFrom)} to Pretrained.");
+                throw new InvalidOptionException(Name / nameof(Pretrained),
+                    $"is '{Pretrained}', but {Name / nameof(InitFrom)} is Teacher, so no student starts from it; leave it out, or set {Name / nameof(InitFrom)} to Pretrained.");
             }
         }
         if (InitLayers is not null)
         {
             if (InitLayers.Count != Student.Plan.OwnedLayers)
             {
-                throw new InvalidOptionException($"{Name}.{nameof(InitLayers)}",
+                throw new InvalidOptionException(Name / nameof(InitLayers),
                     $"lists {InitLayers.Count} layers, but student {Student.Name} owns {Student.Plan.OwnedLayers}; give one layer per owned layer.");
             }
             int bad = InitLayers.FirstOrDefault(l => l < 0, 0);
             if (bad < 0)
             {
-                throw new InvalidOptionException($"{Name}.{nameof(InitLayers)}", $"lists layer {bad}; layers are numbered from 0.");
+                throw new InvalidOptionException(Name / nameof(InitLayers), $"lists layer {bad}; layers are numbered from 0.");
             }
         }
         if (RecordFolder is not null)
         {
-            OptionCheck.NotEmpty($"{Name}.{nameof(RecordFolder)}", RecordFolder, "the folder teacher records are shared in (or null for the run's own record/ folder)");
+            OptionCheck.NotEmpty(Name / nameof(RecordFolder), RecordFolder, "the folder teacher records are shared in (or null for the run's own record/ folder)");
         }
-        OptionCheck.Defined($"{Name}.{nameof(RecordDtype)}", RecordDtype);
-        OptionCheck.NotNull($"{Name}.{nameof(PtpThresholds)}", PtpThresholds, "the PTP thresholds (PtpThresholds.Median by default)");
-        PtpThresholds.Validate($"{Name}.{nameof(PtpThresholds)}");
-        OptionCheck.NotNull($"{Name}.{nameof(Kd)}", Kd, "the KD weights (KdSettings.Pkd by default)");
-        Kd.Validate($"{Name}.{nameof(Kd)}");
+        OptionCheck.Defined(Name / nameof(RecordDtype), RecordDtype);
+        OptionCheck.NotNull(Name / nameof(PtpThresholds), PtpThresholds, "the PTP thresholds (PtpThresholds.Median by default)");
+        PtpThresholds.Validate(Name / nameof(PtpThresholds));
+        OptionCheck.NotNull(Name / nameof(Kd), Kd, "the KD weights (KdSettings.Pkd by default)");
+        Kd.Validate(Name / nameof(Kd));
         foreach ((string property, TrainingOptions? training) in new[] { (nameof(FineTuning), FineTuning), (nameof(PtpTraining), PtpTraining), (nameof(Distillation), Distillation) })
         {
-            OptionCheck.NotNull($"{Name}.{property}", training, "the stage's training options");
-            training!.Validate($"{Name}.{property}");
+            OptionCheck.NotNull(Name / property, training, "the stage's training options");
+            training!.Validate(Name / property);
         }
-        OptionCheck.Defined($"{Name}.{nameof(KeepCheckpoints)}", KeepCheckpoints);
+        OptionCheck.Defined(Name / nameof(KeepCheckpoints), KeepCheckpoints);
         RunOptionCheck.RunSettings(Name, MaxLength, LimitTrain, Device, Precision);
     }
+
+    /// <summary>What the run's session needs of these options: folder, retention, device, precision, resume, overwrite.</summary>
+    internal RunSettings RunSettings => new(OutputFolder, KeepCheckpoints, Device, Precision, Resume, Overwrite);
 
     /// <summary>The property each options.json key records, for a refused resume's message.</summary>
     internal static readonly IReadOnlyDictionary<string, string> JsonProperties = new Dictionary<string, string>
