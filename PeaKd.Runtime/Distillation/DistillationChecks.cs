@@ -53,13 +53,13 @@ internal static class DistillationChecks
         RunOptionCheck.MaxLengthFits(path / nameof(PipelineOptions.MaxLength), options.MaxLength, teacher, configPath);
         StudentModel.CheckPins(options.Student.Plan, teacher, configPath);
         int layers = teacher.NumHiddenLayers;
-        if (options.Kd.Beta > 0)
+        if (options.KdLoss.Beta > 0)
         {
             if (PatientMaps.LayerBeyond(options.Student.Plan, layers) is int beyond)
             {
                 throw new InvalidOptionException(path / nameof(PipelineOptions.Student),
                     $"is {options.Student.Name}, whose [PatientMap] names teacher layer {beyond}, but the teacher has {layers} layers (0..{layers - 1}, {configPath}). " +
-                    $"Use a teacher with more layers, a student whose map fits, or no patient term ({path / nameof(PipelineOptions.Kd) / nameof(KdSettings.Beta)} 0).");
+                    $"Use a teacher with more layers, a student whose map fits, or no patient term ({path / nameof(PipelineOptions.KdLoss) / nameof(KdSettings.Beta)} 0).");
             }
         }
         if (options.Ptp && options.PtpThresholds.Mode == PtpThresholdMode.Paper && !options.Data.Task.IsRegression

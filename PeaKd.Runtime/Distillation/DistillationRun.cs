@@ -91,10 +91,10 @@ internal sealed class DistillationRun : IDisposable
             return (_options.Teacher, null);
         }
         using LoadedCheckpoint pretrained = HfCheckpoint.Load(_options.Teacher);
-        FreshWeightsSeed(_options.FineTuning.Seed);
+        FreshWeightsSeed(_options.FineTuneTraining.Seed);
         using BertClassifier model = TeacherFineTuner.ForTask(pretrained, _options.Teacher, data);
         _session.Place(model);
-        RunStage stage = _session.Stage(TeacherFineTuner.StageName, _options.FineTuning, Options / nameof(PipelineOptions.FineTuning));
+        RunStage stage = _session.Stage(TeacherFineTuner.StageName, _options.FineTuneTraining, Options / nameof(PipelineOptions.FineTuneTraining));
         TrainingResult tuned = TeacherFineTuner.Run(stage, model, data, _session.Folder.TeacherFolder);
         return (_session.Folder.TeacherFolder, StageResult.From(tuned));
     }
@@ -109,7 +109,7 @@ internal sealed class DistillationRun : IDisposable
         (TeacherRecord Record, bool Reused) Record(string split) => TeacherRecord.LoadOrCompute(folder, split,
             new TeacherRecordKey(teacherHash, data.Splits[split].Data.ContentHash, data.Encoder.VocabHash, data.MaxLength,
                 PrecisionSelector.Name(_session.Precision), TeacherRecord.Name(_options.RecordDtype)),
-            () => TeacherRecord.Compute(teacher, data.Splits[split].Features, data.Encoder.PaddingTokenId, _options.Distillation.EvalBatchSize, _session.Device, _options.RecordDtype, _session.Cancellation),
+            () => TeacherRecord.Compute(teacher, data.Splits[split].Features, data.Encoder.PaddingTokenId, _options.KdTraining.EvalBatchSize, _session.Device, _options.RecordDtype, _session.Cancellation),
             _session.Note);
         var (train, trainReused) = Record("train");
         var (dev, devReused) = Record("dev");
@@ -125,7 +125,7 @@ internal sealed class DistillationRun : IDisposable
         using LoadedCheckpoint? pretrained = _inputs.PretrainedFolder is null ? null : HfCheckpoint.Load(_inputs.PretrainedFolder);
         BertClassifier source = pretrained?.Model ?? teacher;
         string sourceName = pretrained is null ? "teacher" : "pretrained model";
-        FreshWeightsSeed(_options.Distillation.Seed);
+        FreshWeightsSeed(_options.KdTraining.Seed);
         StudentModel student = _options.Student.Create(teacher.Config, data.NumLabels);
         PtpStageResult? ptp = null;
         try
@@ -139,7 +139,7 @@ internal sealed class DistillationRun : IDisposable
                 pretraining.to(_session.Device);
                 RunStage stage = _session.Stage(PtpPretrainer.StageName, _options.PtpTraining, Options / nameof(PipelineOptions.PtpTraining));
                 PtpSummary summary = PtpPretrainer.Run(stage, pretraining, data, train, dev, _options.PtpThresholds);
-                FreshWeightsSeed(_options.Distillation.Seed);
+                FreshWeightsSeed(_options.KdTraining.Seed);
                 PtpPretrainer.TransferEncoder(pretraining, student);
                 ptp = new PtpStageResult(StageResult.From(summary.Training), summary.Labels);
             }
@@ -162,9 +162,9 @@ internal sealed class DistillationRun : IDisposable
     private KdStageResult DistillStage(StudentModel student, TaskData data, TeacherRecord train)
     {
         _session.Cancellation.ThrowIfCancellationRequested();
-        PatientMap map = _options.Kd.Beta > 0 ? PatientMaps.For(student.Plan, train.Layers) : new PatientMap([], []);
-        KdSettings kd = map.StudentLayers.Count == 0 ? _options.Kd with { Beta = 0 } : _options.Kd;
-        RunStage stage = _session.Stage(KnowledgeDistiller.StageName, _options.Distillation, Options / nameof(PipelineOptions.Distillation));
+        PatientMap map = _options.KdLoss.Beta > 0 ? PatientMaps.For(student.Plan, train.Layers) : new PatientMap([], []);
+        KdSettings kd = map.StudentLayers.Count == 0 ? _options.KdLoss with { Beta = 0 } : _options.KdLoss;
+        RunStage stage = _session.Stage(KnowledgeDistiller.StageName, _options.KdTraining, Options / nameof(PipelineOptions.KdTraining));
         TrainingResult distilled = KnowledgeDistiller.Run(stage, student, data, train, kd, map);
         return new KdStageResult(StageResult.From(distilled), kd, map.ToString());
     }
@@ -221,7 +221,7 @@ internal sealed class DistillationRun : IDisposable
         foreach (string split in data.Splits.Keys.Where(s => s != "train"))
         {
             predictions[split] = _session.Folder.Predictions(split);
-            if (Evaluator.Evaluate(student, data, split, _session.Device, _options.Distillation.EvalBatchSize, predictions[split], _session.Cancellation, warnings, "the student") is { } scores)
+            if (Evaluator.Evaluate(student, data, split, _session.Device, _options.KdTraining.EvalBatchSize, predictions[split], _session.Cancellation, warnings, "the student") is { } scores)
             {
                 metrics[split] = scores;
             }
@@ -238,7 +238,7 @@ internal sealed class DistillationRun : IDisposable
         };
         foreach (string split in data.Splits.Keys.Where(s => s is not ("train" or "dev") && data.Splits[s].Data.HasLabels))
         {
-            if (Evaluator.Evaluate(teacher, data, split, _session.Device, _options.Distillation.EvalBatchSize, predictionsFile: null, _session.Cancellation) is { } scores)
+            if (Evaluator.Evaluate(teacher, data, split, _session.Device, _options.KdTraining.EvalBatchSize, predictionsFile: null, _session.Cancellation) is { } scores)
             {
                 metrics[split] = scores;
             }

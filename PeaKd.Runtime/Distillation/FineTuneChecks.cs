@@ -13,10 +13,10 @@ internal static class FineTuneChecks
     /// <summary>Runs every check in the order a user would fix them; returns the data read. Nothing is written.</summary>
     public static RunData Run(FineTuneOptions options, OptionPath path)
     {
-        (BertConfig config, string configPath) = RunOptionCheck.ModelFolder(path / nameof(FineTuneOptions.Model), options.Model);
+        (BertConfig config, string configPath) = RunOptionCheck.ModelFolder(path / nameof(FineTuneOptions.Teacher), options.Teacher);
         RunOptionCheck.MaxLengthFits(path / nameof(FineTuneOptions.MaxLength), options.MaxLength, config, configPath);
-        TaskData.CheckTokenizer(options.Model);
-        HfCheckpoint.CheckLoadable(options.Model); // the weights against the config, before anything is written
+        TaskData.CheckTokenizer(options.Teacher);
+        HfCheckpoint.CheckLoadable(options.Teacher); // the weights against the config, before anything is written
         return RunData.Read(options.Data, options.LimitTrain, labels: null, path / nameof(FineTuneOptions.Data));
     }
 }

@@ -24,10 +24,10 @@ internal static class FineTuneRun
         RunData read = FineTuneChecks.Run(options, Options);
 
         session.Start(options.ToJson(PrecisionSelector.Name(session.Precision), read.PositiveLabel), FineTuneOptions.JsonProperties, read.OlderRunValues);
-        TaskData data = read.Encode(options.Model, options.MaxLength, session.Folder);
+        TaskData data = read.Encode(options.Teacher, options.MaxLength, session.Folder);
         manual_seed(options.Training.Seed); // a fresh classifier is drawn from the options' seed
-        using LoadedCheckpoint pretrained = HfCheckpoint.Load(options.Model);
-        using BertClassifier teacher = TeacherFineTuner.ForTask(pretrained, options.Model, data);
+        using LoadedCheckpoint pretrained = HfCheckpoint.Load(options.Teacher);
+        using BertClassifier teacher = TeacherFineTuner.ForTask(pretrained, options.Teacher, data);
         session.Place(teacher);
         RunStage stage = session.Stage(TeacherFineTuner.StageName, options.Training, Options / nameof(FineTuneOptions.Training));
         TrainingResult tuned = TeacherFineTuner.Run(stage, teacher, data, session.Folder.Root);
@@ -59,7 +59,7 @@ internal static class FineTuneRun
             Device = DeviceSelector.Name(session.Device),
             Precision = PrecisionSelector.Name(session.Precision),
         };
-        session.Finish(result.ToJson(), Folders.FolderKind.FineTuned, sourceFolder: options.Model);
+        session.Finish(result.ToJson(), Folders.FolderKind.FineTuned, sourceFolder: options.Teacher);
         return result;
     }
 }

@@ -15,6 +15,15 @@ namespace PeaKd.Distillation;
 /// checks every value (<see cref="PeaKdPipeline.Run"/> calls it first, and checks the values against the teacher's
 /// config before anything is written); a bad value is an <see cref="InvalidOptionException"/> naming its property.
 /// </summary>
+/// <remarks>
+/// One name per concept, as the results and the run folder name it: the stages are FineTune, Ptp and Kd
+/// (<see cref="DistillationResult.Stages"/>, the run's stages/finetune, ptp and kd folders). Each stage's training
+/// options are its name and Training (<see cref="FineTuneTraining"/>, <see cref="PtpTraining"/>, <see cref="KdTraining"/>);
+/// what else a stage takes starts with its name (<see cref="FineTuneTeacher"/>, <see cref="Ptp"/>,
+/// <see cref="PtpThresholds"/>, <see cref="KdLoss"/>). <see cref="Teacher"/> is the teacher's model folder the run
+/// reads, pretrained when the run fine-tunes it, as <see cref="FineTuneOptions.Teacher"/> is; <see cref="Pretrained"/>
+/// is where students start. options.json keeps the keys earlier versions wrote (finetuning, distillation, alpha, ...).
+/// </remarks>
 public sealed record PipelineOptions
 {
     private static readonly OptionPath Name = new(nameof(PipelineOptions));
@@ -22,8 +31,9 @@ public sealed record PipelineOptions
     /// <summary>The task's examples: <see cref="DataSource.Files(string, string)"/> or <see cref="DataSource.InMemory"/>.</summary>
     public required DataSource Data { get; init; }
 
-    /// <summary>A fine-tuned teacher folder, or a pretrained one when <see cref="FineTuneTeacher"/> is set
-    /// (a Hugging Face BERT folder: config.json, model.safetensors or pytorch_model.bin, vocab.txt).</summary>
+    /// <summary>The teacher's model folder: a fine-tuned teacher, or the pretrained model the run fine-tunes into one
+    /// when <see cref="FineTuneTeacher"/> is set (as <see cref="FineTuneOptions.Teacher"/>); a Hugging Face BERT folder:
+    /// config.json, model.safetensors or pytorch_model.bin, vocab.txt.</summary>
     public required string Teacher { get; init; }
 
     /// <summary>Fine-tune <see cref="Teacher"/> on the task first (stage 1); the result is written to the run's teacher/ folder.</summary>
@@ -61,11 +71,13 @@ public sealed record PipelineOptions
     /// <summary>How PTP's confidence thresholds are chosen.</summary>
     public PtpThresholds PtpThresholds { get; init; } = PtpThresholds.Median;
 
-    /// <summary>The KD loss's weights (<see cref="KdSettings.Pkd"/> by default).</summary>
-    public KdSettings Kd { get; init; } = KdSettings.Pkd;
+    /// <summary>Stage 5's loss: the weights of its soft-target and patient terms and its temperature
+    /// (<see cref="KdSettings.Pkd"/> by default); <see cref="KdTraining"/> is how it trains.</summary>
+    public KdSettings KdLoss { get; init; } = KdSettings.Pkd;
 
-    /// <summary>Stage 1: the teacher's fine-tuning (used when <see cref="FineTuneTeacher"/> is set).</summary>
-    public TrainingOptions FineTuning { get => _fineTuning; init => _fineTuning = value?.WithStageEpochs(TrainingOptions.DefaultEpochs)!; }
+    /// <summary>Stage 1, the teacher's fine-tuning (used when <see cref="FineTuneTeacher"/> is set): its training options,
+    /// as <see cref="FineTuneOptions.Training"/> are a fine-tuning run's.</summary>
+    public TrainingOptions FineTuneTraining { get => _fineTuneTraining; init => _fineTuneTraining = value?.WithStageEpochs(TrainingOptions.DefaultEpochs)!; }
 
     /// <summary>Stage 4: PTP pretraining (used when <see cref="Ptp"/> is set): its own learning rate, epochs and batch
     /// size; the authors' lr 2e-5 for 2 epochs by default. The encoder with the lowest dev PTP loss is kept, so
@@ -76,13 +88,13 @@ public sealed record PipelineOptions
     /// <summary>PTP's epochs when <see cref="PtpTraining"/> does not set them (the authors' 2).</summary>
     public const int PtpEpochs = 2;
 
-    /// <summary>Stage 5: knowledge distillation.</summary>
-    public TrainingOptions Distillation { get => _distillation; init => _distillation = value?.WithStageEpochs(TrainingOptions.DefaultEpochs)!; }
+    /// <summary>Stage 5, knowledge distillation: its training options; <see cref="KdLoss"/> is its loss.</summary>
+    public TrainingOptions KdTraining { get => _kdTraining; init => _kdTraining = value?.WithStageEpochs(TrainingOptions.DefaultEpochs)!; }
 
     // each stage's options with its default epochs filled in where they were left unset
-    private readonly TrainingOptions _fineTuning = new() { Epochs = TrainingOptions.DefaultEpochs };
+    private readonly TrainingOptions _fineTuneTraining = new() { Epochs = TrainingOptions.DefaultEpochs };
     private readonly TrainingOptions _ptpTraining = new() { Epochs = PtpEpochs, LearningRate = 2e-5 };
-    private readonly TrainingOptions _distillation = new() { Epochs = TrainingOptions.DefaultEpochs };
+    private readonly TrainingOptions _kdTraining = new() { Epochs = TrainingOptions.DefaultEpochs };
 
     /// <summary>Tokens per example, special tokens included; longer texts are truncated. 8 to the teacher's max_position_embeddings.</summary>
     public int MaxLength { get; init; } = 128;
@@ -154,9 +166,9 @@ public sealed record PipelineOptions
         OptionCheck.Defined(Name / nameof(RecordDtype), RecordDtype);
         OptionCheck.NotNull(Name / nameof(PtpThresholds), PtpThresholds, "the PTP thresholds (PtpThresholds.Median by default)");
         PtpThresholds.Validate(Name / nameof(PtpThresholds));
-        OptionCheck.NotNull(Name / nameof(Kd), Kd, "the KD weights (KdSettings.Pkd by default)");
-        Kd.Validate(Name / nameof(Kd));
-        foreach ((string property, TrainingOptions? training) in new[] { (nameof(FineTuning), FineTuning), (nameof(PtpTraining), PtpTraining), (nameof(Distillation), Distillation) })
+        OptionCheck.NotNull(Name / nameof(KdLoss), KdLoss, "the KD weights (KdSettings.Pkd by default)");
+        KdLoss.Validate(Name / nameof(KdLoss));
+        foreach ((string property, TrainingOptions? training) in new[] { (nameof(FineTuneTraining), FineTuneTraining), (nameof(PtpTraining), PtpTraining), (nameof(KdTraining), KdTraining) })
         {
             OptionCheck.NotNull(Name / property, training, "the stage's training options");
             training!.Validate(Name / property);
@@ -173,8 +185,8 @@ public sealed record PipelineOptions
     {
         ["task"] = $"{nameof(Data)}.Task", ["data"] = nameof(Data), ["positive_label"] = $"{nameof(Data)}.Task.PositiveLabel", ["teacher"] = nameof(Teacher), ["finetune_teacher"] = nameof(FineTuneTeacher),
         ["student"] = nameof(Student), ["init_from"] = nameof(InitFrom), ["pretrained"] = nameof(Pretrained), ["init_layers"] = nameof(InitLayers),
-        ["ptp"] = nameof(Ptp), ["ptp_thresholds"] = nameof(PtpThresholds), ["alpha"] = "Kd.Alpha", ["temperature"] = "Kd.Temperature",
-        ["beta"] = "Kd.Beta", ["finetuning"] = nameof(FineTuning), ["ptp_training"] = nameof(PtpTraining), ["distillation"] = nameof(Distillation),
+        ["ptp"] = nameof(Ptp), ["ptp_thresholds"] = nameof(PtpThresholds), ["alpha"] = $"{nameof(KdLoss)}.{nameof(KdSettings.Alpha)}", ["temperature"] = $"{nameof(KdLoss)}.{nameof(KdSettings.Temperature)}",
+        ["beta"] = $"{nameof(KdLoss)}.{nameof(KdSettings.Beta)}", ["finetuning"] = nameof(FineTuneTraining), ["ptp_training"] = nameof(PtpTraining), ["distillation"] = nameof(KdTraining),
         ["max_length"] = nameof(MaxLength), ["limit_train"] = nameof(LimitTrain), ["limit_sample"] = $"{nameof(LimitTrain)}'s sampling",
         ["precision"] = nameof(Precision), ["record_dtype"] = nameof(RecordDtype),
     };
@@ -195,12 +207,12 @@ public sealed record PipelineOptions
         ["init_layers"] = InitLayers is null ? null : new JsonArray(InitLayers.Select(l => (JsonNode)l).ToArray()),
         ["ptp"] = Ptp,
         ["ptp_thresholds"] = PtpThresholds.ToString(),
-        ["alpha"] = Kd.Alpha,
-        ["temperature"] = Kd.Temperature,
-        ["beta"] = Kd.Beta,
-        ["finetuning"] = JsonSerializer.SerializeToNode(FineTuning),
+        ["alpha"] = KdLoss.Alpha,
+        ["temperature"] = KdLoss.Temperature,
+        ["beta"] = KdLoss.Beta,
+        ["finetuning"] = JsonSerializer.SerializeToNode(FineTuneTraining),
         ["ptp_training"] = JsonSerializer.SerializeToNode(PtpTraining),
-        ["distillation"] = JsonSerializer.SerializeToNode(Distillation),
+        ["distillation"] = JsonSerializer.SerializeToNode(KdTraining),
         ["max_length"] = MaxLength,
         ["limit_train"] = LimitTrain,
         ["limit_sample"] = LimitTrain is null ? null : PeaKd.Data.DataSource.LimitSample,

@@ -8,7 +8,7 @@ namespace PeaKd.Options;
 /// <param name="Value">The path so far: the options type's name (PipelineOptions), or a path a caller was given.</param>
 internal readonly record struct OptionPath(string Value)
 {
-    /// <summary>The path of <paramref name="property"/> under <paramref name="path"/>: <c>PipelineOptions / "Kd"</c> is PipelineOptions.Kd.</summary>
+    /// <summary>The path of <paramref name="property"/> under <paramref name="path"/>: <c>PipelineOptions / "KdLoss"</c> is PipelineOptions.KdLoss.</summary>
     public static OptionPath operator /(OptionPath path, string property) => new($"{path.Value}.{property}");
 
     /// <summary>The path as messages print it; what <see cref="OptionCheck"/> and <see cref="InvalidOptionException"/> take.</summary>

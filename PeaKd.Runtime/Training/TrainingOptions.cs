@@ -80,7 +80,7 @@ public sealed record TrainingOptions
     }
 
     /// <summary>Throws <see cref="InvalidOptionException"/> naming the first invalid value under <paramref name="property"/>
-    /// (for example <c>PipelineOptions.Distillation</c>).</summary>
+    /// (for example <c>PipelineOptions.KdTraining</c>).</summary>
     public void Validate(string property = nameof(TrainingOptions))
     {
         var path = new OptionPath(property);
