@@ -62,9 +62,9 @@ internal static class MainJob
             Student = StudentCatalog.Get("Bert2"),
             OutputFolder = Path.Combine(RunRoot, "kd-bert2"),
             Ptp = false,
-            Kd = KdSettings.Kd,
-            FineTuning = Teacher,
-            Distillation = Student,
+            KdLoss = KdSettings.Kd,
+            FineTuneTraining = Teacher,
+            KdTraining = Student,
             PtpTraining = Student with { Epochs = 1, LearningRate = 2e-5 }, // the authors' PTP rate; one epoch to fit the time
             MaxLength = MaxLength,
             Resume = true,
@@ -78,7 +78,7 @@ internal static class MainJob
             Student = StudentCatalog.Get("PeaBert2"),
             OutputFolder = Path.Combine(RunRoot, "peabert2"),
             Ptp = true,
-            Kd = KdSettings.Pkd,
+            KdLoss = KdSettings.Pkd,
         }, progress, CommandRunner.Stopping);
 
         Console.WriteLine();

@@ -132,7 +132,7 @@ internal sealed record FileDataSource(TaskDefinition FileTask, string Folder) : 
     internal override void Validate(string property)
     {
         OptionCheck.NotNull(property, FileTask, "a task");
-        FileTask.Validate($"{property}.{nameof(Task)}");
+        FileTask.Validate(new OptionPath(property) / nameof(Task));
         OptionCheck.NotEmpty(property, Folder, "the folder holding the task's files");
     }
 
@@ -166,25 +166,26 @@ internal sealed record MemoryDataSource(IReadOnlyList<LabeledText> Train, IReadO
 
     internal override void Validate(string property)
     {
-        OptionCheck.NotNull($"{property}.{nameof(Train)}", Train, "the training examples");
-        OptionCheck.NotNull($"{property}.{nameof(Dev)}", Dev, "the dev examples, which pick the best checkpoint");
+        var path = new OptionPath(property);
+        OptionCheck.NotNull(path / nameof(Train), Train, "the training examples");
+        OptionCheck.NotNull(path / nameof(Dev), Dev, "the dev examples, which pick the best checkpoint");
         var labels = new HashSet<string>(StringComparer.Ordinal);
         foreach ((string name, IReadOnlyList<LabeledText> examples) in Splits())
         {
             if (examples.Count == 0)
             {
-                throw new InvalidOptionException($"{property}.{name}", "holds no example; give at least one.");
+                throw new InvalidOptionException(path / name, "holds no example; give at least one.");
             }
             for (int i = 0; i < examples.Count; i++)
             {
-                string item = $"{property}.{name}[{i}]";
+                OptionPath item = path / $"{name}[{i}]";
                 LabeledText? example = examples[i];
                 OptionCheck.NotNull(item, example, "a LabeledText");
-                OptionCheck.NotEmpty($"{item}.Text", example!.Text, "the text; every example needs one");
-                OptionCheck.NotEmpty($"{item}.Label", example.Label, "the class name");
+                OptionCheck.NotEmpty(item / nameof(LabeledText.Text), example!.Text, "the text; every example needs one");
+                OptionCheck.NotEmpty(item / nameof(LabeledText.Label), example.Label, "the class name");
                 if (example.TextPair is not null && string.IsNullOrWhiteSpace(example.TextPair))
                 {
-                    throw new InvalidOptionException($"{item}.TextPair", "is empty; give the second text, or null for a single-text example.");
+                    throw new InvalidOptionException(item / nameof(LabeledText.TextPair), "is empty; give the second text, or null for a single-text example.");
                 }
                 if (name == nameof(Train))
                 {
@@ -192,7 +193,7 @@ internal sealed record MemoryDataSource(IReadOnlyList<LabeledText> Train, IReadO
                 }
                 else if (!labels.Contains(example.Label))
                 {
-                    throw new InvalidOptionException($"{item}.Label",
+                    throw new InvalidOptionException(item / nameof(LabeledText.Label),
                         $"is '{example.Label}', which no training example has, so the model has no output for it; the training labels are {string.Join(", ", labels.Select(l => $"'{l}'"))}.");
                 }
             }

@@ -4,6 +4,7 @@ using PeaKd.Data;
 using PeaKd.Devices;
 using PeaKd.Options;
 using PeaKd.Precision;
+using PeaKd.Runs;
 using PeaKd.Training;
 
 namespace PeaKd.Distillation;
@@ -15,18 +16,20 @@ namespace PeaKd.Distillation;
 /// </summary>
 public sealed record FineTuneOptions
 {
-    private const string Name = nameof(FineTuneOptions);
+    private static readonly OptionPath Name = new(nameof(FineTuneOptions));
 
     /// <summary>The task's examples.</summary>
     public required DataSource Data { get; init; }
 
-    /// <summary>The pretrained model folder (from <see cref="Checkpoints.TeacherImport"/>, or any Hugging Face BERT folder).</summary>
-    public required string Model { get; init; }
+    /// <summary>The teacher's model folder: the pretrained model fine-tuned into the teacher (from
+    /// <see cref="Checkpoints.TeacherImport"/>, or any Hugging Face BERT folder), as <see cref="PipelineOptions.Teacher"/>
+    /// is with <see cref="PipelineOptions.FineTuneTeacher"/>. options.json records it as "model", the CLI as --model.</summary>
+    public required string Teacher { get; init; }
 
     /// <summary>The folder to write: the teacher (config.json, model.safetensors, vocab.txt) beside the run's logs and checkpoints.</summary>
     public required string OutputFolder { get; init; }
 
-    /// <summary>The training settings.</summary>
+    /// <summary>The training options of the fine-tuning, its one stage (<see cref="PipelineOptions.FineTuneTraining"/> in a distillation run).</summary>
     public TrainingOptions Training { get => _training; init => _training = value?.WithStageEpochs(TrainingOptions.DefaultEpochs)!; }
 
     private readonly TrainingOptions _training = new() { Epochs = TrainingOptions.DefaultEpochs }; // unset epochs filled in
@@ -59,24 +62,27 @@ public sealed record FineTuneOptions
     /// <summary>Checks every value on its own; throws <see cref="InvalidOptionException"/> naming the first invalid property.</summary>
     public void Validate()
     {
-        DataSource.CheckSet($"{Name}.{nameof(Data)}", Data);
-        OptionCheck.NotEmpty($"{Name}.{nameof(Model)}", Model, "the pretrained model folder");
+        DataSource.CheckSet(Name / nameof(Data), Data);
+        OptionCheck.NotEmpty(Name / nameof(Teacher), Teacher, "the pretrained model folder");
         if (Resume && Overwrite)
         {
-            throw new InvalidOptionException($"{Name}.{nameof(Overwrite)}", $"is set with {Name}.{nameof(Resume)}; a run is either continued or started again. Set one of them.");
+            throw new InvalidOptionException(Name / nameof(Overwrite), $"is set with {Name / nameof(Resume)}; a run is either continued or started again. Set one of them.");
         }
-        OptionCheck.NotEmpty($"{Name}.{nameof(OutputFolder)}", OutputFolder, "the folder the teacher is written to");
-        OptionCheck.NotTheSameFolder($"{Name}.{nameof(OutputFolder)}", OutputFolder, $"{Name}.{nameof(Model)}", Model);
-        OptionCheck.NotNull($"{Name}.{nameof(Training)}", Training, "the training options");
-        Training.Validate($"{Name}.{nameof(Training)}");
-        OptionCheck.Defined($"{Name}.{nameof(KeepCheckpoints)}", KeepCheckpoints);
+        OptionCheck.NotEmpty(Name / nameof(OutputFolder), OutputFolder, "the folder the teacher is written to");
+        OptionCheck.NotTheSameFolder(Name / nameof(OutputFolder), OutputFolder, Name / nameof(Teacher), Teacher);
+        OptionCheck.NotNull(Name / nameof(Training), Training, "the training options");
+        Training.Validate(Name / nameof(Training));
+        OptionCheck.Defined(Name / nameof(KeepCheckpoints), KeepCheckpoints);
         RunOptionCheck.RunSettings(Name, MaxLength, LimitTrain, Device, Precision);
     }
+
+    /// <summary>What the run's session needs of these options: folder, retention, device, precision, resume, overwrite.</summary>
+    internal RunSettings RunSettings => new(OutputFolder, KeepCheckpoints, Device, Precision, Resume, Overwrite);
 
     /// <summary>The property each options.json key records, for a refused resume's message.</summary>
     internal static readonly IReadOnlyDictionary<string, string> JsonProperties = new Dictionary<string, string>
     {
-        ["task"] = $"{nameof(Data)}.Task", ["data"] = nameof(Data), ["positive_label"] = $"{nameof(Data)}.Task.PositiveLabel", ["model"] = nameof(Model), ["training"] = nameof(Training),
+        ["task"] = $"{nameof(Data)}.Task", ["data"] = nameof(Data), ["positive_label"] = $"{nameof(Data)}.Task.PositiveLabel", ["model"] = nameof(Teacher), ["training"] = nameof(Training),
         ["max_length"] = nameof(MaxLength), ["limit_train"] = nameof(LimitTrain), ["limit_sample"] = $"{nameof(LimitTrain)}'s sampling",
         ["precision"] = nameof(Precision),
     };
@@ -90,7 +96,7 @@ public sealed record FineTuneOptions
         ["task"] = Data.Task.Name,
         ["data"] = Data.Identity,
         ["positive_label"] = positiveLabel ?? Data.Task.PositiveLabel, // changes F1, and the checkpoint kept where F1 chooses it
-        ["model"] = Path.GetFullPath(Model),
+        ["model"] = Path.GetFullPath(Teacher),
         ["training"] = JsonSerializer.SerializeToNode(Training),
         ["max_length"] = MaxLength,
         ["limit_train"] = LimitTrain,

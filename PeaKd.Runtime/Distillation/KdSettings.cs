@@ -24,8 +24,9 @@ public sealed record KdSettings(double Alpha, double Temperature, double Beta)
     /// <summary>Throws <see cref="InvalidOptionException"/> naming the first invalid weight under <paramref name="property"/>.</summary>
     public void Validate(string property = nameof(KdSettings))
     {
-        OptionCheck.Fraction($"{property}.{nameof(Alpha)}", Alpha);
-        OptionCheck.Positive($"{property}.{nameof(Temperature)}", Temperature);
-        OptionCheck.NotNegative($"{property}.{nameof(Beta)}", Beta);
+        var path = new OptionPath(property);
+        OptionCheck.Fraction(path / nameof(Alpha), Alpha);
+        OptionCheck.Positive(path / nameof(Temperature), Temperature);
+        OptionCheck.NotNegative(path / nameof(Beta), Beta);
     }
 }

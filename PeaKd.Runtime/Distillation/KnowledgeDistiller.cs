@@ -13,33 +13,25 @@ internal static class KnowledgeDistiller
 {
     public const string StageName = "kd";
 
+    /// <param name="stage">The stage: its training options and the run it trains in.</param>
     /// <param name="student">The student on the device, with the task's classifier.</param>
     /// <param name="data">The task data.</param>
     /// <param name="trainRecord">The teacher record of train (the teacher never runs here).</param>
     /// <param name="settings">alpha, T, beta.</param>
     /// <param name="map">Patient-loss layer matching.</param>
-    /// <param name="options">Training settings.</param>
-    /// <param name="optionsProperty">The options' name in the caller's API, for errors (PipelineOptions.Distillation).</param>
-    /// <param name="run">The run folder.</param>
-    /// <param name="device">Where to train.</param>
-    /// <param name="progress">Where progress goes, or null.</param>
-    /// <param name="resume">Continue an interrupted stage.</param>
-    /// <param name="cancellationToken">Stops the stage after a step, resumably.</param>
-    public static TrainingResult Run(StudentModel student, TaskData data, TeacherRecord trainRecord, KdSettings settings, PatientMap map,
-        TrainingOptions options, string optionsProperty, RunFolder run, Device device, IProgress<TrainingProgress>? progress, bool resume, CancellationToken cancellationToken)
+    public static TrainingResult Run(RunStage stage, StudentModel student, TaskData data, TeacherRecord trainRecord, KdSettings settings, PatientMap map)
     {
         if (trainRecord.Count != data.Train.Count)
         {
             throw new InvalidOperationException($"The teacher record has {trainRecord.Count} training examples but the data has {data.Train.Count}; it belongs to other data.");
         }
-        var loop = new TrainingLoop(StageName, student, options, run.Stage(StageName), run.Log, progress, cancellationToken, retention: run.Retention, optionsProperty: optionsProperty);
-        return loop.Run(data.Train, data.Encoder.PaddingTokenId, device,
+        return stage.Train(student, data.Train, data.Encoder.PaddingTokenId,
             batch =>
             {
-                (Tensor teacherLogits, Tensor[] teacherCls) = trainRecord.Select(batch.Indices, map.TeacherLayers, device);
+                (Tensor teacherLogits, Tensor[] teacherCls) = trainRecord.Select(batch.Indices, map.TeacherLayers, stage.Device);
                 return BatchLoss(student, batch, teacherLogits, teacherCls, settings, map);
             },
-            () => Evaluator.DevScore(student, data, device, options.EvalBatchSize, options.SelectBy), resume);
+            () => Evaluator.DevScore(student, data, stage.Device, stage.Options.EvalBatchSize, stage.Options.SelectBy));
     }
 
     /// <summary>The KD loss of one batch, given the teacher's logits and its [CLS] states at the map's teacher layers.</summary>

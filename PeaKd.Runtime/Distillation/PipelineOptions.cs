@@ -4,6 +4,7 @@ using PeaKd.Data;
 using PeaKd.Devices;
 using PeaKd.Options;
 using PeaKd.Precision;
+using PeaKd.Runs;
 using PeaKd.Students;
 using PeaKd.Training;
 
@@ -14,15 +15,25 @@ namespace PeaKd.Distillation;
 /// checks every value (<see cref="PeaKdPipeline.Run"/> calls it first, and checks the values against the teacher's
 /// config before anything is written); a bad value is an <see cref="InvalidOptionException"/> naming its property.
 /// </summary>
+/// <remarks>
+/// One name per concept, as the results and the run folder name it: the stages are FineTune, Ptp and Kd
+/// (<see cref="DistillationResult.Stages"/>, the run's stages/finetune, ptp and kd folders). Each stage's training
+/// options are its name and Training (<see cref="FineTuneTraining"/>, <see cref="PtpTraining"/>, <see cref="KdTraining"/>);
+/// what else a stage takes starts with its name (<see cref="FineTuneTeacher"/>, <see cref="Ptp"/>,
+/// <see cref="PtpThresholds"/>, <see cref="KdLoss"/>). <see cref="Teacher"/> is the teacher's model folder the run
+/// reads, pretrained when the run fine-tunes it, as <see cref="FineTuneOptions.Teacher"/> is; <see cref="Pretrained"/>
+/// is where students start. options.json keeps the keys earlier versions wrote (finetuning, distillation, alpha, ...).
+/// </remarks>
 public sealed record PipelineOptions
 {
-    private const string Name = nameof(PipelineOptions);
+    private static readonly OptionPath Name = new(nameof(PipelineOptions));
 
     /// <summary>The task's examples: <see cref="DataSource.Files(string, string)"/> or <see cref="DataSource.InMemory"/>.</summary>
     public required DataSource Data { get; init; }
 
-    /// <summary>A fine-tuned teacher folder, or a pretrained one when <see cref="FineTuneTeacher"/> is set
-    /// (a Hugging Face BERT folder: config.json, model.safetensors or pytorch_model.bin, vocab.txt).</summary>
+    /// <summary>The teacher's model folder: a fine-tuned teacher, or the pretrained model the run fine-tunes into one
+    /// when <see cref="FineTuneTeacher"/> is set (as <see cref="FineTuneOptions.Teacher"/>); a Hugging Face BERT folder:
+    /// config.json, model.safetensors or pytorch_model.bin, vocab.txt.</summary>
     public required string Teacher { get; init; }
 
     /// <summary>Fine-tune <see cref="Teacher"/> on the task first (stage 1); the result is written to the run's teacher/ folder.</summary>
@@ -60,11 +71,13 @@ public sealed record PipelineOptions
     /// <summary>How PTP's confidence thresholds are chosen.</summary>
     public PtpThresholds PtpThresholds { get; init; } = PtpThresholds.Median;
 
-    /// <summary>The KD loss's weights (<see cref="KdSettings.Pkd"/> by default).</summary>
-    public KdSettings Kd { get; init; } = KdSettings.Pkd;
+    /// <summary>Stage 5's loss: the weights of its soft-target and patient terms and its temperature
+    /// (<see cref="KdSettings.Pkd"/> by default); <see cref="KdTraining"/> is how it trains.</summary>
+    public KdSettings KdLoss { get; init; } = KdSettings.Pkd;
 
-    /// <summary>Stage 1: the teacher's fine-tuning (used when <see cref="FineTuneTeacher"/> is set).</summary>
-    public TrainingOptions FineTuning { get => _fineTuning; init => _fineTuning = value?.WithStageEpochs(TrainingOptions.DefaultEpochs)!; }
+    /// <summary>Stage 1, the teacher's fine-tuning (used when <see cref="FineTuneTeacher"/> is set): its training options,
+    /// as <see cref="FineTuneOptions.Training"/> are a fine-tuning run's.</summary>
+    public TrainingOptions FineTuneTraining { get => _fineTuneTraining; init => _fineTuneTraining = value?.WithStageEpochs(TrainingOptions.DefaultEpochs)!; }
 
     /// <summary>Stage 4: PTP pretraining (used when <see cref="Ptp"/> is set): its own learning rate, epochs and batch
     /// size; the authors' lr 2e-5 for 2 epochs by default. The encoder with the lowest dev PTP loss is kept, so
@@ -75,13 +88,13 @@ public sealed record PipelineOptions
     /// <summary>PTP's epochs when <see cref="PtpTraining"/> does not set them (the authors' 2).</summary>
     public const int PtpEpochs = 2;
 
-    /// <summary>Stage 5: knowledge distillation.</summary>
-    public TrainingOptions Distillation { get => _distillation; init => _distillation = value?.WithStageEpochs(TrainingOptions.DefaultEpochs)!; }
+    /// <summary>Stage 5, knowledge distillation: its training options; <see cref="KdLoss"/> is its loss.</summary>
+    public TrainingOptions KdTraining { get => _kdTraining; init => _kdTraining = value?.WithStageEpochs(TrainingOptions.DefaultEpochs)!; }
 
     // each stage's options with its default epochs filled in where they were left unset
-    private readonly TrainingOptions _fineTuning = new() { Epochs = TrainingOptions.DefaultEpochs };
+    private readonly TrainingOptions _fineTuneTraining = new() { Epochs = TrainingOptions.DefaultEpochs };
     private readonly TrainingOptions _ptpTraining = new() { Epochs = PtpEpochs, LearningRate = 2e-5 };
-    private readonly TrainingOptions _distillation = new() { Epochs = TrainingOptions.DefaultEpochs };
+    private readonly TrainingOptions _kdTraining = new() { Epochs = TrainingOptions.DefaultEpochs };
 
     /// <summary>Tokens per example, special tokens included; longer texts are truncated. 8 to the teacher's max_position_embeddings.</summary>
     public int MaxLength { get; init; } = 128;
@@ -113,64 +126,67 @@ public sealed record PipelineOptions
     /// <see cref="PeaKdPipeline.Run"/>, still before anything is written.</summary>
     public void Validate()
     {
-        DataSource.CheckSet($"{Name}.{nameof(Data)}", Data);
-        OptionCheck.NotEmpty($"{Name}.{nameof(Teacher)}", Teacher, "the teacher's model folder");
-        OptionCheck.NotNull($"{Name}.{nameof(Student)}", Student,
+        DataSource.CheckSet(Name / nameof(Data), Data);
+        OptionCheck.NotEmpty(Name / nameof(Teacher), Teacher, "the teacher's model folder");
+        OptionCheck.NotNull(Name / nameof(Student), Student,
             "a student from the generated catalog, such as StudentCatalog.Get(\"PeaBert2\") (StudentCatalog.Find returns null for an unknown name; Get names the known ones)");
         if (Resume && Overwrite)
         {
-            throw new InvalidOptionException($"{Name}.{nameof(Overwrite)}", $"is set with {Name}.{nameof(Resume)}; a run is either continued or started again. Set one of them.");
+            throw new InvalidOptionException(Name / nameof(Overwrite), $"is set with {Name / nameof(Resume)}; a run is either continued or started again. Set one of them.");
         }
-        OptionCheck.NotEmpty($"{Name}.{nameof(OutputFolder)}", OutputFolder, "the folder the run writes");
-        OptionCheck.NotTheSameFolder($"{Name}.{nameof(OutputFolder)}", OutputFolder, $"{Name}.{nameof(Teacher)}", Teacher);
-        OptionCheck.Defined($"{Name}.{nameof(InitFrom)}", InitFrom);
+        OptionCheck.NotEmpty(Name / nameof(OutputFolder), OutputFolder, "the folder the run writes");
+        OptionCheck.NotTheSameFolder(Name / nameof(OutputFolder), OutputFolder, Name / nameof(Teacher), Teacher);
+        OptionCheck.Defined(Name / nameof(InitFrom), InitFrom);
         if (Pretrained is not null)
         {
-            OptionCheck.NotEmpty($"{Name}.{nameof(Pretrained)}", Pretrained, "the pretrained model folder (or null for the one the teacher records)");
+            OptionCheck.NotEmpty(Name / nameof(Pretrained), Pretrained, "the pretrained model folder (or null for the one the teacher records)");
             if (InitFrom == StudentInit.Teacher)
             {
-                throw new InvalidOptionException($"{Name}.{nameof(Pretrained)}",
-                    $"is '{Pretrained}', but {Name}.{nameof(InitFrom)} is Teacher, so no student starts from it; leave it out, or set {Name}.{nameof(InitFrom)} to Pretrained.");
+                throw new InvalidOptionException(Name / nameof(Pretrained),
+                    $"is '{Pretrained}', but {Name / nameof(InitFrom)} is Teacher, so no student starts from it; leave it out, or set {Name / nameof(InitFrom)} to Pretrained.");
             }
         }
         if (InitLayers is not null)
         {
             if (InitLayers.Count != Student.Plan.OwnedLayers)
             {
-                throw new InvalidOptionException($"{Name}.{nameof(InitLayers)}",
+                throw new InvalidOptionException(Name / nameof(InitLayers),
                     $"lists {InitLayers.Count} layers, but student {Student.Name} owns {Student.Plan.OwnedLayers}; give one layer per owned layer.");
             }
             int bad = InitLayers.FirstOrDefault(l => l < 0, 0);
             if (bad < 0)
             {
-                throw new InvalidOptionException($"{Name}.{nameof(InitLayers)}", $"lists layer {bad}; layers are numbered from 0.");
+                throw new InvalidOptionException(Name / nameof(InitLayers), $"lists layer {bad}; layers are numbered from 0.");
             }
         }
         if (RecordFolder is not null)
         {
-            OptionCheck.NotEmpty($"{Name}.{nameof(RecordFolder)}", RecordFolder, "the folder teacher records are shared in (or null for the run's own record/ folder)");
+            OptionCheck.NotEmpty(Name / nameof(RecordFolder), RecordFolder, "the folder teacher records are shared in (or null for the run's own record/ folder)");
         }
-        OptionCheck.Defined($"{Name}.{nameof(RecordDtype)}", RecordDtype);
-        OptionCheck.NotNull($"{Name}.{nameof(PtpThresholds)}", PtpThresholds, "the PTP thresholds (PtpThresholds.Median by default)");
-        PtpThresholds.Validate($"{Name}.{nameof(PtpThresholds)}");
-        OptionCheck.NotNull($"{Name}.{nameof(Kd)}", Kd, "the KD weights (KdSettings.Pkd by default)");
-        Kd.Validate($"{Name}.{nameof(Kd)}");
-        foreach ((string property, TrainingOptions? training) in new[] { (nameof(FineTuning), FineTuning), (nameof(PtpTraining), PtpTraining), (nameof(Distillation), Distillation) })
+        OptionCheck.Defined(Name / nameof(RecordDtype), RecordDtype);
+        OptionCheck.NotNull(Name / nameof(PtpThresholds), PtpThresholds, "the PTP thresholds (PtpThresholds.Median by default)");
+        PtpThresholds.Validate(Name / nameof(PtpThresholds));
+        OptionCheck.NotNull(Name / nameof(KdLoss), KdLoss, "the KD weights (KdSettings.Pkd by default)");
+        KdLoss.Validate(Name / nameof(KdLoss));
+        foreach ((string property, TrainingOptions? training) in new[] { (nameof(FineTuneTraining), FineTuneTraining), (nameof(PtpTraining), PtpTraining), (nameof(KdTraining), KdTraining) })
         {
-            OptionCheck.NotNull($"{Name}.{property}", training, "the stage's training options");
-            training!.Validate($"{Name}.{property}");
+            OptionCheck.NotNull(Name / property, training, "the stage's training options");
+            training!.Validate(Name / property);
         }
-        OptionCheck.Defined($"{Name}.{nameof(KeepCheckpoints)}", KeepCheckpoints);
+        OptionCheck.Defined(Name / nameof(KeepCheckpoints), KeepCheckpoints);
         RunOptionCheck.RunSettings(Name, MaxLength, LimitTrain, Device, Precision);
     }
+
+    /// <summary>What the run's session needs of these options: folder, retention, device, precision, resume, overwrite.</summary>
+    internal RunSettings RunSettings => new(OutputFolder, KeepCheckpoints, Device, Precision, Resume, Overwrite);
 
     /// <summary>The property each options.json key records, for a refused resume's message.</summary>
     internal static readonly IReadOnlyDictionary<string, string> JsonProperties = new Dictionary<string, string>
     {
         ["task"] = $"{nameof(Data)}.Task", ["data"] = nameof(Data), ["positive_label"] = $"{nameof(Data)}.Task.PositiveLabel", ["teacher"] = nameof(Teacher), ["finetune_teacher"] = nameof(FineTuneTeacher),
         ["student"] = nameof(Student), ["init_from"] = nameof(InitFrom), ["pretrained"] = nameof(Pretrained), ["init_layers"] = nameof(InitLayers),
-        ["ptp"] = nameof(Ptp), ["ptp_thresholds"] = nameof(PtpThresholds), ["alpha"] = "Kd.Alpha", ["temperature"] = "Kd.Temperature",
-        ["beta"] = "Kd.Beta", ["finetuning"] = nameof(FineTuning), ["ptp_training"] = nameof(PtpTraining), ["distillation"] = nameof(Distillation),
+        ["ptp"] = nameof(Ptp), ["ptp_thresholds"] = nameof(PtpThresholds), ["alpha"] = $"{nameof(KdLoss)}.{nameof(KdSettings.Alpha)}", ["temperature"] = $"{nameof(KdLoss)}.{nameof(KdSettings.Temperature)}",
+        ["beta"] = $"{nameof(KdLoss)}.{nameof(KdSettings.Beta)}", ["finetuning"] = nameof(FineTuneTraining), ["ptp_training"] = nameof(PtpTraining), ["distillation"] = nameof(KdTraining),
         ["max_length"] = nameof(MaxLength), ["limit_train"] = nameof(LimitTrain), ["limit_sample"] = $"{nameof(LimitTrain)}'s sampling",
         ["precision"] = nameof(Precision), ["record_dtype"] = nameof(RecordDtype),
     };
@@ -191,12 +207,12 @@ public sealed record PipelineOptions
         ["init_layers"] = InitLayers is null ? null : new JsonArray(InitLayers.Select(l => (JsonNode)l).ToArray()),
         ["ptp"] = Ptp,
         ["ptp_thresholds"] = PtpThresholds.ToString(),
-        ["alpha"] = Kd.Alpha,
-        ["temperature"] = Kd.Temperature,
-        ["beta"] = Kd.Beta,
-        ["finetuning"] = JsonSerializer.SerializeToNode(FineTuning),
+        ["alpha"] = KdLoss.Alpha,
+        ["temperature"] = KdLoss.Temperature,
+        ["beta"] = KdLoss.Beta,
+        ["finetuning"] = JsonSerializer.SerializeToNode(FineTuneTraining),
         ["ptp_training"] = JsonSerializer.SerializeToNode(PtpTraining),
-        ["distillation"] = JsonSerializer.SerializeToNode(Distillation),
+        ["distillation"] = JsonSerializer.SerializeToNode(KdTraining),
         ["max_length"] = MaxLength,
         ["limit_train"] = LimitTrain,
         ["limit_sample"] = LimitTrain is null ? null : PeaKd.Data.DataSource.LimitSample,

@@ -47,20 +47,13 @@ internal static class PtpPretrainer
 {
     public const string StageName = "ptp";
 
+    /// <param name="stage">The stage: its training options (lr 2e-5, 2-4 epochs in the paper) and the run it trains in.</param>
     /// <param name="student">A student built with <see cref="PtpLabels.Classes"/> labels, initialised from the teacher, on the device.</param>
     /// <param name="data">The task data.</param>
     /// <param name="trainRecord">The teacher record of train.</param>
     /// <param name="devRecord">The teacher record of dev.</param>
     /// <param name="thresholds">median, paper or explicit.</param>
-    /// <param name="options">Training settings (lr 2e-5, 2-4 epochs in the paper).</param>
-    /// <param name="optionsProperty">The options' name in the caller's API, for errors (PipelineOptions.PtpTraining).</param>
-    /// <param name="run">The run folder.</param>
-    /// <param name="device">Where to train.</param>
-    /// <param name="progress">Where progress goes, or null.</param>
-    /// <param name="resume">Continue an interrupted stage.</param>
-    /// <param name="cancellationToken">Stops the stage after a step, resumably.</param>
-    public static PtpSummary Run(StudentModel student, TaskData data, TeacherRecord trainRecord, TeacherRecord devRecord, PtpThresholds thresholds,
-        TrainingOptions options, string optionsProperty, RunFolder run, Device device, IProgress<TrainingProgress>? progress, bool resume, CancellationToken cancellationToken)
+    public static PtpSummary Run(RunStage stage, StudentModel student, TaskData data, TeacherRecord trainRecord, TeacherRecord devRecord, PtpThresholds thresholds)
     {
         if (data.Task.IsRegression)
         {
@@ -79,17 +72,14 @@ internal static class PtpPretrainer
         List<EncodedExample> dev = Relabel(data.Dev, devLabels);
         var stats = new PtpLabelStats(t1, t2, PtpLabels.Counts(trainLabels), PtpLabels.Counts(devLabels));
         double priorLoss = stats.DevPriorLoss;
-        progress?.Report(TrainingProgress.Note(StageName,
-            $"ptp: t1 {t1:F4}, t2 {t2:F4}; labels train {string.Join(" / ", stats.TrainCounts)}, dev {string.Join(" / ", stats.DevCounts)} (right+confident / right+unsure / wrong+confident / wrong+unsure); train's label frequencies alone score dev loss {priorLoss:F4}"));
+        stage.Note($"ptp: t1 {t1:F4}, t2 {t2:F4}; labels train {string.Join(" / ", stats.TrainCounts)}, dev {string.Join(" / ", stats.DevCounts)} (right+confident / right+unsure / wrong+confident / wrong+unsure); train's label frequencies alone score dev loss {priorLoss:F4}");
 
-        var loop = new TrainingLoop(StageName, student, options, run.Stage(StageName), run.Log, progress, cancellationToken, stats.ToJson(), run.Retention, optionsProperty);
-        TrainingResult result = loop.Run(train, data.Encoder.PaddingTokenId, device,
+        TrainingResult result = stage.Train(student, train, data.Encoder.PaddingTokenId,
             batch => SupervisedLoss.Compute(student, batch),
-            () => DevLoss(student, dev, data.Encoder.PaddingTokenId, device, options.EvalBatchSize), resume);
+            () => DevLoss(student, dev, data.Encoder.PaddingTokenId, stage.Device, stage.Options.EvalBatchSize), stats.ToJson());
         if (result.BestMetrics?.GetValueOrDefault("ptp_loss") is double best)
         {
-            progress?.Report(TrainingProgress.Note(StageName,
-                $"ptp: best dev loss {best:F4} at step {result.BestStep}; {(best < priorLoss ? "below" : "not below")} the {priorLoss:F4} of train's label frequencies alone"));
+            stage.Note($"ptp: best dev loss {best:F4} at step {result.BestStep}; {(best < priorLoss ? "below" : "not below")} the {priorLoss:F4} of train's label frequencies alone");
         }
         return new PtpSummary(stats, result);
     }

@@ -34,20 +34,21 @@ public sealed record PtpThresholds(PtpThresholdMode Mode, double? T1 = null, dou
     /// <summary>Throws <see cref="InvalidOptionException"/> naming the first invalid value under <paramref name="property"/>.</summary>
     public void Validate(string property = nameof(PtpThresholds))
     {
-        OptionCheck.Defined($"{property}.{nameof(Mode)}", Mode);
+        var path = new OptionPath(property);
+        OptionCheck.Defined(path / nameof(Mode), Mode);
         if (Mode == PtpThresholdMode.Explicit)
         {
             foreach ((string name, double? value) in new[] { (nameof(T1), T1), (nameof(T2), T2) })
             {
                 if (value is not (> 0 and < 1))
                 {
-                    throw new InvalidOptionException($"{property}.{name}", $"must be in (0, 1) with Mode Explicit, got {(value is double v ? OptionCheck.Show(v) : "nothing")}.");
+                    throw new InvalidOptionException(path / name, $"must be in (0, 1) with Mode Explicit, got {(value is double v ? OptionCheck.Show(v) : "nothing")}.");
                 }
             }
         }
         else if (T1 is not null || T2 is not null)
         {
-            throw new InvalidOptionException($"{property}.{nameof(T1)}", $"is set, but Mode is {Mode}, which chooses the thresholds itself; use PtpThresholds.Of(t1, t2) for fixed ones.");
+            throw new InvalidOptionException(path / nameof(T1), $"is set, but Mode is {Mode}, which chooses the thresholds itself; use PtpThresholds.Of(t1, t2) for fixed ones.");
         }
     }
 

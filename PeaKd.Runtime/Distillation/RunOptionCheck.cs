@@ -10,17 +10,17 @@ namespace PeaKd.Distillation;
 /// with the length its texts are cut to.</summary>
 internal static class RunOptionCheck
 {
-    /// <summary>The settings every run has, under <paramref name="options"/> (the options type's name, such as
-    /// PipelineOptions): its length, its training limit, its device and its precision.</summary>
-    public static void RunSettings(string options, int maxLength, int? limitTrain, DeviceChoice device, PrecisionChoice precision)
+    /// <summary>The settings every run has, under <paramref name="options"/> (the options type, such as
+    /// PipelineOptions, whose properties have these names): its length, its training limit, its device and its precision.</summary>
+    public static void RunSettings(OptionPath options, int maxLength, int? limitTrain, DeviceChoice device, PrecisionChoice precision)
     {
-        OptionCheck.Between($"{options}.MaxLength", maxLength, 8, 4096);
+        OptionCheck.Between(options / "MaxLength", maxLength, 8, 4096);
         if (limitTrain is int limit)
         {
-            OptionCheck.AtLeast($"{options}.LimitTrain", limit, 1);
+            OptionCheck.AtLeast(options / "LimitTrain", limit, 1);
         }
-        OptionCheck.Defined($"{options}.Device", device);
-        OptionCheck.Defined($"{options}.Precision", precision);
+        OptionCheck.Defined(options / "Device", device);
+        OptionCheck.Defined(options / "Precision", precision);
     }
 
     /// <summary>Texts are truncated to the max length, so that is the bound the model's position embeddings must cover.</summary>

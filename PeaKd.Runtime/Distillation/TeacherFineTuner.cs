@@ -5,7 +5,6 @@ using PeaKd.Inference;
 using PeaKd.Modeling;
 using PeaKd.Runs;
 using PeaKd.Training;
-using static TorchSharp.torch;
 
 namespace PeaKd.Distillation;
 
@@ -33,17 +32,15 @@ internal static class TeacherFineTuner
         return model;
     }
 
-    /// <summary>Trains <paramref name="model"/> (already on <paramref name="device"/>) with cross-entropy, or MSE
-    /// for regression; keeps the best dev checkpoint and saves it, with the tokenizer, to <paramref name="outputFolder"/>.
-    /// <paramref name="optionsProperty"/> names <paramref name="options"/> in the caller's API, for errors.</summary>
-    public static TrainingResult Run(BertClassifier model, TaskData data, TrainingOptions options, string optionsProperty, RunFolder run, string outputFolder,
-        Device device, IProgress<TrainingProgress>? progress, bool resume, CancellationToken cancellationToken)
+    /// <summary>Trains <paramref name="model"/> (already on the stage's device) with cross-entropy, or MSE for
+    /// regression; keeps the best dev checkpoint and saves it, with the tokenizer, to <paramref name="outputFolder"/>:
+    /// the run's teacher/ folder, or (a fine-tuning run) the run folder itself.</summary>
+    public static TrainingResult Run(RunStage stage, BertClassifier model, TaskData data, string outputFolder)
     {
-        var loop = new TrainingLoop(StageName, model, options, run.Stage(StageName), run.Log, progress, cancellationToken, retention: run.Retention, optionsProperty: optionsProperty);
-        TrainingResult result = loop.Run(data.Train, data.Encoder.PaddingTokenId, device,
+        TrainingResult result = stage.Train(model, data.Train, data.Encoder.PaddingTokenId,
             batch => SupervisedLoss.Compute(model, batch),
-            () => Evaluator.DevScore(model, data, device, options.EvalBatchSize, options.SelectBy), resume);
-        Save(model, data, outputFolder, inPlace: outputFolder == run.Root);
+            () => Evaluator.DevScore(model, data, stage.Device, stage.Options.EvalBatchSize, stage.Options.SelectBy));
+        Save(model, data, outputFolder, inPlace: outputFolder == stage.Run.Root);
         return result;
     }
 

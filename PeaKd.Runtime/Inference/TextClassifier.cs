@@ -92,15 +92,15 @@ public sealed class TextClassifier : IDisposable
 
     private static ILogitSource OnnxModel(string folder, TextClassifierOptions options)
     {
-        const string Name = nameof(TextClassifierOptions);
+        var path = new OptionPath(nameof(TextClassifierOptions));
         if (options.Device == DeviceChoice.Cuda)
         {
-            throw new InvalidOptionException($"{Name}.{nameof(TextClassifierOptions.Device)}",
+            throw new InvalidOptionException(path / nameof(TextClassifierOptions.Device),
                 $"is Cuda, but {folder} is an ONNX export, which runs on the CPU with ONNX Runtime here; use Auto or Cpu, or load the run folder to run on the GPU with TorchSharp.");
         }
         if (options.Precision == PrecisionChoice.Bf16)
         {
-            throw new InvalidOptionException($"{Name}.{nameof(TextClassifierOptions.Precision)}",
+            throw new InvalidOptionException(path / nameof(TextClassifierOptions.Precision),
                 $"is Bf16, but {folder} is an ONNX export, which computes as it was exported (fp32, or int8 with ModelExport.ToOnnx's quantization); use Fp32 or Auto.");
         }
         string configPath = Path.Combine(folder, ModelFiles.Config), onnxPath = Path.Combine(folder, ModelFiles.Onnx);

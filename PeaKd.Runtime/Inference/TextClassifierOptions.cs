@@ -7,7 +7,7 @@ namespace PeaKd.Inference;
 /// <summary>How a <see cref="TextClassifier"/> runs its model.</summary>
 public sealed record TextClassifierOptions
 {
-    private const string Name = nameof(TextClassifierOptions);
+    private static readonly OptionPath Name = new(nameof(TextClassifierOptions));
 
     /// <summary>Where the model runs.</summary>
     public DeviceChoice Device { get; init; } = DeviceChoice.Auto;
@@ -25,12 +25,12 @@ public sealed record TextClassifierOptions
     /// <summary>Throws <see cref="InvalidOptionException"/> naming the first invalid property.</summary>
     public void Validate()
     {
-        OptionCheck.Defined($"{Name}.{nameof(Device)}", Device);
-        OptionCheck.Defined($"{Name}.{nameof(Precision)}", Precision);
+        OptionCheck.Defined(Name / nameof(Device), Device);
+        OptionCheck.Defined(Name / nameof(Precision), Precision);
         if (MaxLength is int length)
         {
-            OptionCheck.Between($"{Name}.{nameof(MaxLength)}", length, 8, 4096);
+            OptionCheck.Between(Name / nameof(MaxLength), length, 8, 4096);
         }
-        OptionCheck.AtLeast($"{Name}.{nameof(BatchSize)}", BatchSize, 1);
+        OptionCheck.AtLeast(Name / nameof(BatchSize), BatchSize, 1);
     }
 }

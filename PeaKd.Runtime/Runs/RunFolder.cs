@@ -87,7 +87,8 @@ internal sealed class RunFolder(string root)
         {
             return;
         }
-        string property = $"{optionsType}.OutputFolder";
+        var options = new OptionPath(optionsType);
+        OptionPath property = options / nameof(RunSettings.OutputFolder);
         if (resume)
         {
             return;
@@ -96,7 +97,7 @@ internal sealed class RunFolder(string root)
         {
             string which = File.Exists(SummaryFile) ? "a finished run" : "an interrupted run";
             throw new InvalidOptionException(property,
-                $"is '{Root}', which holds {which}; set {optionsType}.Resume to continue it, or {optionsType}.Overwrite to delete it and start again, or give another folder.");
+                $"is '{Root}', which holds {which}; set {options / nameof(RunSettings.Resume)} to continue it, or {options / nameof(RunSettings.Overwrite)} to delete it and start again, or give another folder.");
         }
         File.Delete(SummaryFile); // first: a folder half cleared never passes for a finished run
         foreach (string entry in entries.OrderBy(e => e == OptionsFile)) // options.json last: a kill midway leaves a run to overwrite again
@@ -122,7 +123,7 @@ internal sealed class RunFolder(string root)
             : [];
         if (entries.Length > 0 && !File.Exists(OptionsFile))
         {
-            throw new InvalidOptionException($"{optionsType}.OutputFolder",
+            throw new InvalidOptionException(new OptionPath(optionsType) / nameof(RunSettings.OutputFolder),
                 $"is '{Root}', which holds files that are not a PeaKd run ({string.Join(", ", entries.Take(3).Select(Path.GetFileName))}{(entries.Length > 3 ? ", ..." : "")}); give a new or empty folder.");
         }
         return entries;
@@ -138,6 +139,7 @@ internal sealed class RunFolder(string root)
     /// label: they scored F1 of train's second label): an older run is compared as if it had written them.</param>
     public void SaveOptions(JsonObject options, bool resume, string optionsType, IReadOnlyDictionary<string, string>? properties = null, JsonObject? olderValues = null)
     {
+        var optionsPath = new OptionPath(optionsType);
         if (resume && File.Exists(OptionsFile))
         {
             JsonObject saved = JsonFile.ReadObject(OptionsFile); // damaged: an error naming it, not a guess at the options
@@ -169,14 +171,14 @@ internal sealed class RunFolder(string root)
                 .ToArray();
             if (differing.Length > 0)
             {
-                throw new InvalidOptionException($"{optionsType}.Resume",
-                    $"needs the options of the interrupted run, but {OptionsFile} differs in {string.Join("; ", differing.SelectMany(key => Differences(Named(key), saved[key], options[key])))}. Use the same options, or another {optionsType}.OutputFolder.");
+                throw new InvalidOptionException(optionsPath / nameof(RunSettings.Resume),
+                    $"needs the options of the interrupted run, but {OptionsFile} differs in {string.Join("; ", differing.SelectMany(key => Differences(Named(key), saved[key], options[key])))}. Use the same options, or another {optionsPath / nameof(RunSettings.OutputFolder)}.");
             }
             return;
         }
         AtomicFile.WriteAllText(OptionsFile, options.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
 
-        string Named(string key) => properties?.GetValueOrDefault(key) is string property ? $"{optionsType}.{property}" : key;
+        string Named(string key) => properties?.GetValueOrDefault(key) is string property ? optionsPath / property : key;
     }
 
     /// <summary>Options that do not change what a run computes: a resume may change them, and a report groups runs

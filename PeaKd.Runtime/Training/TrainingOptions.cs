@@ -68,34 +68,36 @@ public sealed record TrainingOptions
     /// naming <see cref="Epochs"/> and <see cref="BatchSize"/> under <paramref name="property"/>; the step count otherwise.</summary>
     internal long CheckTotalSteps(int trainExamples, string property = nameof(TrainingOptions))
     {
+        var path = new OptionPath(property);
         long batchesPerEpoch = ((long)trainExamples + BatchSize - 1) / BatchSize;
         long steps = (long)EpochCount * batchesPerEpoch;
         if (steps > MaxSteps)
         {
-            throw new InvalidOptionException($"{property}.{nameof(Epochs)}",
-                $"is {EpochCount:N0}, which with {batchesPerEpoch:N0} batches per epoch ({property}.{nameof(BatchSize)} {BatchSize:N0} over {trainExamples:N0} training examples) makes {steps:N0} steps, more than the {MaxSteps:N0} one stage may take; use fewer epochs or larger batches.");
+            throw new InvalidOptionException(path / nameof(Epochs),
+                $"is {EpochCount:N0}, which with {batchesPerEpoch:N0} batches per epoch ({path / nameof(BatchSize)} {BatchSize:N0} over {trainExamples:N0} training examples) makes {steps:N0} steps, more than the {MaxSteps:N0} one stage may take; use fewer epochs or larger batches.");
         }
         return steps;
     }
 
     /// <summary>Throws <see cref="InvalidOptionException"/> naming the first invalid value under <paramref name="property"/>
-    /// (for example <c>PipelineOptions.Distillation</c>).</summary>
+    /// (for example <c>PipelineOptions.KdTraining</c>).</summary>
     public void Validate(string property = nameof(TrainingOptions))
     {
+        var path = new OptionPath(property);
         if (Epochs is int epochs)
         {
-            OptionCheck.AtLeast($"{property}.{nameof(Epochs)}", epochs, 1);
-            OptionCheck.AtMost($"{property}.{nameof(Epochs)}", epochs, MaxEpochs);
+            OptionCheck.AtLeast(path / nameof(Epochs), epochs, 1);
+            OptionCheck.AtMost(path / nameof(Epochs), epochs, MaxEpochs);
         }
-        OptionCheck.AtLeast($"{property}.{nameof(BatchSize)}", BatchSize, 1);
-        OptionCheck.Positive($"{property}.{nameof(LearningRate)}", LearningRate);
-        OptionCheck.NotNegative($"{property}.{nameof(WeightDecay)}", WeightDecay);
-        OptionCheck.Fraction($"{property}.{nameof(WarmupFraction)}", WarmupFraction, upperOpen: true);
-        OptionCheck.Positive($"{property}.{nameof(MaxGradNorm)}", MaxGradNorm);
-        OptionCheck.AtLeast($"{property}.{nameof(LogEvery)}", LogEvery, 1);
-        OptionCheck.AtLeast($"{property}.{nameof(CheckpointEvery)}", CheckpointEvery, 0);
-        OptionCheck.AtLeast($"{property}.{nameof(EvalEvery)}", EvalEvery, 0);
-        OptionCheck.Defined($"{property}.{nameof(SelectBy)}", SelectBy);
-        OptionCheck.AtLeast($"{property}.{nameof(EvalBatchSize)}", EvalBatchSize, 1);
+        OptionCheck.AtLeast(path / nameof(BatchSize), BatchSize, 1);
+        OptionCheck.Positive(path / nameof(LearningRate), LearningRate);
+        OptionCheck.NotNegative(path / nameof(WeightDecay), WeightDecay);
+        OptionCheck.Fraction(path / nameof(WarmupFraction), WarmupFraction, upperOpen: true);
+        OptionCheck.Positive(path / nameof(MaxGradNorm), MaxGradNorm);
+        OptionCheck.AtLeast(path / nameof(LogEvery), LogEvery, 1);
+        OptionCheck.AtLeast(path / nameof(CheckpointEvery), CheckpointEvery, 0);
+        OptionCheck.AtLeast(path / nameof(EvalEvery), EvalEvery, 0);
+        OptionCheck.Defined(path / nameof(SelectBy), SelectBy);
+        OptionCheck.AtLeast(path / nameof(EvalBatchSize), EvalBatchSize, 1);
     }
 }

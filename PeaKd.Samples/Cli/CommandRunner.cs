@@ -117,7 +117,7 @@ internal static class CommandRunner
     }
 }
 
-/// <summary>The API names a command's flags stand for: an options property (<c>PipelineOptions.Distillation.Epochs</c>)
+/// <summary>The API names a command's flags stand for: an options property (<c>PipelineOptions.KdTraining.Epochs</c>)
 /// or an API call (<c>PeaKdPipeline.FineTune</c>) and the flag or command a CLI user knows it by.</summary>
 internal sealed class FlagNames
 {

@@ -28,10 +28,10 @@ internal static class DistillCommand
         ($"{Options}.PtpThresholds.T1", "--ptp-thresholds"),
         ($"{Options}.PtpThresholds.T2", "--ptp-thresholds"),
         ($"{Options}.PtpThresholds", "--ptp-thresholds"),
-        ($"{Options}.Kd.Alpha", "--alpha"),
-        ($"{Options}.Kd.Temperature", "--temperature"),
-        ($"{Options}.Kd.Beta", "--beta"),
-        .. FlagNames.Training($"{Options}.Distillation"),
+        ($"{Options}.KdLoss.Alpha", "--alpha"),
+        ($"{Options}.KdLoss.Temperature", "--temperature"),
+        ($"{Options}.KdLoss.Beta", "--beta"),
+        .. FlagNames.Training($"{Options}.KdTraining"),
         .. FlagNames.Training($"{Options}.PtpTraining", epochs: "--ptp-epochs", batchSize: "--ptp-batch-size", learningRate: "--ptp-lr"),
     ]);
 
@@ -81,14 +81,14 @@ internal static class DistillCommand
                 InitLayers = ParseLayers(parse.GetValue(initLayers)),
                 Ptp = !parse.GetValue(noPtp),
                 PtpThresholds = ParseThresholds(parse.GetValue(thresholds)!),
-                Kd = kd,
+                KdLoss = kd,
                 PtpTraining = training with
                 {
                     Epochs = parse.GetValue(ptpEpochs),
                     LearningRate = parse.GetValue(ptpLearningRate),
                     BatchSize = parse.GetValue(ptpBatchSize) ?? training.BatchSize,
                 },
-                Distillation = training,
+                KdTraining = training,
                 MaxLength = parse.GetValue(common.MaxLength),
                 LimitTrain = parse.GetValue(common.LimitTrain),
                 Device = common.DeviceChoice(parse),

@@ -11,7 +11,7 @@ internal static class FinetuneCommand
     private static readonly FlagNames Flags = new(
     [
         .. CommonOptions.Flags(Options),
-        ($"{Options}.Model", "--model"),
+        ($"{Options}.Teacher", "--model"),
         .. FlagNames.Training($"{Options}.Training"),
     ]);
 
@@ -27,7 +27,7 @@ internal static class FinetuneCommand
             var options = new FineTuneOptions
             {
                 Data = common.DataSource(parse),
-                Model = parse.GetValue(model)!,
+                Teacher = parse.GetValue(model)!,
                 OutputFolder = parse.GetValue(output)!,
                 Training = common.Training(parse),
                 MaxLength = parse.GetValue(common.MaxLength),

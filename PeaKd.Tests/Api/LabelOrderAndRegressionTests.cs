@@ -71,7 +71,7 @@ public class LabelOrderAndRegressionTests
         FineTuneResult model = PeaKdPipeline.FineTune(new FineTuneOptions
         {
             Data = DataSource.Files("STS-B", folder.File("data")),
-            Model = folder.File("pretrained"),
+            Teacher = folder.File("pretrained"),
             OutputFolder = folder.File("model"),
             Training = Training with { Epochs = 20 }, // 200 steps: dev Pearson about 0.88 (3 epochs left it near 0)
             MaxLength = 20,

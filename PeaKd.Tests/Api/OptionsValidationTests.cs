@@ -46,20 +46,20 @@ public class OptionsValidationTests
         { "thresholds: t1", o => o with { PtpThresholds = PtpThresholds.Of(0, 0.5) }, "PipelineOptions.PtpThresholds.T1", "must be in (0, 1) with Mode Explicit, got 0." },
         { "thresholds: t2", o => o with { PtpThresholds = PtpThresholds.Of(0.9, double.NaN) }, "PipelineOptions.PtpThresholds.T2", "got NaN." },
         { "thresholds: paper for tsv", o => o with { PtpThresholds = PtpThresholds.Paper }, "PipelineOptions.PtpThresholds", "the paper gives PTP thresholds only for" },
-        { "kd: none", o => o with { Kd = null! }, "PipelineOptions.Kd", "is not set" },
-        { "kd: alpha", o => o with { Kd = KdSettings.Pkd with { Alpha = 2 } }, "PipelineOptions.Kd.Alpha", "must be in [0, 1], got 2." },
-        { "kd: temperature", o => o with { Kd = KdSettings.Pkd with { Temperature = double.NaN } }, "PipelineOptions.Kd.Temperature", "got NaN." },
-        { "kd: beta", o => o with { Kd = KdSettings.Pkd with { Beta = double.PositiveInfinity } }, "PipelineOptions.Kd.Beta", "got Infinity." },
-        { "fine-tuning: epochs", o => o with { FineTuning = o.FineTuning with { Epochs = 0 } }, "PipelineOptions.FineTuning.Epochs", "must be at least 1, got 0." },
+        { "kd: none", o => o with { KdLoss = null! }, "PipelineOptions.KdLoss", "is not set" },
+        { "kd: alpha", o => o with { KdLoss = KdSettings.Pkd with { Alpha = 2 } }, "PipelineOptions.KdLoss.Alpha", "must be in [0, 1], got 2." },
+        { "kd: temperature", o => o with { KdLoss = KdSettings.Pkd with { Temperature = double.NaN } }, "PipelineOptions.KdLoss.Temperature", "got NaN." },
+        { "kd: beta", o => o with { KdLoss = KdSettings.Pkd with { Beta = double.PositiveInfinity } }, "PipelineOptions.KdLoss.Beta", "got Infinity." },
+        { "fine-tuning: epochs", o => o with { FineTuneTraining = o.FineTuneTraining with { Epochs = 0 } }, "PipelineOptions.FineTuneTraining.Epochs", "must be at least 1, got 0." },
         { "ptp: batch size", o => o with { PtpTraining = o.PtpTraining with { BatchSize = 0 } }, "PipelineOptions.PtpTraining.BatchSize", "must be at least 1, got 0." },
-        { "kd: epochs", o => o with { Distillation = new() { Epochs = 0 } }, "PipelineOptions.Distillation.Epochs", "must be at least 1, got 0." },
-        { "kd: learning rate", o => o with { Distillation = o.Distillation with { LearningRate = double.PositiveInfinity } }, "PipelineOptions.Distillation.LearningRate", "must be a positive finite number, got Infinity." },
-        { "kd: weight decay", o => o with { Distillation = o.Distillation with { WeightDecay = -0.1 } }, "PipelineOptions.Distillation.WeightDecay", "got -0.1." },
-        { "kd: warmup", o => o with { Distillation = o.Distillation with { WarmupFraction = 1 } }, "PipelineOptions.Distillation.WarmupFraction", "must be in [0, 1), got 1." },
-        { "kd: clipping", o => o with { Distillation = o.Distillation with { MaxGradNorm = 0 } }, "PipelineOptions.Distillation.MaxGradNorm", "got 0." },
-        { "kd: log interval", o => o with { Distillation = o.Distillation with { LogEvery = 0 } }, "PipelineOptions.Distillation.LogEvery", "got 0." },
-        { "kd: checkpoints", o => o with { Distillation = o.Distillation with { CheckpointEvery = -1 } }, "PipelineOptions.Distillation.CheckpointEvery", "got -1." },
-        { "kd: eval batch", o => o with { Distillation = o.Distillation with { EvalBatchSize = 0 } }, "PipelineOptions.Distillation.EvalBatchSize", "got 0." },
+        { "kd: epochs", o => o with { KdTraining = new() { Epochs = 0 } }, "PipelineOptions.KdTraining.Epochs", "must be at least 1, got 0." },
+        { "kd: learning rate", o => o with { KdTraining = o.KdTraining with { LearningRate = double.PositiveInfinity } }, "PipelineOptions.KdTraining.LearningRate", "must be a positive finite number, got Infinity." },
+        { "kd: weight decay", o => o with { KdTraining = o.KdTraining with { WeightDecay = -0.1 } }, "PipelineOptions.KdTraining.WeightDecay", "got -0.1." },
+        { "kd: warmup", o => o with { KdTraining = o.KdTraining with { WarmupFraction = 1 } }, "PipelineOptions.KdTraining.WarmupFraction", "must be in [0, 1), got 1." },
+        { "kd: clipping", o => o with { KdTraining = o.KdTraining with { MaxGradNorm = 0 } }, "PipelineOptions.KdTraining.MaxGradNorm", "got 0." },
+        { "kd: log interval", o => o with { KdTraining = o.KdTraining with { LogEvery = 0 } }, "PipelineOptions.KdTraining.LogEvery", "got 0." },
+        { "kd: checkpoints", o => o with { KdTraining = o.KdTraining with { CheckpointEvery = -1 } }, "PipelineOptions.KdTraining.CheckpointEvery", "got -1." },
+        { "kd: eval batch", o => o with { KdTraining = o.KdTraining with { EvalBatchSize = 0 } }, "PipelineOptions.KdTraining.EvalBatchSize", "got 0." },
         { "training: none", o => o with { PtpTraining = null! }, "PipelineOptions.PtpTraining", "is not set" },
         { "max length: too short", o => o with { MaxLength = 4 }, "PipelineOptions.MaxLength", "must be between 8 and 4096, got 4." },
         { "max length: past the teacher's positions", o => o with { MaxLength = 40 }, "PipelineOptions.MaxLength", "is 40, more than the model's max_position_embeddings 24" },
@@ -90,8 +90,8 @@ public class OptionsValidationTests
     public void The_issues_example_reads_as_promised()
     {
         using TempFolder folder = Setup();
-        var error = Assert.Throws<InvalidOptionException>(() => PeaKdPipeline.Run(TinyTask.Pipeline(folder, new TrainingOptions()) with { Distillation = new() { Epochs = 0 } }));
-        Assert.Equal("PipelineOptions.Distillation.Epochs must be at least 1, got 0.", error.Message);
+        var error = Assert.Throws<InvalidOptionException>(() => PeaKdPipeline.Run(TinyTask.Pipeline(folder, new TrainingOptions()) with { KdTraining = new() { Epochs = 0 } }));
+        Assert.Equal("PipelineOptions.KdTraining.Epochs must be at least 1, got 0.", error.Message);
     }
 
     [Fact]
@@ -142,13 +142,13 @@ public class OptionsValidationTests
     {
         { "epochs", o => o with { Training = o.Training with { Epochs = 0 } }, "FineTuneOptions.Training.Epochs", "must be at least 1, got 0." },
         { "learning rate", o => o with { Training = o.Training with { LearningRate = double.NaN } }, "FineTuneOptions.Training.LearningRate", "got NaN." },
-        { "model", o => o with { Model = "/nowhere/model" }, "FineTuneOptions.Model", "which is not a folder" },
-        { "model without weights", o => o with { Model = WithoutWeights(o.Model) }, "FineTuneOptions.Model", "which has no weights" },
+        { "model", o => o with { Teacher = "/nowhere/model" }, "FineTuneOptions.Teacher", "which is not a folder" },
+        { "model without weights", o => o with { Teacher = WithoutWeights(o.Teacher) }, "FineTuneOptions.Teacher", "which has no weights" },
         { "max length", o => o with { MaxLength = 100 }, "FineTuneOptions.MaxLength", "more than the model's max_position_embeddings 24" },
         { "limit train", o => o with { LimitTrain = -3 }, "FineTuneOptions.LimitTrain", "got -3." },
         { "data", o => o with { Data = DataSource.InMemory([], [Good]) }, "FineTuneOptions.Data.Train", "holds no example" },
         { "output", o => o with { OutputFolder = " " }, "FineTuneOptions.OutputFolder", "is empty" },
-        { "output is the model", o => o with { OutputFolder = o.Model }, "FineTuneOptions.OutputFolder", "the folder FineTuneOptions.Model names" },
+        { "output is the model", o => o with { OutputFolder = o.Teacher }, "FineTuneOptions.OutputFolder", "the folder FineTuneOptions.Teacher names" },
     };
 
     [Theory]
@@ -159,7 +159,7 @@ public class OptionsValidationTests
         var valid = new FineTuneOptions
         {
             Data = DataSource.Files(TaskRegistry.Tsv(), folder.File("data")),
-            Model = folder.File("pretrained"),
+            Teacher = folder.File("pretrained"),
             OutputFolder = folder.File("teacher"),
             MaxLength = 16,
             Device = DeviceChoice.Cpu,
@@ -215,13 +215,13 @@ public class OptionsValidationTests
         PipelineOptions partial = TinyTask.Pipeline(folder, new TrainingOptions()) with
         {
             PtpTraining = new TrainingOptions { BatchSize = 16 },
-            Distillation = new TrainingOptions { LearningRate = 1e-4 },
-            FineTuning = new TrainingOptions { Epochs = 3 },
+            KdTraining = new TrainingOptions { LearningRate = 1e-4 },
+            FineTuneTraining = new TrainingOptions { Epochs = 3 },
         };
         Assert.Equal(2, partial.PtpTraining.Epochs);
         Assert.Equal(16, partial.PtpTraining.BatchSize);
-        Assert.Equal(4, partial.Distillation.Epochs);
-        Assert.Equal(3, partial.FineTuning.Epochs);
+        Assert.Equal(4, partial.KdTraining.Epochs);
+        Assert.Equal(3, partial.FineTuneTraining.Epochs);
         Assert.Equal(2, new PipelineOptions { Data = partial.Data, Teacher = "t", Student = partial.Student, OutputFolder = "o" }.PtpTraining.Epochs);
         Assert.Equal(4, (TinyTask.FineTune(folder, new TrainingOptions { BatchSize = 8 })).Training.Epochs);
         // options.json records the epochs each stage runs

@@ -83,7 +83,7 @@ public class PipelineTests(Xunit.Abstractions.ITestOutputHelper log)
     public void A_run_stopped_during_KD_resumes_to_the_same_result()
     {
         using TempFolder folder = Setup();
-        PipelineOptions options = Options(folder) with { Ptp = false, FineTuning = Options(folder).FineTuning with { Epochs = 3 }, Distillation = Options(folder).Distillation with { Epochs = 3 } };
+        PipelineOptions options = Options(folder) with { Ptp = false, FineTuneTraining = Options(folder).FineTuneTraining with { Epochs = 3 }, KdTraining = Options(folder).KdTraining with { Epochs = 3 } };
         DistillationResult straight = PeaKdPipeline.Run(options with { OutputFolder = folder.File("straight") });
 
         var stop = new StopAfter("kd", 40);
@@ -108,12 +108,12 @@ public class PipelineTests(Xunit.Abstractions.ITestOutputHelper log)
     public void Resuming_with_other_options_is_refused_naming_what_differs()
     {
         using TempFolder folder = Setup();
-        PipelineOptions options = Options(folder) with { Ptp = false, FineTuning = Options(folder).FineTuning with { Epochs = 1 }, Distillation = Options(folder).Distillation with { Epochs = 1 } };
+        PipelineOptions options = Options(folder) with { Ptp = false, FineTuneTraining = Options(folder).FineTuneTraining with { Epochs = 1 }, KdTraining = Options(folder).KdTraining with { Epochs = 1 } };
         PeaKdPipeline.Run(options);
-        var error = Assert.Throws<InvalidOptionException>(() => PeaKdPipeline.Run(options with { Resume = true, Kd = KdSettings.Kd }));
+        var error = Assert.Throws<InvalidOptionException>(() => PeaKdPipeline.Run(options with { Resume = true, KdLoss = KdSettings.Kd }));
         Assert.Equal("PipelineOptions.Resume", error.Property);
         Assert.Contains("needs the options of the interrupted run, but", error.Message);
-        Assert.Contains("differs in PipelineOptions.Kd.Beta (saved 100, asked 0).", error.Message);
+        Assert.Contains("differs in PipelineOptions.KdLoss.Beta (saved 100, asked 0).", error.Message);
     }
 
     [Fact]
@@ -121,7 +121,7 @@ public class PipelineTests(Xunit.Abstractions.ITestOutputHelper log)
     {
         using TempFolder folder = Setup();
         PipelineOptions pipeline = Options(folder);
-        var fineTune = new FineTuneOptions { Data = pipeline.Data, Model = "model", OutputFolder = "out" };
+        var fineTune = new FineTuneOptions { Data = pipeline.Data, Teacher = "model", OutputFolder = "out" };
         foreach ((Type type, JsonObject json, IReadOnlyDictionary<string, string> properties) in new[]
         {
             (typeof(PipelineOptions), pipeline.ToJson(), PipelineOptions.JsonProperties),

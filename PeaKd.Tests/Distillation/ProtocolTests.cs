@@ -46,7 +46,7 @@ public class ProtocolTests(Xunit.Abstractions.ITestOutputHelper log)
             FineTuneTeacher = false,
             Ptp = false,
             Student = StudentCatalog.Find("TinyBert")!,
-            Distillation = Training with { Epochs = 1, LearningRate = 1e-30 },
+            KdTraining = Training with { Epochs = 1, LearningRate = 1e-30 },
         };
         DistillationResult fromPretrained = PeaKdPipeline.Run(options with { OutputFolder = folder.File("pretrained-init") });
         DistillationResult fromTeacher = PeaKdPipeline.Run(options with { OutputFolder = folder.File("teacher-init"), InitFrom = StudentInit.Teacher });
@@ -110,7 +110,7 @@ public class ProtocolTests(Xunit.Abstractions.ITestOutputHelper log)
         PipelineOptions options = TinyTask.Pipeline(folder, Training with { LogEvery = 1 }) with
         {
             PtpTraining = Training with { LogEvery = 1, LearningRate = 3e-4, Epochs = 2 }, // 480 rows / 16 = 30 steps an epoch, 60 in all
-            Distillation = Training with { LogEvery = 1, LearningRate = 7e-4, Epochs = 1 },
+            KdTraining = Training with { LogEvery = 1, LearningRate = 7e-4, Epochs = 1 },
         };
         DistillationResult result = PeaKdPipeline.Run(options, notes);
         var lines = MetricsLog.Read(Path.Combine(folder.File("run"), "metrics.jsonl"));

@@ -32,9 +32,9 @@ internal static class TinyTask
         FineTuneTeacher = true,
         Student = StudentCatalog.Find(student)!,
         OutputFolder = folder.File(output),
-        FineTuning = training,
+        FineTuneTraining = training,
         PtpTraining = training with { Epochs = 2 },
-        Distillation = training,
+        KdTraining = training,
         MaxLength = 16,
         Device = DeviceChoice.Cpu,
     };
@@ -43,7 +43,7 @@ internal static class TinyTask
     public static FineTuneOptions FineTune(TempFolder folder, TrainingOptions training) => new()
     {
         Data = DataSource.Files(TaskRegistry.Tsv(), folder.File("data")),
-        Model = folder.File("pretrained"),
+        Teacher = folder.File("pretrained"),
         OutputFolder = folder.File("teacher"),
         Training = training,
         MaxLength = 16,

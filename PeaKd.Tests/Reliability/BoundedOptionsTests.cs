@@ -17,13 +17,13 @@ public class BoundedOptionsTests
     private static (int Exit, string Out, string Error) Peakd(params string[] args) => ConsoleCapture.Run(() => PeakdCli.Run(args));
 
     [Theory]
-    [InlineData(10_001, "PipelineOptions.Distillation.Epochs must be at most 10,000, got 10,001.")]
-    [InlineData(1_000_000_000, "PipelineOptions.Distillation.Epochs must be at most 10,000, got 1,000,000,000.")]
-    [InlineData(int.MaxValue, "PipelineOptions.Distillation.Epochs must be at most 10,000, got 2,147,483,647.")]
+    [InlineData(10_001, "PipelineOptions.KdTraining.Epochs must be at most 10,000, got 10,001.")]
+    [InlineData(1_000_000_000, "PipelineOptions.KdTraining.Epochs must be at most 10,000, got 1,000,000,000.")]
+    [InlineData(int.MaxValue, "PipelineOptions.KdTraining.Epochs must be at most 10,000, got 2,147,483,647.")]
     public void Epochs_past_the_bound_are_refused_naming_the_property(int epochs, string message)
     {
-        var error = Assert.Throws<InvalidOptionException>(() => new TrainingOptions { Epochs = epochs }.Validate("PipelineOptions.Distillation"));
-        Assert.Equal("PipelineOptions.Distillation.Epochs", error.Property);
+        var error = Assert.Throws<InvalidOptionException>(() => new TrainingOptions { Epochs = epochs }.Validate("PipelineOptions.KdTraining"));
+        Assert.Equal("PipelineOptions.KdTraining.Epochs", error.Property);
         Assert.Equal(message, error.Message);
         new TrainingOptions { Epochs = TrainingOptions.MaxEpochs }.Validate(); // the bound itself is allowed
     }
@@ -63,9 +63,9 @@ public class BoundedOptionsTests
         using var model = nn.Linear(1, 1);
         var options = new TrainingOptions { Epochs = TrainingOptions.MaxEpochs, BatchSize = 1 };
         var loop = new TrainingLoop("kd", model, options, folder.File("stage"), new MetricsLog(folder.File("metrics.jsonl")), null, CancellationToken.None,
-            optionsProperty: "PipelineOptions.Distillation");
+            optionsProperty: "PipelineOptions.KdTraining");
         var error = Assert.Throws<InvalidOptionException>(() => loop.Run(train, 0, CPU, _ => throw new InvalidOperationException("no step is taken"), null, resume: false));
-        Assert.Equal("PipelineOptions.Distillation.Epochs", error.Property);
+        Assert.Equal("PipelineOptions.KdTraining.Epochs", error.Property);
         Assert.Equal("--epochs is 10,000, which with 214,749 batches per epoch (--batch-size 1 over 214,749 training examples) makes 2,147,490,000 steps, "
             + "more than the 2,147,483,647 one stage may take; use fewer epochs or larger batches.", DistillCommand.Flags.Rewrite(error.Message));
         Assert.False(Directory.Exists(folder.File("stage")));

@@ -119,11 +119,11 @@ public class TrainingLoopTests
             return ++calls == 12 ? new LossTerms(terms.Total * double.NaN, new Dictionary<string, Tensor> { ["hard"] = terms.Total * double.NaN }) : terms;
         }
 
-        var error = Assert.Throws<TrainingDivergedException>(() => Train(model, data, folder.File("run"), resume: false, loss: Poisoned, optionsProperty: "PipelineOptions.FineTuning"));
+        var error = Assert.Throws<TrainingDivergedException>(() => Train(model, data, folder.File("run"), resume: false, loss: Poisoned, optionsProperty: "PipelineOptions.FineTuneTraining"));
         Assert.Equal(12, error.Step); // the 12th step, as the log and the progress count it
         Assert.Equal("hard", error.Term);
-        Assert.Equal("PipelineOptions.FineTuning.LearningRate", error.LearningRateOption); // the stage's own rate, not another stage's
-        Assert.Contains("Try a lower learning rate (PipelineOptions.FineTuning.LearningRate)", error.Message);
+        Assert.Equal("PipelineOptions.FineTuneTraining.LearningRate", error.LearningRateOption); // the stage's own rate, not another stage's
+        Assert.Contains("Try a lower learning rate (PipelineOptions.FineTuneTraining.LearningRate)", error.Message);
         Assert.Contains("finetune: the hard loss became NaN or infinite at step 12", error.Message);
         Assert.Contains("The last good checkpoint is " + folder.File("run/stages/finetune/checkpoint-10.safetensors"), error.Message);
         Assert.True(File.Exists(folder.File("run/stages/finetune/checkpoint.json")));

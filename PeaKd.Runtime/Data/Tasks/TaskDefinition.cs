@@ -58,7 +58,7 @@ public sealed record TaskDefinition(
         if (PositiveLabel is string named)
         {
             int id = labels.ToList().IndexOf(named);
-            return id >= 0 ? id : throw new InvalidOptionException($"{property}.{nameof(PositiveLabel)}",
+            return id >= 0 ? id : throw new InvalidOptionException(new OptionPath(property) / nameof(PositiveLabel),
                 $"is '{named}', which is not one of the task's labels ({string.Join(", ", labels)}).");
         }
         string last = labels.Order(StringComparer.Ordinal).Last();
@@ -69,35 +69,36 @@ public sealed record TaskDefinition(
     /// file is read. <paramref name="property"/> is where it sits in the options (PipelineOptions.Data.Task).</summary>
     internal void Validate(string property)
     {
-        OptionCheck.NotEmpty($"{property}.{nameof(Name)}", Name, "the task's name");
+        var path = new OptionPath(property);
+        OptionCheck.NotEmpty(path / nameof(Name), Name, "the task's name");
         if (PositiveLabel is not null)
         {
-            OptionCheck.NotEmpty($"{property}.{nameof(PositiveLabel)}", PositiveLabel, "the class F1 scores (or null for the label that sorts last)");
+            OptionCheck.NotEmpty(path / nameof(PositiveLabel), PositiveLabel, "the class F1 scores (or null for the label that sorts last)");
             if (Labels is not null && !Labels.Contains(PositiveLabel))
             {
-                throw new InvalidOptionException($"{property}.{nameof(PositiveLabel)}", $"is '{PositiveLabel}', which is not one of {Name}'s labels ({string.Join(", ", Labels)}).");
+                throw new InvalidOptionException(path / nameof(PositiveLabel), $"is '{PositiveLabel}', which is not one of {Name}'s labels ({string.Join(", ", Labels)}).");
             }
         }
-        OptionCheck.NotNull($"{property}.{nameof(Metrics)}", Metrics, "the task's metrics (the first chooses the best checkpoint)");
+        OptionCheck.NotNull(path / nameof(Metrics), Metrics, "the task's metrics (the first chooses the best checkpoint)");
         if (Metrics.Count == 0)
         {
-            throw new InvalidOptionException($"{property}.{nameof(Metrics)}", "is empty; list the task's metrics, the first being the one the best checkpoint is chosen by (such as Metric.Accuracy).");
+            throw new InvalidOptionException(path / nameof(Metrics), "is empty; list the task's metrics, the first being the one the best checkpoint is chosen by (such as Metric.Accuracy).");
         }
         foreach (Metric metric in Metrics)
         {
-            OptionCheck.Defined($"{property}.{nameof(Metrics)}", metric);
+            OptionCheck.Defined(path / nameof(Metrics), metric);
         }
-        OptionCheck.NotNull($"{property}.{nameof(Labelled)}", Labelled, "the columns of train and dev");
-        OptionCheck.NotEmpty($"{property}.{nameof(Labelled)}.{nameof(ColumnLayout.Text)}", Labelled.Text, "the text column of train and dev");
-        OptionCheck.NotEmpty($"{property}.{nameof(Labelled)}.{nameof(ColumnLayout.Label)}", Labelled.Label, "the label column of train and dev (they are trained and scored on it)");
-        OptionCheck.NotNull($"{property}.{nameof(Test)}", Test, "the columns of the test split");
-        OptionCheck.NotEmpty($"{property}.{nameof(Test)}.{nameof(ColumnLayout.Text)}", Test.Text, "the text column of the test split");
-        OptionCheck.NotNull($"{property}.{nameof(SplitFiles)}", SplitFiles, "each split's file name (TaskDefinition.StandardSplits: train.tsv, dev.tsv, test.tsv)");
+        OptionCheck.NotNull(path / nameof(Labelled), Labelled, "the columns of train and dev");
+        OptionCheck.NotEmpty(path / nameof(Labelled) / nameof(ColumnLayout.Text), Labelled.Text, "the text column of train and dev");
+        OptionCheck.NotEmpty(path / nameof(Labelled) / nameof(ColumnLayout.Label), Labelled.Label, "the label column of train and dev (they are trained and scored on it)");
+        OptionCheck.NotNull(path / nameof(Test), Test, "the columns of the test split");
+        OptionCheck.NotEmpty(path / nameof(Test) / nameof(ColumnLayout.Text), Test.Text, "the text column of the test split");
+        OptionCheck.NotNull(path / nameof(SplitFiles), SplitFiles, "each split's file name (TaskDefinition.StandardSplits: train.tsv, dev.tsv, test.tsv)");
         foreach (string split in new[] { "train", "dev" })
         {
             if (!SplitFiles.TryGetValue(split, out string? file) || string.IsNullOrWhiteSpace(file))
             {
-                throw new InvalidOptionException($"{property}.{nameof(SplitFiles)}", $"names no {split} file; give each split's file name (TaskDefinition.StandardSplits: train.tsv, dev.tsv, test.tsv).");
+                throw new InvalidOptionException(path / nameof(SplitFiles), $"names no {split} file; give each split's file name (TaskDefinition.StandardSplits: train.tsv, dev.tsv, test.tsv).");
             }
         }
     }
