@@ -2,7 +2,8 @@ using PeaKd.Modeling;
 
 namespace PeaKd.Students;
 
-/// <summary>One entry of the generated student catalog: a student's name, plan and factory.</summary>
+/// <summary>A student as the runtime takes it: its name, plan and factory. The generator writes one per student as its
+/// static <c>Descriptor</c> (<c>PipelineOptions.Student = PeaBert2.Descriptor</c>), and lists them in StudentCatalog.</summary>
 /// <param name="Name">The student's class name.</param>
 /// <param name="Plan">Its architecture, as the attributes declare it.</param>
 /// <param name="Create">Builds the student with a teacher's sizes (its config) and a number of labels (1 for regression).</param>
