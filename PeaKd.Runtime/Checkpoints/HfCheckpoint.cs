@@ -1,5 +1,6 @@
 using PeaKd.IO;
 using PeaKd.Modeling;
+using PeaKd.Options;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,6 +11,9 @@ public sealed record LoadedCheckpoint(BertClassifier Model, string? VocabFile, C
 {
     /// <summary>Frees the model's weights.</summary>
     public void Dispose() => Model.Dispose();
+
+    /// <summary>Its properties and their values, lists and dictionaries with their items.</summary>
+    public override string ToString() => RecordText.Of(this);
 }
 
 /// <summary>

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using PeaKd.Checkpoints.Onnx;
 using PeaKd.Folders;
 using PeaKd.Modeling;
+using PeaKd.Options;
 
 namespace PeaKd.Checkpoints;
 
@@ -10,7 +11,11 @@ namespace PeaKd.Checkpoints;
 /// <param name="Config">The model's sizes.</param>
 /// <param name="Parameters">Embeddings, layers and pooler (the classifier excluded).</param>
 /// <param name="Notes">What the import had to decide (a fresh pooler, ignored pretraining heads), one line each.</param>
-public sealed record ImportedTeacher(string Folder, BertConfig Config, long Parameters, IReadOnlyList<string> Notes);
+public sealed record ImportedTeacher(string Folder, BertConfig Config, long Parameters, IReadOnlyList<string> Notes)
+{
+    /// <summary>Its properties and their values, lists and dictionaries with their items.</summary>
+    public override string ToString() => RecordText.Of(this);
+}
 
 /// <summary>
 /// Turns a pretrained BERT into a PeaKd model folder that <see cref="Distillation.PeaKdPipeline"/> fine-tunes and

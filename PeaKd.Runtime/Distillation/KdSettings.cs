@@ -28,4 +28,7 @@ public sealed record KdSettings(double Alpha, double Temperature, double Beta)
         OptionCheck.Positive($"{property}.{nameof(Temperature)}", Temperature);
         OptionCheck.NotNegative($"{property}.{nameof(Beta)}", Beta);
     }
+
+    /// <summary>Its properties and their values, lists and dictionaries with their items.</summary>
+    public override string ToString() => RecordText.Of(this);
 }

@@ -206,4 +206,7 @@ public sealed record PipelineOptions
         ["precision"] = Precision.ToString().ToLowerInvariant(),
         ["record_dtype"] = TeacherRecord.Name(RecordDtype),
     };
+
+    /// <summary>Its properties and their values, lists and dictionaries with their items.</summary>
+    public override string ToString() => RecordText.Of(this);
 }

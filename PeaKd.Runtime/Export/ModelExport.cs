@@ -3,6 +3,7 @@ using PeaKd.Checkpoints;
 using PeaKd.Folders;
 using PeaKd.IO;
 using PeaKd.Modeling;
+using PeaKd.Options;
 using PeaKd.Students;
 
 namespace PeaKd.Export;
@@ -11,7 +12,11 @@ namespace PeaKd.Export;
 /// <param name="Folder">The folder written.</param>
 /// <param name="Layers">Its encoder layers (a student's effective depth: shared layers unrolled).</param>
 /// <param name="Parameters">Embeddings, layers and pooler as stored (the classifier excluded).</param>
-public sealed record ExportedModel(string Folder, int Layers, long Parameters);
+public sealed record ExportedModel(string Folder, int Layers, long Parameters)
+{
+    /// <summary>Its properties and their values, lists and dictionaries with their items.</summary>
+    public override string ToString() => RecordText.Of(this);
+}
 
 /// <summary>Writes trained models in formats other runtimes serve.</summary>
 public static class ModelExport

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PeaKd.IO;
+using PeaKd.Options;
 
 namespace PeaKd.Modeling;
 
@@ -262,4 +263,7 @@ public sealed record BertConfig
             throw new InvalidConfigException(source, field, $"{field} must be in [0, 1), got {value}.");
         }
     }
+
+    /// <summary>Its properties and their values, lists and dictionaries with their items.</summary>
+    public override string ToString() => RecordText.Of(this);
 }

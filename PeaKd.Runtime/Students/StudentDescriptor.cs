@@ -1,4 +1,5 @@
 using PeaKd.Modeling;
+using PeaKd.Options;
 
 namespace PeaKd.Students;
 
@@ -23,4 +24,7 @@ public sealed record StudentDescriptor(string Name, StudentPlan Plan, Func<BertC
         Find(students, name) ?? throw new ArgumentException(
             $"Student '{name}' is not declared in this program; the known students are {string.Join(", ", students.Select(s => s.Name))}. A student is a [Student] partial class (see the README, \"Declaring students\").",
             nameof(name));
+
+    /// <summary>Its properties and their values, lists and dictionaries with their items.</summary>
+    public override string ToString() => RecordText.Of(this);
 }

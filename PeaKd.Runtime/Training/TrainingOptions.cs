@@ -98,4 +98,7 @@ public sealed record TrainingOptions
         OptionCheck.Defined($"{property}.{nameof(SelectBy)}", SelectBy);
         OptionCheck.AtLeast($"{property}.{nameof(EvalBatchSize)}", EvalBatchSize, 1);
     }
+
+    /// <summary>Its properties and their values, lists and dictionaries with their items.</summary>
+    public override string ToString() => RecordText.Of(this);
 }
