@@ -59,7 +59,7 @@ internal static class MainJob
             Data = DataSource.Files(TaskRegistry.Tsv() with { PositiveLabel = "great" }, DataFolder), // F1 of a 5-star review, as every earlier run scored it
             Teacher = pretrained,
             FineTuneTeacher = true,
-            Student = StudentCatalog.Get("Bert2"),
+            Student = Bert2.Descriptor,
             OutputFolder = Path.Combine(RunRoot, "kd-bert2"),
             Ptp = false,
             KdLoss = KdSettings.Kd,
@@ -75,7 +75,7 @@ internal static class MainJob
         {
             Teacher = kd.Paths.Teacher,
             FineTuneTeacher = false,
-            Student = StudentCatalog.Get("PeaBert2"),
+            Student = PeaBert2.Descriptor,
             OutputFolder = Path.Combine(RunRoot, "peabert2"),
             Ptp = true,
             KdLoss = KdSettings.Pkd,

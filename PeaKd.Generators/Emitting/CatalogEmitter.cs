@@ -5,7 +5,7 @@ using PeaKd.Generators.Model;
 namespace PeaKd.Generators.Emitting;
 
 /// <summary>Writes StudentCatalog (in the namespace <see cref="CatalogNamespace"/> picks): every student of the compilation,
-/// by name, with its plan and factory.</summary>
+/// by name: each student's generated Descriptor.</summary>
 internal static class CatalogEmitter
 {
     public const string HintName = "StudentCatalog.g.cs";
@@ -28,7 +28,7 @@ internal static class CatalogEmitter
                 writer.Line("[");
                 foreach (CatalogEntrySpec student in students.OrderBy(s => s.ClassName, System.StringComparer.Ordinal))
                 {
-                    writer.Line($"    new(\"{student.ClassName}\", {student.FullyQualifiedName}.DeclaredPlan, static (config, numLabels) => new {student.FullyQualifiedName}(config, numLabels)),");
+                    writer.Line($"    {student.FullyQualifiedName}.Descriptor,");
                 }
                 writer.Line("];");
                 writer.Line();

@@ -4,7 +4,7 @@ using PeaKd.Generators.Model;
 
 namespace PeaKd.Generators.Emitting;
 
-/// <summary>Writes the partial half of a student: base type, DeclaredPlan, constructor, typed layers and the unrolled forward.</summary>
+/// <summary>Writes the partial half of a student: base type, DeclaredPlan, Descriptor, constructor, typed layers and the unrolled forward.</summary>
 internal static class StudentEmitter
 {
     private const string Layer = "global::PeaKd.Modeling.BertLayer";
@@ -31,6 +31,8 @@ internal static class StudentEmitter
         using (writer.Block($"partial class {spec.ClassName} : global::PeaKd.Students.StudentModel"))
         {
             WritePlan(writer, spec);
+            writer.Line();
+            WriteDescriptor(writer, spec);
             writer.Line();
             writer.Line($"/// <summary>Builds {spec.ClassName} with the sizes of <paramref name=\"config\"/> and <paramref name=\"numLabels\"/> classes.</summary>");
             writer.Line($"public {spec.ClassName}(global::PeaKd.Modeling.BertConfig config, int numLabels)");
@@ -96,6 +98,15 @@ internal static class StudentEmitter
                 writer.Line("    " + lines[j] + (j == lines.Length - 1 ? suffix : ""));
             }
         }
+    }
+
+    private static void WriteDescriptor(SourceWriter writer, StudentSpec spec)
+    {
+        // After DeclaredPlan: static initializers run in the order they are written.
+        writer.Line($"/// <summary>{spec.ClassName} as the runtime takes it (<c>PipelineOptions.Student = {spec.ClassName}.Descriptor</c>): its name,");
+        writer.Line("/// <see cref=\"DeclaredPlan\"/> and a factory. StudentCatalog lists this object.</summary>");
+        writer.Line($"public static global::PeaKd.Students.StudentDescriptor Descriptor {{ get; }} =");
+        writer.Line($"    new(\"{spec.ClassName}\", DeclaredPlan, static (config, numLabels) => new {spec.ClassName}(config, numLabels));");
     }
 
     private static void WriteForward(SourceWriter writer, StudentSpec spec)

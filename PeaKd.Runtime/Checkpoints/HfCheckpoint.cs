@@ -1,5 +1,6 @@
 using PeaKd.IO;
 using PeaKd.Modeling;
+using PeaKd.Options;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,6 +11,9 @@ public sealed record LoadedCheckpoint(BertClassifier Model, string? VocabFile, C
 {
     /// <summary>Frees the model's weights.</summary>
     public void Dispose() => Model.Dispose();
+
+    /// <summary>Its properties and their values, lists and dictionaries with their items.</summary>
+    public override string ToString() => RecordText.Of(this);
 }
 
 /// <summary>
@@ -19,13 +23,13 @@ public sealed record LoadedCheckpoint(BertClassifier Model, string? VocabFile, C
 public static class HfCheckpoint
 {
     /// <summary>The model's sizes and labels.</summary>
-    public const string ConfigFileName = Folders.ModelFiles.Config;
+    internal const string ConfigFileName = Folders.ModelFiles.Config;
     /// <summary>The weights, as PeaKd writes them.</summary>
-    public const string SafetensorsFileName = Folders.ModelFiles.Safetensors;
+    internal const string SafetensorsFileName = Folders.ModelFiles.Safetensors;
     /// <summary>The weights as older Hugging Face checkpoints hold them (read only).</summary>
-    public const string PyTorchFileName = Folders.ModelFiles.PyTorch;
+    internal const string PyTorchFileName = Folders.ModelFiles.PyTorch;
     /// <summary>The WordPiece vocabulary, one token per line.</summary>
-    public const string VocabFileName = Folders.ModelFiles.Vocabulary;
+    internal const string VocabFileName = Folders.ModelFiles.Vocabulary;
 
     /// <summary>Loads a folder strictly; a checkpoint without a classifier gets a fresh one (see the report).</summary>
     public static LoadedCheckpoint Load(string folder, Device? device = null)

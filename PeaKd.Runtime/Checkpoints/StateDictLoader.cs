@@ -1,4 +1,5 @@
 using PeaKd.Modeling;
+using PeaKd.Options;
 using static TorchSharp.torch;
 
 namespace PeaKd.Checkpoints;
@@ -21,6 +22,9 @@ public sealed record CheckpointLoadReport(string WeightsFile, bool FreshClassifi
             yield return $"{WeightsFile}: ignored {IgnoredKeys.Count} keys that a sequence classifier does not use (e.g. {IgnoredKeys[0]}).";
         }
     }
+
+    /// <summary>Its properties and their values, lists and dictionaries with their items.</summary>
+    public override string ToString() => RecordText.Of(this);
 }
 
 /// <summary>Copies a checkpoint's tensors into a <see cref="BertClassifier"/>, strictly: every model

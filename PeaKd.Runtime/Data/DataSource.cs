@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using PeaKd.Data.Tasks;
@@ -65,6 +66,13 @@ public abstract record DataSource
     /// <summary>What options.json records as the data: a folder's full path, or a hash of the examples.</summary>
     internal abstract string Identity { get; }
 
+    /// <summary>How it was made: <c>DataSource.Files(SST-2, glue/SST-2)</c>, or <c>DataSource.InMemory(...)</c> with
+    /// each split's number of examples.</summary>
+    public sealed override string ToString() => Describe();
+
+    /// <summary><see cref="ToString"/>'s text.</summary>
+    internal abstract string Describe();
+
     /// <summary>The training split as used: with a limit, a stratified sample (each class keeps its share of the rows,
     /// at least one each; chosen with a fixed seed, kept in file order), so a file sorted by label still gives every
     /// class; its hash says which sample it is. A classification set with a single class is refused: it trains to loss 0
@@ -129,6 +137,8 @@ internal sealed record FileDataSource(TaskDefinition FileTask, string Folder) : 
 
     internal override string Identity => Path.GetFullPath(Folder);
 
+    internal override string Describe() => $"DataSource.Files({FileTask?.Name ?? "null"}, {Folder ?? "null"})";
+
     internal override void Validate(string property)
     {
         OptionCheck.NotNull(property, FileTask, "a task");
@@ -161,6 +171,11 @@ internal sealed record MemoryDataSource(IReadOnlyList<LabeledText> Train, IReadO
     public static TaskDefinition MemoryTask { get; } = TaskRegistry.Tsv() with { Name = "memory" };
 
     public override TaskDefinition Task => MemoryTask;
+
+    internal override string Describe() =>
+        $"DataSource.InMemory(train: {Count(Train)} examples, dev: {Count(Dev)}, test: {(Test is null ? "none" : Count(Test))})";
+
+    private static string Count(IReadOnlyList<LabeledText>? examples) => examples?.Count.ToString(CultureInfo.InvariantCulture) ?? "null";
 
     internal override string Identity => "memory:" + Hash(Splits().SelectMany(s => s.Examples.Select(e => $"{s.Name}\t{e.Text}\t{e.TextPair}\t{e.Label}")));
 

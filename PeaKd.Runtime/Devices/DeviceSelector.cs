@@ -5,12 +5,12 @@ using static TorchSharp.torch;
 namespace PeaKd.Devices;
 
 /// <summary>Resolves a <see cref="DeviceChoice"/> to a TorchSharp device.</summary>
-public static class DeviceSelector
+internal static class DeviceSelector
 {
     /// <summary>The device a choice names: Auto is CUDA when usable, else the CPU; Cuda without a usable GPU fails
     /// (<see cref="InvalidOptionException"/>) saying what to install or choose.</summary>
     /// <param name="choice">The choice.</param>
-    public static Device Resolve(DeviceChoice choice) => Resolve(choice, nameof(DeviceChoice));
+    internal static Device Resolve(DeviceChoice choice) => Resolve(choice, nameof(DeviceChoice));
 
     /// <param name="choice">The choice.</param>
     /// <param name="property">The option it came from, named when CUDA is asked for but missing.</param>

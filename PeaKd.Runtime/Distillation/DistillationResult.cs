@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using PeaKd.Options;
 
 namespace PeaKd.Distillation;
 
@@ -75,6 +76,9 @@ public sealed record DistillationResult
 
     /// <summary>summary.json's content: these values with snake_case names.</summary>
     internal JsonObject ToJson() => JsonSerializer.SerializeToNode(this, ResultJson.Options)!.AsObject();
+
+    /// <summary>Its properties and their values, lists and dictionaries with their items.</summary>
+    public override string ToString() => RecordText.Of(this);
 }
 
 /// <summary>The teacher of a run.</summary>
@@ -82,13 +86,21 @@ public sealed record DistillationResult
 /// <param name="Layers">Its encoder layers.</param>
 /// <param name="Parameters">Embeddings, layers and pooler (the classifier excluded).</param>
 /// <param name="Metrics">Its metrics by split (dev, and test when labelled), then by name.</param>
-public sealed record TeacherSummary(string Folder, int Layers, long Parameters, IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> Metrics);
+public sealed record TeacherSummary(string Folder, int Layers, long Parameters, IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> Metrics)
+{
+    /// <summary>Its properties and their values, lists and dictionaries with their items.</summary>
+    public override string ToString() => RecordText.Of(this);
+}
 
 /// <summary>Where a student started.</summary>
 /// <param name="From">The pretrained model or the teacher.</param>
 /// <param name="Folder">That model's folder.</param>
 /// <param name="Layers">Its layers copied into the student's owned layers, in order.</param>
-public sealed record StudentInitSummary(StudentInit From, string Folder, IReadOnlyList<int> Layers);
+public sealed record StudentInitSummary(StudentInit From, string Folder, IReadOnlyList<int> Layers)
+{
+    /// <summary>Its properties and their values, lists and dictionaries with their items.</summary>
+    public override string ToString() => RecordText.Of(this);
+}
 
 /// <summary>The stages of a run.</summary>
 /// <param name="FineTune">The teacher's fine-tuning, when the run did it.</param>
@@ -97,14 +109,22 @@ public sealed record StudentInitSummary(StudentInit From, string Folder, IReadOn
 public sealed record DistillationStages(
     [property: JsonPropertyName("finetune")] StageResult? FineTune,
     PtpStageResult? Ptp,
-    KdStageResult Kd);
+    KdStageResult Kd)
+{
+    /// <summary>Its properties and their values, lists and dictionaries with their items.</summary>
+    public override string ToString() => RecordText.Of(this);
+}
 
 /// <summary>The files a run wrote.</summary>
 /// <param name="Run">The run folder.</param>
 /// <param name="Student">The student folder (loads with <see cref="Inference.TextClassifier.Load"/>).</param>
 /// <param name="Teacher">The teacher folder the run used.</param>
 /// <param name="Predictions">predictions-{split}.tsv by split.</param>
-public sealed record RunPaths(string Run, string Student, string Teacher, IReadOnlyDictionary<string, string> Predictions);
+public sealed record RunPaths(string Run, string Student, string Teacher, IReadOnlyDictionary<string, string> Predictions)
+{
+    /// <summary>Its properties and their values, lists and dictionaries with their items.</summary>
+    public override string ToString() => RecordText.Of(this);
+}
 
 /// <summary>How results are written as JSON: snake_case names, as Hugging Face's files spell them.</summary>
 internal static class ResultJson

@@ -104,4 +104,7 @@ public sealed record FineTuneOptions
         ["keep_checkpoints"] = KeepCheckpoints.ToString().ToLowerInvariant(),
         ["precision"] = precision,
     };
+
+    /// <summary>Its properties and their values, lists and dictionaries with their items.</summary>
+    public override string ToString() => RecordText.Of(this);
 }

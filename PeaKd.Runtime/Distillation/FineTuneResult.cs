@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using PeaKd.Options;
 
 namespace PeaKd.Distillation;
 
@@ -50,4 +51,7 @@ public sealed record FineTuneResult
 
     /// <summary>summary.json's content.</summary>
     internal JsonObject ToJson() => JsonSerializer.SerializeToNode(this, ResultJson.Options)!.AsObject();
+
+    /// <summary>Its properties and their values, lists and dictionaries with their items.</summary>
+    public override string ToString() => RecordText.Of(this);
 }

@@ -22,11 +22,14 @@ public sealed record KdSettings(double Alpha, double Temperature, double Beta)
     public static KdSettings Pkd { get; } = new(0.7, 10, 100);
 
     /// <summary>Throws <see cref="InvalidOptionException"/> naming the first invalid weight under <paramref name="property"/>.</summary>
-    public void Validate(string property = nameof(KdSettings))
+    internal void Validate(string property = nameof(KdSettings))
     {
         var path = new OptionPath(property);
         OptionCheck.Fraction(path / nameof(Alpha), Alpha);
         OptionCheck.Positive(path / nameof(Temperature), Temperature);
         OptionCheck.NotNegative(path / nameof(Beta), Beta);
     }
+
+    /// <summary>Its properties and their values, lists and dictionaries with their items.</summary>
+    public override string ToString() => RecordText.Of(this);
 }

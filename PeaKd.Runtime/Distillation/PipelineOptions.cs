@@ -39,7 +39,8 @@ public sealed record PipelineOptions
     /// <summary>Fine-tune <see cref="Teacher"/> on the task first (stage 1); the result is written to the run's teacher/ folder.</summary>
     public bool FineTuneTeacher { get; init; }
 
-    /// <summary>The student to train, from the generated catalog: <c>StudentCatalog.Get("PeaBert2")</c>.</summary>
+    /// <summary>The student to train: its generated descriptor, <c>PeaBert2.Descriptor</c>, or one found by name in the
+    /// generated catalog, <c>StudentCatalog.Get("PeaBert2")</c>.</summary>
     public required StudentDescriptor Student { get; init; }
 
     /// <summary>The run folder: options.json, metrics.jsonl, checkpoints, teacher record, student/, predictions and summary.json.</summary>
@@ -129,7 +130,7 @@ public sealed record PipelineOptions
         DataSource.CheckSet(Name / nameof(Data), Data);
         OptionCheck.NotEmpty(Name / nameof(Teacher), Teacher, "the teacher's model folder");
         OptionCheck.NotNull(Name / nameof(Student), Student,
-            "a student from the generated catalog, such as StudentCatalog.Get(\"PeaBert2\") (StudentCatalog.Find returns null for an unknown name; Get names the known ones)");
+            "a student's generated descriptor, such as PeaBert2.Descriptor, or one by name from the generated catalog, StudentCatalog.Get(\"PeaBert2\") (StudentCatalog.Find returns null for an unknown name; Get names the known ones)");
         if (Resume && Overwrite)
         {
             throw new InvalidOptionException(Name / nameof(Overwrite), $"is set with {Name / nameof(Resume)}; a run is either continued or started again. Set one of them.");
@@ -221,4 +222,7 @@ public sealed record PipelineOptions
         ["precision"] = Precision.ToString().ToLowerInvariant(),
         ["record_dtype"] = TeacherRecord.Name(RecordDtype),
     };
+
+    /// <summary>Its properties and their values, lists and dictionaries with their items.</summary>
+    public override string ToString() => RecordText.Of(this);
 }

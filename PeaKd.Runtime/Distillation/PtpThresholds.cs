@@ -32,7 +32,7 @@ public sealed record PtpThresholds(PtpThresholdMode Mode, double? T1 = null, dou
     public static PtpThresholds Of(double t1, double t2) => new(PtpThresholdMode.Explicit, t1, t2);
 
     /// <summary>Throws <see cref="InvalidOptionException"/> naming the first invalid value under <paramref name="property"/>.</summary>
-    public void Validate(string property = nameof(PtpThresholds))
+    internal void Validate(string property = nameof(PtpThresholds))
     {
         var path = new OptionPath(property);
         OptionCheck.Defined(path / nameof(Mode), Mode);

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using PeaKd.Options;
 
 namespace PeaKd.Distillation;
 
@@ -32,6 +33,9 @@ public record StageResult
         BestStep = result.BestStep,
         BestDev = result.BestMetrics,
     };
+
+    /// <summary>Its properties and their values, lists and dictionaries with their items.</summary>
+    public sealed override string ToString() => RecordText.Of(this);
 }
 
 /// <summary>The PTP stage: its thresholds, how the teacher's predictions fell into PTP's four classes, and whether the

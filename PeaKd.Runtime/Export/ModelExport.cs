@@ -3,6 +3,7 @@ using PeaKd.Checkpoints;
 using PeaKd.Folders;
 using PeaKd.IO;
 using PeaKd.Modeling;
+using PeaKd.Options;
 using PeaKd.Students;
 
 namespace PeaKd.Export;
@@ -11,7 +12,11 @@ namespace PeaKd.Export;
 /// <param name="Folder">The folder written.</param>
 /// <param name="Layers">Its encoder layers (a student's effective depth: shared layers unrolled).</param>
 /// <param name="Parameters">Embeddings, layers and pooler as stored (the classifier excluded).</param>
-public sealed record ExportedModel(string Folder, int Layers, long Parameters);
+public sealed record ExportedModel(string Folder, int Layers, long Parameters)
+{
+    /// <summary>Its properties and their values, lists and dictionaries with their items.</summary>
+    public override string ToString() => RecordText.Of(this);
+}
 
 /// <summary>Writes trained models in formats other runtimes serve.</summary>
 public static class ModelExport
@@ -78,7 +83,7 @@ public static class ModelExport
     }
 
     /// <summary>The ONNX file an export writes.</summary>
-    public const string OnnxFileName = Folders.ModelFiles.Onnx;
+    internal const string OnnxFileName = Folders.ModelFiles.Onnx;
 
     /// <summary>
     /// Writes a student (or any trained model folder) as ONNX for ONNX Runtime and ML.NET: model.onnx (opset 17;
@@ -92,7 +97,7 @@ public static class ModelExport
     /// <param name="quantization">fp32 weights (the default; standard ONNX), or <see cref="OnnxQuantization.Int8"/> (for
     /// ONNX Runtime: its attention is the com.microsoft QAttention).</param>
     /// <param name="overwrite">Replace an earlier ONNX export in <paramref name="outputFolder"/>.</param>
-    public static ExportedModel ToOnnx(string modelFolder, string outputFolder, OnnxQuantization quantization = OnnxQuantization.None, bool overwrite = false)
+    public static ExportedModel ToOnnx(string modelFolder, string outputFolder, OnnxQuantization quantization = OnnxQuantization.Fp32, bool overwrite = false)
     {
         if (!Enum.IsDefined(quantization))
         {
@@ -112,7 +117,7 @@ public static class ModelExport
             OnnxExporter.Write(model, Path.Combine(staged.Path, OnnxFileName));
             (config with { NumHiddenLayers = layers.Count, NameOrPath = null }).Save(Path.Combine(staged.Path, HfCheckpoint.ConfigFileName));
             ModelFolder.WriteTokenizer(Path.Combine(modelFolder, HfCheckpoint.VocabFileName), staged.Path, ModelFolder.MaxLength(modelFolder));
-            staged.Publish(new JsonObject { ["format"] = "onnx", ["quantization"] = quantization.ToString().ToLowerInvariant() }, modelFolder);
+            staged.Publish(new JsonObject { ["format"] = "onnx", ["quantization"] = ManifestName(quantization) }, modelFolder);
             return new ExportedModel(staged.Target, layers.Count, ParameterCount.Backbone(config, owned));
         }
         finally
@@ -123,6 +128,9 @@ public static class ModelExport
             }
         }
     }
+
+    /// <summary>The quantization as the export's manifest has always recorded it: "none" (fp32) or "int8".</summary>
+    private static string ManifestName(OnnxQuantization quantization) => quantization == OnnxQuantization.Int8 ? "int8" : "none";
 
     /// <summary>A model folder's config, stored weights (a student's owned layers only) and layer plan.</summary>
     private static (BertConfig Config, Dictionary<string, TorchSharp.torch.Tensor> Weights, IReadOnlyList<LayerUse> Layers, int Owned) Stored(string folder)

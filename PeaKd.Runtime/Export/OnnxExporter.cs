@@ -33,7 +33,7 @@ internal static class OnnxExporter
     /// <param name="layers">Each effective layer's owner and shuffle, in forward order.</param>
     /// <param name="quantization">Int8: ONNX Runtime's dynamic quantization scheme (see <see cref="OnnxQuantization.Int8"/>).</param>
     public static ModelProto Build(BertConfig config, IReadOnlyDictionary<string, Tensor> weights, IReadOnlyList<LayerUse> layers,
-        OnnxQuantization quantization = OnnxQuantization.None)
+        OnnxQuantization quantization = OnnxQuantization.Fp32)
     {
         bool int8 = quantization == OnnxQuantization.Int8;
         var graph = new GraphProto { Name = "peakd-bert-classifier" };

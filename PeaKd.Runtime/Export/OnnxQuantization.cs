@@ -3,8 +3,9 @@ namespace PeaKd.Export;
 /// <summary>How an ONNX export stores its weights.</summary>
 public enum OnnxQuantization
 {
-    /// <summary>fp32, as trained: ONNX Runtime computes the student's logits to about 1e-6.</summary>
-    None,
+    /// <summary>No quantization: fp32 weights, as trained, in standard ONNX; ONNX Runtime computes the student's logits
+    /// to about 1e-6. (The CLI's <c>--quantize none</c>.)</summary>
+    Fp32,
 
     /// <summary>ONNX Runtime's dynamic int8 scheme: every linear layer's weights as int8 with a scale per output column
     /// (symmetric, zero point 0), activations quantized per call (DynamicQuantizeLinear, MatMulInteger); the word

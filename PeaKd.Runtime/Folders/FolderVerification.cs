@@ -1,4 +1,5 @@
 using PeaKd.IO;
+using PeaKd.Options;
 
 namespace PeaKd.Folders;
 
@@ -8,7 +9,11 @@ namespace PeaKd.Folders;
 /// without a manifest (from Hugging Face, or an older PeaKd), whose files were checked against each other only.</param>
 /// <param name="Files">The files its manifest lists, each of the size and SHA-256 written.</param>
 /// <param name="Version">The PeaKd version that wrote it; null when unsealed.</param>
-public sealed record VerifiedFolder(string Folder, string Kind, int Files, string? Version);
+public sealed record VerifiedFolder(string Folder, string Kind, int Files, string? Version)
+{
+    /// <summary>Its properties and their values, lists and dictionaries with their items.</summary>
+    public override string ToString() => RecordText.Of(this);
+}
 
 /// <summary>Checks folders PeaKd wrote, as every reader does before it loads one: each file its manifest
 /// (peakd-manifest.json) lists must be there with the size and SHA-256 written, and no model file it does not list.</summary>

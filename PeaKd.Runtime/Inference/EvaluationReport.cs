@@ -1,3 +1,5 @@
+using PeaKd.Options;
+
 namespace PeaKd.Inference;
 
 /// <summary>A model scored on one split (<see cref="TextClassifier.Evaluate"/>).</summary>
@@ -11,4 +13,7 @@ public sealed record EvaluationReport(string Split, IReadOnlyDictionary<string, 
 
     /// <summary>What a reader of the metrics should know: a model that predicts one class for every example, say.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>Its properties and their values, lists and dictionaries with their items.</summary>
+    public override string ToString() => RecordText.Of(this);
 }

@@ -214,7 +214,7 @@ public sealed class TextClassifier : IDisposable
     /// <param name="path">The file.</param>
     /// <param name="textColumn">The text column.</param>
     /// <param name="pairColumn">The second text's column; null takes text_b when the file has it.</param>
-    public static IReadOnlyList<(string Text, string? Pair)> ReadTexts(string path, string textColumn = "text", string? pairColumn = null)
+    internal static IReadOnlyList<(string Text, string? Pair)> ReadTexts(string path, string textColumn = "text", string? pairColumn = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         TsvFile file = TsvFile.Read(path, hasHeader: true);

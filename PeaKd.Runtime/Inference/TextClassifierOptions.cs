@@ -33,4 +33,7 @@ public sealed record TextClassifierOptions
         }
         OptionCheck.AtLeast(Name / nameof(BatchSize), BatchSize, 1);
     }
+
+    /// <summary>Its properties and their values, lists and dictionaries with their items.</summary>
+    public override string ToString() => RecordText.Of(this);
 }

@@ -79,7 +79,7 @@ public class BertClassifier : nn.Module
     protected virtual IReadOnlyList<Tensor> RunEncoder(Tensor embeddings, Tensor? attentionMask) => Bert.Encoder.forward(embeddings, attentionMask);
 
     /// <summary>Replaces the classification head with a fresh one (weights N(0, initializer_range), bias 0).</summary>
-    public void ResetClassifier()
+    internal void ResetClassifier()
     {
         using var noGrad = no_grad();
         Classifier.weight!.normal_(0, Config.InitializerRange);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PeaKd.IO;
+using PeaKd.Options;
 
 namespace PeaKd.Modeling;
 
@@ -58,14 +59,14 @@ public sealed record BertConfig
     public static BertConfig BertBase { get; } = new();
 
     /// <summary>Activations the modeling code implements, by their Hugging Face names.</summary>
-    public static IReadOnlyList<string> SupportedActivations { get; } = ["gelu", "gelu_new", "gelu_pytorch_tanh", "relu"];
+    internal static IReadOnlyList<string> SupportedActivations { get; } = ["gelu", "gelu_new", "gelu_pytorch_tanh", "relu"];
 
     /// <summary>A copy with <paramref name="count"/> labels named LABEL_0, LABEL_1, ...</summary>
-    public BertConfig WithLabelCount(int count) =>
+    internal BertConfig WithLabelCount(int count) =>
         this with { Labels = Enumerable.Range(0, count).Select(i => $"LABEL_{i}").ToArray() };
 
     /// <summary>Throws <see cref="InvalidConfigException"/> naming the first invalid field.</summary>
-    public void Validate(string source = "BertConfig")
+    internal void Validate(string source = "BertConfig")
     {
         RequirePositive(source, "vocab_size", VocabSize);
         RequirePositive(source, "hidden_size", HiddenSize);
@@ -122,13 +123,13 @@ public sealed record BertConfig
     }
 
     /// <summary>The largest <c>layer_norm_eps</c> accepted: far above any BERT's (1e-12 to 1e-5), far below a variance.</summary>
-    public const double MaxLayerNormEps = 1e-3;
+    internal const double MaxLayerNormEps = 1e-3;
 
     /// <summary>The most encoder layers a config may declare.</summary>
-    public const int MaxLayers = 1000;
+    internal const int MaxLayers = 1000;
 
     /// <summary>A config.json is under a kilobyte; even one with thousands of labels is far below this.</summary>
-    public const long MaxFileBytes = 4 << 20;
+    internal const long MaxFileBytes = 4 << 20;
 
     /// <summary>Reads a Hugging Face config.json. Sizes are required; the rest default as in Hugging Face.</summary>
     public static BertConfig Load(string path)
@@ -265,4 +266,7 @@ public sealed record BertConfig
             throw new InvalidConfigException(source, field, $"{field} must be in [0, 1), got {value}.");
         }
     }
+
+    /// <summary>Its properties and their values, lists and dictionaries with their items.</summary>
+    public override string ToString() => RecordText.Of(this);
 }

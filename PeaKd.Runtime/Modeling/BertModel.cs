@@ -38,7 +38,7 @@ public sealed class BertModel : nn.Module
     /// </summary>
     /// <param name="attentionMask">[batch, sequence], 1 for tokens and 0 for padding.</param>
     /// <param name="dtype">The dtype attention computes in.</param>
-    public static Tensor ExtendAttentionMask(Tensor attentionMask, ScalarType dtype)
+    internal static Tensor ExtendAttentionMask(Tensor attentionMask, ScalarType dtype)
     {
         using var scope = NewDisposeScope();
         double lowest = dtype switch

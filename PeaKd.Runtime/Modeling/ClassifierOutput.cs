@@ -1,3 +1,4 @@
+using PeaKd.Options;
 using static TorchSharp.torch;
 
 namespace PeaKd.Modeling;
@@ -22,4 +23,7 @@ public sealed record ClassifierOutput(Tensor Logits, IReadOnlyList<Tensor> Layer
             state.Dispose();
         }
     }
+
+    /// <summary>Its properties and their values, lists and dictionaries with their items.</summary>
+    public override string ToString() => RecordText.Of(this);
 }

@@ -49,7 +49,7 @@ public static class ParameterCount
 
     /// <summary>Every parameter of the classifier a config describes, in floating point: sizes that fit an int can
     /// still multiply past a long.</summary>
-    public static double Estimate(BertConfig c, int? ownedLayers = null)
+    internal static double Estimate(BertConfig c, int? ownedLayers = null)
     {
         double h = c.HiddenSize, i = c.IntermediateSize;
         double embeddings = ((double)c.VocabSize + c.MaxPositionEmbeddings + c.TypeVocabSize) * h + 2 * h;
@@ -62,7 +62,7 @@ public static class ParameterCount
     /// <param name="c">The config.</param>
     /// <param name="source">The config's file, for the message.</param>
     /// <param name="ownedLayers">The layers that own parameters, when fewer than the config's.</param>
-    public static void CheckFitsInMemory(BertConfig c, string source, int? ownedLayers = null)
+    internal static void CheckFitsInMemory(BertConfig c, string source, int? ownedLayers = null)
     {
         double bytes = 4 * Estimate(c, ownedLayers);
         long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;

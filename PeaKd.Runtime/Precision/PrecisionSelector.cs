@@ -4,13 +4,13 @@ using static TorchSharp.torch;
 namespace PeaKd.Precision;
 
 /// <summary>Resolves a <see cref="PrecisionChoice"/>: auto picks bf16 where the hardware runs it fast.</summary>
-public static class PrecisionSelector
+internal static class PrecisionSelector
 {
     /// <summary>The precision a choice means on <paramref name="device"/>, and why (worth logging at the start of a run).</summary>
     /// <param name="choice">The choice.</param>
     /// <param name="device">Where the model runs.</param>
     /// <returns>The precision and why it was chosen (reported at the start of every run).</returns>
-    public static (ComputePrecision Precision, string Reason) Resolve(PrecisionChoice choice, Device device) => choice switch
+    internal static (ComputePrecision Precision, string Reason) Resolve(PrecisionChoice choice, Device device) => choice switch
     {
         PrecisionChoice.Fp32 => (ComputePrecision.Fp32, "asked for"),
         PrecisionChoice.Bf16 => (ComputePrecision.Bf16, "asked for"),
@@ -43,5 +43,5 @@ public static class PrecisionSelector
 
     /// <summary>fp32 or bf16, as logs and summaries write it.</summary>
     /// <param name="precision">The precision.</param>
-    public static string Name(ComputePrecision precision) => precision == ComputePrecision.Bf16 ? "bf16" : "fp32";
+    internal static string Name(ComputePrecision precision) => precision == ComputePrecision.Bf16 ? "bf16" : "fp32";
 }

@@ -21,11 +21,11 @@ public sealed record TrainingOptions
 
     /// <summary>The most epochs a stage may run: far past any fine-tuning or distillation (the paper's run 4), near enough
     /// that a mistyped count (1000000000) is refused rather than scheduled for years.</summary>
-    public const int MaxEpochs = 10_000;
+    internal const int MaxEpochs = 10_000;
 
     /// <summary>The most steps (epochs times batches per epoch) a stage may take; a larger count is refused when the
     /// training set is known, naming <see cref="Epochs"/> and <see cref="BatchSize"/>.</summary>
-    public const long MaxSteps = int.MaxValue;
+    internal const long MaxSteps = int.MaxValue;
 
     /// <summary>Examples per optimisation step; at least 1.</summary>
     public int BatchSize { get; init; } = 32;
@@ -81,7 +81,7 @@ public sealed record TrainingOptions
 
     /// <summary>Throws <see cref="InvalidOptionException"/> naming the first invalid value under <paramref name="property"/>
     /// (for example <c>PipelineOptions.KdTraining</c>).</summary>
-    public void Validate(string property = nameof(TrainingOptions))
+    internal void Validate(string property = nameof(TrainingOptions))
     {
         var path = new OptionPath(property);
         if (Epochs is int epochs)
@@ -100,4 +100,7 @@ public sealed record TrainingOptions
         OptionCheck.Defined(path / nameof(SelectBy), SelectBy);
         OptionCheck.AtLeast(path / nameof(EvalBatchSize), EvalBatchSize, 1);
     }
+
+    /// <summary>Its properties and their values, lists and dictionaries with their items.</summary>
+    public override string ToString() => RecordText.Of(this);
 }

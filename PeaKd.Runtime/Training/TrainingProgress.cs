@@ -1,3 +1,5 @@
+using PeaKd.Options;
+
 namespace PeaKd.Training;
 
 /// <summary>What a <see cref="TrainingProgress"/> report says.</summary>
@@ -31,4 +33,7 @@ public sealed record TrainingProgress(ProgressKind Kind, string Stage, long Step
     IReadOnlyDictionary<string, double>? Losses = null, string? Message = null)
 {
     internal static TrainingProgress Note(string stage, string message) => new(ProgressKind.Note, stage, Message: message);
+
+    /// <summary>Its properties and their values, lists and dictionaries with their items.</summary>
+    public override string ToString() => RecordText.Of(this);
 }

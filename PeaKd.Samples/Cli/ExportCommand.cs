@@ -25,10 +25,10 @@ internal static class ExportCommand
         {
             string folder = parse.GetValue(model)!, target = parse.GetValue(output)!;
             string chosen = parse.GetValue(format)!.Trim().ToLowerInvariant();
-            OnnxQuantization quantization = CommonOptions.ParseChoice<OnnxQuantization>("--quantize", parse.GetValue(quantize)!);
+            OnnxQuantization quantization = Quantization(parse.GetValue(quantize)!);
             ExportedModel exported = chosen switch
             {
-                "hf" when quantization != OnnxQuantization.None => throw new ArgumentException("--quantize applies to --format onnx; a Hugging Face folder holds fp32 weights."),
+                "hf" when quantization != OnnxQuantization.Fp32 => throw new ArgumentException("--quantize applies to --format onnx; a Hugging Face folder holds fp32 weights."),
                 "hf" => ModelExport.ToHuggingFace(folder, target, parse.GetValue(overwrite)),
                 "onnx" => ModelExport.ToOnnx(folder, target, quantization, parse.GetValue(overwrite)),
                 _ => throw new ArgumentException($"--format '{parse.GetValue(format)}' is not known; use one of hf, onnx."),
@@ -38,4 +38,12 @@ internal static class ExportCommand
         }));
         return command;
     }
+
+    /// <summary>--quantize's values: none (fp32 weights) or int8, case ignored.</summary>
+    private static OnnxQuantization Quantization(string value) => value.Trim().ToLowerInvariant() switch
+    {
+        "none" => OnnxQuantization.Fp32,
+        "int8" => OnnxQuantization.Int8,
+        _ => throw new ArgumentException($"--quantize '{value}' is not known; use one of none, int8."),
+    };
 }

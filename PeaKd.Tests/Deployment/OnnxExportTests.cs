@@ -111,7 +111,7 @@ public class OnnxExportTests(Xunit.Abstractions.ITestOutputHelper log)
         using (SavedStudent("Bert2", folder.File("bert2"), wide)) { }
         using (SavedStudent("PeaBert2", folder.File("peabert2"), wide)) { }
         static long InitializerBytes(string path) => ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)).Graph.Initializer.Sum(i => (long)i.RawData.Length);
-        foreach (OnnxQuantization quantization in new[] { OnnxQuantization.None, OnnxQuantization.Int8 })
+        foreach (OnnxQuantization quantization in new[] { OnnxQuantization.Fp32, OnnxQuantization.Int8 })
         {
             string bert2 = folder.File($"bert2-{quantization}"), peabert2 = folder.File($"peabert2-{quantization}");
             ModelExport.ToOnnx(folder.File("bert2"), bert2, quantization);
@@ -173,6 +173,11 @@ public class OnnxExportTests(Xunit.Abstractions.ITestOutputHelper log)
         Assert.Contains(quantized.Graph.Node, n => n.OpType == "QAttention" && n.Domain == "com.microsoft");
         Assert.DoesNotContain(quantized.Graph.Node, n => n.OpType == "MatMul" && n.Input.Any(i => i.EndsWith(".weight", StringComparison.Ordinal)));
         Assert.True(fp32.Parameters > 0);
+        // the manifests record the CLI's names, as every earlier export did (OnnxQuantization.Fp32 was called None)
+        string Quantization(string export) =>
+            System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(folder.File($"{export}/peakd-manifest.json")))!["options"]!["quantization"]!.GetValue<string>();
+        Assert.Equal("none", Quantization("fp32"));
+        Assert.Equal("int8", Quantization("int8"));
     }
 
     [Fact]

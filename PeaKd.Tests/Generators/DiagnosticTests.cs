@@ -151,7 +151,7 @@ public class DiagnosticTests
         // Both students are generated; the catalog lists the first.
         Assert.Equal(["A.Tiny.g.cs", "B.Tiny.g.cs", "StudentCatalog.g.cs"], result.GeneratedSources.Select(s => s.HintName).Order());
         string catalog = result.GeneratedSources.Single(s => s.HintName == "StudentCatalog.g.cs").SourceText.ToString();
-        Assert.Contains("global::A.Tiny.DeclaredPlan", catalog);
+        Assert.Contains("global::A.Tiny.Descriptor", catalog);
         Assert.DoesNotContain("global::B.Tiny", catalog);
     }
 

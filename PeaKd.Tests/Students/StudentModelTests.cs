@@ -33,6 +33,29 @@ public class StudentModelTests
     }
 
     [Fact]
+    public void A_student_class_names_its_descriptor_without_a_string()
+    {
+        // the typed way and the catalog's by-name way reach one object, which builds that class with the plan its attributes declare
+        StudentDescriptor descriptor = PeaBert3.Descriptor;
+        Assert.Same(PeaKd.Samples.Students.StudentCatalog.Get("PeaBert3"), descriptor);
+        Assert.Equal("PeaBert3", descriptor.Name);
+        Assert.Same(PeaBert3.DeclaredPlan, descriptor.Plan);
+        Assert.Equal("0 1 2 0' 1' 2'", descriptor.Plan.ToString()); // PeaBert3's attributes: layers 3-5 reuse 0-2, Query and Key exchanged
+        using StudentModel student = descriptor.Create(Small, 3);
+        Assert.IsType<PeaBert3>(student);
+        Assert.Equal(3, student.Config.NumLabels);
+
+        // every sample's descriptor is the catalog's entry (the catalog is ordered by name)
+        StudentDescriptor[] typed =
+        [
+            Albert12.Descriptor, Bert1.Descriptor, Bert2.Descriptor, Bert3.Descriptor, Bert6.Descriptor,
+            PeaBert1.Descriptor, PeaBert2.Descriptor, PeaBert3.Descriptor, PeaBert6.Descriptor, SpsNoShuffle3.Descriptor,
+        ];
+        Assert.Equal(typed.Length, PeaKd.Samples.Students.StudentCatalog.All.Count);
+        Assert.All(typed.Zip(PeaKd.Samples.Students.StudentCatalog.All), pair => Assert.Same(pair.First, pair.Second));
+    }
+
+    [Fact]
     public void A_shared_layer_registers_no_tensor_of_its_own()
     {
         using var student = new PeaBert3(Small, 2);

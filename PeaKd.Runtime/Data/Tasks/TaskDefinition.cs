@@ -10,7 +10,11 @@ namespace PeaKd.Data.Tasks;
 /// <param name="FieldCount">Fields per row of a file without a header.</param>
 /// <param name="PairOptional">The pair column is used only when the file has it (the tsv task's default text_b).</param>
 /// <param name="LabelOptional">The label column is read only when the file has it (the tsv task's test split).</param>
-public sealed record ColumnLayout(bool HasHeader, string Text, string? Pair, string? Label, int? FieldCount = null, bool PairOptional = false, bool LabelOptional = false);
+public sealed record ColumnLayout(bool HasHeader, string Text, string? Pair, string? Label, int? FieldCount = null, bool PairOptional = false, bool LabelOptional = false)
+{
+    /// <summary>Its properties and their values, lists and dictionaries with their items.</summary>
+    public override string ToString() => RecordText.Of(this);
+}
 
 /// <summary>The metrics a task reports.</summary>
 public enum Metric
@@ -110,4 +114,7 @@ public sealed record TaskDefinition(
         ["dev"] = "dev.tsv",
         ["test"] = "test.tsv",
     };
+
+    /// <summary>Its properties and their values, lists and dictionaries with their items.</summary>
+    public override string ToString() => RecordText.Of(this);
 }
