@@ -25,7 +25,7 @@ public class ReadableToStringTests
             Student = TinyPeaBert.Descriptor,
             OutputFolder = "runs/tiny",
             InitLayers = [0],
-            Distillation = new TrainingOptions { Epochs = 2, LearningRate = 1e-4 },
+            KdTraining = new TrainingOptions { Epochs = 2, LearningRate = 1e-4 },
         };
 
         string text = options.ToString();
@@ -35,8 +35,8 @@ public class ReadableToStringTests
         Assert.Contains("Student = StudentDescriptor { Name = TinyPeaBert, Plan = 0 0', Create = (BertConfig, int) => StudentModel }", text);
         Assert.Contains("InitLayers = [0]", text);
         Assert.Contains("Pretrained = null", text);
-        Assert.Contains("Kd = KdSettings { Alpha = 0.7, Temperature = 10, Beta = 100 }", text);
-        Assert.Contains("Distillation = TrainingOptions { Epochs = 2, ", text);
+        Assert.Contains("KdLoss = KdSettings { Alpha = 0.7, Temperature = 10, Beta = 100 }", text);
+        Assert.Contains("KdTraining = TrainingOptions { Epochs = 2, ", text);
         Assert.Contains("LearningRate = 0.0001", text);
         Assert.EndsWith(" }", text);
         Assert.DoesNotContain("System.", text);
