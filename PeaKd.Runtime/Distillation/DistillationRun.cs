@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using PeaKd.Checkpoints;
 using PeaKd.Data;
+using PeaKd.Data.Metrics;
 using PeaKd.Data.Tasks;
 using PeaKd.Devices;
 using PeaKd.IO;
@@ -220,7 +221,7 @@ internal sealed class DistillationRun : IDisposable
     {
         StudentFolder.Save(student, data, _run.StudentFolder, teacherFolder);
         int batchSize = _options.Distillation.EvalBatchSize;
-        var metrics = new Dictionary<string, IReadOnlyDictionary<string, double>>();
+        var metrics = new Dictionary<string, SplitMetrics>();
         var predictions = new Dictionary<string, string>();
         var warnings = new List<string>();
         foreach (string split in data.Splits.Keys.Where(s => s != "train"))
@@ -231,7 +232,7 @@ internal sealed class DistillationRun : IDisposable
                 metrics[split] = scores;
             }
         }
-        var teacherMetrics = new Dictionary<string, IReadOnlyDictionary<string, double>>
+        var teacherMetrics = new Dictionary<string, SplitMetrics>
         {
             ["dev"] = Evaluator.Score(data, data.Dev, ToRows(devRecord.Logits)).Metrics!, // the record holds the dev pass
         };

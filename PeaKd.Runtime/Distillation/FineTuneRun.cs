@@ -1,5 +1,6 @@
 using PeaKd.Checkpoints;
 using PeaKd.Data;
+using PeaKd.Data.Metrics;
 using PeaKd.Devices;
 using PeaKd.IO;
 using PeaKd.Inference;
@@ -54,7 +55,7 @@ internal static class FineTuneRun
         teacher.Precision = precision;
         TrainingResult tuned = TeacherFineTuner.Run(teacher, data, options.Training, $"{Options}.{nameof(FineTuneOptions.Training)}", run, run.Root, device, progress, options.Resume, cancellation);
 
-        var metrics = new Dictionary<string, IReadOnlyDictionary<string, double>>();
+        var metrics = new Dictionary<string, SplitMetrics>();
         var warnings = new List<string>();
         foreach (string split in data.Splits.Keys.Where(s => s != "train"))
         {

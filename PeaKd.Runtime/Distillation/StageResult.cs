@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using PeaKd.Data.Metrics;
 
 namespace PeaKd.Distillation;
 
@@ -20,8 +21,9 @@ public record StageResult
     /// <summary>The step whose weights were kept.</summary>
     public required long BestStep { get; init; }
 
-    /// <summary>Every dev metric at <see cref="BestStep"/>.</summary>
-    public required IReadOnlyDictionary<string, double>? BestDev { get; init; }
+    /// <summary>Every dev metric at <see cref="BestStep"/>, the dev loss among them (<see cref="SplitMetrics.Loss"/>;
+    /// PTP's: <see cref="SplitMetrics.PtpLoss"/>).</summary>
+    public required SplitMetrics? BestDev { get; init; }
 
     internal static StageResult From(Training.TrainingResult result) => new()
     {
@@ -30,7 +32,7 @@ public record StageResult
         ExamplesPerSecond = result.ExamplesPerSecond,
         BestScore = result.BestScore,
         BestStep = result.BestStep,
-        BestDev = result.BestMetrics,
+        BestDev = result.BestMetrics is null ? null : new SplitMetrics(result.BestMetrics),
     };
 }
 
@@ -48,7 +50,7 @@ public sealed record PtpStageResult : StageResult
         TrainPriorEntropy = labels.TrainPriorEntropy;
         DevPriorEntropy = labels.DevPriorEntropy;
         DevPriorLoss = labels.DevPriorLoss;
-        BestDevLoss = stage.BestDev?.GetValueOrDefault("ptp_loss");
+        BestDevLoss = stage.BestDev?.PtpLoss;
     }
 
     /// <summary>The confidence threshold of right predictions.</summary>

@@ -100,7 +100,7 @@ internal static class DistillCommand
                 RecordDtype = CommonOptions.ParseChoice<RecordDtype>("--record-dtype", parse.GetValue(recordDtype)!),
             };
             DistillationResult result = PeaKdPipeline.Run(options, ConsoleProgress.Create(), CommandRunner.Stopping);
-            string metrics = string.Join("; ", result.Metrics.Select(split => $"{split.Key} {string.Join(" ", split.Value.Select(m => $"{m.Key} {m.Value:F4}"))}"));
+            string metrics = string.Join("; ", result.Metrics.Select(split => $"{split.Key} {string.Join(" ", split.Value.ByName.Select(m => $"{m.Key} {m.Value:F4}"))}"));
             Console.WriteLine($"{result.Student} ({result.OwnedParameters:N0} parameters, depth {result.EffectiveDepth}): {metrics}{(result.PositiveLabel is string positive && metrics.Contains("f1") ? $" (f1 of '{positive}')" : "")}");
             CommonOptions.Warn(result.Warnings);
         }));

@@ -1,3 +1,4 @@
+using PeaKd.Data.Metrics;
 using PeaKd.Distillation;
 using PeaKd.IO;
 using PeaKd.Tests.Infrastructure;
@@ -10,7 +11,7 @@ namespace PeaKd.Tests.Distillation;
 /// types behind the file cannot change one key, its order or a number's digits.</summary>
 public class SummaryJsonTests
 {
-    private static Dictionary<string, double> Values(params (string Name, double Value)[] values) => values.ToDictionary(v => v.Name, v => v.Value);
+    private static SplitMetrics Values(params (string Name, double Value)[] values) => new(values.Select(v => KeyValuePair.Create(v.Name, v.Value)));
 
     /// <summary>A PeaBERT run on an MRPC-like task (F1 listed before accuracy) with a split beyond dev and test, the
     /// teacher fine-tuned by the run, PTP and KD, warnings and a positive label: every part summary.json has.</summary>
@@ -41,14 +42,14 @@ public class SummaryJsonTests
             EffectiveDepth = 4,
             OwnedParameters = 15615360,
             ParametersWithClassifier = 15616130,
-            Teacher = new TeacherSummary("/runs/é teacher", 6, 22713216, new Dictionary<string, IReadOnlyDictionary<string, double>>
+            Teacher = new TeacherSummary("/runs/é teacher", 6, 22713216, new Dictionary<string, SplitMetrics>
             {
                 ["dev"] = Values(("f1", 0.9), ("accuracy", 0.875)),
                 ["test"] = Values(("f1", 0.88), ("accuracy", 0.86)),
             }),
             Init = new StudentInitSummary(StudentInit.Pretrained, "/models/minilm", [0, 2]),
             Ptp = true,
-            Metrics = new Dictionary<string, IReadOnlyDictionary<string, double>>
+            Metrics = new Dictionary<string, SplitMetrics>
             {
                 ["dev"] = Values(("f1", 0.8571428571428571), ("accuracy", 0.8125)),
                 ["dev_mismatched"] = Values(("f1", 0), ("accuracy", 0.5)),
@@ -79,7 +80,7 @@ public class SummaryJsonTests
         Folder = "/runs/teacher",
         Layers = 6,
         Parameters = 22713216,
-        Metrics = new Dictionary<string, IReadOnlyDictionary<string, double>>
+        Metrics = new Dictionary<string, SplitMetrics>
         {
             ["dev"] = Values(("pearson", 0.8765432109876543), ("spearman", 0.87)),
         },
