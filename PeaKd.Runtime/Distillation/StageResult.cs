@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Text.Json.Serialization;
 using PeaKd.Data.Metrics;
 
 namespace PeaKd.Distillation;
@@ -53,6 +54,12 @@ public sealed record PtpStageResult : StageResult
         BestDevLoss = stage.BestDev?.PtpLoss;
     }
 
+    /// <summary>For summary.json read back (a report over finished runs).</summary>
+    [JsonConstructor]
+    private PtpStageResult()
+    {
+    }
+
     /// <summary>The confidence threshold of right predictions.</summary>
     public required double T1 { get; init; }
 
@@ -94,6 +101,12 @@ public sealed record KdStageResult : StageResult
         Temperature = settings.Temperature;
         Beta = settings.Beta;
         PatientMap = patientMap;
+    }
+
+    /// <summary>For summary.json read back (a report over finished runs).</summary>
+    [JsonConstructor]
+    private KdStageResult()
+    {
     }
 
     /// <summary>Weight of the soft-target term.</summary>

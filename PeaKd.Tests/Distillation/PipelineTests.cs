@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using PeaKd.Distillation;
 using PeaKd.IO;
 using PeaKd.Options;
-using PeaKd.Reporting;
+using PeaKd.Reporting.Records;
 using PeaKd.Runs;
 using PeaKd.Tests.Infrastructure;
 using PeaKd.Training;
@@ -76,7 +76,7 @@ public class PipelineTests(Xunit.Abstractions.ITestOutputHelper log)
         Assert.Equal(("TinyPeaBert", true, result.OwnedParameters, 2, 1), (read.Model, read.Ptp is not null, read.Parameters, read.EffectiveDepth, read.OwnedLayers));
         Assert.Equal(("pretrained", (int?)7, "0 0'"), (read.InitFrom, read.Seed, read.Plan));
         Assert.Equal(result.Stages.Ptp.BestDevLoss!.Value, read.Ptp!.BestDevLoss);
-        Assert.Equal(result.Dev.Accuracy, read.MetricsOf("dev")["accuracy"]);
+        Assert.Equal(result.Dev.Accuracy, read.MetricsOf("dev").Accuracy);
     }
 
     [Fact]

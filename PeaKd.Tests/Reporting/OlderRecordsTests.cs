@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using PeaKd.Distillation;
-using PeaKd.Reporting;
+using PeaKd.Reporting.Records;
 using PeaKd.Tests.Infrastructure;
 using Xunit;
 
@@ -11,7 +11,7 @@ namespace PeaKd.Tests.Reporting;
 /// (Fixtures/records/older, written as those versions wrote them), with the figures a report shows.</summary>
 public class OlderRecordsTests
 {
-    private static string Repository([System.Runtime.CompilerServices.CallerFilePath] string callerFile = "") =>
+    internal static string Repository([System.Runtime.CompilerServices.CallerFilePath] string callerFile = "") =>
         Path.GetFullPath(Path.Combine(Path.GetDirectoryName(callerFile)!, "..", ".."));
 
     public static TheoryData<string> CommittedRecords()
@@ -52,7 +52,7 @@ public class OlderRecordsTests
         Assert.Equal(options[student ? "distillation" : "training"]!["Seed"]!.GetValue<int>(), run.Seed);
         foreach ((string split, JsonNode? values) in file["metrics"]!.AsObject())
         {
-            Assert.Equal(values!.AsObject().Select(m => (m.Key, m.Value!.GetValue<double>())), run.MetricsOf(split).Select(m => (m.Key, m.Value)));
+            Assert.Equal(values!.AsObject().Select(m => (m.Key, m.Value!.GetValue<double>())), run.MetricsOf(split).ByName.Select(m => (m.Key, m.Value)));
         }
         Assert.Equal(file["metrics"]!.AsObject().Select(s => s.Key), run.Metrics.Keys);
         Assert.Equal(File.ReadAllLines(Path.Combine(folder, "metrics.jsonl")).Count(l => l.Length > 0), run.Log.Count);
@@ -93,8 +93,8 @@ public class OlderRecordsTests
         Assert.Equal(2, run.Seed);
         Assert.Equal("teacher", run.InitFrom); // students started from the teacher before the choice existed
         Assert.Equal((15615360L, 400.75), (run.Parameters, run.TrainingSeconds));
-        Assert.Equal([("accuracy", 0.79), ("f1", 0.845)], run.MetricsOf("dev").Select(m => (m.Key, m.Value)));
-        Assert.Equal([("accuracy", 0.802), ("f1", 0.851)], run.MetricsOf("test").Select(m => (m.Key, m.Value)));
+        Assert.Equal([("accuracy", 0.79), ("f1", 0.845)], run.MetricsOf("dev").ByName.Select(m => (m.Key, m.Value)));
+        Assert.Equal([("accuracy", 0.802), ("f1", 0.851)], run.MetricsOf("test").ByName.Select(m => (m.Key, m.Value)));
         Assert.Null(run.PositiveLabel);
         Assert.Equal(3, run.Log.Count);
         Assert.Equal((0.91, 0.83), (run.Ptp!.T1, run.Ptp.T2));
@@ -115,7 +115,7 @@ public class OlderRecordsTests
         Assert.Null(run.Ptp);
         Assert.Null(run.Plan);
         Assert.Null(run.InitFrom);
-        Assert.Equal([("accuracy", 0.836), ("f1", 0.8781575037147102)], run.MetricsOf("test").Select(m => (m.Key, m.Value)));
+        Assert.Equal([("accuracy", 0.836), ("f1", 0.8781575037147102)], run.MetricsOf("test").ByName.Select(m => (m.Key, m.Value)));
         Assert.Single(run.Log);
     }
 
@@ -149,6 +149,6 @@ public class OlderRecordsTests
         Assert.NotNull(run.Ptp); // it says PTP ran, though no stage records what PTP did
         Assert.True(double.IsNaN(run.Ptp!.T1));
         Assert.Empty(run.Ptp.TrainLabelCounts);
-        Assert.Equal([("accuracy", 0.8)], run.MetricsOf("test").Select(m => (m.Key, m.Value)));
+        Assert.Equal([("accuracy", 0.8)], run.MetricsOf("test").ByName.Select(m => (m.Key, m.Value)));
     }
 }
