@@ -72,8 +72,7 @@ internal sealed record RunInfo(RunSummary Run, string Variant, Family Family, in
             Family.SharedNoShuffle => ($"SPS-noshuffle-{k}{(ptp ? "+PTP" : "")}{lossNote}", 3),
             _ => ($"{run.Model}{(ptp ? "+PTP" : "")} ({method})", 6),
         };
-        bool preset = method == "FT" || (kd.Alpha == 0.7 && kd.Temperature == 10 && (kd.Beta == 0 || kd.Beta == 100));
-        if (!preset)
+        if (!KdSettings.Presets.Values.Any(preset => SameLoss(preset, kd)))
         {
             name += string.Create(CultureInfo.InvariantCulture, $" a{kd.Alpha} T{kd.Temperature} b{kd.Beta}");
         }
@@ -83,4 +82,9 @@ internal sealed record RunInfo(RunSummary Run, string Variant, Family Family, in
         }
         return new RunInfo(run, name, family, order);
     }
+
+    /// <summary>Whether <paramref name="kd"/> is the loss of <paramref name="preset"/>: the same weights, and the same
+    /// temperature where there is a soft term for it to act on (alpha 0 is fine-tuning at any T).</summary>
+    private static bool SameLoss(KdSettings preset, KdSettings kd) =>
+        preset.Alpha == kd.Alpha && preset.Beta == kd.Beta && (kd.Alpha == 0 || preset.Temperature == kd.Temperature);
 }

@@ -107,14 +107,10 @@ internal static class DistillCommand
         return command;
     }
 
-    /// <summary>ft, kd or pkd.</summary>
-    internal static KdSettings Preset(string name) => name.Trim().ToLowerInvariant() switch
-    {
-        "ft" => KdSettings.FineTune,
-        "kd" => KdSettings.Kd,
-        "pkd" => KdSettings.Pkd,
-        _ => throw new ArgumentException($"--preset '{name}' is not known; use one of ft, kd, pkd."),
-    };
+    /// <summary>ft, kd or pkd (<see cref="KdSettings.Presets"/>).</summary>
+    internal static KdSettings Preset(string name) =>
+        KdSettings.Presets.TryGetValue(name.Trim().ToLowerInvariant(), out KdSettings? preset) ? preset
+            : throw new ArgumentException($"--preset '{name}' is not known; use one of {string.Join(", ", KdSettings.Presets.Keys)}.");
 
     /// <summary>median, paper, or "t1,t2".</summary>
     internal static PtpThresholds ParseThresholds(string text)

@@ -13,7 +13,7 @@ namespace PeaKd.Tests.Cli;
 internal static class ReportRun
 {
     public static RunInfo Of(double accuracy, string student = "PeaBert2", int seed = 1, bool ptp = true, double beta = 100, string init = "pretrained",
-        double alpha = 0.7,
+        double alpha = 0.7, double temperature = 10,
         int owned = 2, PtpStageResult? ptpStage = null, string setting = "{}", double seconds = 10)
     {
         bool shared = student.StartsWith("PeaBert", StringComparison.Ordinal) || student.StartsWith("SpsNoShuffle", StringComparison.Ordinal);
@@ -25,7 +25,7 @@ internal static class ReportRun
             Folder = $"/runs/{student}-{seed}-{accuracy}",
             Model = student,
             IsStudent = true,
-            Kd = new KdSettings(alpha, 10, beta),
+            Kd = new KdSettings(alpha, temperature, beta),
             Seed = seed,
             InitFrom = init,
             Plan = plan,
@@ -76,6 +76,17 @@ public class ReportTests
     [InlineData(120, 1.9799)]
     public void The_t_quantile_matches_published_tables(int degrees, double expected) =>
         Assert.InRange(PairedComparison.StudentT975(degrees), expected - 0.0006, expected + 0.0006);
+
+    [Theory]
+    [InlineData(0, 1, 0, "FT-2")]
+    [InlineData(0, 5, 0, "FT-2")] // without a soft term the temperature changes nothing: still the ft preset
+    [InlineData(0.7, 10, 0, "KD-2")]
+    [InlineData(0.7, 10, 100, "PKD-2")]
+    [InlineData(0.7, 5, 0, "KD-2 a0.7 T5 b0")]
+    [InlineData(0.5, 10, 100, "PKD-2 a0.5 T10 b100")]
+    [InlineData(0, 10, 100, "PKD-2 a0 T10 b100")] // hard and patient terms only: no preset
+    public void A_run_is_named_by_its_loss_and_weights_off_the_papers_presets_are_spelled_out(double alpha, double temperature, double beta, string variant) =>
+        Assert.Equal(variant, ReportRun.Of(0.8, "Bert2", ptp: false, alpha: alpha, temperature: temperature, beta: beta).Variant);
 
     [Fact]
     public void The_report_compares_each_effect_over_the_seeds_both_ran()
