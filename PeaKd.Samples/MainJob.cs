@@ -83,12 +83,12 @@ internal static class MainJob
 
         Console.WriteLine();
         Console.WriteLine($"{"model",-22} {"parameters",12} {"depth",6} {"dev accuracy",13} {"train time",11}");
-        Row("teacher MiniLM-L6", kd.Teacher.Parameters, kd.Teacher.Layers, kd.Teacher.Metrics["dev"]["accuracy"], kd.Stages.FineTune!.Seconds);
-        Row("KD Bert2", kd.OwnedParameters, kd.EffectiveDepth, kd.Metrics["dev"]["accuracy"], kd.Stages.Kd.Seconds);
-        Row("PeaBERT2 (SPS + PTP)", peaBert.OwnedParameters, peaBert.EffectiveDepth, peaBert.Metrics["dev"]["accuracy"], peaBert.Stages.Kd.Seconds + peaBert.Stages.Ptp!.Seconds);
-        Console.WriteLine($"test accuracy: KD Bert2 {kd.Metrics["test"]["accuracy"]:F4}, PeaBERT2 {peaBert.Metrics["test"]["accuracy"]:F4}; runs in {Path.GetFullPath(RunRoot)}; {clock.Elapsed:mm\\:ss} in all");
+        Row("teacher MiniLM-L6", kd.Teacher.Parameters, kd.Teacher.Layers, kd.Teacher.Dev.Accuracy, kd.Stages.FineTune!.Seconds);
+        Row("KD Bert2", kd.OwnedParameters, kd.EffectiveDepth, kd.Dev.Accuracy, kd.Stages.Kd.Seconds);
+        Row("PeaBERT2 (SPS + PTP)", peaBert.OwnedParameters, peaBert.EffectiveDepth, peaBert.Dev.Accuracy, peaBert.Stages.Kd.Seconds + peaBert.Stages.Ptp!.Seconds);
+        Console.WriteLine($"test accuracy: KD Bert2 {kd.Test?.Accuracy:F4}, PeaBERT2 {peaBert.Test?.Accuracy:F4}; runs in {Path.GetFullPath(RunRoot)}; {clock.Elapsed:mm\\:ss} in all");
     }, ResumeAdvice);
 
-    private static void Row(string name, long parameters, int depth, double accuracy, double seconds) =>
+    private static void Row(string name, long parameters, int depth, double? accuracy, double seconds) =>
         Console.WriteLine($"{name,-22} {parameters,12:N0} {depth,6} {accuracy,13:F4} {TimeSpan.FromSeconds(seconds),11:mm\\:ss}");
 }

@@ -1,13 +1,14 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using PeaKd.Data.Metrics;
 using PeaKd.Options;
 
 namespace PeaKd.Distillation;
 
 /// <summary>
 /// What a Pea-KD run produced (<see cref="PeaKdPipeline.Run"/>); the run folder's summary.json holds the same values.
-/// Metrics are by split, then by name: <c>result.Metrics["test"]["accuracy"]</c>.
+/// The student's metrics: <c>result.Dev.Accuracy</c>, <c>result.Test?.F1</c>, and every labelled split in <see cref="Metrics"/>.
 /// </summary>
 public sealed record DistillationResult
 {
@@ -47,8 +48,16 @@ public sealed record DistillationResult
     /// <summary>Whether PTP ran (not for regression tasks).</summary>
     public required bool Ptp { get; init; }
 
-    /// <summary>The student's metrics by split (dev, and test when it is labelled), then by metric name.</summary>
-    public required IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> Metrics { get; init; }
+    /// <summary>The student's metrics on every labelled split but train (dev, test when labelled, MNLI's dev_mismatched), by split.</summary>
+    public required IReadOnlyDictionary<string, SplitMetrics> Metrics { get; init; }
+
+    /// <summary>The student's dev metrics (every run scores dev: it picks the best checkpoint).</summary>
+    [JsonIgnore]
+    public SplitMetrics Dev => Metrics["dev"];
+
+    /// <summary>The student's test metrics, or null when the test split is unlabelled (GLUE's).</summary>
+    [JsonIgnore]
+    public SplitMetrics? Test => Metrics.GetValueOrDefault("test");
 
     /// <summary>Each stage's result.</summary>
     public required DistillationStages Stages { get; init; }
@@ -85,9 +94,17 @@ public sealed record DistillationResult
 /// <param name="Folder">The fine-tuned teacher's folder.</param>
 /// <param name="Layers">Its encoder layers.</param>
 /// <param name="Parameters">Embeddings, layers and pooler (the classifier excluded).</param>
-/// <param name="Metrics">Its metrics by split (dev, and test when labelled), then by name.</param>
-public sealed record TeacherSummary(string Folder, int Layers, long Parameters, IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> Metrics)
+/// <param name="Metrics">Its metrics on every labelled split but train, by split.</param>
+public sealed record TeacherSummary(string Folder, int Layers, long Parameters, IReadOnlyDictionary<string, SplitMetrics> Metrics)
 {
+    /// <summary>The teacher's dev metrics.</summary>
+    [JsonIgnore]
+    public SplitMetrics Dev => Metrics["dev"];
+
+    /// <summary>The teacher's test metrics, or null when the test split is unlabelled.</summary>
+    [JsonIgnore]
+    public SplitMetrics? Test => Metrics.GetValueOrDefault("test");
+
     /// <summary>Its properties and their values, lists and dictionaries with their items.</summary>
     public override string ToString() => RecordText.Of(this);
 }

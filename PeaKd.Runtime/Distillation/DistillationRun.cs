@@ -1,5 +1,7 @@
 using PeaKd.Checkpoints;
 using PeaKd.Data;
+using PeaKd.Data.Metrics;
+using PeaKd.Data.Tasks;
 using PeaKd.Devices;
 using PeaKd.Inference;
 using PeaKd.Modeling;
@@ -176,8 +178,8 @@ internal sealed class DistillationRun : IDisposable
         StudentFolder.Save(student, data, run.StudentFolder, teacherFolder);
         var predictions = new Dictionary<string, string>();
         var warnings = new List<string>();
-        IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> metrics = ScoreStudent(student, data, predictions, warnings);
-        IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> teacherMetrics = ScoreTeacher(teacher, data, devRecord);
+        IReadOnlyDictionary<string, SplitMetrics> metrics = ScoreStudent(student, data, predictions, warnings);
+        IReadOnlyDictionary<string, SplitMetrics> teacherMetrics = ScoreTeacher(teacher, data, devRecord);
 
         StageResult[] ran = new StageResult?[] { stages.FineTune, stages.Ptp, stages.Kd }.OfType<StageResult>().ToArray();
         double trainingSeconds = ran.Sum(s => s.Seconds);
@@ -215,9 +217,9 @@ internal sealed class DistillationRun : IDisposable
 
     /// <summary>The student's metrics on every split but train, its predictions written beside them (their files in
     /// <paramref name="predictions"/>); what a reader should know of them in <paramref name="warnings"/>.</summary>
-    private Dictionary<string, IReadOnlyDictionary<string, double>> ScoreStudent(StudentModel student, TaskData data, Dictionary<string, string> predictions, List<string> warnings)
+    private Dictionary<string, SplitMetrics> ScoreStudent(StudentModel student, TaskData data, Dictionary<string, string> predictions, List<string> warnings)
     {
-        var metrics = new Dictionary<string, IReadOnlyDictionary<string, double>>();
+        var metrics = new Dictionary<string, SplitMetrics>();
         foreach (string split in data.Splits.Keys.Where(s => s != "train"))
         {
             predictions[split] = _session.Folder.Predictions(split);
@@ -230,9 +232,9 @@ internal sealed class DistillationRun : IDisposable
     }
 
     /// <summary>The teacher's metrics on dev (from the record, which holds the dev pass) and on every other labelled split but train.</summary>
-    private Dictionary<string, IReadOnlyDictionary<string, double>> ScoreTeacher(BertClassifier teacher, TaskData data, TeacherRecord devRecord)
+    private Dictionary<string, SplitMetrics> ScoreTeacher(BertClassifier teacher, TaskData data, TeacherRecord devRecord)
     {
-        var metrics = new Dictionary<string, IReadOnlyDictionary<string, double>>
+        var metrics = new Dictionary<string, SplitMetrics>
         {
             ["dev"] = Evaluator.Score(data, data.Dev, ToRows(devRecord.Logits)).Metrics!,
         };

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using PeaKd.Data.Metrics;
 using PeaKd.Options;
 
 namespace PeaKd.Distillation;
@@ -31,8 +33,16 @@ public sealed record FineTuneResult
     /// <summary>Embeddings, layers and pooler (the classifier excluded).</summary>
     public required long Parameters { get; init; }
 
-    /// <summary>The teacher's metrics by split (dev, and test when labelled), then by name.</summary>
-    public required IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> Metrics { get; init; }
+    /// <summary>The teacher's metrics on every labelled split but train, by split.</summary>
+    public required IReadOnlyDictionary<string, SplitMetrics> Metrics { get; init; }
+
+    /// <summary>The teacher's dev metrics (dev picks the best checkpoint, so it is always scored).</summary>
+    [JsonIgnore]
+    public SplitMetrics Dev => Metrics["dev"];
+
+    /// <summary>The teacher's test metrics, or null when the test split is unlabelled.</summary>
+    [JsonIgnore]
+    public SplitMetrics? Test => Metrics.GetValueOrDefault("test");
 
     /// <summary>The fine-tuning stage.</summary>
     public required StageResult Stage { get; init; }

@@ -1,5 +1,6 @@
 using PeaKd.Checkpoints;
 using PeaKd.Data;
+using PeaKd.Data.Metrics;
 using PeaKd.Devices;
 using PeaKd.Inference;
 using PeaKd.Modeling;
@@ -37,7 +38,7 @@ internal static class FineTuneRun
     /// <summary>The teacher scored on every split but train, and summary.json.</summary>
     private static FineTuneResult Finish(RunSession session, FineTuneOptions options, BertClassifier teacher, TaskData data, TrainingResult tuned)
     {
-        var metrics = new Dictionary<string, IReadOnlyDictionary<string, double>>();
+        var metrics = new Dictionary<string, SplitMetrics>();
         var warnings = new List<string>();
         foreach (string split in data.Splits.Keys.Where(s => s != "train"))
         {

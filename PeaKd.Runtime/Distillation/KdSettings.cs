@@ -21,6 +21,15 @@ public sealed record KdSettings(double Alpha, double Temperature, double Beta)
     /// <summary>Patient KD, Pea-KD's default: alpha 0.7, T 10, beta 100.</summary>
     public static KdSettings Pkd { get; } = new(0.7, 10, 100);
 
+    /// <summary>The paper's presets by name (ft, kd, pkd): what a preset asked by name means, and what a report names
+    /// a run's loss by.</summary>
+    internal static IReadOnlyDictionary<string, KdSettings> Presets { get; } = new Dictionary<string, KdSettings>(StringComparer.Ordinal)
+    {
+        ["ft"] = FineTune,
+        ["kd"] = Kd,
+        ["pkd"] = Pkd,
+    };
+
     /// <summary>Throws <see cref="InvalidOptionException"/> naming the first invalid weight under <paramref name="property"/>.</summary>
     internal void Validate(string property = nameof(KdSettings))
     {

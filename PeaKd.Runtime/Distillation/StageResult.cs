@@ -1,4 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Text.Json.Serialization;
+using PeaKd.Data.Metrics;
 using PeaKd.Options;
 
 namespace PeaKd.Distillation;
@@ -21,8 +23,9 @@ public record StageResult
     /// <summary>The step whose weights were kept.</summary>
     public required long BestStep { get; init; }
 
-    /// <summary>Every dev metric at <see cref="BestStep"/>.</summary>
-    public required IReadOnlyDictionary<string, double>? BestDev { get; init; }
+    /// <summary>Every dev metric at <see cref="BestStep"/>, the dev loss among them (<see cref="SplitMetrics.Loss"/>;
+    /// PTP's: <see cref="SplitMetrics.PtpLoss"/>).</summary>
+    public required SplitMetrics? BestDev { get; init; }
 
     internal static StageResult From(Training.TrainingResult result) => new()
     {
@@ -31,7 +34,7 @@ public record StageResult
         ExamplesPerSecond = result.ExamplesPerSecond,
         BestScore = result.BestScore,
         BestStep = result.BestStep,
-        BestDev = result.BestMetrics,
+        BestDev = result.BestMetrics is null ? null : new SplitMetrics(result.BestMetrics),
     };
 
     /// <summary>Its properties and their values, lists and dictionaries with their items.</summary>
@@ -52,7 +55,13 @@ public sealed record PtpStageResult : StageResult
         TrainPriorEntropy = labels.TrainPriorEntropy;
         DevPriorEntropy = labels.DevPriorEntropy;
         DevPriorLoss = labels.DevPriorLoss;
-        BestDevLoss = stage.BestDev?.GetValueOrDefault("ptp_loss");
+        BestDevLoss = stage.BestDev?.PtpLoss;
+    }
+
+    /// <summary>For summary.json read back (a report over finished runs).</summary>
+    [JsonConstructor]
+    private PtpStageResult()
+    {
     }
 
     /// <summary>The confidence threshold of right predictions.</summary>
@@ -96,6 +105,12 @@ public sealed record KdStageResult : StageResult
         Temperature = settings.Temperature;
         Beta = settings.Beta;
         PatientMap = patientMap;
+    }
+
+    /// <summary>For summary.json read back (a report over finished runs).</summary>
+    [JsonConstructor]
+    private KdStageResult()
+    {
     }
 
     /// <summary>Weight of the soft-target term.</summary>

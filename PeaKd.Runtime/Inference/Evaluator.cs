@@ -14,7 +14,7 @@ namespace PeaKd.Inference;
 internal static class Evaluator
 {
     /// <summary>Predictions (class id or score) and, when the split has labels, the task's metrics.</summary>
-    public static (double[] Predictions, IReadOnlyDictionary<string, double>? Metrics) Score(TaskData data, IReadOnlyList<EncodedExample> features, float[][] logits)
+    public static (double[] Predictions, SplitMetrics? Metrics) Score(TaskData data, IReadOnlyList<EncodedExample> features, float[][] logits)
     {
         double[] predictions = logits.Select(row => data.Task.IsRegression ? (double)row[0] : ArgMax(row)).ToArray();
         bool labelled = features.All(f => f.Label is not null || f.Target is not null);
@@ -23,7 +23,7 @@ internal static class Evaluator
             return (predictions, null);
         }
         double[] gold = features.Select(f => data.Task.IsRegression ? (double)f.Target!.Value : f.Label!.Value).ToArray();
-        return (predictions, TaskMetrics.Compute(data.Task, predictions, gold, data.PositiveLabelId));
+        return (predictions, new SplitMetrics(TaskMetrics.Compute(data.Task, predictions, gold, data.PositiveLabelId)));
     }
 
     /// <summary>Runs the model over a split: its metrics (when labelled) and, when asked, a predictions file.</summary>
@@ -36,7 +36,7 @@ internal static class Evaluator
     /// <param name="cancellationToken">Stops between batches.</param>
     /// <param name="warnings">Where a warning goes when the model predicts one class for the whole split; null for none.</param>
     /// <param name="scoredModel">The model's name in the warning ("the student").</param>
-    public static IReadOnlyDictionary<string, double>? Evaluate(BertClassifier model, TaskData data, string split, Device device, int batchSize, string? predictionsFile,
+    public static SplitMetrics? Evaluate(BertClassifier model, TaskData data, string split, Device device, int batchSize, string? predictionsFile,
         CancellationToken cancellationToken = default, ICollection<string>? warnings = null, string scoredModel = "the model")
     {
         IReadOnlyList<EncodedExample> features = data.Splits[split].Features;
@@ -51,10 +51,10 @@ internal static class Evaluator
     /// <param name="predictionsFile">The predictions TSV to write, or null.</param>
     /// <param name="warnings">Where a warning goes when every prediction is one class; null for none.</param>
     /// <param name="scored">What was scored, for the warning ("the student on dev").</param>
-    public static IReadOnlyDictionary<string, double>? ScoreAndWrite(TaskData data, IReadOnlyList<EncodedExample> features, float[][] logits, string? predictionsFile,
+    public static SplitMetrics? ScoreAndWrite(TaskData data, IReadOnlyList<EncodedExample> features, float[][] logits, string? predictionsFile,
         ICollection<string>? warnings = null, string scored = "the model")
     {
-        (double[] predictions, IReadOnlyDictionary<string, double>? metrics) = Score(data, features, logits);
+        (double[] predictions, SplitMetrics? metrics) = Score(data, features, logits);
         if (predictionsFile is not null)
         {
             WritePredictions(data, features, predictions, predictionsFile);
@@ -77,7 +77,7 @@ internal static class Evaluator
     {
         IReadOnlyList<EncodedExample> features = data.Dev;
         float[][] logits = EvaluationLoop.Logits(model, features, data.Encoder.PaddingTokenId, batchSize, device);
-        var metrics = new Dictionary<string, double>(ScoreAndWrite(data, features, logits, predictionsFile: null)
+        var metrics = new Dictionary<string, double>(ScoreAndWrite(data, features, logits, predictionsFile: null)?.ByName
             ?? throw new InvalidOperationException("The dev split has no labels."))
         {
             ["loss"] = Loss(data, features, logits),

@@ -2,6 +2,7 @@ using System.Globalization;
 using PeaKd.Checkpoints;
 using PeaKd.Folders;
 using PeaKd.Data;
+using PeaKd.Data.Metrics;
 using PeaKd.Data.Tokenization;
 using PeaKd.Devices;
 using PeaKd.IO;
@@ -205,7 +206,7 @@ public sealed class TextClassifier : IDisposable
         float[][] logits = FiniteLogits(chosen.Features);
         float[][] inDataOrder = logits.Select(row => columns.Select(c => row[c]).ToArray()).ToArray();
         var warnings = new List<string>();
-        IReadOnlyDictionary<string, double>? metrics = Evaluator.ScoreAndWrite(task, chosen.Features, inDataOrder, predictionsFile, warnings, $"the model on {split}");
+        SplitMetrics? metrics = Evaluator.ScoreAndWrite(task, chosen.Features, inDataOrder, predictionsFile, warnings, $"the model on {split}");
         return new EvaluationReport(split, metrics, ToPredictions(logits)) { PositiveLabel = task.PositiveLabel, Warnings = warnings };
     }
 

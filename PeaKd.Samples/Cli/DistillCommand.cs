@@ -100,21 +100,17 @@ internal static class DistillCommand
                 RecordDtype = CommonOptions.ParseChoice<RecordDtype>("--record-dtype", parse.GetValue(recordDtype)!),
             };
             DistillationResult result = PeaKdPipeline.Run(options, ConsoleProgress.Create(), CommandRunner.Stopping);
-            string metrics = string.Join("; ", result.Metrics.Select(split => $"{split.Key} {string.Join(" ", split.Value.Select(m => $"{m.Key} {m.Value:F4}"))}"));
+            string metrics = string.Join("; ", result.Metrics.Select(split => $"{split.Key} {string.Join(" ", split.Value.ByName.Select(m => $"{m.Key} {m.Value:F4}"))}"));
             Console.WriteLine($"{result.Student} ({result.OwnedParameters:N0} parameters, depth {result.EffectiveDepth}): {metrics}{(result.PositiveLabel is string positive && metrics.Contains("f1") ? $" (f1 of '{positive}')" : "")}");
             CommonOptions.Warn(result.Warnings);
         }));
         return command;
     }
 
-    /// <summary>ft, kd or pkd.</summary>
-    internal static KdSettings Preset(string name) => name.Trim().ToLowerInvariant() switch
-    {
-        "ft" => KdSettings.FineTune,
-        "kd" => KdSettings.Kd,
-        "pkd" => KdSettings.Pkd,
-        _ => throw new ArgumentException($"--preset '{name}' is not known; use one of ft, kd, pkd."),
-    };
+    /// <summary>ft, kd or pkd (<see cref="KdSettings.Presets"/>).</summary>
+    internal static KdSettings Preset(string name) =>
+        KdSettings.Presets.TryGetValue(name.Trim().ToLowerInvariant(), out KdSettings? preset) ? preset
+            : throw new ArgumentException($"--preset '{name}' is not known; use one of {string.Join(", ", KdSettings.Presets.Keys)}.");
 
     /// <summary>median, paper, or "t1,t2".</summary>
     internal static PtpThresholds ParseThresholds(string text)

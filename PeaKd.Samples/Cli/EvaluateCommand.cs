@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PeaKd.Data.Metrics;
 using PeaKd.Devices;
 using PeaKd.Inference;
 using PeaKd.Precision;
@@ -57,9 +58,9 @@ internal static class EvaluateCommand
                 Console.Error.WriteLine($"engine: {classifier.Engine} on the CPU, as exported"); // an ONNX export: no libtorch touched
             }
             EvaluationReport report = classifier.Evaluate(data, name, parse.GetValue(predictions));
-            IReadOnlyDictionary<string, double> metrics = report.Metrics
+            SplitMetrics metrics = report.Metrics
                 ?? throw new ArgumentException($"The {name} split has no labels; only predictions can be written (--predictions).");
-            Console.WriteLine($"{name}: {string.Join(", ", metrics.Select(m => $"{m.Key} {m.Value:F4}"))}{(report.PositiveLabel is string positive && metrics.ContainsKey("f1") ? $" (f1 of '{positive}')" : "")}");
+            Console.WriteLine($"{name}: {string.Join(", ", metrics.ByName.Select(m => $"{m.Key} {m.Value:F4}"))}{(report.PositiveLabel is string positive && metrics.F1 is not null ? $" (f1 of '{positive}')" : "")}");
             CommonOptions.Warn(report.Warnings);
         }));
         return command;

@@ -39,7 +39,7 @@ internal static class FinetuneCommand
                 KeepCheckpoints = common.Retention(parse),
             };
             FineTuneResult result = PeaKdPipeline.FineTune(options, ConsoleProgress.Create(), CommandRunner.Stopping);
-            Console.WriteLine($"teacher written to {result.Folder}: {string.Join(", ", result.Metrics.Select(m => $"{m.Key} {string.Join(" ", m.Value.Select(v => $"{v.Key} {v.Value:F4}"))}"))}");
+            Console.WriteLine($"teacher written to {result.Folder}: {string.Join(", ", result.Metrics.Select(m => $"{m.Key} {string.Join(" ", m.Value.ByName.Select(v => $"{v.Key} {v.Value:F4}"))}"))}");
             CommonOptions.Warn(result.Warnings);
         }));
         return command;

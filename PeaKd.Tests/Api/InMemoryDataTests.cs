@@ -33,17 +33,17 @@ public class InMemoryDataTests
         DistillationResult fromMemory = PeaKdPipeline.Run(memory);
 
         Assert.Equal("memory", fromMemory.Task);
-        Assert.Equal(fromFiles.Metrics["dev"]["accuracy"], fromMemory.Metrics["dev"]["accuracy"]); // the same rows, order and seeds: the same floats
-        Assert.Equal(fromFiles.Metrics["test"]["f1"], fromMemory.Metrics["test"]["f1"]);
-        Assert.Equal(fromFiles.Teacher.Metrics["dev"]["accuracy"], fromMemory.Teacher.Metrics["dev"]["accuracy"]);
-        Assert.True(fromMemory.Metrics["dev"]["accuracy"] > 0.75, $"dev accuracy {fromMemory.Metrics["dev"]["accuracy"]:F3}");
+        Assert.Equal(fromFiles.Dev.Accuracy, fromMemory.Dev.Accuracy); // the same rows, order and seeds: the same floats
+        Assert.Equal(fromFiles.Test!.F1, fromMemory.Test!.F1);
+        Assert.Equal(fromFiles.Teacher.Dev.Accuracy, fromMemory.Teacher.Dev.Accuracy);
+        Assert.True(fromMemory.Dev.Accuracy > 0.75, $"dev accuracy {fromMemory.Dev.Accuracy:F3}");
         Assert.Equal(File.ReadAllText(fromFiles.Paths.Predictions["test"]), File.ReadAllText(fromMemory.Paths.Predictions["test"]));
 
         string data = JsonNode.Parse(File.ReadAllText(folder.File("memory/options.json")))!["data"]!.GetValue<string>();
         Assert.Matches("^memory:[0-9A-F]{64}$", data); // a resumed run is checked against the examples' hash
 
         // the same lists resume the finished run; other lists are refused
-        Assert.Equal(fromMemory.Metrics["dev"]["accuracy"], PeaKdPipeline.Run(memory with { Resume = true }).Metrics["dev"]["accuracy"]);
+        Assert.Equal(fromMemory.Dev.Accuracy, PeaKdPipeline.Run(memory with { Resume = true }).Dev.Accuracy);
         var changed = memory with { Resume = true, Data = DataSource.InMemory(Read(folder.File("data/train.tsv")).Skip(1).ToList(), Read(folder.File("data/dev.tsv"))) };
         var error = Assert.Throws<InvalidOptionException>(() => PeaKdPipeline.Run(changed));
         Assert.Contains("differs in PipelineOptions.Data (saved \"memory:", error.Message);

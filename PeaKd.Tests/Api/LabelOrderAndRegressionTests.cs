@@ -31,7 +31,7 @@ public class LabelOrderAndRegressionTests
         TinyTask.WriteData(folder.File("data"));
         TinyTask.WriteRandomTeacher(folder.File("pretrained"));
         FineTuneResult teacher = PeaKdPipeline.FineTune(TinyTask.FineTune(folder, Training));
-        double teacherDev = teacher.Metrics["dev"]["accuracy"];
+        double teacherDev = teacher.Dev.Accuracy!.Value;
         Assert.True(teacherDev > 0.85, $"teacher dev accuracy {teacherDev:F3}");
 
         // the same rows in memory, an "other" row first: in order of first appearance the labels are (other, great)
@@ -43,12 +43,12 @@ public class LabelOrderAndRegressionTests
         using (TextClassifier classifier = TextClassifier.Load(teacher.Folder, new TextClassifierOptions { Device = DeviceChoice.Cpu }))
         {
             Assert.Equal(["great", "other"], classifier.Labels);
-            Assert.Equal(teacherDev, classifier.Evaluate(data, "dev").Metrics!["accuracy"]);
+            Assert.Equal(teacherDev, classifier.Evaluate(data, "dev").Metrics!.Accuracy);
         }
 
         DistillationResult result = PeaKdPipeline.Run(TinyTask.Pipeline(folder, Training) with { Data = data, Teacher = teacher.Folder, FineTuneTeacher = false, Ptp = false });
-        Assert.Equal(teacherDev, result.Teacher.Metrics["dev"]["accuracy"]); // read with its own labels, not inverted
-        Assert.True(result.Metrics["dev"]["accuracy"] > 0.75, $"student dev accuracy {result.Metrics["dev"]["accuracy"]:F3}");
+        Assert.Equal(teacherDev, result.Teacher.Dev.Accuracy); // read with its own labels, not inverted
+        Assert.True(result.Dev.Accuracy > 0.75, $"student dev accuracy {result.Dev.Accuracy:F3}");
         using TextClassifier student = TextClassifier.Load(result.Paths.Run, new TextClassifierOptions { Device = DeviceChoice.Cpu });
         Assert.Equal(["great", "other"], student.Labels);
 
@@ -86,7 +86,7 @@ public class LabelOrderAndRegressionTests
         Assert.Empty(prediction.Probabilities);
 
         EvaluationReport report = classifier.Evaluate(DataSource.Files("STS-B", folder.File("data")), "dev");
-        Assert.Equal(model.Metrics["dev"]["pearson"], report.Metrics!["pearson"]);
+        Assert.Equal(model.Dev.Pearson, report.Metrics!.Pearson);
         // Pearson by hand, from the predicted scores against dev's gold scores: the metric is the model's, and the model
         // learned the task, not noise
         string[][] dev = File.ReadAllLines(folder.File("data/dev.tsv")).Skip(1).Select(l => l.Split('\t')).ToArray();
@@ -95,7 +95,7 @@ public class LabelOrderAndRegressionTests
         double gm = gold.Average(), pm = predicted.Average();
         double pearson = gold.Zip(predicted).Sum(g => (g.First - gm) * (g.Second - pm))
             / Math.Sqrt(gold.Sum(g => (g - gm) * (g - gm)) * predicted.Sum(p => (p - pm) * (p - pm)));
-        Assert.Equal(pearson, report.Metrics["pearson"], 4);
+        Assert.Equal(pearson, report.Metrics.Pearson!.Value, 4);
         Assert.True(pearson > 0.7, $"dev Pearson {pearson:F3}: the model did not learn the scores");
         TinyTask.WriteData(folder.File("classes"), train: 16, dev: 16);
         var wrongKind = Assert.Throws<ArgumentException>(() => classifier.Evaluate(DataSource.Files(TaskRegistry.Tsv(), folder.File("classes")), "dev"));

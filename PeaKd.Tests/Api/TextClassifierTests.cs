@@ -74,7 +74,7 @@ public class TextClassifierTests(TextClassifierTests.Distilled run) : IClassFixt
     [InlineData("export")]
     public void Every_folder_predicts_what_the_trained_student_computed(string folder)
     {
-        Assert.True(run.Result.Metrics["test"]["accuracy"] > 0.75, $"test accuracy {run.Result.Metrics["test"]["accuracy"]:F3}: the student must have learned something for this to mean anything");
+        Assert.True(run.Result.Test!.Accuracy > 0.75, $"test accuracy {run.Result.Test!.Accuracy:F3}: the student must have learned something for this to mean anything");
         using TextClassifier classifier = TextClassifier.Load(run.Folder.File(folder), Cpu);
         Assert.Equal(["great", "other"], classifier.Labels);
         Assert.Equal(16, classifier.MaxLength); // the length the run trained with, recorded beside the model
@@ -108,8 +108,8 @@ public class TextClassifierTests(TextClassifierTests.Distilled run) : IClassFixt
     {
         using TextClassifier classifier = TextClassifier.Load(run.Folder.File("run"), Cpu);
         EvaluationReport report = classifier.Evaluate(PeaKd.Data.DataSource.Files("tsv", run.Folder.File("data")), "test");
-        Assert.Equal(run.Result.Metrics["test"]["accuracy"], report.Metrics!["accuracy"]);
-        Assert.Equal(run.Result.Metrics["test"]["f1"], report.Metrics["f1"]);
+        Assert.Equal(run.Result.Test!.Accuracy, report.Metrics!.Accuracy);
+        Assert.Equal(run.Result.Test!.F1, report.Metrics.F1);
         Assert.Equal(run.Expected, report.Predictions.Select(p => p.Label));
 
         foreach (string folder in new[] { "run", "run/student", "export" })
@@ -120,7 +120,7 @@ public class TextClassifierTests(TextClassifierTests.Distilled run) : IClassFixt
                 "--split", "test", "--device", "cpu", "--predictions", file]));
             Assert.True(exit == 0, error);
             Assert.Equal(File.ReadAllText(run.Result.Paths.Predictions["test"]), File.ReadAllText(file));
-            Assert.StartsWith($"test: accuracy {run.Result.Metrics["test"]["accuracy"].ToString("F4", CultureInfo.CurrentCulture)}", output);
+            Assert.StartsWith($"test: accuracy {run.Result.Test!.Accuracy!.Value.ToString("F4", CultureInfo.CurrentCulture)}", output);
         }
     }
 

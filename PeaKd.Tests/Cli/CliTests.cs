@@ -1,4 +1,5 @@
 using PeaKd.Options;
+using PeaKd.Reporting.Analysis;
 using PeaKd.Samples.Cli;
 using PeaKd.Tests.Infrastructure;
 using Xunit;
@@ -75,7 +76,7 @@ public class CliTests
     [Fact]
     public void The_results_table_averages_seeds_with_the_sample_standard_deviation()
     {
-        string table = ReportCommand.ResultsTable(
+        string table = ReportTables.Results(
             [ReportRun.Of(0.80, seed: 1, seconds: 12), ReportRun.Of(0.84, seed: 2, seconds: 900), ReportRun.Of(0.86, seed: 3, seconds: 10),
              ReportRun.Of(0.70, student: "Bert2", seed: 1, ptp: false, beta: 0)], "test");
         // mean 0.8333; sample sd sqrt(((-.0333)^2 + (.0067)^2 + (.0267)^2) / 2) = 0.0306; train time: the fastest of

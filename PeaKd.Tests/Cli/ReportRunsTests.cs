@@ -1,4 +1,4 @@
-using PeaKd.Reporting;
+using PeaKd.Reporting.Records;
 using PeaKd.Runs;
 using PeaKd.Samples.Cli;
 using PeaKd.Tests.Infrastructure;

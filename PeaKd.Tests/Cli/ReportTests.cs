@@ -1,6 +1,8 @@
+using PeaKd.Data.Metrics;
 using PeaKd.Distillation;
 using PeaKd.Reporting;
-using PeaKd.Runs;
+using PeaKd.Reporting.Analysis;
+using PeaKd.Reporting.Records;
 using PeaKd.Samples.Cli;
 using PeaKd.Tests.Infrastructure;
 using Xunit;
@@ -11,8 +13,8 @@ namespace PeaKd.Tests.Cli;
 internal static class ReportRun
 {
     public static RunInfo Of(double accuracy, string student = "PeaBert2", int seed = 1, bool ptp = true, double beta = 100, string init = "pretrained",
-        double alpha = 0.7,
-        int owned = 2, PtpOutcome? ptpOutcome = null, string setting = "{}", double seconds = 10)
+        double alpha = 0.7, double temperature = 10,
+        int owned = 2, PtpStageResult? ptpStage = null, string setting = "{}", double seconds = 10)
     {
         bool shared = student.StartsWith("PeaBert", StringComparison.Ordinal) || student.StartsWith("SpsNoShuffle", StringComparison.Ordinal);
         string prime = student.StartsWith("PeaBert", StringComparison.Ordinal) ? "'" : "";
@@ -23,20 +25,25 @@ internal static class ReportRun
             Folder = $"/runs/{student}-{seed}-{accuracy}",
             Model = student,
             IsStudent = true,
-            Kd = new KdSettings(alpha, 10, beta),
+            Kd = new KdSettings(alpha, temperature, beta),
             Seed = seed,
             InitFrom = init,
             Plan = plan,
             OwnedLayers = owned,
-            Ptp = ptp ? ptpOutcome ?? new PtpOutcome(0.99, 0.9, [1700, 1700, 50, 50], 1.10, 1.16, 1.15) : null,
+            Ptp = ptp ? ptpStage ?? Ptp(0.99, 0.9, [1700, 1700, 50, 50], 1.10, 1.16, 1.15) : null,
             Parameters = 1000,
             EffectiveDepth = shared ? 2 * owned : owned,
             TrainingSeconds = seconds,
-            Metrics = new Dictionary<string, IReadOnlyDictionary<string, double>> { ["test"] = new Dictionary<string, double> { ["accuracy"] = accuracy } },
+            Metrics = new Dictionary<string, SplitMetrics> { ["test"] = new([KeyValuePair.Create("accuracy", accuracy)]) },
             Log = [],
             Setting = setting,
         });
     }
+
+    /// <summary>A PTP stage with the figures the report's PTP table shows; a null best dev loss is one an older summary did not record.</summary>
+    public static PtpStageResult Ptp(double t1, double t2, int[] trainCounts, double? bestDevLoss, double devPriorLoss, double devPriorEntropy) =>
+        new PtpStageResult(new StageResult { Steps = 10, Seconds = 1, ExamplesPerSecond = 1, BestScore = -bestDevLoss, BestStep = 10, BestDev = null },
+            new PtpLabelStats(t1, t2, trainCounts, trainCounts)) with { BestDevLoss = bestDevLoss, DevPriorLoss = devPriorLoss, DevPriorEntropy = devPriorEntropy };
 }
 
 public class ReportTests
@@ -70,6 +77,17 @@ public class ReportTests
     public void The_t_quantile_matches_published_tables(int degrees, double expected) =>
         Assert.InRange(PairedComparison.StudentT975(degrees), expected - 0.0006, expected + 0.0006);
 
+    [Theory]
+    [InlineData(0, 1, 0, "FT-2")]
+    [InlineData(0, 5, 0, "FT-2")] // without a soft term the temperature changes nothing: still the ft preset
+    [InlineData(0.7, 10, 0, "KD-2")]
+    [InlineData(0.7, 10, 100, "PKD-2")]
+    [InlineData(0.7, 5, 0, "KD-2 a0.7 T5 b0")]
+    [InlineData(0.5, 10, 100, "PKD-2 a0.5 T10 b100")]
+    [InlineData(0, 10, 100, "PKD-2 a0 T10 b100")] // hard and patient terms only: no preset
+    public void A_run_is_named_by_its_loss_and_weights_off_the_papers_presets_are_spelled_out(double alpha, double temperature, double beta, string variant) =>
+        Assert.Equal(variant, ReportRun.Of(0.8, "Bert2", ptp: false, alpha: alpha, temperature: temperature, beta: beta).Variant);
+
     [Fact]
     public void The_report_compares_each_effect_over_the_seeds_both_ran()
     {
@@ -85,7 +103,7 @@ public class ReportTests
         }
         runs.Add(ReportRun.Of(0.75, "PeaBert2", 1, ptp: false, init: "teacher")); // one seed only
 
-        string table = ReportCommand.ComparisonTable(runs, "test");
+        string table = ReportTables.Comparisons(runs, "test");
         // SPS - PKD at k = 2: 2, 1, 1 -> mean 1.333, sd 0.57735, se 0.333333, t(2) 4.303 -> [-0.10, +2.77]
         Assert.Contains("| 2 | SPS | SPS-2 | PKD-2 | 3 | +1.33 | [-0.10, +2.77] (includes 0) | 3 / 0 / 0 |", table);
         // PTP at k = 2: -1, 1, 2 -> mean 0.667, sd 1.527525, se 0.881917 -> [-3.13, +4.46]
@@ -118,7 +136,7 @@ public class ReportTests
             runs.Add(ReportRun.Of(pkd3[s], "Bert3", s + 1, ptp: false, owned: 3));
             runs.Add(ReportRun.Of(sps3[s], "PeaBert3", s + 1, ptp: false, owned: 3));
         }
-        string table = ReportCommand.ComparisonTable(runs, "test");
+        string table = ReportTables.Comparisons(runs, "test");
         Assert.Contains("| 2 | SPS | SPS-2 | PKD-2 | 3 | +2.00 |", table);
         Assert.Contains("| 2, 3 | SPS | SPS-k | PKD-k | 2 | +1.50 | [-4.85, +7.85] (includes 0) | 2 / 0 / 0 |", table);
 
@@ -126,7 +144,7 @@ public class ReportTests
         const string otherRate = "{\"distillation\":{\"LearningRate\":0.0002}}";
         List<RunInfo> apart = [.. runs.Where(r => r.Run.OwnedLayers == 2),
             .. runs.Where(r => r.Run.OwnedLayers == 3).Select(r => ReportRun.Of(r.Metrics("test")["accuracy"], r.Run.Model, r.Run.Seed!.Value, ptp: false, owned: 3, setting: otherRate))];
-        string separate = ReportCommand.ComparisonTable(apart, "test");
+        string separate = ReportTables.Comparisons(apart, "test");
         Assert.Contains("| 3 | SPS | SPS-3 | PKD-3 | 2 | +1.00 |", separate);
         Assert.DoesNotContain("| 2, 3 |", separate);
     }
@@ -135,7 +153,7 @@ public class ReportTests
     public void A_seed_run_twice_under_one_method_counts_once_and_is_named()
     {
         // kd-1-s1 and pkd-1-s1: a 1-layer plain student has no layer to match, so both ran KD-1 with seed 1
-        string table = ReportCommand.ResultsTable([ReportRun.Of(0.70, "Bert1", 1, ptp: false, beta: 0, owned: 1), ReportRun.Of(0.70, "Bert1", 1, ptp: false, beta: 0, owned: 1)], "test");
+        string table = ReportTables.Results([ReportRun.Of(0.70, "Bert1", 1, ptp: false, beta: 0, owned: 1), ReportRun.Of(0.70, "Bert1", 1, ptp: false, beta: 0, owned: 1)], "test");
         Assert.Contains("| KD-1 | Bert1 | 1,000 | 1 | pretrained | 1 | 70.00 ± 0.00 | 10 |", table);
         Assert.Contains("KD-1: seed 1 ran 2 times", table);
     }
@@ -143,7 +161,7 @@ public class ReportTests
     [Fact]
     public void Variants_that_share_a_name_but_not_their_settings_are_told_apart()
     {
-        string table = ReportCommand.ResultsTable([
+        string table = ReportTables.Results([
             ReportRun.Of(0.80, seed: 1, setting: """{"ptp_training":{"Epochs":2,"LearningRate":2E-05}}"""),
             ReportRun.Of(0.82, seed: 1, setting: """{"ptp_training":{"Epochs":4,"LearningRate":2E-05}}"""),
         ], "test");
@@ -163,7 +181,7 @@ public class ReportTests
         }
         runs.Add(ReportRun.Of(0.81, seed: 1, setting: """{"teacher":"/runs/teacher","ptp_training":{"Epochs":4}}"""));
         runs.Add(ReportRun.Of(0.82, seed: 1, setting: """{"teacher":"/runs/teacher-loss","ptp_training":{"Epochs":2}}"""));
-        string table = ReportCommand.ResultsTable(runs, "test");
+        string table = ReportTables.Results(runs, "test");
         Assert.Contains("| PeaBERT-2 | PeaBert2 |", table);
         Assert.Contains("| PeaBERT-2 (ptp_training.Epochs 4) | PeaBert2 |", table); // only what differs from the grid
         Assert.Contains("| PeaBERT-2 (teacher teacher-loss) | PeaBert2 |", table);  // a path by its last part
@@ -172,7 +190,7 @@ public class ReportTests
     [Fact]
     public void Settings_that_would_read_alike_keep_their_full_values()
     {
-        string table = ReportCommand.ResultsTable([
+        string table = ReportTables.Results([
             ReportRun.Of(0.80, seed: 1, setting: """{"teacher":"/a/teacher","ptp_thresholds":"2"}"""),
             ReportRun.Of(0.81, seed: 1, setting: """{"teacher":"/b/teacher","ptp_thresholds":2}"""),
         ], "test");
@@ -206,7 +224,7 @@ public class ReportTests
             }
             runs.Add(ReportRun.Of(0.83, "PeaBert2", s, owned: 2, setting: longer)); // the study: PTP +3 at k = 2
         }
-        var rows = ReportCommand.Comparisons(runs, "test", out _).Where(r => r.What == "PTP").ToList();
+        var rows = Effects.Compare(runs, "test", out _).Where(r => r.What == "PTP").ToList();
         // the grid's PeaBERT-2 ties with the study's on seeds, so both carry a settings suffix, yet it still pools with k = 1 and 3
         var pooled = Assert.Single(rows, r => r.K == "1, 2, 3");
         Assert.Equal(1.5, pooled.Result.MeanDifference, 9);
@@ -219,7 +237,7 @@ public class ReportTests
             runs.Add(ReportRun.Of(0.80, "PeaBert" + k, 3, ptp: false, owned: k, setting: grid));
             runs.Add(ReportRun.Of(0.83, "PeaBert" + k, 3, owned: k, setting: grid));
         }
-        rows = ReportCommand.Comparisons(runs, "test", out _).Where(r => r.What == "PTP").ToList();
+        rows = Effects.Compare(runs, "test", out _).Where(r => r.What == "PTP").ToList();
         Assert.Equal("PeaBERT-k", Assert.Single(rows, r => r.K == "1, 2, 3").A);
         Assert.Single(rows, r => r.K == "2" && r.A == "PeaBERT-2 (ptp_training.Epochs 4)");
         Assert.Single(rows, r => r.K == "2" && r.A == "PeaBERT-2");
@@ -237,7 +255,7 @@ public class ReportTests
             runs.Add(ReportRun.Of(pkd[s], "Bert2", s + 1, ptp: false));
             runs.Add(ReportRun.Of(0.60, "Bert3", s + 1, ptp: false, alpha: 0, beta: 0)); // FT-3 alone: no KD-3 to pair with
         }
-        string table = ReportCommand.ComparisonTable(runs, "test");
+        string table = ReportTables.Comparisons(runs, "test");
         // KD - FT: +6, +3, +3 -> mean 4, sd sqrt((4 + 1 + 1) / 2) = 1.732, se 1, t(2) 4.303 -> [-0.30, +8.30]
         Assert.Contains("| 2 | KD | KD-2 | FT-2 | 3 | +4.00 | [-0.30, +8.30] (includes 0) | 3 / 0 / 0 |", table);
         // PKD - KD: +1, 0, +3 -> mean 1.333, sd 1.5275, se 0.8819 -> [-2.46, +5.13]
@@ -260,7 +278,7 @@ public class ReportTests
             runs.Add(ReportRun.Of(0.71, "PeaBert2", s, setting: fastPtp));                       // +1 over SPS-2 at 2e-4
             runs.Add(ReportRun.Of(0.70 + s / 100.0, "PeaBert2", s, setting: fastLongPtp));      // +1, +2, +3 over it
         }
-        var rows = ReportCommand.Comparisons(runs, "test", out _);
+        var rows = Effects.Compare(runs, "test", out _);
         // SPS: only the rate PKD-2 ran at; SPS-2 at 2e-4 has no baseline (before, it was paired with PKD-2 at 1e-4: -10)
         var sps = Assert.Single(rows, r => r.What == "SPS");
         Assert.Equal(2.0, sps.Result.MeanDifference, 9);
@@ -317,7 +335,7 @@ public class ReportTests
             paired.Add(ReportRun.Of(0.80 + s / 100.0, "Bert2", s, ptp: false));
             paired.Add(ReportRun.Of(0.82, "PeaBert2", s, ptp: false));
         }
-        IReadOnlyList<ReportCommand.Comparison> rows = ReportCommand.Comparisons(paired, "test", out string? metric);
+        IReadOnlyList<Comparison> rows = Effects.Compare(paired, "test", out string? metric);
         Assert.Equal("SPS", Assert.Single(rows).What); // SPS-2 - PKD-2, the one effect these runs measure
         Charts.Write(paired, folder.Path, "test", rows, $"test {metric}");
         byte[] png = File.ReadAllBytes(chart);
@@ -325,7 +343,7 @@ public class ReportTests
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
 
         List<RunInfo> unpaired = [ReportRun.Of(0.8, "Bert2", 1, ptp: false), ReportRun.Of(0.81, "Bert2", 2, ptp: false)];
-        Assert.Empty(ReportCommand.Comparisons(unpaired, "test", out _));
+        Assert.Empty(Effects.Compare(unpaired, "test", out _));
         Charts.Write(unpaired, folder.Path, "test", [], "test accuracy");
         Assert.False(File.Exists(chart), "a report over runs that pair up nowhere kept an older report's chart");
     }
@@ -333,19 +351,19 @@ public class ReportTests
     [Fact]
     public void The_PTP_table_says_whether_the_student_beat_the_label_frequencies_and_dev_entropy()
     {
-        string table = ReportCommand.PtpTable([
-            ReportRun.Of(0.8, seed: 1, ptpOutcome: new PtpOutcome(0.99, 0.9, [1700, 1700, 50, 50], 1.10, 1.16, 1.15)),
-            ReportRun.Of(0.8, seed: 2, ptpOutcome: new PtpOutcome(0.97, 0.8, [1600, 1800, 60, 40], 1.20, 1.16, 1.15)),
+        string table = ReportTables.Ptp([
+            ReportRun.Of(0.8, seed: 1, ptpStage: ReportRun.Ptp(0.99, 0.9, [1700, 1700, 50, 50], 1.10, 1.16, 1.15)),
+            ReportRun.Of(0.8, seed: 2, ptpStage: ReportRun.Ptp(0.97, 0.8, [1600, 1800, 60, 40], 1.20, 1.16, 1.15)),
         ]);
         // seed 1 beats the frequencies (1.10 < 1.16) and dev's entropy (1.10 < 1.15); seed 2 neither (1.20)
         Assert.Contains("| PeaBERT-2 | 2 | 0.980 | 0.850 | 1650 / 1750 / 55 / 45 | 1.1500 | 1.1000 to 1.2000 | 1.1600 | 1.1500 | 1 of 2 | 1 of 2 |", table);
-        string between = ReportCommand.PtpTable([ // below the frequencies' loss, not below dev's entropy: a little learned
-            ReportRun.Of(0.8, seed: 1, ptpOutcome: new PtpOutcome(0.99, 0.9, [1700, 1700, 50, 50], 1.155, 1.16, 1.15)),
+        string between = ReportTables.Ptp([ // below the frequencies' loss, not below dev's entropy: a little learned
+            ReportRun.Of(0.8, seed: 1, ptpStage: ReportRun.Ptp(0.99, 0.9, [1700, 1700, 50, 50], 1.155, 1.16, 1.15)),
         ]);
         Assert.Contains("| 1.1550 | 1.1550 to 1.1550 | 1.1600 | 1.1500 | 1 of 1 | 0 of 1 |", between);
-        string older = ReportCommand.PtpTable([ // a summary from before the best dev loss was recorded
-            ReportRun.Of(0.8, seed: 1, ptpOutcome: new PtpOutcome(0.99, 0.9, [1700, 1700, 50, 50], double.NaN, 1.16, 1.15)),
-            ReportRun.Of(0.8, seed: 2, ptpOutcome: new PtpOutcome(0.99, 0.9, [1700, 1700, 50, 50], 1.10, 1.16, 1.15)),
+        string older = ReportTables.Ptp([ // a summary from before the best dev loss was recorded
+            ReportRun.Of(0.8, seed: 1, ptpStage: ReportRun.Ptp(0.99, 0.9, [1700, 1700, 50, 50], null, 1.16, 1.15)),
+            ReportRun.Of(0.8, seed: 2, ptpStage: ReportRun.Ptp(0.99, 0.9, [1700, 1700, 50, 50], 1.10, 1.16, 1.15)),
         ]);
         Assert.Contains("| n/a | 1.1600 | 1.1500 | n/a | n/a |", older);
     }

@@ -53,13 +53,13 @@ public class PositiveLabelTests
         using TextClassifier classifier = TextClassifier.Load(folder.File("model"));
         EvaluationReport report = classifier.Evaluate(DataSource.Files(TaskRegistry.Tsv(), folder.File("data")), "dev");
         Assert.Equal("other", report.PositiveLabel);
-        Assert.Equal(0.5, report.Metrics!["accuracy"]);
-        Assert.Equal(0, report.Metrics["f1"]); // "other" is never predicted
+        Assert.Equal(0.5, report.Metrics!.Accuracy);
+        Assert.Equal(0, report.Metrics.F1); // "other" is never predicted
         string warning = Assert.Single(report.Warnings);
         Assert.Contains("predicts 'great' for every one of the 4 examples", warning);
 
         EvaluationReport great = classifier.Evaluate(DataSource.Files(TaskRegistry.Tsv() with { PositiveLabel = "great" }, folder.File("data")), "dev");
-        Assert.Equal(2.0 * 2 / (2 * 2 + 2 + 0), great.Metrics!["f1"], 12); // tp 2, fp 2, fn 0
+        Assert.Equal(2.0 * 2 / (2 * 2 + 2 + 0), great.Metrics!.F1!.Value, 12); // tp 2, fp 2, fn 0
     }
 
     [Fact]

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using PeaKd.Distillation;
 using PeaKd.IO;
 using PeaKd.Options;
-using PeaKd.Reporting;
+using PeaKd.Reporting.Records;
 using PeaKd.Runs;
 using PeaKd.Tests.Infrastructure;
 using PeaKd.Training;
@@ -32,13 +32,13 @@ public class PipelineTests(Xunit.Abstractions.ITestOutputHelper log)
         DistillationResult result = PeaKdPipeline.Run(Options(folder));
         string root = folder.File("run");
 
-        double teacher = result.Teacher.Metrics["dev"]["accuracy"];
-        double student = result.Metrics["dev"]["accuracy"];
-        log.WriteLine($"teacher dev accuracy {teacher:F4}, test {result.Teacher.Metrics["test"]["accuracy"]:F4}; student dev accuracy {student:F4}; PTP label counts {string.Join(" ", result.Stages.Ptp!.TrainLabelCounts)}");
+        double teacher = result.Teacher.Dev.Accuracy!.Value;
+        double student = result.Dev.Accuracy!.Value;
+        log.WriteLine($"teacher dev accuracy {teacher:F4}, test {result.Teacher.Test!.Accuracy:F4}; student dev accuracy {student:F4}; PTP label counts {string.Join(" ", result.Stages.Ptp!.TrainLabelCounts)}");
         Assert.True(teacher > 0.85, $"teacher dev accuracy {teacher:F3}");
-        Assert.True(result.Teacher.Metrics["test"]["accuracy"] > 0.8, "the teacher is scored on test too");
+        Assert.True(result.Teacher.Test!.Accuracy > 0.8, "the teacher is scored on test too");
         Assert.True(student > 0.8, $"student dev accuracy {student:F3} (chance is about 0.5)");
-        Assert.True(result.Metrics["test"]["accuracy"] > 0.75);
+        Assert.True(result.Test!.Accuracy > 0.75);
 
         Assert.Equal("TinyPeaBert", result.Student);
         Assert.Equal(2, result.EffectiveDepth);
@@ -66,7 +66,7 @@ public class PipelineTests(Xunit.Abstractions.ITestOutputHelper log)
 
         // summary.json holds the result's values, under the names earlier runs used
         JsonObject summary = JsonFile.ReadSealed(Path.Combine(root, "summary.json"));
-        Assert.Equal(result.Metrics["test"]["accuracy"], summary["metrics"]!["test"]!["accuracy"]!.GetValue<double>());
+        Assert.Equal(result.Test!.Accuracy, summary["metrics"]!["test"]!["accuracy"]!.GetValue<double>());
         Assert.Equal(result.OwnedParameters, summary["owned_parameters"]!.GetValue<long>());
         Assert.Equal(result.Stages.Kd.BestStep, summary["stages"]!["kd"]!["best_step"]!.GetValue<long>());
         Assert.Equal(result.Stages.FineTune!.Steps, summary["stages"]!["finetune"]!["steps"]!.GetValue<long>());
@@ -76,7 +76,7 @@ public class PipelineTests(Xunit.Abstractions.ITestOutputHelper log)
         Assert.Equal(("TinyPeaBert", true, result.OwnedParameters, 2, 1), (read.Model, read.Ptp is not null, read.Parameters, read.EffectiveDepth, read.OwnedLayers));
         Assert.Equal(("pretrained", (int?)7, "0 0'"), (read.InitFrom, read.Seed, read.Plan));
         Assert.Equal(result.Stages.Ptp.BestDevLoss!.Value, read.Ptp!.BestDevLoss);
-        Assert.Equal(result.Metrics["dev"]["accuracy"], read.MetricsOf("dev")["accuracy"]);
+        Assert.Equal(result.Dev.Accuracy, read.MetricsOf("dev").Accuracy);
     }
 
     [Fact]
@@ -99,8 +99,8 @@ public class PipelineTests(Xunit.Abstractions.ITestOutputHelper log)
         Assert.InRange(from, 1, 40);
         Assert.Equal(from + 1, progress.Steps.First(s => s.Stage == "kd").Step);
         Assert.Equal(total - from, progress.Steps.Count(s => s.Stage == "kd"));
-        Assert.Equal(straight.Metrics["dev"]["accuracy"], resumed.Metrics["dev"]["accuracy"]); // bitwise: same floats
-        Assert.Equal(straight.Metrics["test"]["f1"], resumed.Metrics["test"]["f1"]);
+        Assert.Equal(straight.Dev.Accuracy, resumed.Dev.Accuracy); // bitwise: same floats
+        Assert.Equal(straight.Test!.F1, resumed.Test!.F1);
         Assert.Equal(straight.Stages.Kd.BestStep, resumed.Stages.Kd.BestStep);
     }
 

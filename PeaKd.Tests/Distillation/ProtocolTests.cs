@@ -136,7 +136,7 @@ public class ProtocolTests(Xunit.Abstractions.ITestOutputHelper log)
         Assert.Equal(train, ptp.TrainLabelCounts);
         Assert.Equal(dev, ptp.DevLabelCounts);
         Assert.Equal(priorLoss, ptp.DevPriorLoss, 12);
-        Assert.Equal(ptp.BestDev!["ptp_loss"], ptp.BestDevLoss);
+        Assert.Equal(ptp.BestDev!.PtpLoss, ptp.BestDevLoss);
         Assert.Equal(ptp.BestDevLoss < priorLoss, ptp.Learned);
         Assert.Contains(notes.Lines, l => l.Contains("train's label frequencies alone score dev loss"));
         Assert.Contains(notes.Lines, l => l.Contains("ptp: best dev loss"));
@@ -162,7 +162,7 @@ public class ProtocolTests(Xunit.Abstractions.ITestOutputHelper log)
         long best = straight.Stages.Kd.BestStep;
         double bestScore = lines.Where(l => (string)l["stage"]! == "kd" && l["split"] is not null).Max(l => l["score"]!.GetValue<double>());
         Assert.Equal(bestScore, lines.First(l => (string)l["stage"]! == "kd" && l["split"] is not null && (long)l["step"]! == best)["score"]!.GetValue<double>());
-        Assert.Equal(straight.Stages.Kd.BestDev!["accuracy"], straight.Metrics["dev"]["accuracy"]);
+        Assert.Equal(straight.Stages.Kd.BestDev!.Accuracy, straight.Dev.Accuracy);
         // and its dev loss, recomputed from the saved student's probabilities (-mean log p(gold)), is the best check's,
         // which tells the best check's weights from the last check's wherever their losses differ
         JsonObject[] kdChecks = lines.Where(l => (string)l["stage"]! == "kd" && l["split"] is not null).ToArray();
@@ -182,8 +182,8 @@ public class ProtocolTests(Xunit.Abstractions.ITestOutputHelper log)
         var stop = new StopAfter("kd", 40);
         Assert.Throws<TrainingStoppedException>(() => PeaKdPipeline.Run(options with { OutputFolder = folder.File("stopped") }, stop, stop.Token));
         DistillationResult resumed = PeaKdPipeline.Run(options with { OutputFolder = folder.File("stopped"), Resume = true });
-        Assert.Equal(straight.Metrics["dev"]["accuracy"], resumed.Metrics["dev"]["accuracy"]);
-        Assert.Equal(straight.Metrics["test"]["f1"], resumed.Metrics["test"]["f1"]);
+        Assert.Equal(straight.Dev.Accuracy, resumed.Dev.Accuracy);
+        Assert.Equal(straight.Test!.F1, resumed.Test!.F1);
         Assert.Equal(straight.Stages.Kd.BestStep, resumed.Stages.Kd.BestStep);
         static string[] DevRows(string run) => MetricsLog.Read(Path.Combine(run, "metrics.jsonl")).Where(l => l["split"] is not null).Select(l => l.ToJsonString()).ToArray();
         Assert.Equal(DevRows(folder.File("straight")), DevRows(folder.File("stopped")));

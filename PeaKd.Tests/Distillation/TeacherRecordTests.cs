@@ -152,8 +152,8 @@ public class TeacherRecordTests(Xunit.Abstractions.ITestOutputHelper log)
         }
 
         Assert.Equal("bf16", JsonFile.ReadObject(Path.Combine(folder.File("bf16"), "options.json"))["record_dtype"]!.GetValue<string>());
-        double fp32Dev = fp32Summary.Metrics["dev"]["accuracy"];
-        double bf16Dev = bf16Summary.Metrics["dev"]["accuracy"];
+        double fp32Dev = fp32Summary.Dev.Accuracy!.Value;
+        double bf16Dev = bf16Summary.Dev.Accuracy!.Value;
         log.WriteLine($"student dev accuracy: fp32 record {fp32Dev:F4}, bf16 record {bf16Dev:F4}");
         Assert.True(bf16Dev > 0.8, $"student from the bf16 record: dev {bf16Dev:F3} (chance is about 0.5)");
         Assert.True(Math.Abs(fp32Dev - bf16Dev) <= 0.05, $"bf16 record {bf16Dev:F3} vs fp32 record {fp32Dev:F3}");

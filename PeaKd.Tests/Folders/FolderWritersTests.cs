@@ -5,7 +5,7 @@ using PeaKd.Folders;
 using PeaKd.IO;
 using PeaKd.Inference;
 using PeaKd.Options;
-using PeaKd.Reporting;
+using PeaKd.Reporting.Records;
 using PeaKd.Runs;
 using PeaKd.Tests.Infrastructure;
 using PeaKd.Training;
@@ -184,7 +184,7 @@ public class FolderWritersTests(ITestOutputHelper log)
         Assert.True(resumed == 0, resumedOutput);
         Assert.Equal(FolderKind.FineTuned, SealedFolder.Verify(run)!.Kind);
         Assert.Equal(File.ReadAllBytes(folder.File("straight/model.safetensors")), File.ReadAllBytes(Path.Combine(run, "model.safetensors")));
-        Assert.Equal(RunSummary.Read(folder.File("straight")).MetricsOf("dev")["accuracy"], RunSummary.Read(run).MetricsOf("dev")["accuracy"]);
+        Assert.Equal(RunSummary.Read(folder.File("straight")).MetricsOf("dev").Accuracy, RunSummary.Read(run).MetricsOf("dev").Accuracy);
     }
 
     [Fact]

@@ -156,8 +156,8 @@ public class MixedPrecisionTests(Xunit.Abstractions.ITestOutputHelper log)
             var training = new TrainingOptions { Epochs = 6, BatchSize = 16, LearningRate = 1e-3, CheckpointEvery = 0, Seed = 7 };
             DistillationResult summary = PeaKdPipeline.Run(TinyTask.Pipeline(folder, training) with { Precision = precision });
             Assert.Equal(precision.ToString().ToLowerInvariant(), summary.Precision);
-            double teacher = summary.Teacher.Metrics["dev"]["accuracy"];
-            double student = summary.Metrics["dev"]["accuracy"];
+            double teacher = summary.Teacher.Dev.Accuracy!.Value;
+            double student = summary.Dev.Accuracy!.Value;
             log.WriteLine($"{precision}: teacher dev {teacher:F4}, student dev {student:F4}");
             Assert.True(teacher > 0.85 && student > 0.8, $"{precision}: teacher {teacher:F3}, student {student:F3} (chance is about 0.5)");
             return student;

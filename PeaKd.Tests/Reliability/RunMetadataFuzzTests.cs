@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using PeaKd.Distillation;
 using PeaKd.IO;
 using PeaKd.Options;
-using PeaKd.Reporting;
+using PeaKd.Reporting.Records;
 using PeaKd.Runs;
 using PeaKd.Samples.Cli;
 using PeaKd.Students;

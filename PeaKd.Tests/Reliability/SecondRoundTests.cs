@@ -162,13 +162,13 @@ public class SecondRoundTests(ITestOutputHelper log)
             Assert.Contains(Directory.GetFiles(folder.File($"kept/stages/{stage}")), f => Path.GetFileName(f).StartsWith("checkpoint-", StringComparison.Ordinal));
         }
         Assert.True(prunedSize * 2 < keptSize, $"pruned {prunedSize} vs kept {keptSize}");
-        Assert.Equal(kept.Metrics["test"]["accuracy"], pruned.Metrics["test"]["accuracy"]); // pruning changes nothing computed
+        Assert.Equal(kept.Test!.Accuracy, pruned.Test!.Accuracy); // pruning changes nothing computed
 
         // a kill part-way through pruning: the state file gone, a tensor file left; resuming completes the run as it was
         File.Delete(folder.File("kept/stages/kd/checkpoint.json"));
         File.Delete(folder.File("kept/summary.json"));
         DistillationResult resumed = PeaKdPipeline.Run(options with { OutputFolder = folder.File("kept"), Resume = true });
-        Assert.Equal(kept.Metrics["test"]["accuracy"], resumed.Metrics["test"]["accuracy"]);
+        Assert.Equal(kept.Test!.Accuracy, resumed.Test!.Accuracy);
         Assert.Equal(["best.safetensors", "done.json"], Directory.GetFiles(folder.File("kept/stages/kd")).Select(f => Path.GetFileName(f)!).Order(StringComparer.Ordinal).ToArray());
     }
 
@@ -321,7 +321,7 @@ public class SecondRoundTests(ITestOutputHelper log)
         File.WriteAllLines(folder.File("dev-only/dev.tsv"), [rows[0], .. rows.Skip(1).OrderBy(r => r.EndsWith("\t" + teacher.Labels[1], StringComparison.Ordinal) ? 0 : 1)]);
         Assert.EndsWith("\t" + teacher.Labels[1], File.ReadAllLines(folder.File("dev-only/dev.tsv"))[1]);
         var report = teacher.Evaluate(DataSource.Files(TaskRegistry.Tsv(), folder.File("dev-only")), "dev");
-        Assert.Equal(tuned.Metrics["dev"]["accuracy"], report.Metrics!["accuracy"], 12);
+        Assert.Equal(tuned.Dev.Accuracy!.Value, report.Metrics!.Accuracy!.Value, 12);
     }
 }
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace PeaKd.Reporting;
+namespace PeaKd.Reporting.Records;
 
 /// <summary>One line of a run's metrics.jsonl: a logged training step, or a dev evaluation.</summary>
 /// <param name="Stage">finetune, ptp or kd.</param>

@@ -1,16 +1,18 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using PeaKd.Data.Metrics;
 using PeaKd.Distillation;
-using PeaKd.Runs;
 using PeaKd.IO;
+using PeaKd.Runs;
 using PeaKd.Training;
 
-namespace PeaKd.Reporting;
+namespace PeaKd.Reporting.Records;
 
 /// <summary>
-/// A finished run as its folder records it (summary.json, options.json, metrics.jsonl), for reports over many runs:
-/// distillation runs and teacher fine-tunings alike, from this version of PeaKd or an older one. A damaged file is a
-/// <see cref="CorruptFileException"/> naming it; a summary changed after the run fails its seal.
+/// A finished run as a report sees it, from its folder's summary.json (read back into the <see cref="DistillationResult"/>
+/// or <see cref="FineTuneResult"/> that wrote it, older shapes upgraded first: <see cref="SummaryUpgrader"/>), options.json
+/// and metrics.jsonl: distillation runs and teacher fine-tunings alike, from this version of PeaKd or an older one. A
+/// damaged file is a <see cref="CorruptFileException"/> naming it; a summary changed after the run fails its seal.
 /// </summary>
 public sealed record RunSummary
 {
@@ -41,8 +43,8 @@ public sealed record RunSummary
     /// <summary>Encoder layers with parameters of their own (the student's k, or the teacher's layers).</summary>
     public required int OwnedLayers { get; init; }
 
-    /// <summary>The PTP stage's outcome, when it ran.</summary>
-    public required PtpOutcome? Ptp { get; init; }
+    /// <summary>The PTP stage, when it ran; figures an older summary did not record are NaN (its best dev loss null).</summary>
+    public required PtpStageResult? Ptp { get; init; }
 
     /// <summary>options.json less what varies between repeats of one method: the seeds, the loss weights asked for (the
     /// weights used are <see cref="Kd"/>), resume and device. Runs with equal settings and loss differ only in the seed.</summary>
@@ -57,8 +59,8 @@ public sealed record RunSummary
     /// <summary>Seconds spent training.</summary>
     public required double TrainingSeconds { get; init; }
 
-    /// <summary>Metrics by split, then by name.</summary>
-    public required IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> Metrics { get; init; }
+    /// <summary>The run's metrics (the student's, or the fine-tuned teacher's) by split.</summary>
+    public required IReadOnlyDictionary<string, SplitMetrics> Metrics { get; init; }
 
     /// <summary>The class the "f1" metric scores, or null where the summary does not say (regression; runs before the
     /// positive label was recorded, which scored the second label of train's order of first appearance).</summary>
@@ -68,8 +70,9 @@ public sealed record RunSummary
     public required IReadOnlyList<MetricsEntry> Log { get; init; }
 
     /// <summary>The metrics of <paramref name="split"/>, empty when the run has none.</summary>
-    public IReadOnlyDictionary<string, double> MetricsOf(string split) =>
-        Metrics.TryGetValue(split, out IReadOnlyDictionary<string, double>? values) ? values : new Dictionary<string, double>();
+    public SplitMetrics MetricsOf(string split) => Metrics.TryGetValue(split, out SplitMetrics? values) ? values : NoMetrics;
+
+    private static readonly SplitMetrics NoMetrics = new([]);
 
     /// <summary>Reads the finished run in <paramref name="folder"/> (it must hold summary.json).</summary>
     public static RunSummary Read(string folder)
@@ -77,38 +80,67 @@ public sealed record RunSummary
         // a sealed run: its log, predictions and options as the run wrote them (a fine-tuning's model is checked where it is loaded)
         Folders.SealedFolder.Verify(folder, which: name => !Folders.ModelFiles.Names.Contains(name));
         string summaryPath = Path.Combine(folder, "summary.json");
-        JsonObject summary = JsonFile.ReadSealed(summaryPath);
+        JsonObject written = JsonFile.ReadSealed(summaryPath);
         string optionsPath = Path.Combine(folder, "options.json");
         JsonObject options = File.Exists(optionsPath) ? JsonFile.ReadObject(optionsPath) : [];
-        string? student = JsonFile.GetString(summary, "student", summaryPath);
-        JsonObject kdStage = summary["stages"]?["kd"] as JsonObject ?? options; // older summaries have no stages
-        string kdPath = summary["stages"]?["kd"] is JsonObject ? summaryPath : optionsPath;
-        KdSettings? kd = student is null ? null : new KdSettings(
-            JsonFile.GetValue<double>(kdStage, "alpha", kdPath) ?? double.NaN,
-            JsonFile.GetValue<double>(kdStage, "temperature", kdPath) ?? double.NaN,
-            JsonFile.GetValue<double>(kdStage, "beta", kdPath) ?? double.NaN);
+        bool distilled = JsonFile.GetString(written, "student", summaryPath) is not null;
+        JsonObject summary = SummaryUpgrader.Upgrade(written, options, folder, out _);
         JsonObject? training = (options["distillation"] ?? options["training"]) as JsonObject;
-        bool ran = JsonFile.GetValue<bool>(summary, "ptp", summaryPath) ?? false;
-        return new RunSummary
-        {
-            Folder = Path.GetFullPath(folder),
-            Model = student ?? JsonFile.GetString(summary, "model", summaryPath) ?? Path.GetFileName(Path.GetFullPath(folder)),
-            IsStudent = student is not null,
-            Kd = kd,
-            Seed = training is null ? null : JsonFile.GetValue<int>(training, "Seed", optionsPath),
-            InitFrom = student is null ? null : JsonFile.GetString(summary["init"] as JsonObject ?? [], "from", summaryPath) ?? "teacher",
-            Plan = JsonFile.GetString(summary, "plan", summaryPath),
-            OwnedLayers = JsonFile.GetValue<int>(summary, "owned_layers", summaryPath) ?? JsonFile.GetValue<int>(summary, "layers", summaryPath) ?? 0,
-            Ptp = ran ? PtpOutcome.From(summary["stages"]?["ptp"] as JsonObject, summaryPath) : null,
-            Setting = SettingOf(options),
-            PositiveLabel = JsonFile.GetString(summary, "positive_label", summaryPath),
-            Parameters = JsonFile.GetValue<long>(summary, "owned_parameters", summaryPath) ?? JsonFile.GetValue<long>(summary, "parameters", summaryPath) ?? 0,
-            EffectiveDepth = JsonFile.GetValue<int>(summary, "effective_depth", summaryPath) ?? 0,
-            TrainingSeconds = JsonFile.GetValue<double>(summary, "training_seconds", summaryPath) ?? 0,
-            Metrics = ReadMetrics(summary),
-            Log = MetricsLog.Read(Path.Combine(folder, "metrics.jsonl")).Select(MetricsEntry.From).ToArray(),
-        };
+        var shared = new Shared(Path.GetFullPath(folder), training is null ? null : JsonFile.GetValue<int>(training, "Seed", optionsPath), SettingOf(options),
+            MetricsLog.Read(Path.Combine(folder, "metrics.jsonl")).Select(MetricsEntry.From).ToArray());
+        return distilled
+            ? Distilled(JsonFile.Deserialize<DistillationResult>(summary, summaryPath, SummaryUpgrader.ReadOptions), shared)
+            : FineTuned(JsonFile.Deserialize<FineTuneResult>(summary, summaryPath, SummaryUpgrader.ReadOptions), shared);
     }
+
+    /// <summary>What a run's folder says beside its summary: the folder, options.json's seed and setting, the log.</summary>
+    private sealed record Shared(string Folder, int? Seed, string Setting, IReadOnlyList<MetricsEntry> Log);
+
+    /// <summary>A distillation run: its student, and the KD weights its KD stage used (a 1-layer plain student's beta was forced to 0).</summary>
+    private static RunSummary Distilled(DistillationResult result, Shared shared) => new()
+    {
+        Folder = shared.Folder,
+        Model = result.Student,
+        IsStudent = true,
+        Kd = new KdSettings(result.Stages.Kd.Alpha, result.Stages.Kd.Temperature, result.Stages.Kd.Beta),
+        Seed = shared.Seed,
+        InitFrom = JsonNamingPolicy.SnakeCaseLower.ConvertName(result.Init.From.ToString()), // as summary.json spells it
+        Plan = result.Plan,
+        OwnedLayers = result.OwnedLayers,
+        Ptp = result.Ptp ? result.Stages.Ptp : null,
+        Setting = shared.Setting,
+        Parameters = result.OwnedParameters,
+        EffectiveDepth = result.EffectiveDepth,
+        TrainingSeconds = result.TrainingSeconds,
+        Metrics = Scored(result.Metrics),
+        PositiveLabel = result.PositiveLabel,
+        Log = shared.Log,
+    };
+
+    /// <summary>A teacher's fine-tuning.</summary>
+    private static RunSummary FineTuned(FineTuneResult result, Shared shared) => new()
+    {
+        Folder = shared.Folder,
+        Model = result.Model,
+        IsStudent = false,
+        Kd = null,
+        Seed = shared.Seed,
+        InitFrom = null,
+        Plan = null,
+        OwnedLayers = result.Layers,
+        Ptp = null,
+        Setting = shared.Setting,
+        Parameters = result.Parameters,
+        EffectiveDepth = result.EffectiveDepth,
+        TrainingSeconds = result.TrainingSeconds,
+        Metrics = Scored(result.Metrics),
+        PositiveLabel = result.PositiveLabel,
+        Log = shared.Log,
+    };
+
+    /// <summary>The splits scored: a summary without metrics has none, and a split whose metrics are null is left out.</summary>
+    private static IReadOnlyDictionary<string, SplitMetrics> Scored(IReadOnlyDictionary<string, SplitMetrics>? metrics) =>
+        (metrics ?? new Dictionary<string, SplitMetrics>()).Where(m => m.Value is not null).ToDictionary(m => m.Key, m => m.Value);
 
     /// <summary>Every finished run under <paramref name="root"/> (folders holding summary.json), in path order.</summary>
     public static IReadOnlyList<RunSummary> FindAll(string root)
@@ -155,44 +187,5 @@ public sealed record RunSummary
                 level.Remove(key);
             }
         }
-    }
-
-    private static IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> ReadMetrics(JsonObject summary)
-    {
-        var metrics = new Dictionary<string, IReadOnlyDictionary<string, double>>(StringComparer.Ordinal);
-        if (summary["metrics"] is JsonObject splits)
-        {
-            foreach ((string split, JsonNode? values) in splits)
-            {
-                if (values is JsonObject named)
-                {
-                    metrics[split] = named.Where(v => v.Value is JsonValue value && value.GetValueKind() == JsonValueKind.Number)
-                        .ToDictionary(v => v.Key, v => v.Value!.GetValue<double>());
-                }
-            }
-        }
-        return metrics;
-    }
-}
-
-/// <summary>What a run's PTP stage did, as its summary records it; figures an older summary lacks are NaN.</summary>
-/// <param name="T1">The confidence threshold of right predictions.</param>
-/// <param name="T2">The confidence threshold of wrong ones.</param>
-/// <param name="TrainLabelCounts">Training examples per PTP class.</param>
-/// <param name="BestDevLoss">The lowest dev PTP loss (nats).</param>
-/// <param name="DevPriorLoss">The dev loss of predicting train's class frequencies alone.</param>
-/// <param name="DevPriorEntropy">The entropy of dev's class frequencies.</param>
-public sealed record PtpOutcome(double T1, double T2, IReadOnlyList<int> TrainLabelCounts, double BestDevLoss, double DevPriorLoss, double DevPriorEntropy)
-{
-    /// <summary>Whether the kept encoder's dev loss is below that of train's class frequencies alone.</summary>
-    public bool Learned => BestDevLoss < DevPriorLoss;
-
-    internal static PtpOutcome From(JsonObject? stage, string path)
-    {
-        stage ??= [];
-        double Value(string field) => JsonFile.GetValue<double>(stage, field, path) ?? double.NaN;
-        int[] counts = stage["train_label_counts"] is JsonArray array
-            ? array.Select(c => c is JsonValue v && v.TryGetValue(out int n) ? n : 0).ToArray() : [];
-        return new PtpOutcome(Value("t1"), Value("t2"), counts, Value("best_dev_loss"), Value("dev_prior_loss"), Value("dev_prior_entropy"));
     }
 }

@@ -1,4 +1,4 @@
-namespace PeaKd.Samples.Cli;
+namespace PeaKd.Reporting.Analysis;
 
 /// <summary>
 /// How much method A beats method B over paired runs (the same seed, so the same data order and fresh weights): the

@@ -1,14 +1,15 @@
 using ScottPlot;
-using PeaKd.Reporting;
+using PeaKd.Reporting.Analysis;
+using PeaKd.Reporting.Records;
 
-namespace PeaKd.Samples.Cli;
+namespace PeaKd.Reporting;
 
 /// <summary>The report's PNG charts, drawn with ScottPlot.</summary>
 internal static class Charts
 {
     /// <summary>Every chart into <paramref name="folder"/>; <paramref name="comparisons"/> are the report's paired rows,
     /// in <paramref name="metric"/> (the split and its metric, for the chart's title).</summary>
-    public static void Write(IReadOnlyList<RunInfo> runs, string folder, string split, IReadOnlyList<ReportCommand.Comparison> comparisons, string metric)
+    public static void Write(IReadOnlyList<RunInfo> runs, string folder, string split, IReadOnlyList<Comparison> comparisons, string metric)
     {
         Loss(runs, Path.Combine(folder, "loss.png"));
         DevMetric(runs, Path.Combine(folder, "dev-metric.png"));
@@ -18,7 +19,7 @@ internal static class Charts
 
     /// <summary>The comparisons table as a chart: each effect's mean paired difference (a dot) and its 95% interval (a
     /// bar), against a line at 0, so a gain is told from noise at a glance. No pairs, no chart (an older one is removed).</summary>
-    private static void PairedDifferences(IReadOnlyList<ReportCommand.Comparison> comparisons, string metric, string path)
+    private static void PairedDifferences(IReadOnlyList<Comparison> comparisons, string metric, string path)
     {
         if (comparisons.Count == 0)
         {
@@ -33,7 +34,7 @@ internal static class Charts
         var named = new HashSet<string>();
         for (int i = 0; i < comparisons.Count; i++)
         {
-            ReportCommand.Comparison row = comparisons[i];
+            Comparison row = comparisons[i];
             double y = comparisons.Count - 1 - i; // the table's first row on top
             Color color = plot.Add.Palette.GetColor(Array.IndexOf(effects, row.What));
             if (row.Result.Pairs >= 2)
@@ -126,7 +127,7 @@ internal static class Charts
         series.LinePattern = Patterns[round % Patterns.Length];
     }
 
-    private static IEnumerable<PeaKd.Reporting.MetricsEntry> LastStage(RunInfo run)
+    private static IEnumerable<MetricsEntry> LastStage(RunInfo run)
     {
         string? stage = run.Log.LastOrDefault()?.Stage;
         return run.Log.Where(e => e.Stage == stage);
