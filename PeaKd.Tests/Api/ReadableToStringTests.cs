@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using PeaKd.Data;
+using PeaKd.Data.Metrics;
 using PeaKd.Distillation;
 using PeaKd.Inference;
 using PeaKd.Students;
@@ -46,7 +47,7 @@ public class ReadableToStringTests
     [Fact]
     public void Results_print_their_items_with_invariant_numbers()
     {
-        var report = new EvaluationReport("dev", new Dictionary<string, double> { ["accuracy"] = 0.75, ["f1"] = 0.5 },
+        var report = new EvaluationReport("dev", new SplitMetrics(new Dictionary<string, double> { ["accuracy"] = 0.75, ["f1"] = 0.5 }),
             [new Prediction("pos", 0.875, new Dictionary<string, double> { ["neg"] = 0.125, ["pos"] = 0.875 })]);
         CultureInfo culture = CultureInfo.CurrentCulture;
         try

@@ -36,7 +36,7 @@ public class SplitMetricsTests
         Assert.Equal(mrpc, read);
         Assert.Equal(["f1", "accuracy"], read.ByName.Keys);
         Assert.NotEqual(mrpc, Of(("accuracy", 0.1 + 0.2), ("f1", 0.8571428571428571))); // another order is another record
-        Assert.Equal("f1 0.8571428571428571, accuracy 0.30000000000000004", mrpc.ToString());
+        Assert.Equal("{ f1 = 0.8571428571428571, accuracy = 0.30000000000000004 }", mrpc.ToString());
     }
 
     [Theory]

@@ -54,8 +54,9 @@ public sealed record SplitMetrics
     /// <inheritdoc/>
     public override int GetHashCode() => _byName.Aggregate(0, (hash, metric) => HashCode.Combine(hash, metric.Key, metric.Value));
 
-    /// <summary>"accuracy 0.8125, f1 0.8571428571428571": every metric, in order, as it round-trips.</summary>
-    public override string ToString() => string.Join(", ", _byName.Select(m => $"{m.Key} {m.Value.ToString("R", CultureInfo.InvariantCulture)}"));
+    /// <summary>"{ accuracy = 0.8125, f1 = 0.8571428571428571 }": every metric, in order, as it round-trips (as the
+    /// other records print a dictionary).</summary>
+    public override string ToString() => $"{{ {string.Join(", ", _byName.Select(m => $"{m.Key} = {m.Value.ToString("R", CultureInfo.InvariantCulture)}"))} }}";
 }
 
 /// <summary>A split's metrics as a JSON object of numbers in their order (summary.json's "dev": { "accuracy": 0.8 }).</summary>
