@@ -70,7 +70,7 @@ public sealed class TextClassifier : IDisposable
             int maxLength = options.MaxLength ?? ModelFolder.MaxLength(modelFolder) ?? Math.Min(DefaultMaxLength, model.Config.MaxPositionEmbeddings);
             if (maxLength > model.Config.MaxPositionEmbeddings)
             {
-                throw new InvalidOptionException($"{nameof(TextClassifierOptions)}.{nameof(TextClassifierOptions.MaxLength)}",
+                throw new InvalidOptionException(new OptionPath(nameof(TextClassifierOptions)) / nameof(TextClassifierOptions.MaxLength),
                     $"is {maxLength}, more than the model's max_position_embeddings {model.Config.MaxPositionEmbeddings}; use {model.Config.MaxPositionEmbeddings} or less.");
             }
             if (sealedAs is not null && Folders.FolderManifest.SealOf(modelFolder) != sealedAs.Seal)
@@ -118,7 +118,7 @@ public sealed class TextClassifier : IDisposable
 
     private static ILogitSource TorchModel(string folder, TextClassifierOptions options)
     {
-        Device device = DeviceSelector.Resolve(options.Device, $"{nameof(TextClassifierOptions)}.{nameof(TextClassifierOptions.Device)}");
+        Device device = DeviceSelector.Resolve(options.Device, new OptionPath(nameof(TextClassifierOptions)) / nameof(TextClassifierOptions.Device));
         BertClassifier model = StudentFolder.Load(folder);
         model.to(device);
         model.Precision = PrecisionSelector.Resolve(options.Precision, device).Precision;

@@ -5,6 +5,7 @@ using PeaKd.Checkpoints;
 using PeaKd.Data.Batching;
 using PeaKd.Data.Tokenization;
 using PeaKd.IO;
+using PeaKd.Options;
 using static TorchSharp.torch;
 
 namespace PeaKd.Training;
@@ -196,7 +197,7 @@ internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOption
             SeedStep(pass.Step);
             using Batch batch = Batcher.Collate(pass.Train, indices, pass.PaddingId, pass.Device);
             return TrainingStep.Run(pass.Optimizer, () => pass.Loss(batch), learningRate, options.MaxGradNorm,
-                term => new TrainingDivergedException(stage, pass.Step + 1, term, pass.LastCheckpoint, $"{optionsProperty}.{nameof(TrainingOptions.LearningRate)}")); // 1-based, as the log counts steps
+                term => new TrainingDivergedException(stage, pass.Step + 1, term, pass.LastCheckpoint, new OptionPath(optionsProperty) / nameof(TrainingOptions.LearningRate))); // 1-based, as the log counts steps
         }
     }
 
