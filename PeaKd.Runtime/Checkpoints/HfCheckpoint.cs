@@ -1,3 +1,4 @@
+using PeaKd.Folders;
 using PeaKd.IO;
 using PeaKd.Modeling;
 using PeaKd.Options;
@@ -22,15 +23,6 @@ public sealed record LoadedCheckpoint(BertClassifier Model, string? VocabFile, C
 /// </summary>
 public static class HfCheckpoint
 {
-    /// <summary>The model's sizes and labels.</summary>
-    internal const string ConfigFileName = Folders.ModelFiles.Config;
-    /// <summary>The weights, as PeaKd writes them.</summary>
-    internal const string SafetensorsFileName = Folders.ModelFiles.Safetensors;
-    /// <summary>The weights as older Hugging Face checkpoints hold them (read only).</summary>
-    internal const string PyTorchFileName = Folders.ModelFiles.PyTorch;
-    /// <summary>The WordPiece vocabulary, one token per line.</summary>
-    internal const string VocabFileName = Folders.ModelFiles.Vocabulary;
-
     /// <summary>Loads a folder strictly; a checkpoint without a classifier gets a fresh one (see the report).</summary>
     public static LoadedCheckpoint Load(string folder, Device? device = null)
     {
@@ -47,7 +39,7 @@ public static class HfCheckpoint
             {
                 model.to(device);
             }
-            string vocab = Path.Combine(folder, VocabFileName);
+            string vocab = Path.Combine(folder, ModelFiles.Vocabulary);
             return new LoadedCheckpoint(model, File.Exists(vocab) ? vocab : null, report);
         }
         catch
@@ -68,7 +60,7 @@ public static class HfCheckpoint
             throw new DirectoryNotFoundException($"{folder}: model folder not found.");
         }
         Folders.SealedFolder.Verify(folder); // before any file is trusted: a sealed folder exactly as written, any folder consistent
-        string configPath = Path.Combine(folder, ConfigFileName);
+        string configPath = Path.Combine(folder, ModelFiles.Config);
         BertConfig config = BertConfig.Load(configPath);
         string weights = FindWeights(folder);
         WeightShapes.Check(config, configPath, weights, strict);
@@ -104,11 +96,11 @@ public static class HfCheckpoint
         {
             tensors = tensors.Where(t => !t.Key.StartsWith("classifier.", StringComparison.Ordinal)).ToDictionary();
         }
-        WeightsFile.WriteSafetensors(Path.Combine(folder, SafetensorsFileName), tensors);
-        (model.Config with { NumHiddenLayers = owned, NameOrPath = withProvenance ? model.Config.NameOrPath : null }).Save(Path.Combine(folder, ConfigFileName));
+        WeightsFile.WriteSafetensors(Path.Combine(folder, ModelFiles.Safetensors), tensors);
+        (model.Config with { NumHiddenLayers = owned, NameOrPath = withProvenance ? model.Config.NameOrPath : null }).Save(Path.Combine(folder, ModelFiles.Config));
         if (vocabFile is not null)
         {
-            string target = Path.Combine(folder, VocabFileName);
+            string target = Path.Combine(folder, ModelFiles.Vocabulary);
             if (!string.Equals(Path.GetFullPath(vocabFile), Path.GetFullPath(target), StringComparison.Ordinal))
             {
                 AtomicFile.Write(target, temporary => File.Copy(vocabFile, temporary, overwrite: true));
@@ -118,7 +110,7 @@ public static class HfCheckpoint
 
     private static string FindWeights(string folder)
     {
-        foreach (string name in new[] { SafetensorsFileName, PyTorchFileName })
+        foreach (string name in new[] { ModelFiles.Safetensors, ModelFiles.PyTorch })
         {
             string path = Path.Combine(folder, name);
             if (File.Exists(path))
@@ -127,6 +119,6 @@ public static class HfCheckpoint
             }
         }
         throw new FileNotFoundException(
-            $"{folder}: no weights found; expected {SafetensorsFileName} or {PyTorchFileName}. Sharded checkpoints (*.index.json) are not supported.");
+            $"{folder}: no weights found; expected {ModelFiles.Safetensors} or {ModelFiles.PyTorch}. Sharded checkpoints (*.index.json) are not supported.");
     }
 }

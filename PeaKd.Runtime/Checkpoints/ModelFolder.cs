@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PeaKd.Data;
+using PeaKd.Folders;
 using PeaKd.IO;
 using PeaKd.Modeling;
 
@@ -11,7 +12,6 @@ namespace PeaKd.Checkpoints;
 /// Hugging Face's model_max_length), so the folder alone predicts.</summary>
 internal static class ModelFolder
 {
-    public const string TokenizerConfigFileName = Folders.ModelFiles.TokenizerConfig;
     private const string MaxLengthField = "model_max_length";
 
     /// <summary>The model folder a path names: itself when it holds a model (config.json), else a run folder's student/.</summary>
@@ -21,12 +21,12 @@ internal static class ModelFolder
         {
             throw new DirectoryNotFoundException($"{folder}: folder not found; give a run folder, a student folder or a model folder.");
         }
-        if (File.Exists(Path.Combine(folder, HfCheckpoint.ConfigFileName)))
+        if (File.Exists(Path.Combine(folder, ModelFiles.Config)))
         {
             return folder;
         }
         string student = Path.Combine(folder, "student");
-        if (File.Exists(Path.Combine(student, HfCheckpoint.ConfigFileName)))
+        if (File.Exists(Path.Combine(student, ModelFiles.Config)))
         {
             return student;
         }
@@ -49,12 +49,12 @@ internal static class ModelFolder
     public static void WriteTokenizer(string vocabFile, string folder, int? maxLength)
     {
         Directory.CreateDirectory(folder);
-        string vocabTarget = Path.Combine(folder, HfCheckpoint.VocabFileName);
+        string vocabTarget = Path.Combine(folder, ModelFiles.Vocabulary);
         if (!string.Equals(Path.GetFullPath(vocabFile), Path.GetFullPath(vocabTarget), StringComparison.Ordinal))
         {
             AtomicFile.Write(vocabTarget, temporary => File.Copy(vocabFile, temporary, overwrite: true));
         }
-        string source = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(vocabFile))!, TokenizerConfigFileName);
+        string source = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(vocabFile))!, Folders.ModelFiles.TokenizerConfig);
         if (!File.Exists(source) && maxLength is null)
         {
             return;
@@ -64,14 +64,14 @@ internal static class ModelFolder
         {
             config[MaxLengthField] = length;
         }
-        AtomicFile.WriteAllText(Path.Combine(folder, TokenizerConfigFileName), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(folder, Folders.ModelFiles.TokenizerConfig), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 
     /// <summary>The length a model folder's tokenizer_config.json records, or null. Hugging Face writes a huge number
     /// (1e30) for "no limit"; that, like anything that is not a length, counts as none.</summary>
     public static int? MaxLength(string folder)
     {
-        string path = Path.Combine(folder, TokenizerConfigFileName);
+        string path = Path.Combine(folder, Folders.ModelFiles.TokenizerConfig);
         if (!File.Exists(path) || JsonFile.ReadObject(path)[MaxLengthField] is not JsonValue value
             || value.GetValueKind() != JsonValueKind.Number || !value.TryGetValue(out double length))
         {

@@ -1,5 +1,6 @@
 using PeaKd.Checkpoints;
 using PeaKd.Data;
+using PeaKd.Folders;
 using PeaKd.Modeling;
 using PeaKd.Options;
 using PeaKd.Runs;
@@ -132,8 +133,8 @@ internal static class DistillationChecks
                     $"is '{folder}', whose {field} is {value} where the teacher's is {teachers} ({sourcePath}); students start from the model their teacher was fine-tuned from, which has the teacher's sizes. {ask}");
             }
         }
-        string vocab = Path.Combine(folder, HfCheckpoint.VocabFileName);
-        string teacherVocab = Path.Combine(options.Teacher, HfCheckpoint.VocabFileName);
+        string vocab = Path.Combine(folder, ModelFiles.Vocabulary);
+        string teacherVocab = Path.Combine(options.Teacher, ModelFiles.Vocabulary);
         if (File.Exists(teacherVocab) && Folders.FileHashes.Sha256(vocab) != Folders.FileHashes.Sha256(teacherVocab))
         {
             throw new InvalidOptionException(property, $"is '{folder}', whose {vocab} differs from the teacher's {teacherVocab}: its embeddings mean other tokens. {ask}");

@@ -11,16 +11,16 @@ namespace PeaKd.Distillation;
 internal static class RunOptionCheck
 {
     /// <summary>The settings every run has, under <paramref name="options"/> (the options type, such as
-    /// PipelineOptions, whose properties have these names): its length, its training limit, its device and its precision.</summary>
+    /// PipelineOptions; FineTuneOptions names them alike): its length, its training limit, its device and its precision.</summary>
     public static void RunSettings(OptionPath options, int maxLength, int? limitTrain, DeviceChoice device, PrecisionChoice precision)
     {
-        OptionCheck.Between(options / "MaxLength", maxLength, 8, 4096);
+        OptionCheck.Between(options / nameof(PipelineOptions.MaxLength), maxLength, 8, 4096);
         if (limitTrain is int limit)
         {
-            OptionCheck.AtLeast(options / "LimitTrain", limit, 1);
+            OptionCheck.AtLeast(options / nameof(PipelineOptions.LimitTrain), limit, 1);
         }
-        OptionCheck.Defined(options / "Device", device);
-        OptionCheck.Defined(options / "Precision", precision);
+        OptionCheck.Defined(options / nameof(PipelineOptions.Device), device);
+        OptionCheck.Defined(options / nameof(PipelineOptions.Precision), precision);
     }
 
     /// <summary>Texts are truncated to the max length, so that is the bound the model's position embeddings must cover.</summary>

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using PeaKd.Checkpoints;
 using PeaKd.Data.Tokenization;
+using PeaKd.Folders;
 using PeaKd.IO;
 using PeaKd.Inference;
 using PeaKd.Modeling;
@@ -174,7 +175,7 @@ internal sealed class TeacherRecord : IDisposable
     public static string FolderHash(string modelFolder)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (string name in new[] { HfCheckpoint.ConfigFileName, HfCheckpoint.SafetensorsFileName, HfCheckpoint.PyTorchFileName })
+        foreach (string name in new[] { ModelFiles.Config, ModelFiles.Safetensors, ModelFiles.PyTorch })
         {
             string path = Path.Combine(modelFolder, name);
             if (File.Exists(path))

@@ -38,7 +38,7 @@ public static class ModelExport
         using BertClassifier plain = StudentFolder.Load(modelFolder);
         CheckFinite(plain.state_dict(), modelFolder);
         HfCheckpoint.Save(plain, staged.Path, vocabFile: null, includeClassifier: true, withProvenance: false);
-        string vocab = Path.Combine(modelFolder, HfCheckpoint.VocabFileName);
+        string vocab = Path.Combine(modelFolder, ModelFiles.Vocabulary);
         if (File.Exists(vocab))
         {
             ModelFolder.WriteTokenizer(vocab, staged.Path, ModelFolder.MaxLength(modelFolder));
@@ -69,7 +69,7 @@ public static class ModelExport
         ArgumentException.ThrowIfNullOrWhiteSpace(modelFolder);
         ArgumentException.ThrowIfNullOrWhiteSpace(outputFolder);
         string located = ModelFolder.Locate(modelFolder);
-        bool hasWeights = File.Exists(Path.Combine(located, HfCheckpoint.SafetensorsFileName)) || File.Exists(Path.Combine(located, HfCheckpoint.PyTorchFileName));
+        bool hasWeights = File.Exists(Path.Combine(located, ModelFiles.Safetensors)) || File.Exists(Path.Combine(located, ModelFiles.PyTorch));
         if (!hasWeights && File.Exists(Path.Combine(located, OnnxFileName)))
         {
             throw new ArgumentException($"{modelFolder} is an ONNX export ({OnnxFileName}), which holds no trainable weights to export from; export from the run or student folder it was made from.", nameof(modelFolder));
@@ -104,9 +104,9 @@ public static class ModelExport
             throw new ArgumentOutOfRangeException(nameof(quantization), quantization, $"use one of {string.Join(", ", Enum.GetNames<OnnxQuantization>())}.");
         }
         modelFolder = Source(modelFolder, outputFolder);
-        if (!File.Exists(Path.Combine(modelFolder, HfCheckpoint.VocabFileName)))
+        if (!File.Exists(Path.Combine(modelFolder, ModelFiles.Vocabulary)))
         {
-            throw new FileNotFoundException($"{modelFolder}: no {HfCheckpoint.VocabFileName}; an export carries the model's vocabulary so that it serves on its own.");
+            throw new FileNotFoundException($"{modelFolder}: no {ModelFiles.Vocabulary}; an export carries the model's vocabulary so that it serves on its own.");
         }
         using StagedFolder staged = Begin(outputFolder, FolderKind.OnnxExport, overwrite);
         (BertConfig config, Dictionary<string, TorchSharp.torch.Tensor> weights, IReadOnlyList<LayerUse> layers, int owned) = Stored(modelFolder);
@@ -115,8 +115,8 @@ public static class ModelExport
             CheckFinite(weights, modelFolder);
             global::Onnx.ModelProto model = OnnxExporter.Build(config, weights, layers, quantization);
             OnnxExporter.Write(model, Path.Combine(staged.Path, OnnxFileName));
-            (config with { NumHiddenLayers = layers.Count, NameOrPath = null }).Save(Path.Combine(staged.Path, HfCheckpoint.ConfigFileName));
-            ModelFolder.WriteTokenizer(Path.Combine(modelFolder, HfCheckpoint.VocabFileName), staged.Path, ModelFolder.MaxLength(modelFolder));
+            (config with { NumHiddenLayers = layers.Count, NameOrPath = null }).Save(Path.Combine(staged.Path, ModelFiles.Config));
+            ModelFolder.WriteTokenizer(Path.Combine(modelFolder, ModelFiles.Vocabulary), staged.Path, ModelFolder.MaxLength(modelFolder));
             staged.Publish(new JsonObject { ["format"] = "onnx", ["quantization"] = ManifestName(quantization) }, modelFolder);
             return new ExportedModel(staged.Target, layers.Count, ParameterCount.Backbone(config, owned));
         }
@@ -138,8 +138,8 @@ public static class ModelExport
         StudentDescription? student = StudentFolder.Read(folder);
         if (student is not null)
         {
-            BertConfig config = BertConfig.Load(Path.Combine(folder, HfCheckpoint.ConfigFileName));
-            return (config, WeightsFile.Read(Path.Combine(folder, HfCheckpoint.SafetensorsFileName)), student.Layers, student.OwnedLayers);
+            BertConfig config = BertConfig.Load(Path.Combine(folder, ModelFiles.Config));
+            return (config, WeightsFile.Read(Path.Combine(folder, ModelFiles.Safetensors)), student.Layers, student.OwnedLayers);
         }
         using LoadedCheckpoint plain = HfCheckpoint.Load(folder);
         if (plain.Report.FreshClassifier)

@@ -12,14 +12,8 @@ namespace PeaKd.Runs;
 /// whose folder, device, progress, resume and cancellation it trains with.</summary>
 internal sealed class RunStage(RunSession session, string name, TrainingOptions options, OptionPath property)
 {
-    /// <summary>The stage's name: its folder under stages/, and the prefix of its progress.</summary>
-    public string Name => name;
-
     /// <summary>The stage's training options.</summary>
     public TrainingOptions Options => options;
-
-    /// <summary>Where <see cref="Options"/> sit in the run's options.</summary>
-    public OptionPath Property => property;
 
     public Device Device => session.Device;
 

@@ -40,8 +40,8 @@ internal static class StudentFolder
 
     private static void Write(StudentModel student, TaskData data, string folder)
     {
-        WeightsFile.WriteSafetensors(Path.Combine(folder, HfCheckpoint.SafetensorsFileName), student.state_dict());
-        ModelFolder.WithTaskLabels(student.Config, data).Save(Path.Combine(folder, HfCheckpoint.ConfigFileName));
+        WeightsFile.WriteSafetensors(Path.Combine(folder, ModelFiles.Safetensors), student.state_dict());
+        ModelFolder.WithTaskLabels(student.Config, data).Save(Path.Combine(folder, ModelFiles.Config));
         ModelFolder.WriteTokenizer(data.Encoder.VocabFile, folder, data.MaxLength);
         var description = new JsonObject
         {
@@ -85,8 +85,8 @@ internal static class StudentFolder
             }
             return plain.Model;
         }
-        BertConfig config = BertConfig.Load(Path.Combine(folder, HfCheckpoint.ConfigFileName));
-        string weightsPath = Path.Combine(folder, HfCheckpoint.SafetensorsFileName);
+        BertConfig config = BertConfig.Load(Path.Combine(folder, ModelFiles.Config));
+        string weightsPath = Path.Combine(folder, ModelFiles.Safetensors);
         Dictionary<string, Tensor> weights = WeightsFile.Read(weightsPath);
         try
         {

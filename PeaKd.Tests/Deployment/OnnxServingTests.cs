@@ -7,6 +7,7 @@ using PeaKd.Data.Tasks;
 using PeaKd.Devices;
 using PeaKd.Distillation;
 using PeaKd.Export;
+using PeaKd.Folders;
 using PeaKd.Inference;
 using PeaKd.Modeling;
 using PeaKd.Options;
@@ -88,8 +89,8 @@ public class OnnxServingTests(OnnxServingTests.Trained trained, Xunit.Abstractio
         string student = ModelFolder.Locate(trained.Folder.File("run"));
         StudentDescription description = StudentFolder.Read(student)!;
         Assert.Contains(description.Layers, l => l.Shuffle == Shuffle.QueryKey);
-        BertConfig config = BertConfig.Load(Path.Combine(student, HfCheckpoint.ConfigFileName));
-        Dictionary<string, TorchSharp.torch.Tensor> weights = WeightsFile.Read(Path.Combine(student, HfCheckpoint.SafetensorsFileName));
+        BertConfig config = BertConfig.Load(Path.Combine(student, ModelFiles.Config));
+        Dictionary<string, TorchSharp.torch.Tensor> weights = WeightsFile.Read(Path.Combine(student, ModelFiles.Safetensors));
         ModelProto unshuffled = OnnxExporter.Build(config, weights, description.Layers.Select(l => l with { Shuffle = Shuffle.None }).ToArray(), OnnxQuantization.Int8);
         ModelProto unmasked = OnnxExporter.Build(config, weights, description.Layers, OnnxQuantization.Int8);
         foreach (TorchSharp.torch.Tensor tensor in weights.Values)

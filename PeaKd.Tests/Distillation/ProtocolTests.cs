@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using PeaKd.Checkpoints;
 using PeaKd.Distillation;
+using PeaKd.Folders;
 using PeaKd.Inference;
 using PeaKd.Options;
 using PeaKd.Tests.Infrastructure;
@@ -53,11 +54,11 @@ public class ProtocolTests(Xunit.Abstractions.ITestOutputHelper log)
         Assert.Equal((StudentInit.Pretrained, folder.File("pretrained")), (fromPretrained.Init.From, fromPretrained.Init.Folder));
         Assert.Equal((StudentInit.Teacher, teacher), (fromTeacher.Init.From, fromTeacher.Init.Folder));
 
-        Dictionary<string, Tensor> pretrained = WeightsFile.Read(Path.Combine(folder.File("pretrained"), HfCheckpoint.SafetensorsFileName));
-        Dictionary<string, Tensor> tuned = WeightsFile.Read(Path.Combine(teacher, HfCheckpoint.SafetensorsFileName));
+        Dictionary<string, Tensor> pretrained = WeightsFile.Read(Path.Combine(folder.File("pretrained"), ModelFiles.Safetensors));
+        Dictionary<string, Tensor> tuned = WeightsFile.Read(Path.Combine(teacher, ModelFiles.Safetensors));
         foreach ((string run, Dictionary<string, Tensor> expected, Dictionary<string, Tensor> other) in new[] { ("pretrained-init", pretrained, tuned), ("teacher-init", tuned, pretrained) })
         {
-            Dictionary<string, Tensor> student = WeightsFile.Read(Path.Combine(folder.File(run), "student", HfCheckpoint.SafetensorsFileName));
+            Dictionary<string, Tensor> student = WeightsFile.Read(Path.Combine(folder.File(run), "student", ModelFiles.Safetensors));
             string[] names = student.Keys.Where(k => k.StartsWith("bert.", StringComparison.Ordinal)).ToArray();
             Assert.Contains("bert.embeddings.word_embeddings.weight", names);
             Assert.Contains("bert.encoder.layer.0.attention.self.query.weight", names);

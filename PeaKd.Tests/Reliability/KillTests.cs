@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using PeaKd.Checkpoints;
+using PeaKd.Folders;
 using PeaKd.IO;
 using PeaKd.Modeling;
 using PeaKd.Tests.Infrastructure;
@@ -127,8 +128,8 @@ public class KillTests(KillTests.Straight straight, ITestOutputHelper log) : ICl
         // the student itself, not only its metrics: every tensor bit for bit, and the same predictions written
         string straightRun = straight.Folder.File("straight");
         using var scope = NewDisposeScope();
-        Dictionary<string, Tensor> expected = WeightsFile.Read(Path.Combine(straightRun, "student", HfCheckpoint.SafetensorsFileName));
-        Dictionary<string, Tensor> actual = WeightsFile.Read(Path.Combine(run, "student", HfCheckpoint.SafetensorsFileName));
+        Dictionary<string, Tensor> expected = WeightsFile.Read(Path.Combine(straightRun, "student", ModelFiles.Safetensors));
+        Dictionary<string, Tensor> actual = WeightsFile.Read(Path.Combine(run, "student", ModelFiles.Safetensors));
         Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
         foreach ((string name, Tensor tensor) in expected)
         {

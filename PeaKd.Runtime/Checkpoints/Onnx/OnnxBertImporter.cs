@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Onnx;
+using PeaKd.Folders;
 using PeaKd.IO;
 using PeaKd.Modeling;
 using static TorchSharp.torch;
@@ -158,12 +159,12 @@ internal static partial class OnnxBertImporter
                 tensors["bert." + name] = tensor(data, shape);
             }
             Directory.CreateDirectory(folder);
-            WeightsFile.WriteSafetensors(Path.Combine(folder, HfCheckpoint.SafetensorsFileName), tensors);
+            WeightsFile.WriteSafetensors(Path.Combine(folder, ModelFiles.Safetensors), tensors);
         }
-        imported.Config.Save(Path.Combine(folder, HfCheckpoint.ConfigFileName));
+        imported.Config.Save(Path.Combine(folder, ModelFiles.Config));
         if (imported.Vocab is not null)
         {
-            AtomicFile.WriteAllText(Path.Combine(folder, HfCheckpoint.VocabFileName), imported.Vocab);
+            AtomicFile.WriteAllText(Path.Combine(folder, ModelFiles.Vocabulary), imported.Vocab);
             // ONNX carries no tokenizer settings: record the casing read off the vocabulary, as Hugging Face does.
             bool lowercase = Data.Tokenization.BertTextEncoder.IsUncased(imported.Vocab.Split('\n').Select(t => t.TrimEnd('\r')));
             AtomicFile.WriteAllText(Path.Combine(folder, "tokenizer_config.json"),

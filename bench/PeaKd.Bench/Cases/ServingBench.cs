@@ -3,6 +3,7 @@ using PeaKd.Checkpoints;
 using PeaKd.Devices;
 using PeaKd.Data.Tokenization;
 using PeaKd.Export;
+using PeaKd.Folders;
 using PeaKd.Inference;
 using PeaKd.Modeling;
 using PeaKd.Precision;
@@ -22,7 +23,7 @@ internal static class ServingBench
         ILogitSource source = engine switch
         {
             "torch-fp32" or "torch-bf16" => Torch(folder, engine == "torch-bf16"),
-            "onnx" => new OnnxLogits(Path.Combine(folder, ModelExport.OnnxFileName), BertConfig.Load(Path.Combine(folder, HfCheckpoint.ConfigFileName))),
+            "onnx" => new OnnxLogits(Path.Combine(folder, ModelExport.OnnxFileName), BertConfig.Load(Path.Combine(folder, ModelFiles.Config))),
             _ => throw new ArgumentException($"--engine '{engine}' is not known; use torch-fp32, torch-bf16 or onnx."),
         };
         using (source)

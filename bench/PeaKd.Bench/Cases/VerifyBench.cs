@@ -28,7 +28,7 @@ internal static class VerifyBench
             {
                 ModuleCopy.Copy(backbone.Model.Bert, classifier.Bert, "MiniLM");
                 classifier.ResetClassifier();
-                HfCheckpoint.Save(classifier, teacher, Path.Combine(imported.Folder, HfCheckpoint.VocabFileName));
+                HfCheckpoint.Save(classifier, teacher, Path.Combine(imported.Folder, ModelFiles.Vocabulary));
             }
             FolderManifest.Write(teacher, FolderKind.FineTuned, null, null);
             ModelExport.ToOnnx(teacher, Path.Combine(work, "onnx"));
