@@ -43,16 +43,16 @@ internal static class Effects
         IReadOnlyList<RunInfo>? PlainBaseline(RunInfo shared)
         {
             var plain = groups.Where(g => g[0].SameSetting(shared, StudentKeys) && g[0].Family == Family.Plain && g[0].Run.Ptp is null
-                && g[0].Run.Kd!.Alpha == shared.Run.Kd!.Alpha && g[0].Run.Kd!.Temperature == shared.Run.Kd.Temperature).ToList();
-            return plain.FirstOrDefault(g => g[0].Run.Kd!.Beta == shared.Run.Kd!.Beta)
-                ?? (shared.Run.OwnedLayers == 1 ? plain.FirstOrDefault(g => g[0].Run.Kd!.Beta == 0) : null);
+                && g[0].Run.KdLoss!.Alpha == shared.Run.KdLoss!.Alpha && g[0].Run.KdLoss!.Temperature == shared.Run.KdLoss.Temperature).ToList();
+            return plain.FirstOrDefault(g => g[0].Run.KdLoss!.Beta == shared.Run.KdLoss!.Beta)
+                ?? (shared.Run.OwnedLayers == 1 ? plain.FirstOrDefault(g => g[0].Run.KdLoss!.Beta == 0) : null);
         }
         foreach (IReadOnlyList<RunInfo> group in groups.Where(g => g[0].Run.IsStudent && g[0].Run.Ptp is null))
         {
             RunInfo run = group[0];
             // every PTP setting run beside this student (a PTP study: its thresholds, epochs, rate) is a PTP effect of its own
             var withPtp = groups.Where(g => g[0].SameSetting(run, PtpKeys) && g[0].Family == run.Family && g[0].Run.Ptp is not null
-                && g[0].Run.Model == run.Run.Model && g[0].Run.Kd == run.Run.Kd).ToList();
+                && g[0].Run.Model == run.Run.Model && g[0].Run.KdLoss == run.Run.KdLoss).ToList();
             foreach (IReadOnlyList<RunInfo> ptp in withPtp)
             {
                 Compare(ptp, group, "PTP");
@@ -64,14 +64,14 @@ internal static class Effects
                 {
                     Compare(ptp, PlainBaseline(run), "SPS + PTP");
                 }
-                Compare(group, Find(r => r.SameSetting(run, StudentKeys) && r.Family == Family.SharedNoShuffle && r.Run.Ptp is null && r.Run.Kd == run.Run.Kd), "shuffle");
+                Compare(group, Find(r => r.SameSetting(run, StudentKeys) && r.Family == Family.SharedNoShuffle && r.Run.Ptp is null && r.Run.KdLoss == run.Run.KdLoss), "shuffle");
             }
-            if (run.Family == Family.Plain && run.Run.Kd is { Beta: 0 } kd && kd.Alpha > 0)
+            if (run.Family == Family.Plain && run.Run.KdLoss is { Beta: 0 } kd && kd.Alpha > 0)
             {
                 // distillation itself (KD over the student fine-tuned alone), and the patient term (PKD over KD, same alpha and T)
                 bool SamePlain(RunInfo r) => r.Family == Family.Plain && r.Run.Ptp is null && r.Run.Model == run.Run.Model && r.SameSetting(run, []);
-                Compare(group, Find(r => SamePlain(r) && r.Run.Kd is { Alpha: 0, Beta: 0 }), "KD");
-                foreach (var pkd in groups.Where(g => SamePlain(g[0]) && g[0].Run.Kd is { Beta: > 0 } other && other.Alpha == kd.Alpha && other.Temperature == kd.Temperature))
+                Compare(group, Find(r => SamePlain(r) && r.Run.KdLoss is { Alpha: 0, Beta: 0 }), "KD");
+                foreach (var pkd in groups.Where(g => SamePlain(g[0]) && g[0].Run.KdLoss is { Beta: > 0 } other && other.Alpha == kd.Alpha && other.Temperature == kd.Temperature))
                 {
                     Compare(pkd, group, "patient");
                 }
@@ -80,7 +80,7 @@ internal static class Effects
         foreach (IReadOnlyList<RunInfo> group in groups.Where(g => g[0].Run.InitFrom == "pretrained"))
         {
             RunInfo run = group[0];
-            Compare(group, Find(r => r.Run.InitFrom == "teacher" && r.Run.Model == run.Run.Model && r.Run.Kd == run.Run.Kd && r.SameSetting(run, InitKeys)), "init");
+            Compare(group, Find(r => r.Run.InitFrom == "teacher" && r.Run.Model == run.Run.Model && r.Run.KdLoss == run.Run.KdLoss && r.SameSetting(run, InitKeys)), "init");
         }
         var comparisons = rows.OrderBy(r => r.A.Run.OwnedLayers).ThenBy(r => Array.IndexOf(Order, r.What))
             .Select(r => new Comparison($"{r.A.Run.OwnedLayers}", r.What, r.A.Variant, r.B.Variant, PairedComparison.Of(r.Pairs.Values.ToArray())))

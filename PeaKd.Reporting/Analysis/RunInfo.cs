@@ -54,7 +54,7 @@ internal sealed record RunInfo(RunSummary Run, string Variant, Family Family, in
     /// non-preset loss weights and a start from the teacher are spelled out.</summary>
     public static RunInfo From(RunSummary run)
     {
-        if (run.Kd is not { } kd)
+        if (run.KdLoss is not { } kd)
         {
             return new RunInfo(run, "teacher", Family.Teacher, 0);
         }

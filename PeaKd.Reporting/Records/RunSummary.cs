@@ -27,7 +27,7 @@ public sealed record RunSummary
 
     /// <summary>The KD weights the run used (its KD stage's, where a 1-layer plain student's beta was forced to 0; older
     /// runs: options.json's), or null for a fine-tuning.</summary>
-    public required KdSettings? Kd { get; init; }
+    public required KdSettings? KdLoss { get; init; }
 
     /// <summary>The training seed (the KD stage's, or the fine-tuning's), or null when options.json does not say.</summary>
     public required int? Seed { get; init; }
@@ -47,7 +47,7 @@ public sealed record RunSummary
     public required PtpStageResult? Ptp { get; init; }
 
     /// <summary>options.json less what varies between repeats of one method: the seeds, the loss weights asked for (the
-    /// weights used are <see cref="Kd"/>), resume and device. Runs with equal settings and loss differ only in the seed.</summary>
+    /// weights used are <see cref="KdLoss"/>), resume and device. Runs with equal settings and loss differ only in the seed.</summary>
     public required string Setting { get; init; }
 
     /// <summary>Embeddings, owned layers and pooler (the classifier excluded).</summary>
@@ -102,7 +102,7 @@ public sealed record RunSummary
         Folder = shared.Folder,
         Model = result.Student,
         IsStudent = true,
-        Kd = new KdSettings(result.Stages.Kd.Alpha, result.Stages.Kd.Temperature, result.Stages.Kd.Beta),
+        KdLoss = new KdSettings(result.Stages.Kd.Alpha, result.Stages.Kd.Temperature, result.Stages.Kd.Beta),
         Seed = shared.Seed,
         InitFrom = JsonNamingPolicy.SnakeCaseLower.ConvertName(result.Init.From.ToString()), // as summary.json spells it
         Plan = result.Plan,
@@ -123,7 +123,7 @@ public sealed record RunSummary
         Folder = shared.Folder,
         Model = result.Model,
         IsStudent = false,
-        Kd = null,
+        KdLoss = null,
         Seed = shared.Seed,
         InitFrom = null,
         Plan = null,

@@ -25,7 +25,7 @@ internal static class ReportRun
             Folder = $"/runs/{student}-{seed}-{accuracy}",
             Model = student,
             IsStudent = true,
-            Kd = new KdSettings(alpha, temperature, beta),
+            KdLoss = new KdSettings(alpha, temperature, beta),
             Seed = seed,
             InitFrom = init,
             Plan = plan,

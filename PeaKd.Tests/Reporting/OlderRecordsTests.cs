@@ -58,14 +58,14 @@ public class OlderRecordsTests
         Assert.Equal(File.ReadAllLines(Path.Combine(folder, "metrics.jsonl")).Count(l => l.Length > 0), run.Log.Count);
         if (!student)
         {
-            Assert.Null(run.Kd);
+            Assert.Null(run.KdLoss);
             Assert.Null(run.Ptp);
             Assert.Null(run.Plan);
             Assert.Null(run.InitFrom);
             return;
         }
         JsonNode kd = file["stages"]!["kd"]!;
-        Assert.Equal(new KdSettings(kd["alpha"]!.GetValue<double>(), kd["temperature"]!.GetValue<double>(), kd["beta"]!.GetValue<double>()), run.Kd);
+        Assert.Equal(new KdSettings(kd["alpha"]!.GetValue<double>(), kd["temperature"]!.GetValue<double>(), kd["beta"]!.GetValue<double>()), run.KdLoss);
         Assert.Equal(file["plan"]!.GetValue<string>(), run.Plan);
         Assert.Equal(file["init"]!["from"]!.GetValue<string>(), run.InitFrom);
         Assert.Equal(file["ptp"]!.GetValue<bool>(), run.Ptp is not null);
@@ -89,7 +89,7 @@ public class OlderRecordsTests
         // 40fc5c2 to b9f160b: a summary built as a dictionary, the teacher's dev metrics under teacher.dev, no init
         RunSummary run = Older("first-pipeline-student");
         Assert.Equal(("PeaBert2", true, "0 1 0' 1'", 2, 4), (run.Model, run.IsStudent, run.Plan, run.OwnedLayers, run.EffectiveDepth));
-        Assert.Equal(new KdSettings(0.7, 10, 100), run.Kd);
+        Assert.Equal(new KdSettings(0.7, 10, 100), run.KdLoss);
         Assert.Equal(2, run.Seed);
         Assert.Equal("teacher", run.InitFrom); // students started from the teacher before the choice existed
         Assert.Equal((15615360L, 400.75), (run.Parameters, run.TrainingSeconds));
@@ -111,7 +111,7 @@ public class OlderRecordsTests
         Assert.Equal(("teacher", false, 6, 6, 22713216L), (run.Model, run.IsStudent, run.OwnedLayers, run.EffectiveDepth, run.Parameters));
         Assert.Equal(642.5, run.TrainingSeconds);
         Assert.Equal(7, run.Seed);
-        Assert.Null(run.Kd);
+        Assert.Null(run.KdLoss);
         Assert.Null(run.Ptp);
         Assert.Null(run.Plan);
         Assert.Null(run.InitFrom);
@@ -126,7 +126,7 @@ public class OlderRecordsTests
         // though options.json asked for 100
         RunSummary run = Older("typed-before-init-student");
         Assert.Equal(("PeaBert1", "0 0'", 1, 2, 13840896L, 221.0), (run.Model, run.Plan, run.OwnedLayers, run.EffectiveDepth, run.Parameters, run.TrainingSeconds));
-        Assert.Equal(new KdSettings(0.7, 10, 0), run.Kd); // the stage's, not options.json's
+        Assert.Equal(new KdSettings(0.7, 10, 0), run.KdLoss); // the stage's, not options.json's
         Assert.Equal(3, run.Seed);
         Assert.Equal("teacher", run.InitFrom);
         Assert.Equal((0.95, 0.7), (run.Ptp!.T1, run.Ptp.T2));
@@ -140,9 +140,9 @@ public class OlderRecordsTests
     {
         RunSummary run = Older("no-stages-student");
         Assert.Equal(("PeaBert1", true, 1000L, 2, 12.5), (run.Model, run.IsStudent, run.Parameters, run.EffectiveDepth, run.TrainingSeconds));
-        Assert.Equal(0.5, run.Kd!.Alpha);
-        Assert.Equal(4, run.Kd.Temperature);
-        Assert.True(double.IsNaN(run.Kd.Beta), "a weight neither file records is unknown");
+        Assert.Equal(0.5, run.KdLoss!.Alpha);
+        Assert.Equal(4, run.KdLoss.Temperature);
+        Assert.True(double.IsNaN(run.KdLoss.Beta), "a weight neither file records is unknown");
         Assert.Equal(5, run.Seed);
         Assert.Equal("teacher", run.InitFrom);
         Assert.Null(run.Plan);
