@@ -62,4 +62,9 @@ internal static class DiagnosticDescriptors
         "PEAKD010", "Shuffle value is not a member of PeaKd.Shuffle",
         "{0} Shuffle = {1} is not a member of PeaKd.Shuffle; use one of {2}",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + "#peakd010");
+
+    public static readonly DiagnosticDescriptor GeneratedMemberName = new(
+        "PEAKD011", "Student member has a name the generator writes",
+        "Student '{0}' declares '{1}', a name the generator writes ({2}); rename the member",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + "#peakd011");
 }

@@ -61,6 +61,7 @@ internal static class StudentParser
         {
             return new StudentParseResult(null, diagnostics.ToEquatableArray(), classLocation);
         }
+        GeneratedNameClashes(type, owned, diagnostics);
 
         // Owned layers, and shared layers that do not say, run with default(Shuffle). Only a runtime without a
         // Shuffle member of value 0 lacks it: then no student of that runtime can be declared.
@@ -98,6 +99,31 @@ internal static class StudentParser
             Heads: heads,
             Intermediate: intermediate);
         return new StudentParseResult(spec, EquatableArray<DiagnosticInfo>.Empty, classLocation);
+    }
+
+    /// <summary>A member of the user's class named as one the generator writes would fail in generated code (CS0102
+    /// or CS0111, pointing at a file the user did not write); said here instead, at the member.</summary>
+    private static void GeneratedNameClashes(INamedTypeSymbol type, int owned, List<DiagnosticInfo> diagnostics)
+    {
+        foreach (ISymbol member in type.GetMembers())
+        {
+            string? generated = member.Name switch
+            {
+                "DeclaredPlan" => "the student's static layer plan",
+                "Descriptor" => "the student's static descriptor, what PipelineOptions.Student takes",
+                "RunEncoder" => "the student's encoder forward, an override of StudentModel.RunEncoder",
+                _ when member.Name.StartsWith("Layer", System.StringComparison.Ordinal)
+                    && int.TryParse(member.Name.Substring("Layer".Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int index)
+                    && index < owned && member.Name == "Layer" + index.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                    => $"the typed property of owned layer {index}",
+                _ => null,
+            };
+            Location? location = member.Locations.FirstOrDefault(l => l.IsInSource);
+            if (generated is not null && location is not null && !member.IsImplicitlyDeclared)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GeneratedMemberName, LocationInfo.From(location), type.Name, member.Name, generated));
+            }
+        }
     }
 
     private static string? ShapeProblem(INamedTypeSymbol type, ClassDeclarationSyntax declaration)

@@ -188,6 +188,30 @@ public class DiagnosticTests
         Assert.Equal(location, at);
     }
 
+    [Theory]
+    [InlineData("[Student(2)] public partial class S { public static int Descriptor => 1; }",
+        "Student 'S' declares 'Descriptor', a name the generator writes (the student's static descriptor, what PipelineOptions.Student takes); rename the member", "Descriptor")]
+    [InlineData("[Student(2)] public partial class S { private int DeclaredPlan; }",
+        "Student 'S' declares 'DeclaredPlan', a name the generator writes (the student's static layer plan); rename the member", "DeclaredPlan")]
+    [InlineData("[Student(2)] public partial class S { public void Layer1() { } }",
+        "Student 'S' declares 'Layer1', a name the generator writes (the typed property of owned layer 1); rename the member", "Layer1")]
+    public void PEAKD011_a_member_named_as_a_generated_one(string body, string message, string location)
+    {
+        var (diagnostic, at) = Single(body, "PEAKD011");
+        Assert.Equal(message, diagnostic.GetMessage());
+        Assert.Equal(location, at);
+    }
+
+    [Theory]
+    [InlineData("[Student(2)] public partial class S { public int Layer2 => 2; public int Layer01 => 1; public int Layers => 0; }")]
+    [InlineData("[Student(1)] public partial class S { public override string ToString() => \"S\"; }")]
+    public void Members_the_generator_does_not_write_are_the_users(string body)
+    {
+        var (result, _) = GeneratorHarness.Run(Prefix + body);
+        Assert.Empty(result.Diagnostics);
+        Assert.NotEmpty(result.GeneratedSources);
+    }
+
     private static (string HelpLinkBase, List<DiagnosticDescriptor> All) Descriptors()
     {
         Type descriptors = typeof(StudentGenerator).Assembly.GetType("PeaKd.Generators.Diagnostics.DiagnosticDescriptors", throwOnError: true)!;
@@ -204,7 +228,7 @@ public class DiagnosticTests
     {
         var (helpLinkBase, all) = Descriptors();
         Assert.Equal(Docs.PublishedRoot + Docs.DslGuide, helpLinkBase);
-        Assert.Equal(10, all.Count);
+        Assert.Equal(11, all.Count);
         Assert.Equal(all.Count, all.Select(d => d.Id).Distinct().Count());
         Assert.All(all, descriptor => Assert.Equal($"{helpLinkBase}#{descriptor.Id.ToLowerInvariant()}", descriptor.HelpLinkUri));
     }
