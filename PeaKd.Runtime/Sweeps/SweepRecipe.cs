@@ -57,7 +57,7 @@ internal static class SweepRecipes
             return $"{Name(recipe)} needs a student with shared layers, and {student.Name} has none";
         }
         return !ForSharedStudents(recipe) && shared
-            ? $"{Name(recipe)} is for plain students, and {student.Name} shares layers (use sps or peabert)"
+            ? $"{Name(recipe)} is for plain students, and {student.Name} shares layers; use sps or peabert"
             : null;
     }
 }

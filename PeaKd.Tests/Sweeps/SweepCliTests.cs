@@ -32,7 +32,7 @@ public class SweepCliTests
         Assert.Equal(peaBert1 + "  PeaBert1       peabert      1       11,056  kd_epochs=3", lines[5]);
         Assert.Equal("4 cells left out: 4 as impossible pairs, 0 over budget.", lines[6]);
         Assert.Equal("  Bert1 x peabert: impossible pair, 2 cells (peabert needs a student with shared layers, and Bert1 has none)", lines[7]);
-        Assert.Equal("  PeaBert1 x pkd: impossible pair, 2 cells (pkd is for plain students, and PeaBert1 shares layers (use sps or peabert))", lines[8]);
+        Assert.Equal("  PeaBert1 x pkd: impossible pair, 2 cells (pkd is for plain students, and PeaBert1 shares layers; use sps or peabert)", lines[8]);
         Assert.Equal(9, lines.Length);
         Assert.False(Directory.Exists(folder.File("sweep")), "plan writes nothing");
     }
