@@ -29,6 +29,7 @@ internal static class PeakdCli
         root.Subcommands.Add(PredictCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(InfoCommand.Create());
+        root.Subcommands.Add(SweepCommand.Create());
         ParseResult parse = root.Parse(args);
         CommandRunner.Verbose = parse.GetValue(verbose);
         return parse.Invoke();

@@ -13,7 +13,7 @@ public class LayerTests
     public static readonly string[] Layers =
     [
         "", "IO", "Options", "Devices", "Precision", "Modeling", "Folders", "Data", "Checkpoints", "Students", "Export",
-        "Training", "Inference", "Runs", "Distillation",
+        "Training", "Inference", "Runs", "Distillation", "Sweeps",
     ];
 
     private static readonly Lazy<RuntimeLayers> Runtime = new(RuntimeLayers.Load);

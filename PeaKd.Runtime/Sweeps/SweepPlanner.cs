@@ -1,0 +1,125 @@
+using PeaKd.Distillation;
+using PeaKd.Modeling;
+using PeaKd.Options;
+using PeaKd.Students;
+
+namespace PeaKd.Sweeps;
+
+/// <summary>
+/// Turns a sweep into cells. For each student and recipe (in the spec's order): a recipe not meant for the student's
+/// kind is an impossible pair (<see cref="SweepRecipe"/>: FT, KD and PKD are for plain students, SPS and PeaBERT for
+/// students with shared layers); a student over <see cref="SweepBudget.MaxOwnedParameters"/> is left out; the rest
+/// give one cell per combination of the axes' values and per seed. Axes read only by PTP (ptp_*) are left out of the
+/// cells of recipes without PTP, so they do not split runs that would be the same.
+/// </summary>
+public static class SweepPlanner
+{
+    private static readonly OptionPath Name = new(nameof(SweepOptions));
+
+    /// <summary>Validates <paramref name="sweep"/>, reads the teacher's config.json for the students' sizes, and
+    /// plans the cells. Nothing is written.</summary>
+    /// <param name="sweep">The sweep.</param>
+    /// <exception cref="InvalidOptionException">A bad value, or a budget no student meets.</exception>
+    public static SweepPlan Plan(SweepOptions sweep)
+    {
+        ArgumentNullException.ThrowIfNull(sweep);
+        sweep.Validate();
+        return Plan(sweep, BertConfig.Load(Path.Combine(sweep.Teacher, "config.json")));
+    }
+
+    /// <summary>Plans <paramref name="sweep"/> (validated) with the teacher's sizes from <paramref name="teacher"/>.</summary>
+    internal static SweepPlan Plan(SweepOptions sweep, BertConfig teacher)
+    {
+        Dictionary<string, long> owned = sweep.Students.ToDictionary(s => s.Name, s => OwnedParameters(s, teacher));
+        CheckBudgetAdmitsSome(sweep, owned);
+        var cells = new List<SweepCell>();
+        var leftOut = new List<SweepExclusion>();
+        foreach (StudentDescriptor student in sweep.Students)
+        {
+            foreach (SweepRecipe recipe in sweep.Recipes)
+            {
+                SweepAxis[] axes = sweep.Axes.Where(a => SweepRecipes.Ptp(recipe) || !SweepAxisOptions.Find(a.Option)!.PtpOnly).ToArray();
+                int count = axes.Aggregate(sweep.Seeds.Count, (n, a) => n * a.Values.Count);
+                if (SweepRecipes.Impossible(recipe, student) is string why)
+                {
+                    leftOut.Add(new(student.Name, recipe, SweepExclusionReason.ImpossiblePair, why, count));
+                }
+                else if (!sweep.Budget.Admits(owned[student.Name]))
+                {
+                    leftOut.Add(new(student.Name, recipe, SweepExclusionReason.OverBudget,
+                        $"{student.Name} owns {owned[student.Name]:N0} parameters, over the budget's {sweep.Budget.MaxOwnedParameters:N0}", count));
+                }
+                else
+                {
+                    cells.AddRange(Combinations(axes).SelectMany(settings => sweep.Seeds
+                        .Select(seed => Cell(sweep, student, recipe, settings, seed, owned[student.Name]))));
+                }
+            }
+        }
+        return new SweepPlan(cells, leftOut, Notes(sweep.Budget));
+    }
+
+    /// <summary>Embeddings, owned layers and pooler at the teacher's sizes; a size the student pins must match them.</summary>
+    private static long OwnedParameters(StudentDescriptor student, BertConfig teacher)
+    {
+        StudentModel.CheckPins(student.Plan, teacher, "the teacher's config.json");
+        return ParameterCount.Backbone(teacher, student.Plan.OwnedLayers);
+    }
+
+    private static void CheckBudgetAdmitsSome(SweepOptions sweep, Dictionary<string, long> owned)
+    {
+        if (!owned.Values.Any(sweep.Budget.Admits))
+        {
+            KeyValuePair<string, long> smallest = owned.MinBy(s => s.Value);
+            throw new InvalidOptionException(Name / nameof(SweepOptions.Budget) / nameof(SweepBudget.MaxOwnedParameters),
+                $"is {sweep.Budget.MaxOwnedParameters:N0}, and no student is within it: the smallest, {smallest.Key}, owns {smallest.Value:N0} parameters.");
+        }
+    }
+
+    /// <summary>Every combination of one value per axis, as option name to canonical value, the first axis slowest.</summary>
+    private static IEnumerable<IReadOnlyDictionary<string, string>> Combinations(IReadOnlyList<SweepAxis> axes)
+    {
+        IEnumerable<Dictionary<string, string>> combinations = [new Dictionary<string, string>(StringComparer.Ordinal)];
+        foreach (SweepAxis axis in axes)
+        {
+            SweepAxisOption option = SweepAxisOptions.Find(axis.Option)!;
+            combinations = combinations.SelectMany(c => axis.Values.Select(v => new Dictionary<string, string>(c, StringComparer.Ordinal) { [axis.Option] = option.Canonical(v)! }))
+                .ToList();
+        }
+        return combinations;
+    }
+
+    private static SweepCell Cell(SweepOptions sweep, StudentDescriptor student, SweepRecipe recipe, IReadOnlyDictionary<string, string> settings, int seed, long owned)
+    {
+        string id = SweepCell.IdOf(SweepCell.Canonical(student.Name, recipe, settings, seed));
+        var options = new PipelineOptions
+        {
+            Data = sweep.Data,
+            Teacher = sweep.FineTuneTeacher ? Path.Combine(sweep.Folder, "teacher") : sweep.Teacher,
+            Student = student,
+            OutputFolder = Path.Combine(sweep.Folder, "cells", id),
+            RecordFolder = Path.Combine(sweep.Folder, "records"), // one teacher record for every cell
+            Ptp = SweepRecipes.Ptp(recipe),
+            KdLoss = SweepRecipes.Loss(recipe),
+        };
+        options = options with { KdTraining = options.KdTraining with { Seed = seed }, PtpTraining = options.PtpTraining with { Seed = seed } };
+        foreach (KeyValuePair<string, string> setting in settings)
+        {
+            options = SweepAxisOptions.Find(setting.Key)!.Apply(options, setting.Value);
+        }
+        try
+        {
+            options.Validate();
+        }
+        catch (InvalidOptionException e)
+        {
+            throw new InvalidOptionException(Name / nameof(SweepOptions.Axes),
+                $"give cell {id} ({student.Name}, {SweepRecipes.Name(recipe)}{string.Concat(settings.Select(s => $", {s.Key} {s.Value}"))}) options a run refuses: {e.Message}");
+        }
+        return new SweepCell(id, student, recipe, settings, seed, owned, options);
+    }
+
+    private static string[] Notes(SweepBudget budget) =>
+        budget.MaxInt8FileBytes is null && budget.MaxInt8LatencyMilliseconds is null ? []
+            : ["the budget's int8 file size and latency are declared but not measured yet, so no cell was left out for them"];
+}

@@ -1,0 +1,157 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+using PeaKd.Data;
+using PeaKd.Options;
+using PeaKd.Students;
+
+namespace PeaKd.Sweeps;
+
+/// <summary>
+/// A sweep as a JSON file: the fields of <see cref="SweepOptions"/> in snake_case. Folders are relative to the file's
+/// own folder. A bad file is an <see cref="InvalidDataException"/> naming the file and the field's JSON path
+/// (<c>$.axes.kd_epochs[1]</c>), and the line where the JSON itself is malformed or of the wrong type.
+/// </summary>
+/// <remarks>See docs/sweeps.md for the format. <c>students</c> is "all", a list of names, or a filter
+/// <c>{"owned_layers": [1, 2], "shared": true}</c> over the catalog.</remarks>
+public static partial class SweepSpec
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
+
+    /// <summary>Reads and validates the sweep in <paramref name="path"/>, its students found in <paramref name="catalog"/>.</summary>
+    /// <param name="path">The spec's JSON file.</param>
+    /// <param name="catalog">The program's students (the generated <c>StudentCatalog.All</c>).</param>
+    public static SweepOptions Load(string path, IReadOnlyList<StudentDescriptor> catalog)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        SpecFile file = Parse(path);
+        string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        string Under(string relative) => Path.Combine(folder, relative);
+        SweepOptions sweep = InJsonTerms(path, file, () => new SweepOptions
+        {
+            Folder = Under(Required(file.Folder, "folder", "the sweep's folder")),
+            Teacher = Under(Required(file.Teacher, "teacher", "the teacher's model folder")),
+            FineTuneTeacher = file.FinetuneTeacher,
+            Data = DataOf(Required(file.Data, "data", "the task and its folder: {\"task\": \"sst2\", \"folder\": \"data/sst2\"}"), Under),
+            Students = SweepStudents.Resolve(file.Students, catalog),
+            Recipes = (file.Recipes ?? []).Select((r, i) => SweepRecipes.Find(r) ?? throw Field($"recipes[{i}]",
+                $"is '{r}', not a recipe; the recipes are {string.Join(", ", Enum.GetValues<SweepRecipe>().Select(SweepRecipes.Name))}.")).ToArray(),
+            Axes = (file.Axes ?? []).Select(a => new SweepAxis(a.Key, Values(a.Key, a.Value))).ToArray(),
+            Seeds = file.Seeds ?? [42],
+            Budget = file.Budget ?? new(),
+        });
+        InJsonTerms(path, file, () => { sweep.Validate(); return sweep; });
+        return sweep;
+    }
+
+    /// <summary>Reads the sweep in <paramref name="path"/> and plans it (<see cref="SweepPlanner.Plan(SweepOptions)"/>),
+    /// its errors naming the file's fields.</summary>
+    /// <param name="path">The spec's JSON file.</param>
+    /// <param name="catalog">The program's students (the generated <c>StudentCatalog.All</c>).</param>
+    public static SweepPlan Plan(string path, IReadOnlyList<StudentDescriptor> catalog)
+    {
+        SweepOptions sweep = Load(path, catalog);
+        return InJsonTerms(path, Parse(path), () => SweepPlanner.Plan(sweep));
+    }
+
+    private static SpecFile Parse(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<SpecFile>(File.ReadAllText(path), Json)
+                ?? throw new InvalidDataException($"{path}: is null; a sweep spec is a JSON object (see docs/sweeps.md).");
+        }
+        catch (JsonException e)
+        {
+            string problem = e.Message.Contains("could not be mapped", StringComparison.Ordinal)
+                ? "is not a field here (see docs/sweeps.md for a sweep spec's fields)"
+                : Regex.Replace(e.Message, @" Path: .*$", "").Replace("PeaKd.Sweeps.SweepSpec+", "");
+            throw new InvalidDataException($"{path}: {e.Path} (line {e.LineNumber + 1}) {problem}", e);
+        }
+    }
+
+    /// <summary>Runs <paramref name="body"/>, turning an <see cref="InvalidOptionException"/>'s property into the
+    /// field's JSON path: SweepOptions.Axes[1].Values[0] is $.axes.NAME[0], SweepOptions.Budget.MaxOwnedParameters is
+    /// $.budget.max_owned_parameters.</summary>
+    private static T InJsonTerms<T>(string path, SpecFile file, Func<T> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (InvalidOptionException e)
+        {
+            string[] axes = (file.Axes ?? []).Keys.ToArray();
+            string field = AxisPath().Replace(e.Property, m => $"axes.{axes[int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)]}");
+            field = field.StartsWith(nameof(SweepOptions) + ".", StringComparison.Ordinal) ? field[(nameof(SweepOptions).Length + 1)..] : field;
+            field = string.Join(".", field.Split('.').Select(s => s.StartsWith("axes[", StringComparison.Ordinal) ? s : Snake(s)));
+            throw new InvalidDataException($"{path}: $.{field} {e.Problem}", e);
+        }
+    }
+
+    private static string Snake(string segment)
+    {
+        int bracket = segment.IndexOf('[', StringComparison.Ordinal);
+        return bracket < 0 ? JsonNamingPolicy.SnakeCaseLower.ConvertName(segment) : JsonNamingPolicy.SnakeCaseLower.ConvertName(segment[..bracket]) + segment[bracket..];
+    }
+
+    [GeneratedRegex(@"Axes\[(\d+)\](\.Option|\.Values)?")]
+    private static partial Regex AxisPath();
+
+    /// <summary>An error naming a field of the spec, caught by <see cref="InJsonTerms"/>.</summary>
+    internal static InvalidOptionException Field(string field, string problem) =>
+        new($"{nameof(SweepOptions)}.{field}", problem);
+
+    private static T Required<T>(T? value, string field, string what) where T : class =>
+        value ?? throw Field(field, $"is missing; give {what}.");
+
+    private static DataSource DataOf(DataFile data, Func<string, string> under)
+    {
+        string task = data.Task ?? throw Field("data.task", "is missing; give the task's name, as peakd's --task takes it.");
+        string folder = data.Folder ?? throw Field("data.folder", "is missing; give the folder with train.tsv and dev.tsv.");
+        try
+        {
+            return DataSource.Files(task, under(folder));
+        }
+        catch (ArgumentException e) when (e is not InvalidOptionException)
+        {
+            throw Field("data.task", $"is '{task}': {e.Message}");
+        }
+    }
+
+    private static string[] Values(string option, JsonElement values) =>
+        values.ValueKind != JsonValueKind.Array
+            ? throw Field($"axes.{option}", $"is {values.ValueKind.ToString().ToLowerInvariant()}; give a list of values, such as [1, 2].")
+            : values.EnumerateArray().Select((v, i) => v.ValueKind switch
+            {
+                JsonValueKind.Number => v.GetRawText(),
+                JsonValueKind.String => v.GetString()!,
+                _ => throw Field($"axes.{option}[{i}]", $"is {v.ValueKind.ToString().ToLowerInvariant()}; give a number or a name."),
+            }).ToArray();
+
+    /// <summary>The file as written; <see cref="Load"/> checks it field by field.</summary>
+    private sealed class SpecFile
+    {
+        public string? Folder { get; set; }
+        public string? Teacher { get; set; }
+        public bool FinetuneTeacher { get; set; }
+        public DataFile? Data { get; set; }
+        public JsonElement Students { get; set; }
+        public List<string>? Recipes { get; set; }
+        public Dictionary<string, JsonElement>? Axes { get; set; }
+        public List<int>? Seeds { get; set; }
+        public SweepBudget? Budget { get; set; }
+    }
+
+    private sealed class DataFile
+    {
+        public string? Task { get; set; }
+        public string? Folder { get; set; }
+    }
+}
