@@ -25,7 +25,15 @@ internal static class RecordText
         foreach (PropertyInfo property in Properties(record.GetType()))
         {
             builder.Append(first ? " " : ", ").Append(property.Name).Append(" = ");
-            Append(builder, property.GetValue(record));
+            try
+            {
+                Append(builder, property.GetValue(record));
+            }
+            catch (TargetInvocationException e) when (e.InnerException is not null)
+            {
+                // a view of other values that has nothing to show (a result's Dev without a dev split): ToString never throws
+                builder.Append("(none: ").Append(e.InnerException.GetType().Name).Append(')');
+            }
             first = false;
         }
         return builder.Append(first ? "}" : " }").ToString();

@@ -66,6 +66,15 @@ public class ReadableToStringTests
     }
 
     [Fact]
+    public void A_view_with_nothing_to_show_does_not_make_ToString_throw()
+    {
+        var teacher = new TeacherSummary("t", 6, 100, new Dictionary<string, SplitMetrics>()); // no dev split: Dev throws
+        Assert.Throws<KeyNotFoundException>(() => teacher.Dev);
+        Assert.Equal("TeacherSummary { Folder = t, Layers = 6, Parameters = 100, Metrics = { }, Dev = (none: KeyNotFoundException), Test = null }",
+            teacher.ToString());
+    }
+
+    [Fact]
     public void A_long_list_shows_its_first_items_and_how_many_in_all()
     {
         var init = new StudentInitSummary(StudentInit.Teacher, "runs/teacher", Enumerable.Range(0, 20).ToArray());
