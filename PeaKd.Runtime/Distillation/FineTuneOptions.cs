@@ -23,7 +23,7 @@ public sealed record FineTuneOptions
 
     /// <summary>The teacher's model folder: the pretrained model fine-tuned into the teacher (from
     /// <see cref="Checkpoints.TeacherImport"/>, or any Hugging Face BERT folder), as <see cref="PipelineOptions.Teacher"/>
-    /// is with <see cref="PipelineOptions.FineTuneTeacher"/>. options.json records it as "model", the CLI as --model.</summary>
+    /// is with <see cref="PipelineOptions.FineTuneTeacher"/>. options.json records it as "model".</summary>
     public required string Teacher { get; init; }
 
     /// <summary>The folder to write: the teacher (config.json, model.safetensors, vocab.txt) beside the run's logs and checkpoints.</summary>

@@ -4,7 +4,7 @@ namespace PeaKd.Export;
 public enum OnnxQuantization
 {
     /// <summary>No quantization: fp32 weights, as trained, in standard ONNX; ONNX Runtime computes the student's logits
-    /// to about 1e-6. (The CLI's <c>--quantize none</c>.)</summary>
+    /// to about 1e-6.</summary>
     Fp32,
 
     /// <summary>ONNX Runtime's dynamic int8 scheme: every linear layer's weights as int8 with a scale per output column

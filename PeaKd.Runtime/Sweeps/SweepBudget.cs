@@ -10,7 +10,7 @@ namespace PeaKd.Sweeps;
 public sealed record SweepBudget
 {
     /// <summary>The most parameters a student may own: embeddings, its owned encoder layers and the pooler (as
-    /// <c>peakd students</c> counts them; the classifier excluded).</summary>
+    /// <see cref="Modeling.ParameterCount.Backbone"/> counts them; the classifier excluded).</summary>
     public long? MaxOwnedParameters { get; init; }
 
     /// <summary>The largest int8 ONNX file, in bytes. Declared only: not measured yet, so not applied.</summary>

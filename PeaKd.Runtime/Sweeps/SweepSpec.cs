@@ -113,7 +113,7 @@ public static partial class SweepSpec
 
     private static DataSource DataOf(DataFile data, Func<string, string> under)
     {
-        string task = data.Task ?? throw Field("data.task", "is missing; give the task's name, as peakd's --task takes it.");
+        string task = data.Task ?? throw Field("data.task", "is missing; give the task's name, as DataSource.Files takes it (a GLUE task such as sst2, or tsv).");
         string folder = data.Folder ?? throw Field("data.folder", "is missing; give the folder with train.tsv and dev.tsv.");
         try
         {
