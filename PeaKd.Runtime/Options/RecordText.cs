@@ -39,6 +39,14 @@ internal static class RecordText
         return builder.Append(first ? "}" : " }").ToString();
     }
 
+    /// <summary>A list as <c>[a, b, ...]</c> or a dictionary as <c>{ key = value, ... }</c>, as <see cref="Of"/> prints them.</summary>
+    public static string Items(IEnumerable items)
+    {
+        var builder = new StringBuilder();
+        AppendItems(builder, items, IsDictionary(items.GetType()));
+        return builder.ToString();
+    }
+
     private static IEnumerable<PropertyInfo> Properties(Type type)
     {
         var chain = new Stack<Type>();

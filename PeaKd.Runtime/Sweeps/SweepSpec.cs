@@ -27,7 +27,20 @@ public static partial class SweepSpec
     /// <summary>Reads and validates the sweep in <paramref name="path"/>, its students found in <paramref name="catalog"/>.</summary>
     /// <param name="path">The spec's JSON file.</param>
     /// <param name="catalog">The program's students (the generated <c>StudentCatalog.All</c>).</param>
-    public static SweepOptions Load(string path, IReadOnlyList<StudentDescriptor> catalog)
+    public static SweepOptions Load(string path, IReadOnlyList<StudentDescriptor> catalog) => Read(path, catalog).Sweep;
+
+    /// <summary>Reads the sweep in <paramref name="path"/> and plans it (<see cref="SweepPlanner.Plan(SweepOptions)"/>),
+    /// its errors naming the file's fields.</summary>
+    /// <param name="path">The spec's JSON file.</param>
+    /// <param name="catalog">The program's students (the generated <c>StudentCatalog.All</c>).</param>
+    public static SweepPlan Plan(string path, IReadOnlyList<StudentDescriptor> catalog)
+    {
+        (SweepOptions sweep, SpecFile file) = Read(path, catalog);
+        return InJsonTerms(path, file, () => SweepPlanner.Plan(sweep));
+    }
+
+    /// <summary>The sweep, checked, and the file it was read from (whose axis names the errors map back to).</summary>
+    private static (SweepOptions Sweep, SpecFile File) Read(string path, IReadOnlyList<StudentDescriptor> catalog)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         SpecFile file = Parse(path);
@@ -47,24 +60,23 @@ public static partial class SweepSpec
             Budget = file.Budget ?? new(),
         });
         InJsonTerms(path, file, () => { sweep.Validate(); return sweep; });
-        return sweep;
+        return (sweep, file);
     }
 
-    /// <summary>Reads the sweep in <paramref name="path"/> and plans it (<see cref="SweepPlanner.Plan(SweepOptions)"/>),
-    /// its errors naming the file's fields.</summary>
-    /// <param name="path">The spec's JSON file.</param>
-    /// <param name="catalog">The program's students (the generated <c>StudentCatalog.All</c>).</param>
-    public static SweepPlan Plan(string path, IReadOnlyList<StudentDescriptor> catalog)
-    {
-        SweepOptions sweep = Load(path, catalog);
-        return InJsonTerms(path, Parse(path), () => SweepPlanner.Plan(sweep));
-    }
+    /// <summary>A spec is a few hundred bytes; a file far larger (or a device, a pipe) is not one.</summary>
+    private const long MaxSpecBytes = 4 << 20;
 
     private static SpecFile Parse(string path)
     {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{path}: sweep spec not found.", path);
+        }
+        string text = IO.BoundedFile.ReadAllText(path, MaxSpecBytes, () => new InvalidDataException(
+            $"{path}: more than {MaxSpecBytes:N0} bytes, far more than a sweep spec can be; is this the right file?"));
         try
         {
-            return JsonSerializer.Deserialize<SpecFile>(File.ReadAllText(path), Json)
+            return JsonSerializer.Deserialize<SpecFile>(text, Json)
                 ?? throw new InvalidDataException($"{path}: is null; a sweep spec is a JSON object (see docs/sweeps.md).");
         }
         catch (JsonException e)

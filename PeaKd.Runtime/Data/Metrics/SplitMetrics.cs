@@ -1,6 +1,6 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using PeaKd.Options;
 
 namespace PeaKd.Data.Metrics;
 
@@ -56,7 +56,7 @@ public sealed record SplitMetrics
 
     /// <summary>"{ accuracy = 0.8125, f1 = 0.8571428571428571 }": every metric, in order, as it round-trips (as the
     /// other records print a dictionary).</summary>
-    public override string ToString() => $"{{ {string.Join(", ", _byName.Select(m => $"{m.Key} = {m.Value.ToString("R", CultureInfo.InvariantCulture)}"))} }}";
+    public override string ToString() => RecordText.Items(ByName);
 }
 
 /// <summary>A split's metrics as a JSON object of numbers in their order (summary.json's "dev": { "accuracy": 0.8 }).</summary>
