@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -25,8 +24,7 @@ internal sealed class RuntimeLayers
     /// the comments just above it (where a long one says why it is long).</summary>
     public required IReadOnlyList<(string File, int Line, string Name, int Lines, string Comments)> Methods { get; init; }
 
-    public static string RuntimeFolder([CallerFilePath] string callerFile = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(callerFile)!, "..", "..", "PeaKd.Runtime"));
+    public static string RuntimeFolder() => Infrastructure.TestFiles.Repository("PeaKd.Runtime");
 
     /// <summary>A file's layer folder: the first folder under PeaKd.Runtime ("" for the project's root).</summary>
     public static string FolderOf(string runtimeFolder, string file)

@@ -13,8 +13,7 @@ public class ReportRunsTests
 {
     private static (int Exit, string Out, string Error) Peakd(params string[] args) => ConsoleCapture.Run(() => PeakdCli.Run(args));
 
-    private static string GridRun(string name, [System.Runtime.CompilerServices.CallerFilePath] string callerFile = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(callerFile)!, "..", "..", "docs", "results", "protocol", "grid", name));
+    private static string GridRun(string name) => Infrastructure.TestFiles.Repository("docs", "results", "protocol", "grid", name);
 
     private static void CopyRun(string name, string to)
     {

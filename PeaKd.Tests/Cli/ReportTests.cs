@@ -321,8 +321,7 @@ public class ReportTests
         }
     }
 
-    private static string RepositoryFile(string relative, [System.Runtime.CompilerServices.CallerFilePath] string callerFile = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(callerFile)!, "..", "..", relative));
+    private static string RepositoryFile(string relative) => Infrastructure.TestFiles.Repository(relative);
 
     [Fact]
     public void The_paired_differences_chart_is_drawn_when_runs_pair_up_and_removed_when_none_do()

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Xunit;
 
@@ -7,8 +6,7 @@ namespace PeaKd.Tests.Generators;
 /// <summary>The generated source, compared with checked-in baselines, and compiled.</summary>
 public class GeneratedSourceTests
 {
-    private static string RepositoryFile(string relative, [CallerFilePath] string callerFile = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(callerFile)!, "..", "..", relative));
+    private static string RepositoryFile(string relative) => Infrastructure.TestFiles.Repository(relative);
 
     private static void VerifyCase(string caseName, string? rootNamespace, params string[] sources)
     {

@@ -5,6 +5,13 @@ namespace PeaKd.Tests.Infrastructure;
 /// <summary>Paths of committed fixtures and throw-away folders for tests.</summary>
 internal static class TestFiles
 {
+    /// <summary>A path in the checkout the tests were built from (this file is in PeaKd.Tests/Infrastructure), so a
+    /// test reads committed files (the docs, the runtime's sources, the research records) as they are.</summary>
+    public static string Repository(params string[] parts) => Path.GetFullPath(Path.Combine([RepositoryRoot(), .. parts]));
+
+    private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string thisFile = "") =>
+        Path.Combine(Path.GetDirectoryName(thisFile)!, "..", "..");
+
     public static string Fixture(params string[] parts) =>
         Path.Combine([AppContext.BaseDirectory, "Fixtures", .. parts]);
 

@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using System.Runtime.CompilerServices;
 using System.Xml.Linq;
 using PeaKd.Tests.Infrastructure;
 
@@ -34,8 +33,7 @@ public sealed class PackedRuntime : IDisposable
 
     public string Package => Path.Combine(Feed, $"PeaKd.Runtime.{Version}.nupkg");
 
-    public static string RepositoryRoot([CallerFilePath] string callerFile = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(callerFile)!, "..", ".."));
+    public static string RepositoryRoot() => Infrastructure.TestFiles.Repository();
 
     /// <summary>The package's .nuspec.</summary>
     public XDocument Nuspec()

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 
 namespace PeaKd.Tests.Readme;
@@ -22,8 +21,7 @@ internal static class Docs
     /// <summary>Design notes in docs/ that are not guides: their sketches are not held to compile.</summary>
     private static readonly string[] Notes = ["docs/DESIGN.md", "docs/PEA-KD.md"];
 
-    public static string RepositoryRoot([CallerFilePath] string callerFile = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(callerFile)!, "..", ".."));
+    public static string RepositoryRoot() => Infrastructure.TestFiles.Repository();
 
     public static string FullPath(string relative) => Path.Combine(RepositoryRoot(), relative);
 

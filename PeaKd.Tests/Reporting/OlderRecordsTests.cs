@@ -11,8 +11,7 @@ namespace PeaKd.Tests.Reporting;
 /// (Fixtures/records/older, written as those versions wrote them), with the figures a report shows.</summary>
 public class OlderRecordsTests
 {
-    internal static string Repository([System.Runtime.CompilerServices.CallerFilePath] string callerFile = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(callerFile)!, "..", ".."));
+    internal static string Repository() => Infrastructure.TestFiles.Repository();
 
     public static TheoryData<string> CommittedRecords()
     {
