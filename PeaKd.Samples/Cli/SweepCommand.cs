@@ -12,6 +12,7 @@ internal static class SweepCommand
     {
         var command = new Command("sweep", "Sweeps: many students, recipes and settings of one teacher and task (docs/sweeps.md). Only plan is built so far.");
         command.Subcommands.Add(Plan());
+        command.Subcommands.Add(Report());
         return command;
     }
 
@@ -21,6 +22,23 @@ internal static class SweepCommand
         var plan = new Command("plan", "Print the sweep's cells (id, student, recipe, settings, seed, owned parameters) and what was left out, and why. Nothing runs.") { spec };
         plan.SetAction(parse => CommandRunner.Run("sweep plan", FlagNames.None, () => Print(SweepSpec.Plan(parse.GetValue(spec)!, StudentCatalog.All))));
         return plan;
+    }
+
+    /// <summary><c>peakd sweep report SPEC [--out DIR]</c>: the report over the sweep folder's finished cells
+    /// (<see cref="Reporting.Sweeps.SweepReport"/>), weighed against the spec's budget.</summary>
+    private static Command Report()
+    {
+        var spec = new Argument<string>("SPEC") { Description = "The sweep's JSON file (docs/sweeps.md): its folder holds the results, its budget picks the best." };
+        var output = new Option<string>("--out") { Description = "Where sweep-report.md and the charts go (default: report/ in the sweep's folder)." };
+        var report = new Command("report", "The Pareto fronts of dev metric against owned parameters and int8 latency, and the best student within the budget (chosen on dev, reported on test), over the finished cells.") { spec, output };
+        report.SetAction(parse => CommandRunner.Run("sweep report", FlagNames.None, () =>
+        {
+            SweepOptions sweep = SweepSpec.Load(parse.GetValue(spec)!, StudentCatalog.All);
+            string folder = parse.GetValue(output) ?? Path.Combine(sweep.Folder, "report");
+            Console.WriteLine(Reporting.Sweeps.SweepReport.Read(sweep.Folder, sweep.Budget, Console.Error.WriteLine).Write(folder));
+            Console.WriteLine($"wrote sweep-report.md, pareto-parameters.png and pareto-latency.png (when some cell measured its latency) to {folder}");
+        }));
+        return report;
     }
 
     private static void Print(SweepPlan plan)
