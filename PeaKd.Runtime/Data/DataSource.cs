@@ -63,6 +63,9 @@ public abstract record DataSource
         Read(null, labels).FirstOrDefault(d => d.Split == split)
         ?? throw new ArgumentException($"The data has no {split} split; it has {string.Join(", ", Read(null, labels).Select(d => d.Split).Where(s => s != "train"))}.", nameof(split));
 
+    /// <summary>Whether the data has <paramref name="split"/> (its file is there, or its list was given), without reading it.</summary>
+    internal abstract bool HasSplit(string split);
+
     /// <summary>What options.json records as the data: a folder's full path, or a hash of the examples.</summary>
     internal abstract string Identity { get; }
 
@@ -147,6 +150,9 @@ internal sealed record FileDataSource(TaskDefinition FileTask, string Folder) : 
     }
 
     internal override Dataset ReadSplit(string split, IReadOnlyList<string> labels) => TaskReader.Read(FileTask, Folder, split, labels, labelsFromModel: true);
+
+    internal override bool HasSplit(string split) =>
+        FileTask.SplitFiles.TryGetValue(split, out string? file) && File.Exists(Path.Combine(Folder, file));
 
     internal override IReadOnlyList<Dataset> Read(int? limitTrain, IReadOnlyList<string>? labels = null)
     {
@@ -234,6 +240,8 @@ internal sealed record MemoryDataSource(IReadOnlyList<LabeledText> Train, IReadO
         splits[0] = Limit(splits[0], limitTrain);
         return splits;
     }
+
+    internal override bool HasSplit(string split) => split is "train" or "dev" || (split == "test" && Test is not null);
 
     private IEnumerable<(string Name, IReadOnlyList<LabeledText> Examples)> Splits()
     {

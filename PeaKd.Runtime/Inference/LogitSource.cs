@@ -40,12 +40,19 @@ internal sealed class OnnxLogits : ILogitSource
 
     /// <param name="onnxFile">The export's model.onnx.</param>
     /// <param name="config">Its config.json.</param>
-    public OnnxLogits(string onnxFile, BertConfig config)
+    /// <param name="threads">ONNX Runtime's intra-op threads (one inter-op thread then); null for its defaults.</param>
+    public OnnxLogits(string onnxFile, BertConfig config, int? threads = null)
     {
         _config = config;
+        using var options = new SessionOptions();
+        if (threads is int count)
+        {
+            options.IntraOpNumThreads = count;
+            options.InterOpNumThreads = 1;
+        }
         try
         {
-            _session = new InferenceSession(onnxFile);
+            _session = new InferenceSession(onnxFile, options);
         }
         catch (OnnxRuntimeException e)
         {

@@ -106,7 +106,7 @@ public sealed class TextClassifier : IDisposable
         }
         string configPath = Path.Combine(folder, ModelFiles.Config), onnxPath = Path.Combine(folder, ModelFiles.Onnx);
         BertConfig config = BertConfig.Load(configPath);
-        var model = new OnnxLogits(onnxPath, config);
+        var model = new OnnxLogits(onnxPath, config, options.OnnxThreads);
         if (model.OutputWidth is long width && width != config.NumLabels)
         {
             model.Dispose();

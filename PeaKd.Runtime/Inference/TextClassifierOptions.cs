@@ -22,6 +22,10 @@ public sealed record TextClassifierOptions
     /// <summary>Texts per forward pass in <see cref="TextClassifier.PredictBatch(IReadOnlyList{string})"/> and <see cref="TextClassifier.Evaluate"/>.</summary>
     public int BatchSize { get; init; } = 64;
 
+    /// <summary>ONNX Runtime's intra-op threads for an ONNX export; null for its default (the physical cores). A serving
+    /// measurement fixes them, so that its accuracy is scored on the threads its latency was timed on.</summary>
+    internal int? OnnxThreads { get; init; }
+
     /// <summary>Throws <see cref="InvalidOptionException"/> naming the first invalid property.</summary>
     public void Validate()
     {
@@ -32,6 +36,10 @@ public sealed record TextClassifierOptions
             OptionCheck.Between(Name / nameof(MaxLength), length, 8, 4096);
         }
         OptionCheck.AtLeast(Name / nameof(BatchSize), BatchSize, 1);
+        if (OnnxThreads is int threads)
+        {
+            OptionCheck.AtLeast(Name / nameof(OnnxThreads), threads, 1);
+        }
     }
 
     /// <summary>Its properties and their values, lists and dictionaries with their items.</summary>

@@ -117,7 +117,7 @@ public sealed record ServingCost
     /// <summary>The CPU's model name (/proc/cpuinfo's "model name" on Linux).</summary>
     public required string CpuModel { get; init; }
 
-    /// <summary>The intra-op threads ONNX Runtime used.</summary>
+    /// <summary>The intra-op threads ONNX Runtime used (for timing and scoring alike).</summary>
     public required int Threads { get; init; }
 
     /// <summary>The int8 ONNX file's size in bytes.</summary>
@@ -126,19 +126,22 @@ public sealed record ServingCost
     /// <summary>Tokens per example in the measurements: the length the student was trained at.</summary>
     public required int Length { get; init; }
 
-    /// <summary>The median latency of one example (batch 1 at <see cref="Length"/>) in milliseconds.</summary>
+    /// <summary>The median latency of one example (batch 1 at <see cref="Length"/>) in milliseconds: a full row of
+    /// random tokens, not a task's text, so it is the time of the longest input the student takes.</summary>
     public required double LatencyMilliseconds { get; init; }
 
-    /// <summary>The timed runs the median is over (after warm-up).</summary>
+    /// <summary>The timed runs the median is over (after untimed warm-up runs).</summary>
     public required int LatencyRuns { get; init; }
 
     /// <summary>Examples per batch in the throughput measurement.</summary>
     public required int ThroughputBatch { get; init; }
 
-    /// <summary>Examples per second at <see cref="ThroughputBatch"/> x <see cref="Length"/>.</summary>
+    /// <summary>Examples per second at <see cref="ThroughputBatch"/> x <see cref="Length"/> (full rows), over a few
+    /// timed batches after an untimed one.</summary>
     public required double ThroughputExamplesPerSecond { get; init; }
 
-    /// <summary>The int8 model's metrics on the test split (dev when there is no labelled test split).</summary>
+    /// <summary>The int8 model's metrics on the test split (dev when there is no labelled test split), as evaluating the
+    /// export with <see cref="Inference.TextClassifier"/> scores them: the task's texts at <see cref="Length"/>.</summary>
     public required SplitMetrics Int8Metrics { get; init; }
 
     /// <summary>The split <see cref="Int8Metrics"/> were scored on.</summary>

@@ -28,10 +28,7 @@ internal static class ServingBench
         };
         using (source)
         {
-            var random = new Random(1);
-            int vocabulary = source.Config.VocabSize;
-            EncodedExample[] examples = Enumerable.Range(0, batch)
-                .Select(_ => new EncodedExample(Enumerable.Range(0, length).Select(_ => random.Next(1000, vocabulary)).ToArray(), new int[length], null, null)).ToArray();
+            EncodedExample[] examples = ServingInputs.Random(source.Config.VocabSize, batch, length, seed: 1);
             measurement["engine"] = engine;
             measurement["model"] = Path.GetFileName(Path.GetFullPath(folder).TrimEnd('/'));
             measurement["batch"] = batch;
