@@ -1,5 +1,6 @@
 using PeaKd.Checkpoints;
 using PeaKd.Data;
+using PeaKd.Data.Tasks;
 using PeaKd.Folders;
 using PeaKd.Modeling;
 using PeaKd.Options;
@@ -27,17 +28,11 @@ internal static class DistillationChecks
         CheckAgainstTeacher(options, path, teacherConfig, configPath);
         TaskData.CheckTokenizer(options.Teacher);
         HfCheckpoint.CheckLoadable(options.Teacher); // the weights against the config, before anything is written
-        LoadedCheckpoint? teacher = options.FineTuneTeacher ? null : LoadTrainedTeacher(options, path);
+        OptionPath teacherProperty = path / nameof(PipelineOptions.Teacher);
+        LoadedCheckpoint? teacher = options.FineTuneTeacher ? null : LoadTrainedTeacher(teacherProperty, options.Teacher, options.Data.Task);
         try
         {
-            // A given teacher's outputs mean its labels, in its order: data whose labels come from train is read in that order.
-            IReadOnlyList<string>? teacherLabels = teacher is null || options.Data.Task.IsRegression || options.Data.Task.Labels is not null
-                ? null : ModelFolder.LabelNames(teacher.Model.Config);
-            RunData data = RunData.Read(options.Data, options.LimitTrain, teacherLabels, path / nameof(PipelineOptions.Data));
-            if (teacher is not null)
-            {
-                CheckTeacherFitsTask(options, path, teacher, data.Train);
-            }
+            RunData data = ReadData(options.Data, options.LimitTrain, path / nameof(PipelineOptions.Data), teacher, teacherProperty, options.Teacher);
             string? pretrainedFolder = InitSource(options, path, teacherConfig, configPath);
             return new DistillationInputs(data, pretrainedFolder, teacher);
         }
@@ -142,34 +137,54 @@ internal static class DistillationChecks
         return (folder, source, sourcePath);
     }
 
-    /// <summary>A given teacher must have a trained classifier.</summary>
-    private static LoadedCheckpoint LoadTrainedTeacher(PipelineOptions options, OptionPath path)
+    /// <summary>Reads the data a fine-tuned teacher (or, when <paramref name="teacher"/> is null, the teacher a run
+    /// fine-tunes) distils: a given teacher's outputs mean its labels, in its order, so data whose labels come from train
+    /// is read in that order; and the teacher must fit the task.</summary>
+    /// <param name="source">The options' data.</param>
+    /// <param name="limitTrain">The options' training limit.</param>
+    /// <param name="dataProperty">Where <paramref name="source"/> sits in the options.</param>
+    /// <param name="teacher">The given teacher, loaded; null when the run fine-tunes its own.</param>
+    /// <param name="teacherProperty">Where the teacher's folder sits in the options.</param>
+    /// <param name="teacherFolder">The teacher's folder, for messages.</param>
+    public static RunData ReadData(DataSource source, int? limitTrain, OptionPath dataProperty, LoadedCheckpoint? teacher, OptionPath teacherProperty, string teacherFolder)
     {
-        LoadedCheckpoint teacher = HfCheckpoint.Load(options.Teacher);
+        IReadOnlyList<string>? teacherLabels = teacher is null || source.Task.IsRegression || source.Task.Labels is not null
+            ? null : ModelFolder.LabelNames(teacher.Model.Config);
+        RunData data = RunData.Read(source, limitTrain, teacherLabels, dataProperty);
+        if (teacher is not null)
+        {
+            CheckTeacherFitsTask(teacherProperty, teacherFolder, source.Task, teacher, data.Train);
+        }
+        return data;
+    }
+
+    /// <summary>A given teacher must have a trained classifier.</summary>
+    public static LoadedCheckpoint LoadTrainedTeacher(OptionPath property, string folder, TaskDefinition task)
+    {
+        LoadedCheckpoint teacher = HfCheckpoint.Load(folder);
         if (teacher.Report.FreshClassifier)
         {
             teacher.Dispose();
-            throw NotATeacherFor(options, path, "it has no classifier");
+            throw NotATeacherFor(property, folder, task, "it has no classifier");
         }
         return teacher;
     }
 
     /// <summary>A given teacher must be fine-tuned for this task: one output per label, its labels in the task's order.</summary>
-    private static void CheckTeacherFitsTask(PipelineOptions options, OptionPath path, LoadedCheckpoint teacher, Dataset train)
+    private static void CheckTeacherFitsTask(OptionPath property, string folder, TaskDefinition task, LoadedCheckpoint teacher, Dataset train)
     {
-        int needed = TaskData.OutputsFor(options.Data.Task, train);
+        int needed = TaskData.OutputsFor(task, train);
         IReadOnlyList<string>? names = ModelFolder.LabelNames(teacher.Model.Config);
         string? problem = teacher.Model.Config.NumLabels != needed ? $"it has {teacher.Model.Config.NumLabels} outputs, the task needs {needed}"
-            : names is not null && !options.Data.Task.IsRegression && !names.SequenceEqual(train.Labels) && names.Order().SequenceEqual(train.Labels.Order())
+            : names is not null && !task.IsRegression && !names.SequenceEqual(train.Labels) && names.Order().SequenceEqual(train.Labels.Order())
             ? $"its labels come in another order ({string.Join(", ", names)}) than the task's ({string.Join(", ", train.Labels)}), so its outputs would be read as the wrong classes"
             : null;
         if (problem is not null)
         {
-            throw NotATeacherFor(options, path, problem);
+            throw NotATeacherFor(property, folder, task, problem);
         }
     }
 
-    private static InvalidOptionException NotATeacherFor(PipelineOptions options, OptionPath path, string problem) =>
-        new(path / nameof(PipelineOptions.Teacher),
-            $"is '{options.Teacher}', which is not a fine-tuned teacher for {options.Data.Task.Name} ({problem}). Fine-tune it first with PeaKdPipeline.FineTune.");
+    private static InvalidOptionException NotATeacherFor(OptionPath property, string folder, TaskDefinition task, string problem) =>
+        new(property, $"is '{folder}', which is not a fine-tuned teacher for {task.Name} ({problem}). Fine-tune it first with PeaKdPipeline.FineTune.");
 }

@@ -109,10 +109,9 @@ internal sealed class DistillationRun : IDisposable
         string teacherHash = TeacherRecord.FolderHash(teacherFolder);
         string folder = _options.RecordFolder ?? _session.Folder.RecordFolder;
         (TeacherRecord Record, bool Reused) Record(string split) => TeacherRecord.LoadOrCompute(folder, split,
-            new TeacherRecordKey(teacherHash, data.Splits[split].Data.ContentHash, data.Encoder.VocabHash, data.MaxLength,
-                PrecisionSelector.Name(_session.Precision), TeacherRecord.Name(_options.RecordDtype)),
+            TeacherRecordKey.For(teacherHash, data.Splits[split].Data, data.Encoder, data.MaxLength, _session.Precision, _options.RecordDtype),
             () => TeacherRecord.Compute(teacher, data.Splits[split].Features, data.Encoder.PaddingTokenId, _options.KdTraining.EvalBatchSize, _session.Device, _options.RecordDtype, _session.Cancellation),
-            _session.Note);
+            _session.Note, _session.Cancellation);
         var (train, trainReused) = Record("train");
         var (dev, devReused) = Record("dev");
         _session.Note($"teacher record: train {(trainReused ? "reused" : "computed")}, dev {(devReused ? "reused" : "computed")} ({train.Layers} layers, [CLS] states in {TeacherRecord.Name(_options.RecordDtype)})");

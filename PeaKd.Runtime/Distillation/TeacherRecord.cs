@@ -1,12 +1,15 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using PeaKd.Checkpoints;
+using PeaKd.Data;
 using PeaKd.Data.Tokenization;
 using PeaKd.Folders;
 using PeaKd.IO;
 using PeaKd.Inference;
 using PeaKd.Modeling;
+using PeaKd.Precision;
 using static TorchSharp.torch;
 
 namespace PeaKd.Distillation;
@@ -25,7 +28,29 @@ internal sealed record TeacherRecordKey(string Teacher, string Data, string Voca
     public string FileStem(string split) => $"record-{split}"
         + (Precision == TeacherRecord.Fp32 ? "" : $".{Precision}-pass")
         + (ClsDtype == TeacherRecord.Fp32 ? "" : $".{ClsDtype}-cls");
+
+    /// <summary>The file name without extension of shard <paramref name="index"/> of <paramref name="count"/>: the
+    /// count is part of the name, so shards of a 3-way and a 4-way split never mix.</summary>
+    public string ShardStem(string split, int index, int count) => $"{FileStem(split)}.shard-{index}-of-{count}";
+
+    /// <summary>The key of a record of <paramref name="split"/>: the one place a key is made, so a pipeline run and a
+    /// record computed on its own agree on it.</summary>
+    /// <param name="teacherHash">The teacher folder's hash (<see cref="TeacherRecord.FolderHash"/>).</param>
+    /// <param name="split">The split as read (its content hash).</param>
+    /// <param name="encoder">The teacher's tokenizer (its vocabulary's hash).</param>
+    /// <param name="maxLength">Tokens per example.</param>
+    /// <param name="precision">The precision the teacher pass computes in.</param>
+    /// <param name="clsDtype">How the [CLS] states are stored.</param>
+    public static TeacherRecordKey For(string teacherHash, Dataset split, BertTextEncoder encoder, int maxLength, ComputePrecision precision, RecordDtype clsDtype) =>
+        new(teacherHash, split.ContentHash, encoder.VocabHash, maxLength, PrecisionSelector.Name(precision), TeacherRecord.Name(clsDtype));
 }
+
+/// <summary>Which rows of a split a shard's file holds: rows [<paramref name="FirstRow"/>, FirstRow + its examples).</summary>
+/// <param name="Index">The shard, from 0.</param>
+/// <param name="Count">Shards the split was cut into.</param>
+/// <param name="FirstRow">The split's row the file starts at.</param>
+/// <param name="SplitRows">Rows of the whole split.</param>
+internal sealed record ShardRows(int Index, int Count, int FirstRow, int SplitRows);
 
 /// <summary>
 /// The teacher's outputs over one split, computed once: logits [examples, labels] and the [CLS] hidden state
@@ -70,6 +95,11 @@ internal sealed class TeacherRecord : IDisposable
         RecordDtype clsDtype = RecordDtype.Fp32, CancellationToken cancellationToken = default)
     {
         ScalarType stored = DtypeOf(Name(clsDtype));
+        if (features.Count == 0)
+        {
+            BertConfig config = teacher.Config; // a shard with no rows of this split: empty, but of the split's shapes
+            return new TeacherRecord(zeros(0, config.NumLabels), zeros([0, config.NumHiddenLayers, config.HiddenSize], stored));
+        }
         var logits = new List<Tensor>();
         var cls = new List<Tensor>();
         EvaluationLoop.Run(teacher, features, paddingId, batchSize, device, (_, output) =>
@@ -93,58 +123,39 @@ internal sealed class TeacherRecord : IDisposable
         return (logits.MoveToOuterDisposeScope(), cls);
     }
 
-    public void Save(string folder, string split, TeacherRecordKey key)
+    /// <summary>Writes record-{split}.safetensors and its metadata (see <see cref="Save(string, string, TeacherRecordKey, ShardRows?)"/>).</summary>
+    public void Save(string folder, string split, TeacherRecordKey key) => Save(folder, key.FileStem(split), key, shard: null);
+
+    /// <summary>Writes {stem}.safetensors, then {stem}.json with the key and the tensor file's SHA-256, each atomically;
+    /// a reader that finds one from one writer and the other from another finds their hashes differ. A shard's files
+    /// also record its rows (<paramref name="shard"/>; null for a whole split).</summary>
+    public void Save(string folder, string stem, TeacherRecordKey key, ShardRows? shard)
     {
         if (Cls.dtype != DtypeOf(key.ClsDtype))
         {
             throw new InvalidOperationException($"The record's [CLS] states are {Cls.dtype}, but its key says {key.ClsDtype}.");
         }
-        string tensors = Path.Combine(folder, key.FileStem(split) + ".safetensors");
+        string tensors = Path.Combine(folder, stem + ".safetensors");
         WeightsFile.WriteSafetensors(tensors, new Dictionary<string, Tensor> { ["logits"] = Logits, ["cls"] = Cls });
-        var meta = new Metadata(key, Count, Layers, Sha256(tensors), new FileInfo(tensors).Length);
-        JsonFile.WriteSealed(Path.Combine(folder, key.FileStem(split) + ".json"), JsonSerializer.SerializeToNode(meta, JsonFile.MetadataOptions)!.AsObject());
+        var meta = new Metadata(key, Count, Layers, Sha256(tensors), new FileInfo(tensors).Length, shard);
+        JsonFile.WriteSealed(Path.Combine(folder, stem + ".json"), JsonSerializer.SerializeToNode(meta, JsonFile.MetadataOptions)!.AsObject());
     }
 
     /// <summary>The saved record of <paramref name="split"/> when its key matches and its file is intact; else null,
     /// with the reason in <paramref name="why"/> (null when there simply is no record, or it is for other inputs).</summary>
-    public static TeacherRecord? TryLoad(string folder, string split, TeacherRecordKey key, out string? why)
+    public static TeacherRecord? TryLoad(string folder, string split, TeacherRecordKey key, out string? why) => TryLoadStem(folder, key.FileStem(split), key, shard: null, out why);
+
+    /// <summary><see cref="TryLoad"/> of the files named <paramref name="stem"/>, which must hold <paramref name="shard"/>'s rows (null: a whole split).</summary>
+    public static TeacherRecord? TryLoadStem(string folder, string stem, TeacherRecordKey key, ShardRows? shard, out string? why)
     {
         why = null;
-        string metaPath = Path.Combine(folder, key.FileStem(split) + ".json");
-        string tensorsPath = Path.Combine(folder, key.FileStem(split) + ".safetensors");
-        if (!File.Exists(metaPath) || !File.Exists(tensorsPath))
-        {
-            return null;
-        }
         try
         {
-            JsonObject json = JsonFile.ReadSealed(metaPath, out bool wasSealed, sealedSince: "bytes");
-            Metadata meta = JsonFile.Deserialize<Metadata>(json, metaPath, JsonFile.OptionsFor(wasSealed));
-            if (meta.Key != key)
+            if (ReadMetadata(folder, stem) is not { } meta || meta.Key != key || meta.Shard != shard)
             {
-                return null; // another teacher, data set, vocabulary or length: not damage, just not this record
+                return null; // none, or another teacher, data set, vocabulary, length or shard cut: not damage, just not this record
             }
-            long size = new FileInfo(tensorsPath).Length;
-            if (meta.Bytes is long expected && size != expected)
-            {
-                throw new CorruptFileException(tensorsPath, $"{size:N0} bytes, but {metaPath} recorded {expected:N0}; the file is truncated or damaged.");
-            }
-            if (!string.Equals(meta.Sha256, Sha256(tensorsPath), StringComparison.OrdinalIgnoreCase))
-            {
-                throw new CorruptFileException(tensorsPath, $"does not match the SHA-256 recorded in {metaPath}; the file is damaged.");
-            }
-            Dictionary<string, Tensor> tensors = WeightsFile.Read(tensorsPath);
-            if (!tensors.TryGetValue("logits", out Tensor? logits) || !tensors.TryGetValue("cls", out Tensor? cls)
-                || logits.dim() != 2 || cls.dim() != 3 || logits.shape[0] != meta.Examples || cls.shape[0] != meta.Examples || cls.shape[1] != meta.Layers
-                || logits.dtype != ScalarType.Float32 || cls.dtype != DtypeOf(key.ClsDtype))
-            {
-                foreach (Tensor tensor in tensors.Values)
-                {
-                    tensor.Dispose();
-                }
-                throw new CorruptFileException(tensorsPath, $"does not hold fp32 logits [{meta.Examples}, labels] and {key.ClsDtype} cls [{meta.Examples}, {meta.Layers}, hidden] as {metaPath} says.");
-            }
-            return new TeacherRecord(logits, cls);
+            return ReadTensors(folder, stem, meta);
         }
         catch (CorruptFileException e)
         {
@@ -153,22 +164,123 @@ internal sealed class TeacherRecord : IDisposable
         }
     }
 
+    /// <summary>{stem}.json, when it and {stem}.safetensors exist; a damaged one is a <see cref="CorruptFileException"/>.</summary>
+    public static Metadata? ReadMetadata(string folder, string stem)
+    {
+        string metaPath = Path.Combine(folder, stem + ".json");
+        if (!File.Exists(metaPath) || !File.Exists(Path.Combine(folder, stem + ".safetensors")))
+        {
+            return null;
+        }
+        JsonObject json = JsonFile.ReadSealed(metaPath, out bool wasSealed, sealedSince: "bytes");
+        return JsonFile.Deserialize<Metadata>(json, metaPath, JsonFile.OptionsFor(wasSealed));
+    }
+
+    /// <summary>{stem}.safetensors, checked against <paramref name="meta"/>: its size, SHA-256, tensors, shapes and dtypes.</summary>
+    public static TeacherRecord ReadTensors(string folder, string stem, Metadata meta)
+    {
+        string metaPath = Path.Combine(folder, stem + ".json");
+        string tensorsPath = Path.Combine(folder, stem + ".safetensors");
+        long size = new FileInfo(tensorsPath).Length;
+        if (meta.Bytes is long expected && size != expected)
+        {
+            throw new CorruptFileException(tensorsPath, $"{size:N0} bytes, but {metaPath} recorded {expected:N0}; the file is truncated or damaged.");
+        }
+        if (!string.Equals(meta.Sha256, Sha256(tensorsPath), StringComparison.OrdinalIgnoreCase))
+        {
+            throw new CorruptFileException(tensorsPath, $"does not match the SHA-256 recorded in {metaPath}; the file is damaged.");
+        }
+        Dictionary<string, Tensor> tensors = WeightsFile.Read(tensorsPath);
+        if (!tensors.TryGetValue("logits", out Tensor? logits) || !tensors.TryGetValue("cls", out Tensor? cls)
+            || logits.dim() != 2 || cls.dim() != 3 || logits.shape[0] != meta.Examples || cls.shape[0] != meta.Examples || cls.shape[1] != meta.Layers
+            || logits.dtype != ScalarType.Float32 || cls.dtype != DtypeOf(meta.Key.ClsDtype))
+        {
+            foreach (Tensor tensor in tensors.Values)
+            {
+                tensor.Dispose();
+            }
+            throw new CorruptFileException(tensorsPath, $"does not hold fp32 logits [{meta.Examples}, labels] and {meta.Key.ClsDtype} cls [{meta.Examples}, {meta.Layers}, hidden] as {metaPath} says.");
+        }
+        return new TeacherRecord(logits, cls);
+    }
+
     /// <summary>A record for the split: the saved one when it matches and is intact, else a new teacher pass, saved.
     /// A damaged saved record is reported through <paramref name="note"/> and recomputed.</summary>
-    public static (TeacherRecord Record, bool Reused) LoadOrCompute(string folder, string split, TeacherRecordKey key, Func<TeacherRecord> compute, Action<string>? note = null)
+    public static (TeacherRecord Record, bool Reused) LoadOrCompute(string folder, string split, TeacherRecordKey key, Func<TeacherRecord> compute,
+        Action<string>? note = null, CancellationToken cancellation = default) =>
+        LoadOrCompute(folder, key.FileStem(split), key, shard: null, compute, note, cancellation);
+
+    /// <summary>The files named <paramref name="stem"/>: reused when they match and are intact, else computed and saved
+    /// under their lock. A process that finds the lock held waits for it and then reuses what its holder wrote, so two
+    /// processes asked for one record compute it once; reading a finished record takes no lock (its folder may be
+    /// read-only). <paramref name="shard"/>: the rows a shard's files hold; null for a whole split.</summary>
+    public static (TeacherRecord Record, bool Reused) LoadOrCompute(string folder, string stem, TeacherRecordKey key, ShardRows? shard, Func<TeacherRecord> compute,
+        Action<string>? note, CancellationToken cancellation)
     {
-        if (TryLoad(folder, split, key, out string? why) is { } saved)
+        if (TryLoadStem(folder, stem, key, shard, out _) is { } saved)
         {
             return (saved, true);
+        }
+        using FolderLock held = Lock(folder, stem, note, cancellation);
+        if (TryLoadStem(folder, stem, key, shard, out string? why) is { } written)
+        {
+            return (written, true); // the holder we waited for wrote it
         }
         if (why is not null)
         {
             note?.Invoke($"teacher record: {why} Recomputing it.");
         }
+        RemoveTemporaries(folder, stem);
         TeacherRecord record = compute();
-        Directory.CreateDirectory(folder);
-        record.Save(folder, split, key);
+        record.Save(folder, stem, key, shard);
         return (record, false);
+    }
+
+    /// <summary>The lock of the files named <paramref name="stem"/> (.{stem}.lock in <paramref name="folder"/>, held by
+    /// the operating system, so a killed holder leaves none), waited for while another process holds it.</summary>
+    public static FolderLock Lock(string folder, string stem, Action<string>? note, CancellationToken cancellation)
+    {
+        Directory.CreateDirectory(folder);
+        string lockFile = Path.Combine(folder, $".{stem}.lock");
+        for (bool told = false; ; told = true)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            if (FolderLock.TryTake(lockFile, "teacher record", out string holder) is { } held)
+            {
+                return held;
+            }
+            if (!told)
+            {
+                note?.Invoke($"teacher record: {Path.Combine(folder, stem)} is being written by {holder}; waiting for it.");
+            }
+            cancellation.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(500));
+        }
+    }
+
+    /// <summary>The temporary files a writer of {stem}'s files left when it was killed mid-write (never read). Only
+    /// under the stem's lock: no other process can be writing them then.</summary>
+    private static void RemoveTemporaries(string folder, string stem)
+    {
+        foreach (string file in Directory.EnumerateFiles(folder, $".{stem}.*.tmp"))
+        {
+            string name = Path.GetFileName(file);
+            if (AtomicFile.IsTemporary(name) && (name.StartsWith($".{stem}.safetensors.", StringComparison.Ordinal) || name.StartsWith($".{stem}.json.", StringComparison.Ordinal)))
+            {
+                File.Delete(file);
+            }
+        }
+    }
+
+    /// <summary>Removes the lock file of files no longer written (merged shards), when no process holds it; else leaves it.
+    /// Safe while others poll for it: each try opens the path anew, so none can hold the removed file's lock.</summary>
+    public static void RemoveLock(string folder, string stem)
+    {
+        string lockFile = Path.Combine(folder, $".{stem}.lock");
+        using FolderLock? held = File.Exists(lockFile) ? FolderLock.TryTake(lockFile, "teacher record", out _) : null;
+        if (held is not null)
+        {
+            File.Delete(lockFile);
+        }
     }
 
     /// <summary>A teacher folder's identity: the hash of its config and weights.</summary>
@@ -203,11 +315,13 @@ internal sealed class TeacherRecord : IDisposable
         return Convert.ToHexString(SHA256.HashData(stream));
     }
 
-    /// <summary>record-{split}.json: the key, the shapes and the tensor file's identity.</summary>
+    /// <summary>record-{split}.json: the key, the shapes and the tensor file's identity (and a shard's rows).</summary>
     /// <param name="Key">What the record was computed from.</param>
     /// <param name="Examples">Rows of the split.</param>
     /// <param name="Layers">Teacher layers recorded per row.</param>
     /// <param name="Sha256">The tensor file's SHA-256.</param>
     /// <param name="Bytes">The tensor file's size (null in records written before it was recorded).</param>
-    internal sealed record Metadata(TeacherRecordKey Key, int Examples, int Layers, string Sha256, long? Bytes = null);
+    /// <param name="Shard">A shard's rows of the split; null (and not written) for a whole split.</param>
+    internal sealed record Metadata(TeacherRecordKey Key, int Examples, int Layers, string Sha256, long? Bytes = null,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ShardRows? Shard = null);
 }

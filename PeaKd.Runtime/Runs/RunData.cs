@@ -45,5 +45,8 @@ internal sealed class RunData
     public JsonObject OlderRunValues => new() { ["positive_label"] = Task.IsRegression || Train.Labels.Count < 2 ? null : Train.Labels[1] };
 
     /// <summary>The splits tokenized with <paramref name="modelFolder"/>'s vocabulary, cached in <paramref name="run"/>'s features/ folder.</summary>
-    public TaskData Encode(string modelFolder, int maxLength, RunFolder run) => TaskData.Encode(Task, Splits, modelFolder, maxLength, run.FeatureCacheFolder);
+    public TaskData Encode(string modelFolder, int maxLength, RunFolder run) => Encode(modelFolder, maxLength, run.FeatureCacheFolder);
+
+    /// <summary>The splits tokenized with <paramref name="modelFolder"/>'s vocabulary, cached in <paramref name="cacheFolder"/> (null: not cached).</summary>
+    public TaskData Encode(string modelFolder, int maxLength, string? cacheFolder) => TaskData.Encode(Task, Splits, modelFolder, maxLength, cacheFolder);
 }

@@ -23,6 +23,7 @@ internal static class PeakdCli
         root.Subcommands.Add(ImportCommand.Create());
         root.Subcommands.Add(FinetuneCommand.Create());
         root.Subcommands.Add(DistillCommand.Create());
+        root.Subcommands.Add(RecordCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(VerifyCommand.Create());
