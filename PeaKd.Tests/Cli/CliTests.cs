@@ -20,7 +20,7 @@ public class CliTests
         var (exit, output, _) = Peakd("students");
         Assert.Equal(0, exit);
         Assert.Contains("PeaBert3           3     6   45,691,392  0 1 2 0' 1' 2'", output);
-        Assert.Equal(10, output.Split('\n').Count(line => line.Contains("  0")));
+        Assert.Equal(12, output.Split('\n').Count(line => line.Contains("  0")));
     }
 
     [Fact]
@@ -86,7 +86,7 @@ public class CliTests
     }
 
     [Theory]
-    [InlineData(new[] { "distill", "--task", "tsv", "--data", "d", "--teacher", "t", "--student", "PeaBert9", "--out", "o" }, "--student 'PeaBert9' is not known; use one of Albert12, Bert1")]
+    [InlineData(new[] { "distill", "--task", "tsv", "--data", "d", "--teacher", "t", "--student", "PeaBert9", "--out", "o" }, "--student 'PeaBert9' is not known; use one of Albert12, Albert6, Bert1")]
     [InlineData(new[] { "distill", "--task", "imdb", "--data", "d", "--teacher", "t", "--student", "Bert1", "--out", "o" }, "Unknown task 'imdb'; use one of CoLA")]
     [InlineData(new[] { "finetune", "--task", "sst2", "--data", "d", "--model", "m", "--out", "o", "--epochs", "0" }, "peakd finetune: --epochs must be at least 1, got 0.")]
     [InlineData(new[] { "distill", "--task", "tsv", "--data", "d", "--teacher", "t", "--student", "Bert1", "--out", "o", "--alpha", "1.5" }, "peakd distill: --alpha must be in [0, 1], got 1.5.")]

@@ -48,8 +48,8 @@ public class StudentModelTests
         // every sample's descriptor is the catalog's entry (the catalog is ordered by name)
         StudentDescriptor[] typed =
         [
-            Albert12.Descriptor, Bert1.Descriptor, Bert2.Descriptor, Bert3.Descriptor, Bert6.Descriptor,
-            PeaBert1.Descriptor, PeaBert2.Descriptor, PeaBert3.Descriptor, PeaBert6.Descriptor, SpsNoShuffle3.Descriptor,
+            Albert12.Descriptor, Albert6.Descriptor, Bert1.Descriptor, Bert2.Descriptor, Bert3.Descriptor, Bert6.Descriptor,
+            PeaBert1.Descriptor, PeaBert2.Descriptor, PeaBert2x3.Descriptor, PeaBert3.Descriptor, PeaBert6.Descriptor, SpsNoShuffle3.Descriptor,
         ];
         Assert.Equal(typed.Length, PeaKd.Samples.Students.StudentCatalog.All.Count);
         Assert.All(typed.Zip(PeaKd.Samples.Students.StudentCatalog.All), pair => Assert.Same(pair.First, pair.Second));
@@ -70,7 +70,7 @@ public class StudentModelTests
     [Fact]
     public void The_catalog_lists_every_sample_with_its_plan()
     {
-        Assert.Equal(["Albert12", "Bert1", "Bert2", "Bert3", "Bert6", "PeaBert1", "PeaBert2", "PeaBert3", "PeaBert6", "SpsNoShuffle3"],
+        Assert.Equal(["Albert12", "Albert6", "Bert1", "Bert2", "Bert3", "Bert6", "PeaBert1", "PeaBert2", "PeaBert2x3", "PeaBert3", "PeaBert6", "SpsNoShuffle3"],
             PeaKd.Samples.Students.StudentCatalog.All.Select(s => s.Name));
         Assert.Same(PeaBert3.DeclaredPlan, PeaKd.Samples.Students.StudentCatalog.Find("peabert3")!.Plan);
         Assert.Null(PeaKd.Samples.Students.StudentCatalog.Find("PeaBert4"));
@@ -87,6 +87,9 @@ public class StudentModelTests
         Assert.Equal([1, 2, 4], PeaKd.Distillation.PatientMaps.For(PeaBert2.DeclaredPlan, 6).TeacherLayers); // a 6-layer teacher: round((i + 1) * 6 / 4) - 1
         Assert.Equal(12, Albert12.DeclaredPlan.EffectiveDepth);
         Assert.Equal(1, Albert12.DeclaredPlan.OwnedLayers);
+        Assert.Equal("0 0 0 0 0 0", Albert6.DeclaredPlan.ToString());
+        Assert.Equal("0 1 0' 1' 0' 1'", PeaBert2x3.DeclaredPlan.ToString());
+        Assert.Equal([2, 3, 4, 5], PeaBert2x3.DeclaredPlan.ShuffledLayers);
         Assert.Null(Bert1.DeclaredPlan.PatientTeacherLayers);
     }
 

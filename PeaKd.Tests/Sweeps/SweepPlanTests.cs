@@ -122,6 +122,6 @@ public class SweepPlanTests
         SweepPlan all = Plan(""" "students": "all", "recipes": ["pkd", "sps"] """);
         Assert.Equal(SamplesCatalog.All.Count, all.Cells.Count); // each student gets exactly one of the two recipes
         SweepPlan filtered = Plan(""" "students": { "owned_layers": [1, 3], "shared": true }, "recipes": ["sps"] """);
-        Assert.Equal(["Albert12", "PeaBert1", "PeaBert3", "SpsNoShuffle3"], filtered.Cells.Select(c => c.Student.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["Albert12", "Albert6", "PeaBert1", "PeaBert3", "SpsNoShuffle3"], filtered.Cells.Select(c => c.Student.Name).Order(StringComparer.Ordinal));
     }
 }
