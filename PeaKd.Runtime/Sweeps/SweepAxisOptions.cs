@@ -24,6 +24,12 @@ internal static class SweepAxisOptions
         new("ptp_epochs", "a whole number", Whole, (o, v) => o with { PtpTraining = o.PtpTraining with { Epochs = Int(v) } }, PtpOnly: true),
         new("init_from", "pretrained or teacher", Init, (o, v) => o with { InitFrom = Enum.Parse<StudentInit>(v, ignoreCase: true) }),
         new("max_length", "a whole number", Whole, (o, v) => o with { MaxLength = Int(v) }),
+        new("eval_every", "a whole number of steps (0: once per epoch)", Whole, (o, v) => o with
+        {
+            KdTraining = o.KdTraining with { EvalEvery = Int(v) },
+            PtpTraining = o.PtpTraining with { EvalEvery = Int(v) },
+        }),
+        new("ptp_thresholds", "median, paper, or two numbers \"t1,t2\"", Thresholds, (o, v) => o with { PtpThresholds = ThresholdsOf(v) }, PtpOnly: true),
     ];
 
     public static IReadOnlyList<string> Names { get; } = All.Select(o => o.Name).ToArray();
@@ -41,6 +47,24 @@ internal static class SweepAxisOptions
 
     private static string? Init(string text) =>
         Enum.GetValues<StudentInit>().Select(i => i.ToString().ToLowerInvariant()).FirstOrDefault(i => i == text.Trim().ToLowerInvariant());
+
+    private static string? Thresholds(string text)
+    {
+        string value = text.Trim().ToLowerInvariant();
+        if (value is "median" or "paper")
+        {
+            return value;
+        }
+        string?[] parts = value.Split(',').Select(p => Number(p.Trim())).ToArray();
+        return parts.Length == 2 && parts.All(p => p is not null) ? $"{parts[0]},{parts[1]}" : null;
+    }
+
+    private static PtpThresholds ThresholdsOf(string canonical) => canonical switch
+    {
+        "median" => PtpThresholds.Median,
+        "paper" => PtpThresholds.Paper,
+        _ => PtpThresholds.Of(Double(canonical.Split(',')[0]), Double(canonical.Split(',')[1])),
+    };
 
     private static double Double(string text) => double.Parse(text, CultureInfo.InvariantCulture);
 

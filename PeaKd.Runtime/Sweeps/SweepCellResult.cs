@@ -57,6 +57,13 @@ public sealed record SweepCellResult
     /// <summary>Seconds spent in training steps (PTP and KD).</summary>
     public required double TrainingSeconds { get; init; }
 
+    /// <summary>Seconds of the pipeline run's last attempt, start to summary: training plus data reading, tokenization,
+    /// the teacher record's loading, initialisation and evaluation (0 when the run had finished before this attempt).</summary>
+    public double RunSeconds { get; init; }
+
+    /// <summary>Seconds the int8 export and its serving measurement took.</summary>
+    public double ServingSeconds { get; init; }
+
     /// <summary>Seconds from the cell's start to its result, serving measurement included, over every attempt.</summary>
     public required double WallSeconds { get; init; }
 

@@ -2,6 +2,7 @@ using PeaKd.Data;
 using PeaKd.Distillation;
 using PeaKd.Options;
 using PeaKd.Students;
+using PeaKd.Training;
 
 namespace PeaKd.Sweeps;
 
@@ -27,6 +28,10 @@ public sealed record SweepOptions
     /// then reads as its teacher.</summary>
     public bool FineTuneTeacher { get; init; }
 
+    /// <summary>How the teacher is fine-tuned when <see cref="FineTuneTeacher"/> is set (at the longest max length
+    /// a cell uses); part of the sweep's identity, so a sweep folder refuses a changed fine-tuning.</summary>
+    public TrainingOptions FineTuning { get; init; } = new();
+
     /// <summary>The task's examples, as a run takes them (<see cref="DataSource.Files(string, string)"/>).</summary>
     public required DataSource Data { get; init; }
 
@@ -39,7 +44,7 @@ public sealed record SweepOptions
     /// <summary>The run options to vary; cells are the product of their values. None: one cell per student, recipe and seed.</summary>
     public IReadOnlyList<SweepAxis> Axes { get; init; } = [];
 
-    /// <summary>The seeds each setting runs with (KD's and PTP's <see cref="Training.TrainingOptions.Seed"/>).</summary>
+    /// <summary>The seeds each setting runs with (KD's and PTP's <see cref="TrainingOptions.Seed"/>).</summary>
     public IReadOnlyList<int> Seeds { get; init; } = [42];
 
     /// <summary>The deployment budget; students over it are not planned.</summary>
@@ -52,6 +57,8 @@ public sealed record SweepOptions
         OptionCheck.NotEmpty(Name / nameof(Folder), Folder, "the sweep's folder");
         OptionCheck.NotEmpty(Name / nameof(Teacher), Teacher, "the teacher's model folder");
         DataSource.CheckSet(Name / nameof(Data), Data);
+        OptionCheck.NotNull(Name / nameof(FineTuning), FineTuning, "the teacher's fine-tuning (new TrainingOptions() for the defaults)");
+        FineTuning.Validate(Name / nameof(FineTuning));
         NotEmpty(nameof(Students), Students, "student");
         for (int i = 0; i < Students.Count; i++)
         {

@@ -98,7 +98,6 @@ public static class SweepPlanner
             Teacher = sweep.FineTuneTeacher ? Path.Combine(sweep.Folder, "teacher") : sweep.Teacher,
             Student = student,
             OutputFolder = Path.Combine(sweep.Folder, "cells", id),
-            RecordFolder = Path.Combine(sweep.Folder, "records"), // one teacher record for every cell
             Ptp = SweepRecipes.Ptp(recipe),
             KdLoss = SweepRecipes.Loss(recipe),
         };
@@ -107,6 +106,7 @@ public static class SweepPlanner
         {
             options = SweepAxisOptions.Find(setting.Key)!.Apply(options, setting.Value);
         }
+        options = options with { RecordFolder = new SweepFolder(sweep.Folder).Records(options.MaxLength) }; // one record per length, computed once by the shared steps
         try
         {
             options.Validate();

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using PeaKd.Data;
 using PeaKd.Options;
 using PeaKd.Students;
+using PeaKd.Training;
 
 namespace PeaKd.Sweeps;
 
@@ -51,6 +52,7 @@ public static partial class SweepSpec
             Folder = Under(Required(file.Folder, "folder", "the sweep's folder")),
             Teacher = Under(Required(file.Teacher, "teacher", "the teacher's model folder")),
             FineTuneTeacher = file.FinetuneTeacher,
+            FineTuning = FineTuningOf(file.FineTuning),
             Data = DataOf(Required(file.Data, "data", "the task and its folder: {\"task\": \"sst2\", \"folder\": \"data/sst2\"}"), Under),
             Students = SweepStudents.Resolve(file.Students, catalog),
             Recipes = (file.Recipes ?? []).Select((r, i) => SweepRecipes.Find(r) ?? throw Field($"recipes[{i}]",
@@ -129,7 +131,8 @@ public static partial class SweepSpec
         string folder = data.Folder ?? throw Field("data.folder", "is missing; give the folder with train.tsv and dev.tsv.");
         try
         {
-            return DataSource.Files(task, under(folder));
+            Data.Tasks.TaskDefinition definition = Data.Tasks.TaskRegistry.Resolve(task);
+            return DataSource.Files(data.PositiveLabel is null ? definition : definition with { PositiveLabel = data.PositiveLabel }, under(folder));
         }
         catch (ArgumentException e) when (e is not InvalidOptionException)
         {
@@ -153,6 +156,7 @@ public static partial class SweepSpec
         public string? Folder { get; set; }
         public string? Teacher { get; set; }
         public bool FinetuneTeacher { get; set; }
+        public FineTuneFile? FineTuning { get; set; }
         public DataFile? Data { get; set; }
         public JsonElement Students { get; set; }
         public List<string>? Recipes { get; set; }
@@ -165,5 +169,41 @@ public static partial class SweepSpec
     {
         public string? Task { get; set; }
         public string? Folder { get; set; }
+        public string? PositiveLabel { get; set; }
+    }
+
+    /// <summary>The teacher's fine-tuning; unset fields keep <see cref="TrainingOptions"/>' defaults.</summary>
+    private sealed class FineTuneFile
+    {
+        public int? Epochs { get; set; }
+        public int? BatchSize { get; set; }
+        public double? LearningRate { get; set; }
+        public int? Seed { get; set; }
+        public int? EvalEvery { get; set; }
+        public string? SelectBy { get; set; }
+    }
+
+    private static TrainingOptions FineTuningOf(FineTuneFile? file)
+    {
+        var defaults = new TrainingOptions();
+        if (file is null)
+        {
+            return defaults;
+        }
+        DevSelection selectBy = file.SelectBy switch
+        {
+            null or "metric" => DevSelection.Metric,
+            "loss" => DevSelection.Loss,
+            string other => throw Field("FineTuning.SelectBy", $"is '{other}'; give metric (the task's main metric, the default) or loss."),
+        };
+        return defaults with
+        {
+            Epochs = file.Epochs ?? defaults.Epochs,
+            BatchSize = file.BatchSize ?? defaults.BatchSize,
+            LearningRate = file.LearningRate ?? defaults.LearningRate,
+            Seed = file.Seed ?? defaults.Seed,
+            EvalEvery = file.EvalEvery ?? defaults.EvalEvery,
+            SelectBy = selectBy,
+        };
     }
 }

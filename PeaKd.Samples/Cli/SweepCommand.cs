@@ -4,24 +4,66 @@ using PeaKd.Sweeps;
 
 namespace PeaKd.Samples.Cli;
 
-/// <summary><c>peakd sweep plan SPEC.json</c>: a sweep's cells and what was left out. Running the cells, Slurm
-/// submission, serving cost and the report are still to come (issue #28).</summary>
+/// <summary><c>peakd sweep plan|prepare|run|status SPEC.json</c>: a sweep's cells, its shared steps, its cells run on
+/// this machine (or one cell, for any executor), and where each stands.</summary>
 internal static class SweepCommand
 {
     public static Command Create()
     {
-        var command = new Command("sweep", "Sweeps: many students, recipes and settings of one teacher and task (docs/sweeps.md). Only plan is built so far.");
+        var command = new Command("sweep", "Sweeps: many students, recipes and settings of one teacher and task (docs/sweeps.md).");
         command.Subcommands.Add(Plan());
         command.Subcommands.Add(Report());
+        command.Subcommands.Add(Prepare());
+        command.Subcommands.Add(Run());
+        command.Subcommands.Add(Status());
         return command;
     }
 
     private static Command Plan()
     {
         var spec = new Argument<string>("SPEC") { Description = "The sweep's JSON file (docs/sweeps.md)." };
-        var plan = new Command("plan", "Print the sweep's cells (id, student, recipe, settings, seed, owned parameters) and what was left out, and why. Nothing runs.") { spec };
-        plan.SetAction(parse => CommandRunner.Run("sweep plan", FlagNames.None, () => Print(SweepSpec.Plan(parse.GetValue(spec)!, StudentCatalog.All))));
+        var emit = new Option<string?>("--emit") { Description = "Instead of the table: 'commands' (one shell line per cell not done, for any executor) or 'kubernetes' (an Indexed Job manifest). Run sweep prepare first." };
+        var image = new Option<string>("--image") { Description = "kubernetes: the container image with peakd (the repository's Dockerfile).", DefaultValueFactory = _ => "peakd:latest" };
+        var claim = new Option<string>("--volume-claim") { Description = "kubernetes: the PersistentVolumeClaim holding the sweep folder.", DefaultValueFactory = _ => "peakd-sweeps" };
+        var mount = new Option<string>("--mount") { Description = "kubernetes: where the claim is mounted in the container (the spec's folders must resolve there).", DefaultValueFactory = _ => "/sweeps" };
+        var parallelism = new Option<int>("--parallelism") { Description = "kubernetes: pods at once.", DefaultValueFactory = _ => 4 };
+        var cpus = new Option<int>("--cpus") { Description = "kubernetes: CPU cores per pod.", DefaultValueFactory = _ => 4 };
+        var plan = new Command("plan", "Print the sweep's cells (id, student, recipe, settings, seed, owned parameters) and what was left out, and why; or, with --emit, the cells not done as commands or a Kubernetes Job. Nothing runs.")
+            { spec, emit, image, claim, mount, parallelism, cpus };
+        plan.SetAction(parse => CommandRunner.Run("sweep plan", FlagNames.None, () =>
+        {
+            string specFile = parse.GetValue(spec)!;
+            SweepOptions sweep = SweepSpec.Load(specFile, StudentCatalog.All);
+            SweepPlan planned = SweepPlanner.Plan(sweep);
+            switch (parse.GetValue(emit))
+            {
+                case null:
+                    Print(planned);
+                    break;
+                case "commands":
+                    Console.Write(SweepManifests.Commands(NotDone(sweep), CellCommand(specFile)));
+                    break;
+                case "kubernetes":
+                    var inContainer = new SweepCellCommand(["peakd", "sweep", "run", specFile, "--cell"]);
+                    Console.Write(SweepManifests.KubernetesIndexedJob($"peakd-sweep-{SweepSpecName(specFile)}", NotDone(sweep), inContainer,
+                        parse.GetValue(image)!, parse.GetValue(claim)!, parse.GetValue(mount)!, parse.GetValue(parallelism), parse.GetValue(cpus)));
+                    break;
+                case string other:
+                    throw new ArgumentException($"--emit '{other}' is not known; use commands or kubernetes.");
+            }
+        }));
         return plan;
+    }
+
+    /// <summary>The planned cells without a result, in plan order.</summary>
+    private static IReadOnlyList<SweepCell> NotDone(SweepOptions sweep) =>
+        SweepStatus.Read(sweep).Where(s => s.State != SweepCellState.Done).Select(s => s.Cell).ToArray();
+
+    /// <summary>The spec file's name as a DNS label, for the Job's name.</summary>
+    private static string SweepSpecName(string specFile)
+    {
+        string name = new(Path.GetFileNameWithoutExtension(specFile).ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-').ToArray());
+        return name.Trim('-') is { Length: > 0 } label ? label[..Math.Min(label.Length, 40)].Trim('-') : "spec";
     }
 
     /// <summary><c>peakd sweep report SPEC [--out DIR]</c>: the report over the sweep folder's finished cells
@@ -40,6 +82,78 @@ internal static class SweepCommand
         }));
         return report;
     }
+
+    private static Command Prepare()
+    {
+        var spec = new Argument<string>("SPEC") { Description = "The sweep's JSON file (docs/sweeps.md)." };
+        var prepare = new Command("prepare", "Run the sweep's shared steps once: record its teacher and data in sweep.json, fine-tune the teacher if the spec asks, compute the teacher records. Run again, it redoes nothing finished.") { spec };
+        prepare.SetAction(parse => CommandRunner.Run("sweep prepare", FlagNames.None, () =>
+        {
+            SweepPreparation done = SweepRunner.Prepare(SweepSpec.Load(parse.GetValue(spec)!, StudentCatalog.All), ConsoleProgress.Create(), CommandRunner.Stopping);
+            Console.WriteLine($"shared steps done: teacher {done.Teacher}; records {string.Join(", ", done.Records)}; sweep {done.Sweep}");
+        }, ResumeAdvice));
+        return prepare;
+    }
+
+    private const string ResumeAdvice = "Run the same command again to continue.";
+
+    private static Command Run()
+    {
+        var spec = new Argument<string>("SPEC") { Description = "The sweep's JSON file (docs/sweeps.md)." };
+        var cell = new Option<string?>("--cell") { Description = "Run this one cell (its id from sweep plan) in this process, after the shared steps (sweep prepare) ran: what every executor runs." };
+        var parallel = new Option<int?>("--parallel") { Description = $"Cells at once, each in its own process with a share of the cores (default {SweepLocalExecutor.DefaultParallel} here: one per 4 cores)." };
+        var retryFailed = new Option<bool>("--retry-failed") { Description = "Also run cells whose last attempt failed with an error (stopped, out-of-memory and lost cells are always run again)." };
+        var run = new Command("run", "Run the sweep on this machine: the shared steps, then every cell not done (resuming stopped ones), or one cell with --cell.") { spec, cell, parallel, retryFailed };
+        run.SetAction(parse => CommandRunner.Run(parse.GetValue(cell) is null ? "sweep run" : "sweep run --cell", FlagNames.None, () =>
+        {
+            string specFile = parse.GetValue(spec)!;
+            if (parse.GetValue(parallel) is < 1)
+            {
+                throw new ArgumentException($"--parallel is {parse.GetValue(parallel)}; run at least 1 cell at once.");
+            }
+            SweepOptions sweep = SweepSpec.Load(specFile, StudentCatalog.All);
+            if (parse.GetValue(cell) is string id)
+            {
+                SweepCellResult result = SweepRunner.RunCell(sweep, id, ConsoleProgress.Create(), CommandRunner.Stopping);
+                Console.WriteLine($"cell {id} done: {string.Join("; ", result.Metrics.Select(m => $"{m.Key} {m.Value}"))}");
+                return;
+            }
+            IReadOnlyList<SweepCellStatus> states = SweepLocalExecutor.Run(sweep, CellCommand(specFile), parse.GetValue(parallel), parse.GetValue(retryFailed),
+                ConsoleProgress.Create(), CommandRunner.Stopping);
+            PrintCounts(states);
+        }, ResumeAdvice));
+        return run;
+    }
+
+    /// <summary>This program, as it was started, running one cell of <paramref name="specFile"/>.</summary>
+    internal static SweepCellCommand CellCommand(string specFile)
+    {
+        string process = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell this program's path to start cells with.");
+        string[] program = Path.GetFileNameWithoutExtension(process) == "dotnet" ? [process, typeof(SweepCommand).Assembly.Location] : [process];
+        return new SweepCellCommand([.. program, "sweep", "run", Path.GetFullPath(specFile), "--cell"]);
+    }
+
+    private static Command Status()
+    {
+        var spec = new Argument<string>("SPEC") { Description = "The sweep's JSON file (docs/sweeps.md)." };
+        var status = new Command("status", "Where each cell stands, from the sweep folder: done, running, stopped, failed (with the last line of its log), pending.") { spec };
+        status.SetAction(parse => CommandRunner.Run("sweep status", FlagNames.None, () =>
+        {
+            IReadOnlyList<SweepCellStatus> states = SweepStatus.Read(SweepSpec.Load(parse.GetValue(spec)!, StudentCatalog.All));
+            Console.WriteLine($"{"id",-12}  {"student",-14} {"recipe",-8} {"seed",5}  {"state",-12} {"attempts",8}  last");
+            foreach (SweepCellStatus state in states)
+            {
+                Console.WriteLine($"{state.Cell.Id,-12}  {state.Cell.Student.Name,-14} {Name(state.Cell.Recipe),-8} {state.Cell.Seed,5}  {Name(state.State),-12} {state.Attempts,8}  {state.Message}".TrimEnd());
+            }
+            PrintCounts(states);
+        }));
+        return status;
+    }
+
+    private static void PrintCounts(IReadOnlyList<SweepCellStatus> states) =>
+        Console.WriteLine($"{states.Count} cells: " + string.Join(", ", states.GroupBy(s => s.State).OrderBy(g => g.Key).Select(g => $"{g.Count()} {Name(g.Key)}")));
+
+    private static string Name<T>(T value) where T : Enum => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
 
     private static void Print(SweepPlan plan)
     {

@@ -100,4 +100,39 @@ public class SweepSpecTests
             Assert.Throws<InvalidOptionException>(() => SweepPlanner.Plan(sweep with { Axes = [], Budget = new() { MaxOwnedParameters = 100 } })).Property);
         Assert.Equal(2, SweepPlanner.Plan(sweep with { Axes = [SweepAxis.Of("kd_learning_rate", 1e-5, 2e-5)] }).Cells.Count);
     }
+
+    [Fact]
+    public void The_teachers_fine_tuning_and_the_positive_label_are_read_and_bad_values_named()
+    {
+        using var folder = TestFiles.TempFolder();
+        string path = folder.File("spec.json");
+        File.WriteAllText(path, SweepSpecFiles.Json(Good + """
+            , "finetune_teacher": true, "fine_tuning": { "epochs": 2, "learning_rate": 5e-5, "seed": 1, "eval_every": 20, "select_by": "loss" }
+            """).Replace("\"folder\": \"data\" }", "\"folder\": \"data\", \"positive_label\": \"great\" }"));
+        SweepOptions sweep = SweepSpec.Load(path, SamplesCatalog.All);
+        Assert.Equal(new PeaKd.Training.TrainingOptions { Epochs = 2, LearningRate = 5e-5, Seed = 1, EvalEvery = 20, SelectBy = PeaKd.Training.DevSelection.Loss }, sweep.FineTuning);
+        Assert.Equal("great", sweep.Data.Task.PositiveLabel);
+
+        Assert.StartsWith("$.fine_tuning.select_by is 'best'; give metric", Refusal(Good + """, "fine_tuning": { "select_by": "best" }"""));
+        Assert.StartsWith("$.fine_tuning.learning_rate ", Refusal(Good + """, "fine_tuning": { "learning_rate": -1 }"""));
+    }
+
+    [Fact]
+    public void Ptp_thresholds_and_eval_every_vary_as_axes()
+    {
+        using var folder = TestFiles.TempFolder();
+        string path = SweepSpecFiles.Write(folder, """
+            "students": ["PeaBert1"], "recipes": ["sps", "peabert"], "seeds": [1],
+            "axes": { "ptp_thresholds": ["median", "0.98, 0.80"], "eval_every": [20] }
+            """);
+        SweepPlan plan = SweepSpec.Plan(path, SamplesCatalog.All);
+        // sps has no PTP: one cell; peabert: one per threshold
+        Assert.Equal(["sps eval_every=20", "peabert eval_every=20 ptp_thresholds=median", "peabert eval_every=20 ptp_thresholds=0.98,0.8"],
+            plan.Cells.Select(c => $"{c.Recipe.ToString().ToLowerInvariant()} {string.Join(" ", c.Settings.OrderBy(s => s.Key).Select(s => $"{s.Key}={s.Value}"))}"));
+        Assert.Equal(PeaKd.Distillation.PtpThresholds.Of(0.98, 0.8), plan.Cells[2].Options.PtpThresholds);
+        Assert.Equal(20, plan.Cells[0].Options.KdTraining.EvalEvery);
+        Assert.StartsWith("$.axes.ptp_thresholds[0] ", Refusal("""
+            "students": ["PeaBert1"], "recipes": ["peabert"], "axes": { "ptp_thresholds": ["0.9"] }
+            """));
+    }
 }

@@ -1,0 +1,192 @@
+using System.Text.Json.Nodes;
+using PeaKd.Distillation;
+using PeaKd.Folders;
+using PeaKd.IO;
+using PeaKd.Training;
+
+namespace PeaKd.Sweeps;
+
+/// <summary>
+/// Runs a sweep's steps in this process: <see cref="Prepare"/> the shared steps once, then <see cref="RunCell"/> for
+/// each cell, by any executor (this machine's <see cref="SweepLocalExecutor"/>, a Slurm array task, a Kubernetes
+/// index). State lives only in the sweep folder (<see cref="SweepFolder"/>): a cell is done when its results/ID.json
+/// exists, so running a cell again is a no-op, and an interrupted cell resumes where it stopped.
+/// </summary>
+public static class SweepRunner
+{
+    /// <summary>The shared steps, before any cell: records the sweep's identity in sweep.json (or refuses a folder made
+    /// for another teacher or data), fine-tunes the teacher into the sweep's teacher/ folder when the spec asks
+    /// (resuming an interrupted fine-tuning, reusing a finished one), and computes the teacher record at each max
+    /// length the cells use. Running it again redoes nothing finished.</summary>
+    /// <param name="sweep">The sweep.</param>
+    /// <param name="progress">Receives the fine-tuning's steps and notes; null for none.</param>
+    /// <param name="cancellation">Stops the fine-tuning after its current step, resumably.</param>
+    public static SweepPreparation Prepare(SweepOptions sweep, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        SweepPlan plan = SweepPlanner.Plan(sweep);
+        var folder = new SweepFolder(sweep.Folder);
+        Directory.CreateDirectory(folder.Root);
+        SweepLocking.Check(folder.Root);
+        using FolderLock held = FolderLock.Take(Path.Combine(folder.Root, "shared"), "a sweep's shared steps");
+        var identity = SweepIdentity.Of(sweep);
+        identity.RecordOrCheck(folder);
+        CheckFinished(folder, identity);
+        int[] lengths = plan.Cells.Select(c => c.Options.MaxLength).Distinct().Order().ToArray();
+        FineTuneResult? teacher = sweep.FineTuneTeacher ? FineTuneTeacher(sweep, folder, lengths[^1], progress, cancellation) : null;
+        foreach (SweepCell first in lengths.Select(length => plan.Cells.First(c => c.Options.MaxLength == length)))
+        {
+            cancellation.ThrowIfCancellationRequested();
+            TeacherRecords.Compute(TeacherRecordOptions.From(first.Options), progress, cancellation); // exactly the record the cells' runs then reuse
+        }
+        return new SweepPreparation(folder.Root, identity.Hash, teacher?.Folder ?? identity.Teacher, lengths.Select(folder.Records).ToArray());
+    }
+
+    /// <summary>Refuses a sweep whose finished cells another PeaKd version ran (or another sweep, copied in): one front
+    /// must not mix them silently. Every result is read, so a damaged one is named here, before anything runs.</summary>
+    private static void CheckFinished(SweepFolder folder, SweepIdentity identity)
+    {
+        SweepCellResult[] others = folder.FinishedIds().Select(id => SweepCellResult.Read(folder.Result(id)))
+            .Where(r => r.PeakdVersion != identity.PeakdVersion || r.Sweep != identity.Hash).ToArray();
+        if (others.Length > 0)
+        {
+            SweepCellResult first = others[0];
+            string what = first.Sweep != identity.Hash ? $"belongs to sweep {first.Sweep}, not this one ({identity.Hash})" : $"was run by PeaKd {first.PeakdVersion}, and this is {identity.PeakdVersion}";
+            throw new InvalidOperationException(
+                $"{folder.Result(first.Id)} {what}{(others.Length > 1 ? $", as are {others.Length - 1} more results" : "")}. A sweep's cells must come from one version and one sweep, so that the front compares like with like: finish the sweep with the version that started it, or start a new sweep folder (moving results/ aside reruns those cells).");
+        }
+    }
+
+    /// <summary>The teacher fine-tuned once, at the longest length a cell uses.</summary>
+    private static FineTuneResult FineTuneTeacher(SweepOptions sweep, SweepFolder folder, int maxLength, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+    {
+        bool started = Directory.Exists(folder.TeacherFolder) && Directory.EnumerateFileSystemEntries(folder.TeacherFolder).Any();
+        return PeaKdPipeline.FineTune(new FineTuneOptions
+        {
+            Data = sweep.Data,
+            Teacher = sweep.Teacher,
+            OutputFolder = folder.TeacherFolder,
+            MaxLength = maxLength,
+            Training = sweep.FineTuning,
+            Resume = started, // a finished fine-tuning resumes to its end at once; an interrupted one continues
+        }, progress, cancellation);
+    }
+
+    /// <summary>Runs one cell: its pipeline run (resumed when an earlier attempt stopped), then the serving cost of
+    /// its int8 export, then results/ID.json. A cell with a result already is not run again; its result is returned.
+    /// Each attempt is recorded in attempts/ID/N.json with how it ended.</summary>
+    /// <param name="sweep">The sweep.</param>
+    /// <param name="id">The cell's id, as planned (<see cref="SweepCell.Id"/>).</param>
+    /// <param name="progress">Receives the run's steps and notes; null for none.</param>
+    /// <param name="cancellation">Stops the run after its current step; the next attempt resumes it.</param>
+    /// <exception cref="ArgumentException">The id is not a cell of the sweep.</exception>
+    /// <exception cref="InvalidOperationException">The shared steps have not run, or the sweep folder is another sweep's.</exception>
+    public static SweepCellResult RunCell(SweepOptions sweep, string id, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        SweepPlan plan = SweepPlanner.Plan(sweep);
+        SweepCell cell = Find(plan, id);
+        var folder = new SweepFolder(sweep.Folder);
+        if (File.Exists(folder.Result(id)))
+        {
+            return SweepCellResult.Read(folder.Result(id));
+        }
+        SweepIdentity identity = CheckPrepared(sweep, folder);
+        SweepAttempt attempt = SweepAttempt.Start(folder.Attempts(id));
+        try
+        {
+            SweepCellResult result = Run(cell, folder, identity, attempt, progress, cancellation);
+            attempt.End(folder.Attempts(id), SweepAttemptOutcome.Done, null);
+            return result;
+        }
+        catch (Exception e)
+        {
+            attempt.End(folder.Attempts(id), OutcomeOf(e), FirstLine(e.Message));
+            throw;
+        }
+    }
+
+    private static SweepCellResult Run(SweepCell cell, SweepFolder folder, SweepIdentity identity, SweepAttempt attempt, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+    {
+        bool finished = File.Exists(Path.Combine(cell.Options.OutputFolder, "summary.json"));
+        DistillationResult run = finished
+            ? FinishedRun(cell.Options.OutputFolder) // the run finished and the attempt stopped before its result
+            : PeaKdPipeline.Run(cell.Options with { Resume = true }, progress, cancellation);
+        cancellation.ThrowIfCancellationRequested();
+        var measuring = System.Diagnostics.Stopwatch.StartNew();
+        ServingCost serving = ServingMeasurement.Measure(run.Paths.Student, cell.Options.Data, cell.Options.MaxLength,
+            Path.Combine(cell.Options.OutputFolder, "onnx-int8"), new ServingMeasurementSettings(), cancellation);
+        IReadOnlyList<SweepAttempt> attempts = SweepAttempt.ReadAll(folder.Attempts(cell.Id));
+        var result = new SweepCellResult
+        {
+            Id = cell.Id,
+            Student = cell.Student.Name,
+            Recipe = cell.Recipe,
+            Seed = cell.Seed,
+            Settings = cell.Settings,
+            OwnedParameters = run.OwnedParameters,
+            OwnedLayers = run.OwnedLayers,
+            EffectiveDepth = run.EffectiveDepth,
+            Metrics = run.Metrics,
+            PositiveLabel = run.PositiveLabel,
+            Serving = serving,
+            TrainingSeconds = run.TrainingSeconds,
+            RunSeconds = finished ? 0 : run.WallSeconds,
+            ServingSeconds = measuring.Elapsed.TotalSeconds,
+            WallSeconds = attempts.Sum(a => ((a.EndedUtc ?? DateTimeOffset.UtcNow) - a.StartedUtc).TotalSeconds),
+            Attempts = attempt.Number,
+            Sweep = identity.Hash,
+            PeakdVersion = identity.PeakdVersion,
+            FinishedUtc = DateTimeOffset.UtcNow,
+        };
+        result.Write(folder.Result(cell.Id));
+        return result;
+    }
+
+    private static SweepCell Find(SweepPlan plan, string id) =>
+        plan.Cells.FirstOrDefault(c => c.Id == id)
+        ?? throw new ArgumentException($"'{id}' is not a cell of this sweep: its plan has {plan.Cells.Count} cells ({string.Join(", ", plan.Cells.Take(4).Select(c => c.Id))}{(plan.Cells.Count > 4 ? ", ..." : "")}). Plan the sweep to list them.", nameof(id));
+
+    /// <summary>The identity sweep.json records, checked against the sweep as it is now.</summary>
+    private static SweepIdentity CheckPrepared(SweepOptions sweep, SweepFolder folder)
+    {
+        if (!File.Exists(folder.IdentityFile))
+        {
+            throw new InvalidOperationException($"{folder.IdentityFile} does not exist: the sweep's shared steps have not run. Run SweepRunner.Prepare first, once, then the cells.");
+        }
+        var now = SweepIdentity.Of(sweep);
+        now.CheckAgainst(SweepIdentity.Read(folder.IdentityFile), folder.IdentityFile);
+        if (sweep.FineTuneTeacher && !File.Exists(Path.Combine(folder.TeacherFolder, "summary.json")))
+        {
+            throw new InvalidOperationException($"{folder.TeacherFolder} holds no finished fine-tuning: the sweep's shared steps have not finished. Run SweepRunner.Prepare until it does, then the cells.");
+        }
+        return now;
+    }
+
+    /// <summary>The result a finished run folder's summary.json records (sealed; a damaged one is refused).</summary>
+    private static DistillationResult FinishedRun(string runFolder)
+    {
+        string path = Path.Combine(runFolder, "summary.json");
+        JsonObject summary = JsonFile.ReadSealed(path, required: true);
+        return JsonFile.Deserialize<DistillationResult>(summary, path, ResultJson.Options);
+    }
+
+    private static SweepAttemptOutcome OutcomeOf(Exception e) => e switch
+    {
+        OperationCanceledException => SweepAttemptOutcome.Stopped,
+        OutOfMemoryException => SweepAttemptOutcome.OutOfMemory,
+        System.Runtime.InteropServices.ExternalException when e.Message.Contains("out of memory", StringComparison.OrdinalIgnoreCase) => SweepAttemptOutcome.OutOfMemory,
+        _ => SweepAttemptOutcome.Failed,
+    };
+
+    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
+}
+
+/// <summary>What the shared steps produced.</summary>
+/// <param name="Folder">The sweep folder.</param>
+/// <param name="Sweep">The sweep's identity hash (sweep.json).</param>
+/// <param name="Teacher">The teacher every cell reads.</param>
+/// <param name="Records">The teacher record folders, one per max length the cells use.</param>
+public sealed record SweepPreparation(string Folder, string Sweep, string Teacher, IReadOnlyList<string> Records)
+{
+    /// <summary>Its properties and their values.</summary>
+    public override string ToString() => Options.RecordText.Of(this);
+}

@@ -1,0 +1,142 @@
+using PeaKd.Data.Metrics;
+using PeaKd.Distillation;
+using PeaKd.Sweeps;
+using PeaKd.Tests.Infrastructure;
+using PeaKd.Training;
+using Xunit;
+using SamplesCatalog = PeaKd.Samples.Students.StudentCatalog;
+
+namespace PeaKd.Tests.Sweeps;
+
+/// <summary>The sweep folder as the one source of truth: sweep.json's identity, results from one version, attempts
+/// read into states, the lock check, and the commands other engines run.</summary>
+public class SweepStateTests
+{
+    /// <summary>A fine-tuned tiny teacher (teacher/) and the tiny task (data/), and a sweep of 2 students x 2 seeds over them.</summary>
+    private static SweepOptions Sweep(TempFolder folder)
+    {
+        TinyTask.WriteData(folder.File("data"));
+        TinyTask.WriteRandomTeacher(folder.File("pretrained"));
+        PeaKdPipeline.FineTune(TinyTask.FineTune(folder, new TrainingOptions { Epochs = 1, BatchSize = 32, LearningRate = 1e-3, Seed = 1 }));
+        File.WriteAllText(folder.File("spec.json"), """
+            {
+              "folder": "sweep", "teacher": "teacher", "data": { "task": "tsv", "folder": "data" },
+              "students": ["Bert1", "PeaBert1"], "recipes": ["kd", "sps"], "axes": { "max_length": [16] }, "seeds": [1, 2]
+            }
+            """);
+        return SweepSpec.Load(folder.File("spec.json"), SamplesCatalog.All);
+    }
+
+    [Fact]
+    public void A_cell_runs_only_after_the_shared_steps_and_an_unknown_id_is_named()
+    {
+        using TempFolder folder = TestFiles.TempFolder();
+        SweepOptions sweep = Sweep(folder);
+        string id = SweepPlanner.Plan(sweep).Cells[0].Id;
+        var notPrepared = Assert.Throws<InvalidOperationException>(() => SweepRunner.RunCell(sweep, id));
+        Assert.Contains("sweep.json does not exist: the sweep's shared steps have not run", notPrepared.Message);
+        var unknown = Assert.Throws<ArgumentException>(() => SweepRunner.RunCell(sweep, "0123456789ab"));
+        Assert.StartsWith("'0123456789ab' is not a cell of this sweep: its plan has 4 cells", unknown.Message);
+        Assert.False(Directory.Exists(folder.File("sweep/attempts")), "a refused cell records no attempt");
+    }
+
+    [Fact]
+    public void A_sweep_folder_refuses_another_teacher_or_other_data()
+    {
+        using TempFolder folder = TestFiles.TempFolder();
+        SweepOptions sweep = Sweep(folder);
+        SweepRunner.Prepare(sweep);
+        SweepRunner.Prepare(sweep); // the same sweep again: nothing to refuse
+        File.AppendAllText(folder.File("data/dev.tsv"), "tok1 tok2 tok11\tgreat\n");
+        var data = Assert.Throws<InvalidOperationException>(() => SweepRunner.Prepare(sweep));
+        Assert.Contains("this sweep folder belongs to another sweep; the data:", data.Message);
+
+        using TempFolder other = TestFiles.TempFolder();
+        SweepOptions otherTeacher = Sweep(other) with { Folder = folder.File("sweep"), Data = sweep.Data };
+        TinyTask.WriteData(folder.File("data")); // the data as it was
+        File.WriteAllBytes(folder.File("teacher/model.safetensors"), File.ReadAllBytes(other.File("pretrained/model.safetensors")));
+        var teacher = Assert.Throws<InvalidOperationException>(() => SweepRunner.Prepare(sweep));
+        Assert.Contains("this sweep folder belongs to another sweep; the teacher:", teacher.Message);
+    }
+
+    [Fact]
+    public void Finished_cells_of_another_version_are_refused_before_anything_runs()
+    {
+        using TempFolder folder = TestFiles.TempFolder();
+        SweepOptions sweep = Sweep(folder);
+        SweepPreparation prepared = SweepRunner.Prepare(sweep);
+        SweepCell cell = SweepPlanner.Plan(sweep).Cells[1];
+        Directory.CreateDirectory(folder.File("sweep/results"));
+        Result(cell, prepared.Sweep, "0.0.1-older").Write(folder.File($"sweep/results/{cell.Id}.json"));
+        var refused = Assert.Throws<InvalidOperationException>(() => SweepRunner.Prepare(sweep));
+        Assert.Contains($"results/{cell.Id}.json was run by PeaKd 0.0.1-older, and this is", refused.Message);
+        Assert.Equal(SweepCellState.Done, SweepStatus.Read(sweep)[1].State);
+    }
+
+    private static SweepCellResult Result(SweepCell cell, string sweep, string version) => new()
+    {
+        Id = cell.Id, Student = cell.Student.Name, Recipe = cell.Recipe, Seed = cell.Seed, Settings = cell.Settings,
+        OwnedParameters = cell.OwnedParameters, OwnedLayers = 1, EffectiveDepth = 1,
+        Metrics = new Dictionary<string, SplitMetrics> { ["dev"] = new([new("accuracy", 0.5)]) },
+        TrainingSeconds = 1, WallSeconds = 1, Attempts = 1, Sweep = sweep, PeakdVersion = version, FinishedUtc = DateTimeOffset.UnixEpoch,
+    };
+
+    [Fact]
+    public void Attempts_read_into_states_and_only_errors_are_not_retried()
+    {
+        using TempFolder folder = TestFiles.TempFolder();
+        SweepOptions sweep = Sweep(folder);
+        SweepCell[] cells = SweepPlanner.Plan(sweep).Cells.ToArray();
+        var sweepFolder = new SweepFolder(sweep.Folder);
+        SweepAttempt.Start(sweepFolder.Attempts(cells[0].Id)).End(sweepFolder.Attempts(cells[0].Id), SweepAttemptOutcome.Failed, "bad data");
+        SweepAttempt.Start(sweepFolder.Attempts(cells[1].Id)).End(sweepFolder.Attempts(cells[1].Id), SweepAttemptOutcome.Stopped, "SIGTERM");
+        using (var gone = System.Diagnostics.Process.Start("true")!) // an attempt whose process ended without a word
+        {
+            gone.WaitForExit();
+            SweepAttempt started = SweepAttempt.Start(sweepFolder.Attempts(cells[2].Id));
+            File.WriteAllText(Path.Combine(sweepFolder.Attempts(cells[2].Id), "1.json"),
+                File.ReadAllText(Path.Combine(sweepFolder.Attempts(cells[2].Id), "1.json")).Replace($"\"process_id\": {Environment.ProcessId}", $"\"process_id\": {gone.Id}"));
+        }
+        IReadOnlyList<SweepCellStatus> states = SweepStatus.Read(sweep);
+        Assert.Equal([SweepCellState.Failed, SweepCellState.Stopped, SweepCellState.Lost, SweepCellState.Pending], states.Select(s => s.State));
+        Assert.Equal("bad data", states[0].Message);
+        Assert.Equal([false, true, true, true], states.Select(s => s.Runnable(retryFailed: false)));
+        Assert.True(states[0].Runnable(retryFailed: true));
+        Assert.Equal(2, SweepAttempt.Start(sweepFolder.Attempts(cells[0].Id)).Number); // the next attempt's number
+    }
+
+    [Fact]
+    public void A_mount_that_keeps_locks_local_is_found()
+    {
+        using TempFolder folder = TestFiles.TempFolder();
+        string mounts = folder.File("mounts");
+        File.WriteAllText(mounts, """
+            /dev/sda1 / ext4 rw,relatime 0 0
+            server:/export /mnt/shared nfs4 rw,vers=4.2,local_lock=none 0 0
+            server:/old /mnt/old\040disk nfs rw,vers=3,nolock 0 0
+            server:/scratch /mnt/shared/scratch nfs rw,vers=3,local_lock=flock 0 0
+            """);
+        Assert.Null(SweepLocking.LocalOnlyMount("/home/me/sweep", mounts));
+        Assert.Null(SweepLocking.LocalOnlyMount("/mnt/shared/sweep", mounts));
+        Assert.Equal("server:/old on /mnt/old disk (nfs, nolock)", SweepLocking.LocalOnlyMount("/mnt/old disk/sweep", mounts));
+        Assert.Equal("server:/scratch on /mnt/shared/scratch (nfs, local_lock=flock)", SweepLocking.LocalOnlyMount("/mnt/shared/scratch/a", mounts));
+        Assert.Null(SweepLocking.LocalOnlyMount("/mnt/shared/scratchy", mounts)); // a prefix of the name is not the mount
+    }
+
+    [Fact]
+    public void Other_engines_get_one_line_per_cell_and_an_indexed_job()
+    {
+        using TempFolder folder = TestFiles.TempFolder();
+        SweepOptions sweep = Sweep(folder);
+        SweepCell[] cells = SweepPlanner.Plan(sweep).Cells.ToArray();
+        var command = new SweepCellCommand(["/opt/peakd", "sweep", "run", "/data/my spec.json", "--cell"]);
+        string[] lines = SweepManifests.Commands(cells, command).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(cells.Select(c => $"/opt/peakd sweep run '/data/my spec.json' --cell {c.Id}"), lines);
+
+        string job = SweepManifests.KubernetesIndexedJob("peakd-sweep-spec", cells, command, "peakd:1", "claim", "/sweeps", 2, 4);
+        Assert.Contains("completionMode: Indexed", job);
+        Assert.Contains($"completions: {cells.Length}", job);
+        Assert.Contains($"ids=({string.Join(" ", cells.Select(c => c.Id))}); exec /opt/peakd sweep run '/data/my spec.json' --cell \\\"${{ids[$JOB_COMPLETION_INDEX]}}\\\"", job);
+        Assert.Throws<ArgumentException>(() => SweepManifests.KubernetesIndexedJob("x", [], command, "i", "c", "/m", 1, 1));
+    }
+}
