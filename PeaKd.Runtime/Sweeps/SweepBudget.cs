@@ -3,21 +3,20 @@ using PeaKd.Options;
 namespace PeaKd.Sweeps;
 
 /// <summary>A deployment budget: the most a chosen student may cost. Null limits are not set.</summary>
-/// <remarks>Only <see cref="MaxOwnedParameters"/> is applied today: a student's owned parameters are known from its
-/// plan and the teacher's config before anything trains. The int8 file size and latency can be declared, but nothing
-/// measures them yet (serving cost per cell is still to come in issue #28), so planning keeps every cell they would
-/// judge and says so.</remarks>
+/// <remarks>Planning applies <see cref="MaxOwnedParameters"/>: a student's owned parameters are known from its plan
+/// and the teacher's config before anything trains. The int8 file size and latency are measured once a cell is trained
+/// (<see cref="ServingCost"/>), so planning keeps every cell they would judge and the report applies them.</remarks>
 public sealed record SweepBudget
 {
     /// <summary>The most parameters a student may own: embeddings, its owned encoder layers and the pooler (as
     /// <see cref="Modeling.ParameterCount.Backbone"/> counts them; the classifier excluded).</summary>
     public long? MaxOwnedParameters { get; init; }
 
-    /// <summary>The largest int8 ONNX file, in bytes. Declared only: not measured yet, so not applied.</summary>
+    /// <summary>The largest int8 ONNX file, in bytes (applied by the report to measured cells).</summary>
     public long? MaxInt8FileBytes { get; init; }
 
-    /// <summary>The slowest int8 latency, in milliseconds, at batch 1 and the trained length. Declared only: not
-    /// measured yet, so not applied.</summary>
+    /// <summary>The slowest int8 latency, in milliseconds, at batch 1 and the trained length (applied by the report to
+    /// measured cells).</summary>
     public double? MaxInt8LatencyMilliseconds { get; init; }
 
     /// <summary>Whether a student owning <paramref name="ownedParameters"/> parameters is within the budget.</summary>

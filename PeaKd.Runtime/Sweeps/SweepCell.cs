@@ -78,7 +78,7 @@ public sealed record SweepExclusion(string Student, SweepRecipe Recipe, SweepExc
 /// <summary>A sweep's cells and what was left out.</summary>
 /// <param name="Cells">The cells to run, by student, recipe, axis values and seed in the spec's order.</param>
 /// <param name="LeftOut">Each student and recipe left out, with the reason and the cells it would have made.</param>
-/// <param name="Notes">What the plan could not judge, such as budget limits not measured yet.</param>
+/// <param name="Notes">What the plan could not judge, such as budget limits that only a trained cell's measurement can judge.</param>
 public sealed record SweepPlan(IReadOnlyList<SweepCell> Cells, IReadOnlyList<SweepExclusion> LeftOut, IReadOnlyList<string> Notes)
 {
     /// <summary>Its cells, left out pairs and notes.</summary>

@@ -9,10 +9,9 @@ namespace PeaKd.Sweeps;
 /// <summary>
 /// A sweep: one teacher and task, the students and recipes to try, the run options to vary, the seeds, and a budget.
 /// <see cref="SweepPlanner.Plan(SweepOptions)"/> turns it into cells, one run each; <see cref="SweepSpec.Load"/> reads
-/// the same from a JSON file. <see cref="Validate"/> refuses a bad sweep naming the property, before anything runs.
+/// the same from a JSON file; <see cref="SweepRunner"/>, <see cref="SweepLocalExecutor"/> and <see cref="SweepStatus"/> run
+/// it. <see cref="Validate"/> refuses a bad sweep naming the property, before anything runs.
 /// </summary>
-/// <remarks>Only planning is built so far: running the cells, Slurm submission, serving cost and the report are still
-/// to come (issue #28).</remarks>
 public sealed record SweepOptions
 {
     private static readonly OptionPath Name = new(nameof(SweepOptions));

@@ -121,5 +121,5 @@ public static class SweepPlanner
 
     private static string[] Notes(SweepBudget budget) =>
         budget.MaxInt8FileBytes is null && budget.MaxInt8LatencyMilliseconds is null ? []
-            : ["the budget's int8 file size and latency are declared but not measured yet, so no cell was left out for them"];
+            : ["the budget's int8 file size and latency are known only once a cell is trained and measured, so no cell was left out for them; the report applies them"];
 }

@@ -113,7 +113,7 @@ public class SweepPlanTests
     {
         SweepPlan plan = Plan(Grid + """, "budget": { "max_int8_file_bytes": 1, "max_int8_latency_milliseconds": 0.5 }""");
         Assert.Equal(32, plan.Cells.Count);
-        Assert.Contains("not measured yet", Assert.Single(plan.Notes));
+        Assert.Contains("the report applies them", Assert.Single(plan.Notes));
     }
 
     [Fact]
