@@ -20,11 +20,11 @@ say() { echo "slurm-local: $*"; }
 fail() { echo "slurm-local: $*" >&2; exit 1; }
 
 # A daemon whose pid file names a live process.
-alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+alive() { [ -f "$1" ] && [ -d "/proc/$(cat "$1")" ]; }
 
 need_root() {
   [ "$(id -u)" -eq 0 ] && return
-  fail "$1 needs root (it installs slurm-wlm and munge, and runs slurmctld and slurmd as SlurmUser=root). Run it as root (sudo bash scripts/slurm-local.sh start), or use a Slurm cluster you have: with sbatch on PATH and SLURM_CONF set, PeaKd's tools and tests use it."
+  fail "$1 needs root (it installs slurm-wlm and munge, and runs slurmctld and slurmd as SlurmUser=root). Run it as root (sudo bash scripts/slurm-local.sh start). (PeaKd itself submits to any cluster whose sbatch is on PATH; only this script and the tests need the local one.)"
 }
 
 install() {
