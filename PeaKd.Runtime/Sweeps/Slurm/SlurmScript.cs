@@ -35,7 +35,7 @@ internal static class SlurmScript
             #!/usr/bin/env bash
             # Written by PeaKd: a Slurm array of {job.Range.Count} cells. Task i runs the cell on line {job.Range.Offset} + i + 1 of
             # {job.CellsFile}.
-            {Explained(job.Options)}
+            {Explained(job.Options, job.LogsFolder)}
             #SBATCH --job-name={job.Name}
             #SBATCH --array=0-{job.Range.Count - 1}{throttle}
             #SBATCH --output={job.LogsFolder}/slurm/%A_%a.out
@@ -69,7 +69,7 @@ internal static class SlurmScript
         text.Append($"""
             #!/usr/bin/env bash
             # Written by PeaKd: the job {job.Name}.
-            {Explained(job.Options)}
+            {Explained(job.Options, job.LogsFolder)}
             #SBATCH --job-name={job.Name}
             #SBATCH --output={job.LogsFolder}/slurm/{job.Name}-%j.out
 
@@ -99,21 +99,21 @@ internal static class SlurmScript
     /// <summary>A shell word that is exactly <paramref name="value"/>: single quotes, with each ' written as '\''.</summary>
     public static string Quote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
-    private static string Explained(SlurmOptions options)
+    private static string Explained(SlurmOptions options, string logsFolder)
     {
         string requeue = options.Requeue
             ? $"""
-              # after a preemption or node failure Slurm requeues it; after its time limit it requeues itself, at most
-              # {options.MaxTimeoutRequeues} times. A requeued attempt resumes where the last one stopped.
+              # Requeue: a SIGTERM that came when the job had at most {options.SignalLeadSeconds} + 60 s left is the time limit's (Slurm may
+              # signal up to 60 s early): the script requeues the job, at most {options.MaxTimeoutRequeues} times. Any other SIGTERM is a
+              # preemption, after which Slurm requeues the job itself (as after a node failure), or a cancel. A requeued
+              # attempt resumes where the last one stopped.
               """
-            : "# It is not requeued: a preempted or timed-out attempt is left failed.";
+            : "# Requeue: none; a preempted or timed-out attempt is left failed.";
         return $"""
-            # Each attempt's output goes to LOGS/NAME/ATTEMPT.log (ATTEMPT = SLURM_RESTART_COUNT, 0 the first time); this
-            # script's own lines go to Slurm's log in LOGS/slurm. Slurm sends SIGTERM to this script
-            # {options.SignalLeadSeconds} s before the time limit (or on preemption or scancel): the script passes it to
-            # the command, which stops cleanly, and waits for it. A SIGTERM that came when the job had at most
-            # {options.SignalLeadSeconds} + 60 s left is the time limit's (Slurm may signal up to 60 s early); any other is a
-            # preemption or a cancel. {(options.Requeue ? "The job may be requeued:" : "")}
+            # Output: each attempt's goes to {logsFolder}/NAME/ATTEMPT.log (ATTEMPT = SLURM_RESTART_COUNT, 0 the
+            # first time); this script's own lines go to Slurm's log in {logsFolder}/slurm.
+            # Signals: Slurm sends SIGTERM to this script {options.SignalLeadSeconds} s before the time limit, and on preemption or
+            # scancel; the script passes it to the command, which stops cleanly, and waits for it.
             {requeue}
             """;
     }
