@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# A one-node Slurm cluster on this machine, for PeaKd's Slurm tests and for trying sweeps on Slurm by hand.
+#   bash scripts/slurm-local.sh start|stop|status
+# start: installs Debian's slurm-wlm and munge with apt-get when missing, creates munge's key when it has none, starts
+#   munged, writes slurm.conf under the state folder and starts slurmctld and slurmd, then waits until sinfo shows the
+#   node up. Starting a running cluster does nothing. Slurm's tools find this cluster through SLURM_CONF:
+#   export SLURM_CONF=/tmp/peakd-slurm/slurm.conf  (start and status print the line).
+# stop: stops the daemons this script started, by their pid files. The state folder is kept (job ids go on from
+#   where they were); remove it for a clean slate.
+# The state folder is /tmp/peakd-slurm, or PEAKD_SLURM_DIR. Ports: 6817 (slurmctld) and 6818 (slurmd), or
+# PEAKD_SLURM_PORT and the port after it. Needs root: it installs packages, and the daemons run as SlurmUser=root.
+set -euo pipefail
+
+dir="${PEAKD_SLURM_DIR:-/tmp/peakd-slurm}"
+port="${PEAKD_SLURM_PORT:-6817}"
+conf="$dir/slurm.conf"
+export SLURM_CONF="$conf"
+
+say() { echo "slurm-local: $*"; }
+fail() { echo "slurm-local: $*" >&2; exit 1; }
+
+# A daemon whose pid file names a live process.
+alive() { [ -f "$1" ] && [ -d "/proc/$(cat "$1")" ]; }
+
+need_root() {
+  [ "$(id -u)" -eq 0 ] && return
+  fail "$1 needs root (it installs slurm-wlm and munge, and runs slurmctld and slurmd as SlurmUser=root). Run it as root (sudo bash scripts/slurm-local.sh start). (PeaKd itself submits to any cluster whose sbatch is on PATH; only this script and the tests need the local one.)"
+}
+
+install() {
+  command -v slurmctld >/dev/null 2>&1 && command -v slurmd >/dev/null 2>&1 && command -v munged >/dev/null 2>&1 && return
+  command -v apt-get >/dev/null 2>&1 || fail "slurmctld, slurmd or munged is missing and apt-get is not available; install Slurm and munge (Debian: slurm-wlm munge)."
+  say "installing slurm-wlm and munge with apt-get ..."
+  # The packages' own services are not wanted (this script runs the daemons with its own configuration), and in a
+  # container there is no init to start them.
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends slurm-wlm munge >/dev/null
+}
+
+start_munge() {
+  if [ ! -f /etc/munge/munge.key ]; then
+    say "creating munge's key"
+    mungekey --create
+  fi
+  mkdir -p /run/munge /var/log/munge /var/lib/munge
+  chown -R munge:munge /etc/munge /run/munge /var/log/munge /var/lib/munge
+  chmod 0400 /etc/munge/munge.key
+  # A munged already answering (the system's, or ours from before) is used as it is.
+  if munge -n </dev/null >/dev/null 2>&1; then return; fi
+  # munged runs as its own user, as the package's service would (as root it warns of insecure files).
+  runuser -u munge -- munged
+  touch "$dir/munged.ours"
+  for _ in $(seq 50); do munge -n </dev/null >/dev/null 2>&1 && return; sleep 0.1; done
+  fail "munged did not start; see /var/log/munge/munged.log."
+}
+
+write_conf() {
+  local cpus memory
+  cpus="$(nproc)"
+  memory="$(awk '/^MemTotal:/ {print int($2 / 1024)}' /proc/meminfo)"
+  mkdir -p "$dir/state" "$dir/spool" "$dir/log"
+  cat > "$conf.tmp" <<EOF
+# Written by scripts/slurm-local.sh: a one-node cluster for PeaKd's tests.
+ClusterName=peakd
+SlurmctldHost=localhost
+SlurmctldPort=$port
+SlurmdPort=$((port + 1))
+AuthType=auth/munge
+# A requeued job waits cred_expire seconds before it may start again (120 by default); short here, so tests of
+# requeues take seconds.
+AuthInfo=cred_expire=5
+SlurmUser=root
+SlurmdUser=root
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+MpiDefault=none
+MailProg=/bin/true
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+SchedulerType=sched/backfill
+# Schedule every few seconds, not every minute: a requeued or released job starts soon after it may.
+SchedulerParameters=sched_interval=2,bf_interval=2
+# No accounting: sacct has nothing to say, so PeaKd reads state from squeue and the sweep's folders.
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+JobCompType=jobcomp/none
+# Batch jobs may be requeued (sbatch --requeue, scontrol requeue); a node that comes back is used again.
+JobRequeue=1
+ReturnToService=2
+StateSaveLocation=$dir/state
+SlurmdSpoolDir=$dir/spool
+SlurmctldPidFile=$dir/slurmctld.pid
+SlurmdPidFile=$dir/slurmd.pid
+SlurmctldLogFile=$dir/log/slurmctld.log
+SlurmdLogFile=$dir/log/slurmd.log
+NodeName=localhost CPUs=$cpus RealMemory=$memory State=UNKNOWN
+PartitionName=local Nodes=localhost Default=YES MaxTime=INFINITE State=UP
+EOF
+  mv "$conf.tmp" "$conf"
+}
+
+node_state() { sinfo -h -n localhost -o %t 2>/dev/null | head -n 1; }
+
+wait_up() {
+  local state=""
+  for _ in $(seq 120); do
+    state="$(node_state)"
+    case "$state" in idle|mix|mixed|alloc|allocated|comp|completing) return ;; esac
+    sleep 0.5
+  done
+  echo "slurm-local: the node is not up after 60 s (sinfo says '${state:-nothing}'). The daemons' logs:" >&2
+  tail -n 20 "$dir/log/slurmctld.log" "$dir/log/slurmd.log" >&2 || true
+  exit 1
+}
+
+start() {
+  if alive "$dir/slurmctld.pid" && alive "$dir/slurmd.pid"; then
+    wait_up
+    say "running ($(node_state)); export SLURM_CONF=$conf"
+    return
+  fi
+  need_root start
+  install
+  mkdir -p "$dir"
+  start_munge
+  alive "$dir/slurmctld.pid" || { write_conf; slurmctld -f "$conf"; }
+  alive "$dir/slurmd.pid" || slurmd -f "$conf" -N localhost
+  wait_up
+  say "started $(sinfo -V) on localhost: $(sinfo -h -n localhost -o '%c CPUs, %m MB'); export SLURM_CONF=$conf"
+}
+
+stop() {
+  local name pid
+  for name in slurmd slurmctld; do
+    if alive "$dir/$name.pid"; then
+      pid="$(cat "$dir/$name.pid")"
+      kill "$pid"
+      for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+      say "stopped $name ($pid)"
+    fi
+  done
+  if [ -f "$dir/munged.ours" ] && alive /run/munge/munged.pid; then
+    kill "$(cat /run/munge/munged.pid)"
+    say "stopped munged"
+  fi
+  rm -f "$dir/munged.ours"
+}
+
+status() {
+  if alive "$dir/slurmctld.pid" && alive "$dir/slurmd.pid"; then
+    say "running ($(node_state)); export SLURM_CONF=$conf"
+    sinfo
+  else
+    say "not running (state folder $dir)"
+    exit 3
+  fi
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  *) echo "usage: bash scripts/slurm-local.sh start|stop|status" >&2; exit 2 ;;
+esac
