@@ -141,6 +141,15 @@ public static class SweepRunner
         return result;
     }
 
+    /// <summary>Removes the temporary files that writers killed mid-write left anywhere in the sweep folder (no reader
+    /// ever opens them); returns how many. Run it when no executor is writing to the folder.</summary>
+    /// <param name="sweep">The sweep.</param>
+    public static int Clean(SweepOptions sweep)
+    {
+        ArgumentNullException.ThrowIfNull(sweep);
+        return AtomicFile.RemoveTemporaries(new SweepFolder(sweep.Folder).Root);
+    }
+
     private static SweepCell Find(SweepPlan plan, string id) =>
         plan.Cells.FirstOrDefault(c => c.Id == id)
         ?? throw new ArgumentException($"'{id}' is not a cell of this sweep: its plan has {plan.Cells.Count} cells ({string.Join(", ", plan.Cells.Take(4).Select(c => c.Id))}{(plan.Cells.Count > 4 ? ", ..." : "")}). Plan the sweep to list them.", nameof(id));

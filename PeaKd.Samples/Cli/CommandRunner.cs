@@ -14,7 +14,7 @@ internal static class CommandRunner
 
     /// <summary>Cancelled by the first SIGINT (Ctrl+C) or SIGTERM once a command asks for it (commands that train do):
     /// the run stops after its current step, every file it was writing complete, and the command exits 130 or 143
-    /// saying where it stopped. A second signal ends the process; commands that never ask keep the default (they end).</summary>
+    /// saying where it stopped. A second signal ends the process (but a second SIGTERM within 5 s, as schedulers send, is the same stop); commands that never ask keep the default (they end).</summary>
     public static CancellationToken Stopping
     {
         get
@@ -30,6 +30,7 @@ internal static class CommandRunner
     private static readonly CancellationTokenSource Signals = new();
     private static PosixSignalRegistration[]? _registrations;
     private static int _signal;
+    private static long _stoppedAt;
 
     /// <summary>The advice after a stop by a signal, for commands that resume with --resume.</summary>
     public const string ResumeAdvice = "Rerun the same command with --resume to continue.";
@@ -55,7 +56,8 @@ internal static class CommandRunner
             return _signal;
         }
         catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or InvalidConfigException
-            or CheckpointMismatchException or DataFormatException or TrainingDivergedException or UnauthorizedAccessException)
+            or CheckpointMismatchException or DataFormatException or TrainingDivergedException or UnauthorizedAccessException
+            or PeaKd.Sweeps.Slurm.SlurmException)
         {
             Console.Error.WriteLine($"peakd {command}: {flags.Rewrite(e.Message)}");
             if (Verbose)
@@ -109,8 +111,15 @@ internal static class CommandRunner
     {
         if (_signal != 0)
         {
-            return; // the second signal: let it end the process
+            // A scheduler's SIGTERM reaches every process of a job, and a batch script forwards it once more: a second
+            // SIGTERM within seconds of the first is the same stop. Any other second signal ends the process.
+            if (context.Signal == PosixSignal.SIGTERM && _signal == 143 && Environment.TickCount64 - _stoppedAt < 5_000)
+            {
+                context.Cancel = true;
+            }
+            return;
         }
+        _stoppedAt = Environment.TickCount64;
         _signal = context.Signal == PosixSignal.SIGINT ? 130 : 143; // 128 + the signal's number, as shells report it
         context.Cancel = true;
         Signals.Cancel();

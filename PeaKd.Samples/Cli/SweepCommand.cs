@@ -1,6 +1,7 @@
 using System.CommandLine;
 using PeaKd.Samples.Students;
 using PeaKd.Sweeps;
+using PeaKd.Sweeps.Slurm;
 
 namespace PeaKd.Samples.Cli;
 
@@ -15,7 +16,9 @@ internal static class SweepCommand
         command.Subcommands.Add(Report());
         command.Subcommands.Add(Prepare());
         command.Subcommands.Add(Run());
+        command.Subcommands.Add(Submit());
         command.Subcommands.Add(Status());
+        command.Subcommands.Add(Clean());
         return command;
     }
 
@@ -126,28 +129,92 @@ internal static class SweepCommand
     }
 
     /// <summary>This program, as it was started, running one cell of <paramref name="specFile"/>.</summary>
-    internal static SweepCellCommand CellCommand(string specFile)
+    internal static SweepCellCommand CellCommand(string specFile) => new([.. Program(), "sweep", "run", Path.GetFullPath(specFile), "--cell"]);
+
+    /// <summary>This program as it was started: its executable, or dotnet and its assembly.</summary>
+    private static string[] Program()
     {
         string process = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell this program's path to start cells with.");
-        string[] program = Path.GetFileNameWithoutExtension(process) == "dotnet" ? [process, typeof(SweepCommand).Assembly.Location] : [process];
-        return new SweepCellCommand([.. program, "sweep", "run", Path.GetFullPath(specFile), "--cell"]);
+        return Path.GetFileNameWithoutExtension(process) == "dotnet" ? [process, typeof(SweepCommand).Assembly.Location] : [process];
     }
+
+    private static Command Submit()
+    {
+        var spec = new Argument<string>("SPEC") { Description = "The sweep's JSON file (docs/sweeps.md)." };
+        var slurm = new Option<bool>("--slurm") { Description = "Submit to Slurm with sbatch (the only scheduler PeaKd drives; see sweep plan --emit for others).", Required = true };
+        var partition = new Option<string?>("--partition") { Description = "Slurm partition (default: the cluster's)." };
+        var time = new Option<string?>("--time") { Description = "Each job's time limit, as Slurm takes it (02:00:00, 1-00:00:00); a cell stopped by it is requeued and resumes." };
+        var cpus = new Option<int?>("--cpus-per-task") { Description = "Cores per cell; the cell trains with that many threads." };
+        var memory = new Option<string?>("--mem") { Description = "Memory per cell, as Slurm takes it (16G)." };
+        var gres = new Option<string?>("--gres") { Description = "Generic resources per cell (gpu:1)." };
+        var account = new Option<string?>("--account") { Description = "The account to charge." };
+        var throttle = new Option<int?>("--array-throttle") { Description = "At most K cells at once (sbatch --array=...%K)." };
+        var noRequeue = new Option<bool>("--no-requeue") { Description = "Leave a preempted or timed-out cell stopped instead of requeuing it." };
+        var retryFailed = new Option<bool>("--retry-failed") { Description = "Also submit cells whose last attempt failed with an error (stopped and lost cells are always submitted again)." };
+        var submit = new Command("submit", "Submit the sweep to Slurm and return at once: the shared steps as one job, the cells not done as arrays after it (afterok), the report after them all (afterany). Job ids go to slurm/submissions.json in the sweep folder.")
+            { spec, slurm, partition, time, cpus, memory, gres, account, throttle, noRequeue, retryFailed };
+        submit.SetAction(parse => CommandRunner.Run("sweep submit", SubmitFlags, () =>
+        {
+            string specFile = Path.GetFullPath(parse.GetValue(spec)!);
+            SweepOptions sweep = SweepSpec.Load(specFile, StudentCatalog.All);
+            var options = new SlurmOptions
+            {
+                Partition = parse.GetValue(partition),
+                Time = parse.GetValue(time),
+                CpusPerTask = parse.GetValue(cpus),
+                Memory = parse.GetValue(memory),
+                Gres = parse.GetValue(gres),
+                Account = parse.GetValue(account),
+                ArrayThrottle = parse.GetValue(throttle),
+                Requeue = !parse.GetValue(noRequeue),
+            };
+            string[] program = Program();
+            var commands = new SweepJobCommands([.. program, "sweep", "prepare", specFile], CellCommand(specFile), [.. program, "sweep", "report", specFile]);
+            SweepSubmission? submitted = SweepSlurm.Submit(sweep, options, commands, parse.GetValue(retryFailed));
+            Console.WriteLine(submitted is null
+                ? "Nothing to submit: every cell is done, queued, or failed with an error (--retry-failed submits those)."
+                : $"submission {submitted.Number}: {submitted.Cells.Count} cells; shared steps job {submitted.Prepare}, cells {string.Join(", ", submitted.Arrays.Select(a => $"{a.Job} ({a.Count} tasks)"))}, report {submitted.Report}. Follow it with: peakd sweep status {parse.GetValue(spec)}");
+        }));
+        return submit;
+    }
+
+    /// <summary>SlurmOptions' properties as submit's flags.</summary>
+    private static readonly FlagNames SubmitFlags = new(
+    [
+        ("SlurmOptions.Partition", "--partition"), ("SlurmOptions.Time", "--time"), ("SlurmOptions.CpusPerTask", "--cpus-per-task"),
+        ("SlurmOptions.Memory", "--mem"), ("SlurmOptions.Gres", "--gres"), ("SlurmOptions.Account", "--account"),
+        ("SlurmOptions.ArrayThrottle", "--array-throttle"),
+    ]);
 
     private static Command Status()
     {
         var spec = new Argument<string>("SPEC") { Description = "The sweep's JSON file (docs/sweeps.md)." };
-        var status = new Command("status", "Where each cell stands, from the sweep folder: done, running, stopped, failed (with the last line of its log), pending.") { spec };
+        var status = new Command("status", "Where each cell stands, from the sweep folder (and Slurm's queue, once submitted): done, running, stopped, failed (with the last line of its log), lost, pending.") { spec };
         status.SetAction(parse => CommandRunner.Run("sweep status", FlagNames.None, () =>
         {
-            IReadOnlyList<SweepCellStatus> states = SweepStatus.Read(SweepSpec.Load(parse.GetValue(spec)!, StudentCatalog.All));
-            Console.WriteLine($"{"id",-12}  {"student",-14} {"recipe",-8} {"seed",5}  {"state",-12} {"attempts",8}  last");
-            foreach (SweepCellStatus state in states)
+            IReadOnlyList<SweepSlurmCellStatus> states = SweepSlurm.Status(SweepSpec.Load(parse.GetValue(spec)!, StudentCatalog.All));
+            Console.WriteLine($"{"id",-12}  {"student",-14} {"recipe",-8} {"seed",5}  {"state",-12} {"attempts",8}  {"slurm",-24} last");
+            foreach (SweepSlurmCellStatus state in states)
             {
-                Console.WriteLine($"{state.Cell.Id,-12}  {state.Cell.Student.Name,-14} {Name(state.Cell.Recipe),-8} {state.Cell.Seed,5}  {Name(state.State),-12} {state.Attempts,8}  {state.Message}".TrimEnd());
+                SweepCellStatus cell = state.Status;
+                string slurm = state.Task is null ? "" : $"{state.Task}{(state.Queued is null ? "" : $" {state.Queued}")}";
+                Console.WriteLine($"{cell.Cell.Id,-12}  {cell.Cell.Student.Name,-14} {Name(cell.Cell.Recipe),-8} {cell.Cell.Seed,5}  {Name(cell.State),-12} {cell.Attempts,8}  {slurm,-24} {cell.Message}".TrimEnd());
             }
-            PrintCounts(states);
+            PrintCounts(states.Select(s => s.Status).ToArray());
         }));
         return status;
+    }
+
+    private static Command Clean()
+    {
+        var spec = new Argument<string>("SPEC") { Description = "The sweep's JSON file (docs/sweeps.md)." };
+        var clean = new Command("clean", "Remove what killed writers left in the sweep folder (temporary files of atomic writes); results, runs and logs stay.") { spec };
+        clean.SetAction(parse => CommandRunner.Run("sweep clean", FlagNames.None, () =>
+        {
+            int removed = SweepRunner.Clean(SweepSpec.Load(parse.GetValue(spec)!, StudentCatalog.All));
+            Console.WriteLine($"removed {removed} leftover temporary files.");
+        }));
+        return clean;
     }
 
     private static void PrintCounts(IReadOnlyList<SweepCellStatus> states) =>

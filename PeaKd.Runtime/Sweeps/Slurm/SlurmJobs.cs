@@ -13,9 +13,11 @@ namespace PeaKd.Sweeps.Slurm;
 /// <param name="Options">The resources and the requeue policy.</param>
 /// <param name="DependsOn">The jobs this array waits for; null: none.</param>
 /// <param name="WorkingFolder">The folder the tasks run in; null: the folder sbatch is run from.</param>
+/// <param name="AttemptsFolder">Where the command records its attempts at each cell (ID/N.json): the log of an attempt is
+/// then ID/N.log with N one past the attempts recorded, whatever the job or submission; null: N is SLURM_RESTART_COUNT.</param>
 internal sealed record SlurmArrayJob(
     string Name, string CellsFile, SlurmArrayRange Range, IReadOnlyList<string> Command, string LogsFolder,
-    SlurmOptions Options, SlurmDependency? DependsOn = null, string? WorkingFolder = null);
+    SlurmOptions Options, SlurmDependency? DependsOn = null, string? WorkingFolder = null, string? AttemptsFolder = null);
 
 /// <summary>One job (a sweep's shared step, its report): runs <see cref="Command"/> once.</summary>
 /// <param name="Name">The job's name in squeue and its logs' folder name (a word: letters, digits, '.', '_', '-').</param>

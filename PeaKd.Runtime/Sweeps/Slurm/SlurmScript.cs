@@ -35,7 +35,7 @@ internal static class SlurmScript
             #!/usr/bin/env bash
             # Written by PeaKd: a Slurm array of {job.Range.Count} cells. Task i runs the cell on line {job.Range.Offset} + i + 1 of
             # {job.CellsFile}.
-            {Explained(job.Options, job.LogsFolder)}
+            {Explained(job.Options, job.LogsFolder, job.AttemptsFolder)}
             #SBATCH --job-name={job.Name}
             #SBATCH --array=0-{job.Range.Count - 1}{throttle}
             #SBATCH --output={job.LogsFolder}/slurm/%A_%a.out
@@ -57,7 +57,7 @@ internal static class SlurmScript
             command=({{string.Join(' ', job.Command.Select(Quote))}} "$name")
 
             """);
-        Body(text, job.LogsFolder, job.Options, "$logs/slurm/$job.out");
+        Body(text, job.LogsFolder, job.Options, "$logs/slurm/$job.out", job.AttemptsFolder);
         return text.ToString();
     }
 
@@ -99,8 +99,10 @@ internal static class SlurmScript
     /// <summary>A shell word that is exactly <paramref name="value"/>: single quotes, with each ' written as '\''.</summary>
     public static string Quote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
-    private static string Explained(SlurmOptions options, string logsFolder)
+    private static string Explained(SlurmOptions options, string logsFolder, string? attemptsFolder = null)
     {
+        string attempt = attemptsFolder is null ? "ATTEMPT = SLURM_RESTART_COUNT, 0 the\n# first time"
+            : $"ATTEMPT = one past the attempts\n# recorded in {attemptsFolder}/NAME";
         string requeue = options.Requeue
             ? $"""
               # Requeue: a SIGTERM that came when the job had at most {options.SignalLeadSeconds} + 60 s left is the time limit's (Slurm may
@@ -110,8 +112,7 @@ internal static class SlurmScript
               """
             : "# Requeue: none; a preempted or timed-out attempt is left failed.";
         return $"""
-            # Output: each attempt's goes to {logsFolder}/NAME/ATTEMPT.log (ATTEMPT = SLURM_RESTART_COUNT, 0 the
-            # first time); this script's own lines go to Slurm's log in {logsFolder}/slurm.
+            # Output: each attempt's goes to {logsFolder}/NAME/ATTEMPT.log ({attempt}); this script's own lines go to Slurm's log in {logsFolder}/slurm.
             # Signals: Slurm sends SIGTERM to this script {options.SignalLeadSeconds} s before the time limit, and on preemption or
             # scancel; the script passes it to the command, which stops cleanly, and waits for it.
             {requeue}
@@ -148,8 +149,10 @@ internal static class SlurmScript
     }
 
     // Long: the script's body is one piece of bash, kept whole so that it reads as the file does.
-    private static void Body(StringBuilder text, string logsFolder, SlurmOptions options, string slurmLog)
+    private static void Body(StringBuilder text, string logsFolder, SlurmOptions options, string slurmLog, string? attemptsFolder = null)
     {
+        string attempt = attemptsFolder is null ? "\"${SLURM_RESTART_COUNT:-0}\""
+            : $"$(( $(find {Quote(attemptsFolder)}/\"$name\" -maxdepth 1 -name '*.json' 2>/dev/null | wc -l) + 1 ))";
         text.Append($$"""
             logs={{Quote(logsFolder)}}
             slurm_log="{{slurmLog}}"
@@ -157,10 +160,18 @@ internal static class SlurmScript
             requeue={{(options.Requeue ? 1 : 0)}}
             max_timeout_requeues={{options.MaxTimeoutRequeues}}
 
-            attempt="${SLURM_RESTART_COUNT:-0}"
+            attempt={{attempt}}
             mkdir -p "$logs/$name"
             log="$logs/$name/$attempt.log"
+            export PEAKD_SWEEP_LOG="$log"
+            # as many compute threads as cores granted (libtorch would otherwise take every core of the node)
+            if [ -n "${SLURM_CPUS_PER_TASK:-}" ]; then export OMP_NUM_THREADS="$SLURM_CPUS_PER_TASK"; fi
             echo "$(date -Is) job $job: $name, attempt $attempt, on $(hostname); output in $log"
+
+            # The time limit's end, read now: once the job is cancelled, squeue's end time is the cancel's.
+            end_text=$(squeue --noheader --jobs="$job" --format=%e 2>/dev/null)
+            end=""
+            case "$end_text" in [0-9]*) end=$(date -d "$end_text" +%s 2>/dev/null) ;; esac
 
             # SIGTERM goes on to the command, which stops cleanly; the time it came tells a time limit from a preemption.
             child=""
@@ -193,9 +204,6 @@ internal static class SlurmScript
 
             # Stopped near the time limit: requeue, unless this job has been requeued for its limit often enough.
             if [ -n "$stopped_at" ] && [ "$status" -ne 0 ] && [ "$requeue" = 1 ]; then
-              end_text=$(squeue --noheader --jobs="$job" --format=%e 2>/dev/null)
-              end=""
-              case "$end_text" in [0-9]*) end=$(date -d "$end_text" +%s 2>/dev/null) ;; esac
               if [ -n "$end" ] && [ $((end - stopped_at)) -le $((lead + 60)) ]; then
                 timeouts=$(grep -c "timed out; requeued" "$slurm_log" 2>/dev/null) || timeouts=0
                 if [ "$timeouts" -lt "$max_timeout_requeues" ]; then
