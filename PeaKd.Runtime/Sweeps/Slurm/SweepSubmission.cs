@@ -53,7 +53,11 @@ public static class SweepSlurm
     /// <param name="retryFailed">Also submit cells whose last attempt failed with an error.</param>
     /// <returns>The submission, or null when no cell needs to run.</returns>
     /// <exception cref="SlurmException">A Slurm tool is missing or refused the job.</exception>
-    public static SweepSubmission? Submit(SweepOptions sweep, SlurmOptions options, SweepJobCommands commands, bool retryFailed = false)
+    public static SweepSubmission? Submit(SweepOptions sweep, SlurmOptions options, SweepJobCommands commands, bool retryFailed = false) =>
+        Submit(sweep, options, commands, retryFailed, new SlurmCluster());
+
+    /// <summary><see cref="Submit(SweepOptions, SlurmOptions, SweepJobCommands, bool)"/> through <paramref name="cluster"/>'s tools.</summary>
+    internal static SweepSubmission? Submit(SweepOptions sweep, SlurmOptions options, SweepJobCommands commands, bool retryFailed, SlurmCluster cluster)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(commands);
@@ -62,10 +66,11 @@ public static class SweepSlurm
         var folder = new SweepFolder(sweep.Folder);
         Directory.CreateDirectory(folder.Root);
         SweepLocking.Check(folder.Root); // before anything is queued: a folder where locks cannot work is refused here
-        var cluster = new SlurmCluster();
         using FolderLock held = FolderLock.Take(SlurmFolder(folder), "a sweep's Slurm submission");
         IReadOnlyList<SweepSubmission> earlier = ReadSubmissions(folder);
-        string[] cells = Status(sweep, cluster, earlier).Where(s => s.Status.Runnable(retryFailed) && s.Queued is null).Select(s => s.Status.Cell.Id).ToArray();
+        // seed by seed, as the local executor runs them: a sweep stopped partway has every setting's first seed
+        string[] cells = Status(sweep, cluster, earlier).Where(s => s.Status.Runnable(retryFailed) && s.Queued is null)
+            .OrderBy(s => sweep.Seeds.ToList().IndexOf(s.Status.Cell.Seed)).Select(s => s.Status.Cell.Id).ToArray();
         if (cells.Length == 0)
         {
             return null;
@@ -99,11 +104,11 @@ public static class SweepSlurm
     /// runs it in the latest submission that holds it. A cell the folder says is running whose task squeue no longer
     /// knows (a node that failed, a job killed hard) is lost: submit it again.</summary>
     /// <param name="sweep">The sweep.</param>
-    public static IReadOnlyList<SweepSlurmCellStatus> Status(SweepOptions sweep)
-    {
-        var folder = new SweepFolder(sweep.Folder);
-        return Status(sweep, new SlurmCluster(), ReadSubmissions(folder));
-    }
+    public static IReadOnlyList<SweepSlurmCellStatus> Status(SweepOptions sweep) => Status(sweep, new SlurmCluster());
+
+    /// <summary><see cref="Status(SweepOptions)"/> through <paramref name="cluster"/>'s tools.</summary>
+    internal static IReadOnlyList<SweepSlurmCellStatus> Status(SweepOptions sweep, SlurmCluster cluster) =>
+        Status(sweep, cluster, ReadSubmissions(new SweepFolder(sweep.Folder)));
 
     private static IReadOnlyList<SweepSlurmCellStatus> Status(SweepOptions sweep, SlurmCluster cluster, IReadOnlyList<SweepSubmission> submissions)
     {
