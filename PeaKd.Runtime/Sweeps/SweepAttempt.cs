@@ -115,6 +115,9 @@ internal sealed record SweepAttempt
         return ended;
     }
 
+    /// <summary>Removes the record of an attempt that never ran (its cell was taken by another executor).</summary>
+    internal void Withdraw(string folder) => File.Delete(Path.Combine(folder, $"{Number}.json"));
+
     private void Write(string folder) => AtomicFile.WriteAllText(Path.Combine(folder, $"{Number}.json"), JsonSerializer.Serialize(this, Json) + "\n");
 
     /// <summary>Every attempt recorded in <paramref name="folder"/>, by number; one whose file is still empty (claimed

@@ -97,6 +97,11 @@ public static class SweepRunner
             attempt.End(folder.Attempts(id), SweepAttemptOutcome.Done, null);
             return result;
         }
+        catch (Exception e) when (e is FolderInUseException or Runs.RunFolderInUseException)
+        {
+            attempt.Withdraw(folder.Attempts(id)); // another executor is running the cell: this was no attempt at it
+            throw;
+        }
         catch (Exception e)
         {
             attempt.End(folder.Attempts(id), OutcomeOf(e), FirstLine(e.Message));

@@ -139,4 +139,20 @@ public class SweepStateTests
         Assert.Contains($"ids=({string.Join(" ", cells.Select(c => c.Id))}); exec /opt/peakd sweep run '/data/my spec.json' --cell \\\"${{ids[$JOB_COMPLETION_INDEX]}}\\\"", job);
         Assert.Throws<ArgumentException>(() => SweepManifests.KubernetesIndexedJob("x", [], command, "i", "c", "/m", 1, 1));
     }
+
+    [Fact]
+    public void A_cell_another_executor_runs_is_refused_and_leaves_no_attempt()
+    {
+        using TempFolder folder = TestFiles.TempFolder();
+        SweepOptions sweep = Sweep(folder);
+        SweepRunner.Prepare(sweep);
+        SweepCell cell = SweepPlanner.Plan(sweep).Cells[0];
+        using (PeaKd.Folders.FolderLock.Take(cell.Options.OutputFolder, "another executor's run"))
+        {
+            var refused = Assert.Throws<PeaKd.Folders.FolderInUseException>(() => SweepRunner.RunCell(sweep, cell.Id));
+            Assert.Contains("another executor's run", refused.Message);
+        }
+        Assert.Empty(Directory.GetFiles(folder.File($"sweep/attempts/{cell.Id}")));
+        Assert.Equal(SweepCellState.Pending, SweepStatus.Read(sweep)[0].State);
+    }
 }
