@@ -1,17 +1,26 @@
 #!/usr/bin/env bash
-# Copies what a finished grid run records (summary.json, options.json, metrics.jsonl: a few kilobytes each, no weights)
-# from the runs folder into docs/results/protocol/, where they are committed as they come; `peakd report` reads the
-# copies as it reads the runs.   bash scripts/collect-results.sh [runs-folder]
+# Copies what a sweep's finished cells record into the repository, to commit as they come (docs/sweeps.md, "Committing
+# a sweep's results"): sweep.json (its identity), results/ (each cell's sealed ID.json, what `peakd sweep report`
+# reads), and the summary.json, options.json and metrics.jsonl of the fine-tuned teacher and of every finished cell
+# (a few kilobytes each, no weights), under the same paths; `peakd report --runs TARGET/cells` reads the copies as it
+# reads the runs. Run it again as cells finish: it copies what is new or changed.
+#   bash scripts/collect-results.sh SWEEP-FOLDER TARGET     e.g. runs/sweeps/protocol docs/results/protocol/sweep
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-runs="$(cd "${1:-$root/runs/protocol}" && pwd)"
-target="$root/docs/results/protocol"
-find "$runs" -name summary.json | sort | while read -r summary; do
-  run="$(dirname "$summary")"
-  relative="${run#"$runs"/}"
+[ $# -eq 2 ] || { echo "usage: bash scripts/collect-results.sh SWEEP-FOLDER TARGET (docs/sweeps.md)" >&2; exit 2; }
+sweep="$(cd "$1" && pwd)"
+[ -f "$sweep/sweep.json" ] || { echo "collect-results.sh: $sweep has no sweep.json; is it a sweep's folder (the spec's \"folder\")?" >&2; exit 1; }
+target="$(realpath -m "$2")"
+case "$target/" in "$sweep"/*) echo "collect-results.sh: $target is inside the sweep folder $sweep; copy it elsewhere." >&2; exit 1;; esac
+mkdir -p "$target"
+cp "$sweep/sweep.json" "$target/"
+if [ -d "$sweep/results" ]; then mkdir -p "$target/results" && cp "$sweep/results/"*.json "$target/results/" 2>/dev/null || true; fi
+for run in "$sweep/teacher" "$sweep"/cells/*; do
+  # a cell counts once done: its result is the done marker (its summary.json may be there before its serving measurement)
+  if [ "$run" != "$sweep/teacher" ] && [ ! -f "$sweep/results/$(basename "$run").json" ]; then continue; fi
+  [ -f "$run/summary.json" ] || continue
+  relative="${run#"$sweep"/}"
   mkdir -p "$target/$relative"
   cp "$run/summary.json" "$run/options.json" "$target/$relative/"
-  [ -f "$run/metrics.jsonl" ] && cp "$run/metrics.jsonl" "$target/$relative/"
+  if [ -f "$run/metrics.jsonl" ]; then cp "$run/metrics.jsonl" "$target/$relative/"; fi
 done
-[ -f "$runs/tuning.txt" ] && cp "$runs/tuning.txt" "$target/"
-echo "collected $(find "$target" -name summary.json | wc -l) finished runs into $target"
+echo "collected $(find "$target/results" -name '*.json' 2>/dev/null | wc -l) finished cells of $sweep into $target"

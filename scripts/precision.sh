@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The precision comparison of docs/precision.md: a PeaBERT student (STUDENT, default PeaBert1) distilled from the Fine Foods
-# MiniLM teacher (scripts/results.sh makes it) three ways, same seeds: fp32; bf16 compute (--precision bf16); fp32
+# MiniLM teacher (the grid sweep's: `peakd sweep prepare docs/results/protocol/grid.json` fine-tunes it) three ways, same seeds: fp32; bf16 compute (--precision bf16); fp32
 # compute from a teacher record whose [CLS] states are stored in bf16 (--record-dtype bf16). All share one records
 # folder: each variant keeps its own file.
 # About 25 minutes on 2 CPU cores for PeaBert1, 45 for PeaBert3. Not part of the test suite.
@@ -9,13 +9,13 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 out="${1:-runs/precision}"
-teacher="${2:-runs/results/teacher}"
+teacher="${2:-runs/sweeps/protocol/teacher}"
 seeds="${SEEDS:-1 2 3}"
 student="${STUDENT:-PeaBert1}"
 runs="$out/${student,,}"
 epochs=2
 if [ ! -f "$teacher/summary.json" ]; then
-  echo "precision.sh: no fine-tuned teacher at $teacher; scripts/results.sh fine-tunes it first (SEEDS=1 KS=1 is its shortest run)" >&2
+  echo "precision.sh: no fine-tuned teacher at $teacher; peakd sweep prepare docs/results/protocol/grid.json fine-tunes it (its shared steps only)" >&2
   exit 1
 fi
 dotnet build PeaKd.sln -c Release -v q -nologo >/dev/null

@@ -10,7 +10,8 @@ namespace PeaKd.Sweeps;
 /// kind is an impossible pair (<see cref="SweepRecipe"/>: FT, KD and PKD are for plain students, SPS and PeaBERT for
 /// students with shared layers); a student over <see cref="SweepBudget.MaxOwnedParameters"/> is left out; the rest
 /// give one cell per combination of the axes' values and per seed. Axes read only by PTP (ptp_*) are left out of the
-/// cells of recipes without PTP, so they do not split runs that would be the same.
+/// cells of recipes without PTP, so they do not split runs that would be the same. A sweep with
+/// <see cref="SweepOptions.Groups"/> plans each group so, in order, and keeps each cell once (by its id).
 /// </summary>
 public static class SweepPlanner
 {
@@ -27,36 +28,55 @@ public static class SweepPlanner
         return Plan(sweep, BertConfig.Load(Path.Combine(sweep.Teacher, "config.json")));
     }
 
-    /// <summary>Plans <paramref name="sweep"/> (validated) with the teacher's sizes from <paramref name="teacher"/>.</summary>
+    /// <summary>Plans <paramref name="sweep"/> (validated) with the teacher's sizes from <paramref name="teacher"/>:
+    /// each group's cells in turn, a cell an earlier group planned (the same id) not again.</summary>
     internal static SweepPlan Plan(SweepOptions sweep, BertConfig teacher)
     {
-        Dictionary<string, long> owned = sweep.Students.ToDictionary(s => s.Name, s => OwnedParameters(s, teacher));
+        IReadOnlyList<SweepGroupPlan> groups = sweep.PlannedGroups();
+        Dictionary<string, long> owned = groups.SelectMany(g => g.Students).DistinctBy(s => s.Name)
+            .ToDictionary(s => s.Name, s => OwnedParameters(s, teacher));
         CheckBudgetAdmitsSome(sweep, owned);
         var cells = new List<SweepCell>();
+        var planned = new HashSet<string>(StringComparer.Ordinal);
         var leftOut = new List<SweepExclusion>();
-        foreach (StudentDescriptor student in sweep.Students)
+        foreach (SweepGroupPlan group in groups)
         {
-            foreach (SweepRecipe recipe in sweep.Recipes)
+            PlanGroup(sweep, group, owned, cells.Add, leftOut.Add, planned);
+        }
+        return new SweepPlan(cells, leftOut.Distinct().ToArray(), Notes(sweep.Budget));
+    }
+
+    private static void PlanGroup(SweepOptions sweep, SweepGroupPlan group, Dictionary<string, long> owned,
+        Action<SweepCell> cell, Action<SweepExclusion> leaveOut, HashSet<string> planned)
+    {
+        foreach (StudentDescriptor student in group.Students)
+        {
+            foreach (SweepRecipe recipe in group.Recipes)
             {
-                SweepAxis[] axes = sweep.Axes.Where(a => SweepRecipes.Ptp(recipe) || !SweepAxisOptions.Find(a.Option)!.PtpOnly).ToArray();
-                int count = axes.Aggregate(sweep.Seeds.Count, (n, a) => n * a.Values.Count);
+                SweepAxis[] axes = group.Axes.Where(a => SweepRecipes.Ptp(recipe) || !SweepAxisOptions.Find(a.Option)!.PtpOnly).ToArray();
+                int count = axes.Aggregate(group.Seeds.Count, (n, a) => n * a.Values.Count);
                 if (SweepRecipes.Impossible(recipe, student) is string why)
                 {
-                    leftOut.Add(new(student.Name, recipe, SweepExclusionReason.ImpossiblePair, why, count));
+                    leaveOut(new(student.Name, recipe, SweepExclusionReason.ImpossiblePair, why, count));
                 }
                 else if (!sweep.Budget.Admits(owned[student.Name]))
                 {
-                    leftOut.Add(new(student.Name, recipe, SweepExclusionReason.OverBudget,
+                    leaveOut(new(student.Name, recipe, SweepExclusionReason.OverBudget,
                         $"{student.Name} owns {owned[student.Name]:N0} parameters, over the budget's {sweep.Budget.MaxOwnedParameters:N0}", count));
                 }
                 else
                 {
-                    cells.AddRange(Combinations(axes).SelectMany(settings => sweep.Seeds
-                        .Select(seed => Cell(sweep, student, recipe, settings, seed, owned[student.Name]))));
+                    foreach (SweepCell planning in Combinations(axes).SelectMany(settings => group.Seeds
+                        .Select(seed => Cell(sweep, group.Path, student, recipe, settings, seed, owned[student.Name]))))
+                    {
+                        if (planned.Add(planning.Id))
+                        {
+                            cell(planning);
+                        }
+                    }
                 }
             }
         }
-        return new SweepPlan(cells, leftOut, Notes(sweep.Budget));
     }
 
     /// <summary>Embeddings, owned layers and pooler at the teacher's sizes; a size the student pins must match them.</summary>
@@ -89,7 +109,7 @@ public static class SweepPlanner
         return combinations;
     }
 
-    private static SweepCell Cell(SweepOptions sweep, StudentDescriptor student, SweepRecipe recipe, IReadOnlyDictionary<string, string> settings, int seed, long owned)
+    private static SweepCell Cell(SweepOptions sweep, string group, StudentDescriptor student, SweepRecipe recipe, IReadOnlyDictionary<string, string> settings, int seed, long owned)
     {
         string id = SweepCell.IdOf(SweepCell.Canonical(student.Name, recipe, settings, seed));
         var options = new PipelineOptions
@@ -113,7 +133,7 @@ public static class SweepPlanner
         }
         catch (InvalidOptionException e)
         {
-            throw new InvalidOptionException(Name / nameof(SweepOptions.Axes),
+            throw new InvalidOptionException($"{group}.{nameof(SweepOptions.Axes)}",
                 $"give cell {id} ({student.Name}, {SweepRecipes.Name(recipe)}{string.Concat(settings.Select(s => $", {s.Key} {s.Value}"))}) options a run refuses: {e.Message}");
         }
         return new SweepCell(id, student, recipe, settings, seed, owned, options);

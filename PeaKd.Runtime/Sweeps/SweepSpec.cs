@@ -54,11 +54,12 @@ public static partial class SweepSpec
             FineTuneTeacher = file.FinetuneTeacher,
             FineTuning = FineTuningOf(file.FineTuning),
             Data = DataOf(Required(file.Data, "data", "the task and its folder: {\"task\": \"sst2\", \"folder\": \"data/sst2\"}"), Under),
-            Students = SweepStudents.Resolve(file.Students, catalog),
-            Recipes = (file.Recipes ?? []).Select((r, i) => SweepRecipes.Find(r) ?? throw Field($"recipes[{i}]",
-                $"is '{r}', not a recipe; the recipes are {string.Join(", ", Enum.GetValues<SweepRecipe>().Select(SweepRecipes.Name))}.")).ToArray(),
-            Axes = (file.Axes ?? []).Select(a => new SweepAxis(a.Key, Values(a.Key, a.Value))).ToArray(),
+            Students = file.Groups is not null && file.Students.ValueKind == JsonValueKind.Undefined ? [] // each group gives its own
+                : SweepStudents.Resolve(file.Students, catalog, "students"),
+            Recipes = RecipesOf(file.Recipes ?? [], "recipes"),
+            Axes = AxesOf(file.Axes, "axes"),
             Seeds = file.Seeds ?? [42],
+            Groups = GroupsOf(file.Groups, catalog),
             Budget = file.Budget ?? new(),
         });
         InJsonTerms(path, file, () => { sweep.Validate(); return sweep; });
@@ -101,8 +102,9 @@ public static partial class SweepSpec
         }
         catch (InvalidOptionException e)
         {
-            string[] axes = (file.Axes ?? []).Keys.ToArray();
-            string field = AxisPath().Replace(e.Property, m => $"axes.{axes[int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)]}");
+            string field = AxisPath().Replace(e.Property, m => m.Groups[1].Success
+                ? $"Groups[{m.Groups[1].Value}].axes.{AxisName(file.Groups![Index(m.Groups[1])]!.Axes, m.Groups[2])}"
+                : $"axes.{AxisName(file.Axes, m.Groups[2])}");
             field = field.StartsWith(nameof(SweepOptions) + ".", StringComparison.Ordinal) ? field[(nameof(SweepOptions).Length + 1)..] : field;
             field = string.Join(".", field.Split('.').Select(s => s.StartsWith("axes[", StringComparison.Ordinal) ? s : Snake(s)));
             throw new InvalidDataException($"{path}: $.{field} {e.Problem}", e);
@@ -115,7 +117,12 @@ public static partial class SweepSpec
         return bracket < 0 ? JsonNamingPolicy.SnakeCaseLower.ConvertName(segment) : JsonNamingPolicy.SnakeCaseLower.ConvertName(segment[..bracket]) + segment[bracket..];
     }
 
-    [GeneratedRegex(@"Axes\[(\d+)\](\.Option|\.Values)?")]
+    private static int Index(Group digits) => int.Parse(digits.Value, System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string AxisName(Dictionary<string, JsonElement>? axes, Group index) => (axes ?? []).Keys.ElementAt(Index(index));
+
+    /// <summary>An axis's property path: Axes[1].Values, or a group's, Groups[0].Axes[1].Values.</summary>
+    [GeneratedRegex(@"(?:Groups\[(\d+)\]\.)?Axes\[(\d+)\](\.Option|\.Values)?")]
     private static partial Regex AxisPath();
 
     /// <summary>An error naming a field of the spec, caught by <see cref="InJsonTerms"/>.</summary>
@@ -140,14 +147,43 @@ public static partial class SweepSpec
         }
     }
 
-    private static string[] Values(string option, JsonElement values) =>
+    private static SweepRecipe[] RecipesOf(List<string> recipes, string field) =>
+        recipes.Select((r, i) => SweepRecipes.Find(r) ?? throw Field($"{field}[{i}]",
+            $"is '{r}', not a recipe; the recipes are {string.Join(", ", Enum.GetValues<SweepRecipe>().Select(SweepRecipes.Name))}.")).ToArray();
+
+    private static SweepAxis[] AxesOf(Dictionary<string, JsonElement>? axes, string field) =>
+        (axes ?? []).Select(a => new SweepAxis(a.Key, Values(field, a.Key, a.Value))).ToArray();
+
+    /// <summary>groups: each a product of its own; a field a group leaves out is the sweep's.</summary>
+    private static SweepGroup[] GroupsOf(List<GroupFile?>? groups, IReadOnlyList<StudentDescriptor> catalog)
+    {
+        if (groups is null)
+        {
+            return [];
+        }
+        if (groups.Count == 0)
+        {
+            throw Field("groups", "is empty; give at least one group ({\"students\": [...], \"recipes\": [...], \"axes\": {...}, \"seeds\": [...]}), or leave groups out for one product of the sweep's fields.");
+        }
+        return groups.Select((g, i) => g is null
+            ? throw Field($"groups[{i}]", "is null; give a group: {\"students\": [...], \"recipes\": [...], \"axes\": {...}, \"seeds\": [...]}, each field optional.")
+            : new SweepGroup
+            {
+                Students = g.Students.ValueKind == JsonValueKind.Undefined ? null : SweepStudents.Resolve(g.Students, catalog, $"groups[{i}].students"),
+                Recipes = g.Recipes is null ? null : RecipesOf(g.Recipes, $"groups[{i}].recipes"),
+                Axes = AxesOf(g.Axes, $"groups[{i}].axes"),
+                Seeds = g.Seeds,
+            }).ToArray();
+    }
+
+    private static string[] Values(string field, string option, JsonElement values) =>
         values.ValueKind != JsonValueKind.Array
-            ? throw Field($"axes.{option}", $"is {values.ValueKind.ToString().ToLowerInvariant()}; give a list of values, such as [1, 2].")
+            ? throw Field($"{field}.{option}", $"is {values.ValueKind.ToString().ToLowerInvariant()}; give a list of values, such as [1, 2].")
             : values.EnumerateArray().Select((v, i) => v.ValueKind switch
             {
                 JsonValueKind.Number => v.GetRawText(),
                 JsonValueKind.String => v.GetString()!,
-                _ => throw Field($"axes.{option}[{i}]", $"is {v.ValueKind.ToString().ToLowerInvariant()}; give a number or a name."),
+                _ => throw Field($"{field}.{option}[{i}]", $"is {v.ValueKind.ToString().ToLowerInvariant()}; give a number or a name."),
             }).ToArray();
 
     /// <summary>The file as written; <see cref="Load"/> checks it field by field.</summary>
@@ -162,7 +198,17 @@ public static partial class SweepSpec
         public List<string>? Recipes { get; set; }
         public Dictionary<string, JsonElement>? Axes { get; set; }
         public List<int>? Seeds { get; set; }
+        public List<GroupFile?>? Groups { get; set; }
         public SweepBudget? Budget { get; set; }
+    }
+
+    /// <summary>A group as written: any of the sweep's students, recipes, axes and seeds.</summary>
+    private sealed class GroupFile
+    {
+        public JsonElement Students { get; set; }
+        public List<string>? Recipes { get; set; }
+        public Dictionary<string, JsonElement>? Axes { get; set; }
+        public List<int>? Seeds { get; set; }
     }
 
     private sealed class DataFile

@@ -66,8 +66,11 @@ public static class SweepStatus
     /// <summary>The cells an executor should start, seed by seed (every setting's first seed, then every setting's
     /// second, ...), so that a sweep stopped partway has a first result for every setting rather than all the seeds of
     /// a few.</summary>
-    internal static SweepCellStatus[] Runnable(SweepOptions sweep, bool retryFailed) =>
-        Read(sweep).Where(s => s.Runnable(retryFailed)).OrderBy(s => sweep.Seeds.ToList().IndexOf(s.Cell.Seed)).ToArray();
+    internal static SweepCellStatus[] Runnable(SweepOptions sweep, bool retryFailed)
+    {
+        List<int> seeds = sweep.SeedOrder().ToList(); // with groups: each seed where a group first names it
+        return Read(sweep).Where(s => s.Runnable(retryFailed)).OrderBy(s => seeds.IndexOf(s.Cell.Seed)).ToArray();
+    }
 
     internal static SweepCellStatus Of(SweepCell cell, SweepFolder folder)
     {
