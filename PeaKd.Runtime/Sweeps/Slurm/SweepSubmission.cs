@@ -69,8 +69,9 @@ public static class SweepSlurm
         using FolderLock held = FolderLock.Take(SlurmFolder(folder), "a sweep's Slurm submission");
         IReadOnlyList<SweepSubmission> earlier = ReadSubmissions(folder);
         // seed by seed, as the local executor runs them: a sweep stopped partway has every setting's first seed
+        List<int> seeds = sweep.SeedOrder().ToList();
         string[] cells = Status(sweep, cluster, earlier).Where(s => s.Status.Runnable(retryFailed) && s.Queued is null)
-            .OrderBy(s => sweep.Seeds.ToList().IndexOf(s.Status.Cell.Seed)).Select(s => s.Status.Cell.Id).ToArray();
+            .OrderBy(s => seeds.IndexOf(s.Status.Cell.Seed)).Select(s => s.Status.Cell.Id).ToArray();
         if (cells.Length == 0)
         {
             return null;
