@@ -32,13 +32,13 @@ public static class SweepRunner
         identity.RecordOrCheck(folder);
         CheckFinished(folder, identity);
         int[] lengths = plan.Cells.Select(c => c.Options.MaxLength).Distinct().Order().ToArray();
-        FineTuneResult? teacher = sweep.FineTuneTeacher ? FineTuneTeacher(sweep, folder, lengths[^1], progress, cancellation) : null;
+        string teacher = sweep.FineTuneTeacher ? FineTuneTeacher(sweep, folder, lengths[^1], progress, cancellation) : identity.Teacher;
         foreach (SweepCell first in lengths.Select(length => plan.Cells.First(c => c.Options.MaxLength == length)))
         {
             cancellation.ThrowIfCancellationRequested();
             TeacherRecords.Compute(TeacherRecordOptions.From(first.Options), progress, cancellation); // exactly the record the cells' runs then reuse
         }
-        return new SweepPreparation(folder.Root, identity.Hash, teacher?.Folder ?? identity.Teacher, lengths.Select(folder.Records).ToArray());
+        return new SweepPreparation(folder.Root, identity.Hash, teacher, lengths.Select(folder.Records).ToArray());
     }
 
     /// <summary>Refuses a sweep whose finished cells another PeaKd version ran (or another sweep, copied in): one front
@@ -56,9 +56,15 @@ public static class SweepRunner
         }
     }
 
-    /// <summary>The teacher fine-tuned once, at the longest length a cell uses.</summary>
-    private static FineTuneResult FineTuneTeacher(SweepOptions sweep, SweepFolder folder, int maxLength, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+    /// <summary>The teacher fine-tuned once, at the longest length a cell uses: a finished fine-tuning is kept as it
+    /// is (the identity check above has refused other settings), an interrupted one resumes.</summary>
+    private static string FineTuneTeacher(SweepOptions sweep, SweepFolder folder, int maxLength, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
     {
+        if (File.Exists(Path.Combine(folder.TeacherFolder, "summary.json")))
+        {
+            progress?.Report(TrainingProgress.Note("sweep", $"teacher: {folder.TeacherFolder} is fine-tuned already; reused"));
+            return folder.TeacherFolder;
+        }
         bool started = Directory.Exists(folder.TeacherFolder) && Directory.EnumerateFileSystemEntries(folder.TeacherFolder).Any();
         return PeaKdPipeline.FineTune(new FineTuneOptions
         {
@@ -67,8 +73,8 @@ public static class SweepRunner
             OutputFolder = folder.TeacherFolder,
             MaxLength = maxLength,
             Training = sweep.FineTuning,
-            Resume = started, // a finished fine-tuning resumes to its end at once; an interrupted one continues
-        }, progress, cancellation);
+            Resume = started,
+        }, progress, cancellation).Folder;
     }
 
     /// <summary>Runs one cell: its pipeline run (resumed when an earlier attempt stopped), then the serving cost of
