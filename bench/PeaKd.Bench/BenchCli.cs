@@ -67,9 +67,32 @@ internal static class BenchCli
         agreementCommand.SetAction(parse => Guarded(parse.GetValue(threads), "serving-agreement",
             measurement => ServingBench.Agreement(parse.GetValue(model)!, parse.GetValue(export)!, parse.GetValue(texts)!, measurement)));
 
-        var root = new RootCommand("PeaKd benchmarks: one JSON line per measurement (see bench/run.sh).") { threads, caseCommand, peakCommand, generatorCommand, servingCommand, agreementCommand, verifyCommand };
+        var teacher = new Option<string>("--teacher") { Description = "A fine-tuned teacher folder (peakd finetune --out).", Required = true };
+        var data = new Option<string>("--data") { Description = "A folder of train/dev/test TSV files (text, label).", DefaultValueFactory = _ => Path.Combine("data", "fine-foods") };
+        var positiveLabel = new Option<string?>("--positive-label") { Description = "The class F1 scores (fine-foods: great)." };
+        var student = new Option<string>("--student") { Description = "The cells' student.", DefaultValueFactory = _ => "Bert1" };
+        var recipe = new Option<string>("--recipe") { Description = "The cells' recipe (ft, kd, pkd, sps, peabert).", DefaultValueFactory = _ => "kd" };
+        var cells = new Option<int>("--cells") { Description = "Cells: one per seed, 1 to N.", DefaultValueFactory = _ => 4 };
+        var epochs = new Option<int>("--epochs") { Description = "KD epochs per cell.", DefaultValueFactory = _ => 1 };
+        var maxLength = new Option<int>("--max-length") { Description = "Tokens per example.", DefaultValueFactory = _ => 64 };
+        var trainRows = new Option<int>("--train-rows") { Description = "Train on a copy of the data with this many train rows (dev and test kept); 0 for all.", DefaultValueFactory = _ => 0 };
+        var work = new Option<string?>("--work") { Description = "A new folder for the data copy, the specs and the sweep folders (default: a new one under the temporary folder); kept." };
+        var parallelList = new Option<string>("--parallel") { Description = "The cells-at-once counts to run the sweep with, each in a fresh sweep folder.", DefaultValueFactory = _ => "1,2" };
+        var sweepCommand = new Command("sweep", "A sweep's per-cell overhead against its training, and its wall time at each --parallel, through the peakd CLI.")
+            { teacher, data, positiveLabel, student, recipe, cells, epochs, maxLength, trainRows, work, parallelList };
+        sweepCommand.SetAction(parse => Guarded(parse.GetValue(threads), "sweep", measurement => SweepBench.Run(new SweepBenchOptions(
+            parse.GetValue(teacher)!, parse.GetValue(data)!, parse.GetValue(positiveLabel), parse.GetValue(student)!, parse.GetValue(recipe)!,
+            parse.GetValue(cells), parse.GetValue(epochs), parse.GetValue(maxLength), parse.GetValue(trainRows), parse.GetValue(work),
+            ParallelCounts(parse.GetValue(parallelList)!)), measurement)));
+
+        var root = new RootCommand("PeaKd benchmarks: one JSON line per measurement (see bench/run.sh).") { threads, caseCommand, peakCommand, generatorCommand, servingCommand, agreementCommand, verifyCommand, sweepCommand };
         return root.Parse(args).Invoke();
     }
+
+    private static int[] ParallelCounts(string text) =>
+        text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(p => int.TryParse(p, out int n) ? n : throw new ArgumentException($"--parallel '{text}': '{p}' is not a whole number; give counts such as 1,2."))
+            .ToArray();
 
     private static int Guarded(int threads, string measurementName, Action<Measurement> body)
     {
@@ -84,7 +107,7 @@ internal static class BenchCli
         {
             body(measurement);
         }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException)
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or InvalidOperationException)
         {
             Console.Error.WriteLine($"PeaKd.Bench {measurementName}: {e.Message}");
             return 1;
