@@ -54,7 +54,9 @@ public sealed class SweepReport
     /// <param name="sweepFolder">The sweep's folder (<see cref="SweepOptions.Folder"/>).</param>
     /// <param name="budget">The budget the best setting must meet (<see cref="SweepOptions.Budget"/>).</param>
     /// <param name="note">Receives notes for the reader.</param>
-    public static SweepReport Read(string sweepFolder, SweepBudget budget, Action<string> note)
+    /// <param name="planned">The ids of the cells the sweep plans now; results of others (a student or a value taken out
+    /// of the spec) are left out and counted in a note. Null: every result.</param>
+    public static SweepReport Read(string sweepFolder, SweepBudget budget, Action<string> note, IReadOnlyCollection<string>? planned = null)
     {
         ArgumentNullException.ThrowIfNull(sweepFolder);
         ArgumentNullException.ThrowIfNull(budget);
@@ -67,9 +69,23 @@ public sealed class SweepReport
         {
             throw new ArgumentException($"{results}: no finished cell (a results/ID.json is written when a cell finishes); run the sweep's cells first.");
         }
+        if (planned is not null)
+        {
+            var plannedIds = planned.ToHashSet(StringComparer.Ordinal);
+            string[] unplanned = files.Where(f => !plannedIds.Contains(Path.GetFileNameWithoutExtension(f))).ToArray();
+            if (unplanned.Length > 0)
+            {
+                note($"{unplanned.Length} finished cells are no longer in the sweep's plan (a student, recipe or value taken out of the spec) and are left out of the report.");
+            }
+            files = files.Except(unplanned).ToArray();
+            if (files.Length == 0)
+            {
+                throw new ArgumentException($"{results}: no finished cell of the sweep as planned now; run its cells first.");
+            }
+        }
         var cells = files.Select(f => (File: f, Cell: SweepCellResult.Read(f))).ToArray();
         OneOf(cells, c => c.Sweep, "sweeps", "the teacher and data a sweep's cells share; report each sweep's folder apart");
-        OneOf(cells, c => c.PeakdVersion, "PeaKd versions", "cells of one report must come from one version to be compared; run the others again with this version, or report them apart");
+        OneOf(cells, c => c.Code, "builds (code)", "cells of one report must come from one build to be compared; run the others again with this build, or report them apart");
         string metric = FirstDevMetric(cells);
         string reported = cells.Any(c => c.Cell.Metrics.TryGetValue("test", out var test) && test.ByName.ContainsKey(metric)) ? "test" : "dev";
         var report = new SweepReport(sweepFolder, cells.Select(c => c.Cell).ToArray(), budget, metric, reported);

@@ -23,6 +23,9 @@ internal enum SweepAttemptOutcome
     /// <summary>Ran out of memory: worth retrying on a machine with more, not as it is.</summary>
     OutOfMemory,
 
+    /// <summary>A file system error (a full disk, a network file system's stale handle): worth retrying.</summary>
+    FileSystemError,
+
     /// <summary>An error that the same inputs would raise again (bad data, a diverged run, a bug): not retried.</summary>
     Failed,
 }
@@ -114,9 +117,6 @@ internal sealed record SweepAttempt
         ended.Write(folder);
         return ended;
     }
-
-    /// <summary>Removes the record of an attempt that never ran (its cell was taken by another executor).</summary>
-    internal void Withdraw(string folder) => File.Delete(Path.Combine(folder, $"{Number}.json"));
 
     private void Write(string folder) => AtomicFile.WriteAllText(Path.Combine(folder, $"{Number}.json"), JsonSerializer.Serialize(this, Json) + "\n");
 

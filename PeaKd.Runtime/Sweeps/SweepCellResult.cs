@@ -77,6 +77,10 @@ public sealed record SweepCellResult
     /// <summary>The PeaKd version that ran the cell.</summary>
     public required string PeakdVersion { get; init; }
 
+    /// <summary>The build that ran the cell: 12 hex digits of the SHA-256 of PeaKd's runtime assembly and the
+    /// application's (which declares the students). Cells of one front must share it.</summary>
+    public required string Code { get; init; }
+
     /// <summary>When the cell finished.</summary>
     public required DateTimeOffset FinishedUtc { get; init; }
 

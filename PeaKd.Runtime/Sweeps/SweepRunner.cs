@@ -27,11 +27,11 @@ public static class SweepRunner
         var folder = new SweepFolder(sweep.Folder);
         Directory.CreateDirectory(folder.Root);
         SweepLocking.Check(folder.Root);
-        using FolderLock held = FolderLock.Take(Path.Combine(folder.Root, "shared"), "a sweep's shared steps");
-        var identity = SweepIdentity.Of(sweep);
-        identity.RecordOrCheck(folder);
-        CheckFinished(folder, identity);
+        using FolderLock held = WaitForLock(Path.Combine(folder.Root, "shared"), "a sweep's shared steps", progress, cancellation);
         int[] lengths = plan.Cells.Select(c => c.Options.MaxLength).Distinct().Order().ToArray();
+        var identity = SweepIdentity.Of(sweep, lengths[^1]);
+        CheckFinished(folder, identity);
+        identity.RecordOrCheck(folder);
         string teacher = sweep.FineTuneTeacher ? FineTuneTeacher(sweep, folder, lengths[^1], progress, cancellation) : identity.Teacher;
         foreach (SweepCell first in lengths.Select(length => plan.Cells.First(c => c.Options.MaxLength == length)))
         {
@@ -41,18 +41,40 @@ public static class SweepRunner
         return new SweepPreparation(folder.Root, identity.Hash, teacher, lengths.Select(folder.Records).ToArray());
     }
 
-    /// <summary>Refuses a sweep whose finished cells another PeaKd version ran (or another sweep, copied in): one front
-    /// must not mix them silently. Every result is read, so a damaged one is named here, before anything runs.</summary>
+    /// <summary>Refuses a sweep whose finished cells other code ran (or another sweep, copied in): one front must not
+    /// mix them silently. Every result is read, so a damaged one is named here, before anything runs.</summary>
     private static void CheckFinished(SweepFolder folder, SweepIdentity identity)
     {
         SweepCellResult[] others = folder.FinishedIds().Select(id => SweepCellResult.Read(folder.Result(id)))
-            .Where(r => r.PeakdVersion != identity.PeakdVersion || r.Sweep != identity.Hash).ToArray();
+            .Where(r => r.Code != identity.Code || r.Sweep != identity.Hash).ToArray();
         if (others.Length > 0)
         {
             SweepCellResult first = others[0];
-            string what = first.Sweep != identity.Hash ? $"belongs to sweep {first.Sweep}, not this one ({identity.Hash})" : $"was run by PeaKd {first.PeakdVersion}, and this is {identity.PeakdVersion}";
+            string what = first.Sweep != identity.Hash ? $"belongs to sweep {first.Sweep}, not this one ({identity.Hash})"
+                : $"was run by other code (PeaKd {first.PeakdVersion}, code {first.Code}; this is code {identity.Code})";
             throw new InvalidOperationException(
-                $"{folder.Result(first.Id)} {what}{(others.Length > 1 ? $", as are {others.Length - 1} more results" : "")}. A sweep's cells must come from one version and one sweep, so that the front compares like with like: finish the sweep with the version that started it, or start a new sweep folder (moving results/ aside reruns those cells).");
+                $"{folder.Result(first.Id)} {what}{(others.Length > 1 ? $", as are {others.Length - 1} more results" : "")}. A sweep's cells must come from one build of one program and one sweep, so that the front compares like with like: finish the sweep with the build that started it, or start a new sweep folder (moving results/ aside reruns those cells).");
+        }
+    }
+
+    /// <summary>Takes the lock at <paramref name="folder"/>, waiting while another holds it (a second submission's
+    /// shared steps wait for the first's, then find its work done).</summary>
+    private static FolderLock WaitForLock(string folder, string writer, IProgress<TrainingProgress>? progress, CancellationToken cancellation)
+    {
+        string full = IO.FolderPaths.Full(folder);
+        string lockFile = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.lock");
+        for (long said = 0; ; cancellation.WaitHandle.WaitOne(TimeSpan.FromSeconds(2)))
+        {
+            cancellation.ThrowIfCancellationRequested();
+            if (FolderLock.TryTake(lockFile, writer, out string holder) is { } taken)
+            {
+                return taken;
+            }
+            if (Environment.TickCount64 - said > 60_000)
+            {
+                progress?.Report(TrainingProgress.Note("sweep", $"waiting for {holder}, which holds {folder}"));
+                said = Environment.TickCount64;
+            }
         }
     }
 
@@ -96,17 +118,18 @@ public static class SweepRunner
             return SweepCellResult.Read(folder.Result(id));
         }
         SweepIdentity identity = CheckPrepared(sweep, folder);
+        // one executor at a time per cell, from its first step to its result: another is refused (FolderInUseException)
+        using FolderLock cellLock = FolderLock.Take(folder.Attempts(id), "a sweep cell's executor");
+        if (File.Exists(folder.Result(id)))
+        {
+            return SweepCellResult.Read(folder.Result(id)); // finished while this one waited to start
+        }
         SweepAttempt attempt = SweepAttempt.Start(folder.Attempts(id));
         try
         {
             SweepCellResult result = Run(cell, folder, identity, attempt, progress, cancellation);
             attempt.End(folder.Attempts(id), SweepAttemptOutcome.Done, null);
             return result;
-        }
-        catch (Exception e) when (e is FolderInUseException or Runs.RunFolderInUseException)
-        {
-            attempt.Withdraw(folder.Attempts(id)); // another executor is running the cell: this was no attempt at it
-            throw;
         }
         catch (Exception e)
         {
@@ -124,7 +147,8 @@ public static class SweepRunner
         cancellation.ThrowIfCancellationRequested();
         var measuring = System.Diagnostics.Stopwatch.StartNew();
         ServingCost serving = ServingMeasurement.Measure(run.Paths.Student, cell.Options.Data, cell.Options.MaxLength,
-            Path.Combine(cell.Options.OutputFolder, "onnx-int8"), new ServingMeasurementSettings(), cancellation);
+            // one thread, whatever share of the cores the cell trained with: latencies of one sweep compare only so
+            Path.Combine(cell.Options.OutputFolder, "onnx-int8"), new ServingMeasurementSettings { Threads = 1 }, cancellation);
         IReadOnlyList<SweepAttempt> attempts = SweepAttempt.ReadAll(folder.Attempts(cell.Id));
         var result = new SweepCellResult
         {
@@ -142,10 +166,12 @@ public static class SweepRunner
             TrainingSeconds = run.TrainingSeconds,
             RunSeconds = finished ? 0 : run.WallSeconds,
             ServingSeconds = measuring.Elapsed.TotalSeconds,
-            WallSeconds = attempts.Sum(a => ((a.EndedUtc ?? DateTimeOffset.UtcNow) - a.StartedUtc).TotalSeconds),
+            // ended attempts, and this one; an attempt whose process vanished has no end and counts for nothing
+            WallSeconds = attempts.Where(a => a.EndedUtc is not null).Sum(a => (a.EndedUtc!.Value - a.StartedUtc).TotalSeconds) + (DateTimeOffset.UtcNow - attempt.StartedUtc).TotalSeconds,
             Attempts = attempt.Number,
             Sweep = identity.Hash,
             PeakdVersion = identity.PeakdVersion,
+            Code = identity.Code,
             FinishedUtc = DateTimeOffset.UtcNow,
         };
         result.Write(folder.Result(cell.Id));
@@ -153,17 +179,24 @@ public static class SweepRunner
     }
 
     /// <summary>Removes the temporary files that writers killed mid-write left anywhere in the sweep folder (no reader
-    /// ever opens them); returns how many. Run it when no executor is writing to the folder.</summary>
+    /// ever opens them); returns how many. Refused while a cell runs (its writes in progress are temporary files too).</summary>
     /// <param name="sweep">The sweep.</param>
+    /// <exception cref="InvalidOperationException">A cell is running.</exception>
     public static int Clean(SweepOptions sweep)
     {
         ArgumentNullException.ThrowIfNull(sweep);
+        string[] running = SweepStatus.Read(sweep).Where(s => s.State == SweepCellState.Running).Select(s => s.Cell.Id).ToArray();
+        if (running.Length > 0)
+        {
+            throw new InvalidOperationException(
+                $"{sweep.Folder}: {running.Length} cells are running ({string.Join(", ", running.Take(5))}{(running.Length > 5 ? ", ..." : "")}), and their files being written are temporary files too. Clean when no cell runs.");
+        }
         return AtomicFile.RemoveTemporaries(new SweepFolder(sweep.Folder).Root);
     }
 
     private static SweepCell Find(SweepPlan plan, string id) =>
         plan.Cells.FirstOrDefault(c => c.Id == id)
-        ?? throw new ArgumentException($"'{id}' is not a cell of this sweep: its plan has {plan.Cells.Count} cells ({string.Join(", ", plan.Cells.Take(4).Select(c => c.Id))}{(plan.Cells.Count > 4 ? ", ..." : "")}). Plan the sweep to list them.", nameof(id));
+        ?? throw new ArgumentException($"'{id}' is not a cell of this sweep: its plan has {plan.Cells.Count} cells ({string.Join(", ", plan.Cells.Take(4).Select(c => c.Id))}{(plan.Cells.Count > 4 ? ", ..." : "")}). Plan the sweep to list them.");
 
     /// <summary>The identity sweep.json records, checked against the sweep as it is now.</summary>
     private static SweepIdentity CheckPrepared(SweepOptions sweep, SweepFolder folder)
@@ -172,8 +205,14 @@ public static class SweepRunner
         {
             throw new InvalidOperationException($"{folder.IdentityFile} does not exist: the sweep's shared steps have not run. Run SweepRunner.Prepare first, once, then the cells.");
         }
-        var now = SweepIdentity.Of(sweep);
-        now.CheckAgainst(SweepIdentity.Read(folder.IdentityFile), folder.IdentityFile);
+        SweepIdentity recorded = SweepIdentity.Read(folder.IdentityFile);
+        var now = SweepIdentity.Of(sweep, SweepPlanner.Plan(sweep).Cells.Max(c => c.Options.MaxLength));
+        now.CheckAgainst(recorded, folder.IdentityFile);
+        if (recorded.Code != now.Code)
+        {
+            throw new InvalidOperationException(
+                $"{folder.IdentityFile}: the sweep's shared steps last ran with other code (code {recorded.Code}; this is {now.Code}), so the finished cells were not checked against this build. Run SweepRunner.Prepare again with this build, then the cells.");
+        }
         if (sweep.FineTuneTeacher && !File.Exists(Path.Combine(folder.TeacherFolder, "summary.json")))
         {
             throw new InvalidOperationException($"{folder.TeacherFolder} holds no finished fine-tuning: the sweep's shared steps have not finished. Run SweepRunner.Prepare until it does, then the cells.");
@@ -193,6 +232,7 @@ public static class SweepRunner
     {
         OperationCanceledException => SweepAttemptOutcome.Stopped,
         OutOfMemoryException => SweepAttemptOutcome.OutOfMemory,
+        IOException when e is not (IO.CorruptFileException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException) => SweepAttemptOutcome.FileSystemError,
         System.Runtime.InteropServices.ExternalException when e.Message.Contains("out of memory", StringComparison.OrdinalIgnoreCase) => SweepAttemptOutcome.OutOfMemory,
         _ => SweepAttemptOutcome.Failed,
     };

@@ -23,6 +23,9 @@ public enum SweepCellState
     /// <summary>Its last attempt ran out of memory.</summary>
     OutOfMemory,
 
+    /// <summary>Its last attempt hit a file system error (a full disk, a stale network file handle); run it again.</summary>
+    FileSystemError,
+
     /// <summary>Its last attempt failed with an error the same inputs would raise again; not retried unless asked.</summary>
     Failed,
 
@@ -39,11 +42,11 @@ public enum SweepCellState
 /// <param name="Log">The last attempt's log, when an executor wrote one.</param>
 public sealed record SweepCellStatus(SweepCell Cell, SweepCellState State, int Attempts, string? Message, string? Log)
 {
-    /// <summary>Whether an executor should start it: pending, stopped, out of memory or lost; failed cells only when
+    /// <summary>Whether an executor should start it: pending, stopped, out of memory, a file system error or lost; failed cells only when
     /// <paramref name="retryFailed"/>.</summary>
     /// <param name="retryFailed">Retry cells whose last attempt failed with a deterministic error.</param>
     public bool Runnable(bool retryFailed) =>
-        State is SweepCellState.Pending or SweepCellState.Stopped or SweepCellState.OutOfMemory or SweepCellState.Lost
+        State is SweepCellState.Pending or SweepCellState.Stopped or SweepCellState.OutOfMemory or SweepCellState.FileSystemError or SweepCellState.Lost
         || (retryFailed && State == SweepCellState.Failed);
 
     /// <summary>Its properties and their values.</summary>
@@ -88,6 +91,7 @@ public static class SweepStatus
             SweepAttemptOutcome.Running => Alive(last) ? SweepCellState.Running : SweepCellState.Lost,
             SweepAttemptOutcome.Stopped => SweepCellState.Stopped,
             SweepAttemptOutcome.OutOfMemory => SweepCellState.OutOfMemory,
+            SweepAttemptOutcome.FileSystemError => SweepCellState.FileSystemError,
             SweepAttemptOutcome.Failed => SweepCellState.Failed,
             _ => SweepCellState.Done, // an attempt said done, yet no result: treated as not run below
         };

@@ -14,7 +14,7 @@ internal static class CommandRunner
 
     /// <summary>Cancelled by the first SIGINT (Ctrl+C) or SIGTERM once a command asks for it (commands that train do):
     /// the run stops after its current step, every file it was writing complete, and the command exits 130 or 143
-    /// saying where it stopped. A second signal ends the process (but a second SIGTERM within 5 s, as schedulers send, is the same stop); commands that never ask keep the default (they end).</summary>
+    /// saying where it stopped. A second signal ends the process (but one within 5 s of the first, as schedulers and a sweep's executor send, is the same stop); commands that never ask keep the default (they end).</summary>
     public static CancellationToken Stopping
     {
         get
@@ -111,9 +111,10 @@ internal static class CommandRunner
     {
         if (_signal != 0)
         {
-            // A scheduler's SIGTERM reaches every process of a job, and a batch script forwards it once more: a second
-            // SIGTERM within seconds of the first is the same stop. Any other second signal ends the process.
-            if (context.Signal == PosixSignal.SIGTERM && _signal == 143 && Environment.TickCount64 - _stoppedAt < 5_000)
+            // A scheduler's SIGTERM reaches every process of a job and its batch script forwards it once more; Ctrl+C
+            // reaches a sweep's cells and their executor then sends SIGTERM: a second signal within seconds of the
+            // first is the same stop. A later one ends the process.
+            if (Environment.TickCount64 - _stoppedAt < 5_000)
             {
                 context.Cancel = true;
             }

@@ -80,7 +80,7 @@ internal static class SweepCommand
         {
             SweepOptions sweep = SweepSpec.Load(parse.GetValue(spec)!, StudentCatalog.All);
             string folder = parse.GetValue(output) ?? Path.Combine(sweep.Folder, "report");
-            Console.WriteLine(Reporting.Sweeps.SweepReport.Read(sweep.Folder, sweep.Budget, Console.Error.WriteLine).Write(folder));
+            Console.WriteLine(Reporting.Sweeps.SweepReport.Read(sweep.Folder, sweep.Budget, Console.Error.WriteLine, SweepPlanner.Plan(sweep).Cells.Select(c => c.Id).ToArray()).Write(folder));
             Console.WriteLine($"wrote sweep-report.md, pareto-parameters.png and pareto-latency.png (when some cell measured its latency) to {folder}");
         }));
         return report;
@@ -197,7 +197,7 @@ internal static class SweepCommand
             foreach (SweepSlurmCellStatus state in states)
             {
                 SweepCellStatus cell = state.Status;
-                string slurm = state.Task is null ? "" : $"{state.Task}{(state.Queued is null ? "" : $" {state.Queued}")}";
+                string slurm = state.Task is null ? "" : $"{state.Task}{(state.Queued ?? state.Ended) switch { null => "", string said => $" {said}" }}";
                 Console.WriteLine($"{cell.Cell.Id,-12}  {cell.Cell.Student.Name,-14} {Name(cell.Cell.Recipe),-8} {cell.Cell.Seed,5}  {Name(cell.State),-12} {cell.Attempts,8}  {slurm,-24} {cell.Message}".TrimEnd());
             }
             PrintCounts(states.Select(s => s.Status).ToArray());

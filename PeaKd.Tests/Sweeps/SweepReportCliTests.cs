@@ -21,11 +21,14 @@ public class SweepReportCliTests
     public void Report_writes_the_report_and_picks_within_the_specs_budget()
     {
         using var folder = TestFiles.TempFolder();
-        string spec = SweepSpecFiles.Write(folder, """ "students": ["Bert1"], "recipes": ["kd"], "budget": { "max_owned_parameters": 15000 } """);
+        string spec = SweepSpecFiles.Write(folder, """ "students": ["Bert1", "Bert2"], "recipes": ["kd"], "seeds": [1, 2, 3], "budget": { "max_int8_latency_milliseconds": 3 } """);
         Cells(folder);
+        Write(folder.File("sweep"), Cell("Bert3", SweepRecipe.Kd, 1, 26_064, 0.99, 0.99, 1.0)); // a student since taken out of the spec
         var (exit, output, error) = Peakd("sweep", "report", spec, "--out", folder.File("out"));
         Assert.True(exit == 0, error);
-        Assert.Contains("Budget: at most 15,000 owned parameters.", output);
+        Assert.Contains("1 finished cells are no longer in the sweep's plan", error); // and Bert3 is not ranked
+        Assert.DoesNotContain("Bert3", output);
+        Assert.Contains("Budget: at most an int8 latency of 3 ms.", output);
         Assert.Contains("**Bert1 kd**: test accuracy **80.00**", output); // Bert2 kd is more accurate, but over the budget
         Assert.Contains($"to {folder.File("out")}", output);
         foreach (string file in new[] { "sweep-report.md", "pareto-parameters.png", "pareto-latency.png" })
@@ -42,7 +45,7 @@ public class SweepReportCliTests
     public void Report_refuses_a_damaged_result_naming_it()
     {
         using var folder = TestFiles.TempFolder();
-        string spec = SweepSpecFiles.Write(folder, """ "students": ["Bert1"], "recipes": ["kd"] """);
+        string spec = SweepSpecFiles.Write(folder, """ "students": ["Bert1", "Bert2"], "recipes": ["kd"], "seeds": [1, 2, 3] """);
         string damaged = Cells(folder)[0];
         File.WriteAllText(damaged, File.ReadAllText(damaged)[..100]);
         var (exit, _, error) = Peakd("sweep", "report", spec);

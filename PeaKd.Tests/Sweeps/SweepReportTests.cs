@@ -231,7 +231,7 @@ public class SweepReportTests
         using var versions = TestFiles.TempFolder();
         Write(versions.Path, ours, Cell("Bert2", SweepRecipe.Kd, 1, 200, 0.8, 0.8, version: "1.1.0"));
         error = Assert.Throws<InvalidDataException>(() => SweepReport.Read(versions.Path, new SweepBudget(), _ => { }));
-        Assert.Contains("results of 2 PeaKd versions: '1.0.0' in", error.Message);
+        Assert.Contains("results of 2 builds (code): '1.0.0' in", error.Message);
     }
 
     [Fact]

@@ -15,10 +15,9 @@ internal static class SweepResultFiles
         IReadOnlyDictionary<string, string>? settings = null)
     {
         settings ??= new Dictionary<string, string>();
-        string canonical = $"{student} {recipe} {seed} {string.Join(",", settings.Select(s => $"{s.Key}={s.Value}"))}";
         return new SweepCellResult
         {
-            Id = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))[..12],
+            Id = SweepCell.IdOf(SweepCell.Canonical(student, recipe, settings, seed)), // the id the planner gives it
             Student = student,
             Recipe = recipe,
             Seed = seed,
@@ -45,6 +44,7 @@ internal static class SweepResultFiles
             Attempts = 1,
             Sweep = sweep,
             PeakdVersion = version,
+            Code = version, // another version is another build
             FinishedUtc = new DateTimeOffset(2026, 12, 7, 8, 0, 0, TimeSpan.Zero),
         };
     }

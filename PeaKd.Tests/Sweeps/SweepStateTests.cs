@@ -69,7 +69,7 @@ public class SweepStateTests
         Directory.CreateDirectory(folder.File("sweep/results"));
         Result(cell, prepared.Sweep, "0.0.1-older").Write(folder.File($"sweep/results/{cell.Id}.json"));
         var refused = Assert.Throws<InvalidOperationException>(() => SweepRunner.Prepare(sweep));
-        Assert.Contains($"results/{cell.Id}.json was run by PeaKd 0.0.1-older, and this is", refused.Message);
+        Assert.Contains($"results/{cell.Id}.json was run by other code (PeaKd 0.0.1-older, code 0.0.1-older; this is code ", refused.Message);
         Assert.Equal(SweepCellState.Done, SweepStatus.Read(sweep)[1].State);
     }
 
@@ -78,7 +78,7 @@ public class SweepStateTests
         Id = cell.Id, Student = cell.Student.Name, Recipe = cell.Recipe, Seed = cell.Seed, Settings = cell.Settings,
         OwnedParameters = cell.OwnedParameters, OwnedLayers = 1, EffectiveDepth = 1,
         Metrics = new Dictionary<string, SplitMetrics> { ["dev"] = new([new("accuracy", 0.5)]) },
-        TrainingSeconds = 1, WallSeconds = 1, Attempts = 1, Sweep = sweep, PeakdVersion = version, FinishedUtc = DateTimeOffset.UnixEpoch,
+        TrainingSeconds = 1, WallSeconds = 1, Attempts = 1, Sweep = sweep, PeakdVersion = version, Code = version, FinishedUtc = DateTimeOffset.UnixEpoch,
     };
 
     [Fact]
@@ -147,12 +147,33 @@ public class SweepStateTests
         SweepOptions sweep = Sweep(folder);
         SweepRunner.Prepare(sweep);
         SweepCell cell = SweepPlanner.Plan(sweep).Cells[0];
-        using (PeaKd.Folders.FolderLock.Take(cell.Options.OutputFolder, "another executor's run"))
+        using (PeaKd.Folders.FolderLock.Take(folder.File($"sweep/attempts/{cell.Id}"), "another executor"))
         {
             var refused = Assert.Throws<PeaKd.Folders.FolderInUseException>(() => SweepRunner.RunCell(sweep, cell.Id));
-            Assert.Contains("another executor's run", refused.Message);
+            Assert.Contains("another executor", refused.Message);
         }
-        Assert.Empty(Directory.GetFiles(folder.File($"sweep/attempts/{cell.Id}")));
+        Assert.False(Directory.Exists(folder.File($"sweep/attempts/{cell.Id}")) && Directory.GetFiles(folder.File($"sweep/attempts/{cell.Id}")).Length > 0, "no attempt recorded");
         Assert.Equal(SweepCellState.Pending, SweepStatus.Read(sweep)[0].State);
+    }
+
+    [Fact]
+    public void A_cell_of_other_code_than_the_shared_steps_is_refused_until_they_run_again()
+    {
+        using TempFolder folder = TestFiles.TempFolder();
+        SweepOptions sweep = Sweep(folder);
+        SweepRunner.Prepare(sweep);
+        string identity = folder.File("sweep/sweep.json");
+        var json = PeaKd.IO.JsonFile.ReadSealed(identity, required: true);
+        string code = json["code"]!.GetValue<string>();
+        Assert.Matches("^[0-9a-f]{12}$", code);
+        json["code"] = "000000000000"; // as if another build had run the shared steps
+        PeaKd.IO.JsonFile.WriteSealed(identity, json);
+
+        SweepCell cell = SweepPlanner.Plan(sweep).Cells[0];
+        var refused = Assert.Throws<InvalidOperationException>(() => SweepRunner.RunCell(sweep, cell.Id));
+        Assert.Contains($"the sweep's shared steps last ran with other code (code 000000000000; this is {code})", refused.Message);
+        Assert.False(Directory.Exists(folder.File($"sweep/attempts/{cell.Id}")), "no attempt");
+        SweepRunner.Prepare(sweep); // no finished cell to refuse: the shared steps take this build
+        Assert.Equal(code, PeaKd.IO.JsonFile.ReadSealed(identity, required: true)["code"]!.GetValue<string>());
     }
 }

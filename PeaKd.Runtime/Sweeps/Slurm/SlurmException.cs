@@ -10,7 +10,7 @@ public sealed class SlurmException : Exception
     /// <param name="tool">The Slurm tool, such as <c>sbatch</c>.</param>
     /// <param name="message">The whole message, naming the tool.</param>
     /// <param name="inner">The exception that caused it, when there is one.</param>
-    public SlurmException(string tool, string message, Exception? inner = null)
+    internal SlurmException(string tool, string message, Exception? inner = null)
         : base(message, inner)
     {
         Tool = tool;

@@ -203,7 +203,9 @@ internal static class SlurmScript
             echo "$(date -Is) job $job: $name exited with status $status"
 
             # Stopped near the time limit: requeue, unless this job has been requeued for its limit often enough.
-            if [ -n "$stopped_at" ] && [ "$status" -ne 0 ] && [ "$requeue" = 1 ]; then
+            # A cancel or a preemption is not a time limit, even near the end: squeue says so (CANCELLED, PREEMPTED).
+            state=$(squeue --noheader --jobs="$job" --format=%T 2>/dev/null)
+            if [ -n "$stopped_at" ] && [ "$status" -ne 0 ] && [ "$requeue" = 1 ] && [ "$state" = RUNNING ]; then
               if [ -n "$end" ] && [ $((end - stopped_at)) -le $((lead + 60)) ]; then
                 timeouts=$(grep -c "timed out; requeued" "$slurm_log" 2>/dev/null) || timeouts=0
                 if [ "$timeouts" -lt "$max_timeout_requeues" ]; then

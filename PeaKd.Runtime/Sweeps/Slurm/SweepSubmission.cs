@@ -76,29 +76,56 @@ public static class SweepSlurm
         {
             return null;
         }
-        int number = earlier.Count + 1;
+        // the next number after every folder there, recorded or not (a submission that failed partway left one)
+        Directory.CreateDirectory(SlurmFolder(folder));
+        int number = 1 + Directory.EnumerateDirectories(SlurmFolder(folder)).Select(Path.GetFileName)
+            .Select(n => int.TryParse(n, System.Globalization.CultureInfo.InvariantCulture, out int k) ? k : 0).Append(earlier.Count).Max();
+        SweepSubmission submission = SubmitJobs(folder, number, cells, options, commands, cluster);
+        WriteSubmissions(folder, [.. earlier, submission]);
+        return submission;
+    }
+
+    /// <summary>Writes slurm/N/ and submits its jobs; when sbatch refuses one (a submit limit, a bad partition), what
+    /// was queued already is cancelled, so no job runs that submissions.json does not record.</summary>
+    private static SweepSubmission SubmitJobs(SweepFolder folder, int number, string[] cells, SlurmOptions options, SweepJobCommands commands, SlurmCluster cluster)
+    {
         string scripts = Path.Combine(SlurmFolder(folder), number.ToString(System.Globalization.CultureInfo.InvariantCulture));
         string cellsFile = Path.Combine(scripts, "cells.txt");
         AtomicFile.WriteAllText(cellsFile, string.Concat(cells.Select(c => c + "\n")));
         string logs = Path.Combine(folder.Root, "logs");
+        var queued = new List<string>();
         string Submit(string name, string script)
         {
             string path = Path.Combine(scripts, name + ".sbatch");
             SlurmScript.Write(path, script, logs);
-            return cluster.Submit(path);
+            queued.Add(cluster.Submit(path));
+            return queued[^1];
         }
-
-        string prepare = Submit("prepare", SlurmScript.Single(new SlurmSingleJob("prepare", commands.Prepare, logs, options, WorkingFolder: folder.Root)));
-        var after = new SlurmDependency(SlurmAfter.Ok, [prepare]);
-        SweepArrayJob[] arrays = cluster.Limits().Split(cells.Length).Select((range, i) => new SweepArrayJob(Submit($"cells-{i + 1}", SlurmScript.Array(new SlurmArrayJob(
-            "cells", cellsFile, range, commands.Cell.Arguments, logs, options, after, folder.Root, Path.Combine(folder.Root, "attempts")))), range.Offset, range.Count)).ToArray();
-        string? report = commands.Report is { } command
-            ? Submit("report", SlurmScript.Single(new SlurmSingleJob("report", command, logs, options with { Requeue = false },
-                new SlurmDependency(SlurmAfter.Any, arrays.Select(a => a.Job).ToArray()), folder.Root)))
-            : null;
-        var submission = new SweepSubmission(number, DateTimeOffset.UtcNow, prepare, arrays, report, cells);
-        WriteSubmissions(folder, [.. earlier, submission]);
-        return submission;
+        try
+        {
+            string prepare = Submit("prepare", SlurmScript.Single(new SlurmSingleJob("prepare", commands.Prepare, logs, options, WorkingFolder: folder.Root)));
+            var after = new SlurmDependency(SlurmAfter.Ok, [prepare]);
+            SweepArrayJob[] arrays = cluster.Limits().Split(cells.Length).Select((range, i) => new SweepArrayJob(Submit($"cells-{i + 1}", SlurmScript.Array(new SlurmArrayJob(
+                "cells", cellsFile, range, commands.Cell.Arguments, logs, options, after, folder.Root, Path.Combine(folder.Root, "attempts")))), range.Offset, range.Count)).ToArray();
+            // the report reads files: one core, no GPU, never requeued
+            string? report = commands.Report is { } command
+                ? Submit("report", SlurmScript.Single(new SlurmSingleJob("report", command, logs, options with { Requeue = false, Gres = null, CpusPerTask = 1 },
+                    new SlurmDependency(SlurmAfter.Any, arrays.Select(a => a.Job).ToArray()), folder.Root)))
+                : null;
+            return new SweepSubmission(number, DateTimeOffset.UtcNow, prepare, arrays, report, cells);
+        }
+        catch (SlurmException e) when (queued.Count > 0)
+        {
+            try
+            {
+                cluster.Cancel(queued);
+            }
+            catch (SlurmException cancel)
+            {
+                throw new SlurmException("scancel", $"{e.Message} Cancelling the jobs queued before it ({string.Join(", ", queued)}) failed too: {cancel.Message} Cancel them yourself.", e);
+            }
+            throw;
+        }
     }
 
     /// <summary>Every planned cell's state from the sweep folder, with what Slurm's queue says of the array task that
@@ -124,8 +151,12 @@ public static class SweepSlurm
                 }
             }
         }
-        IReadOnlyList<SlurmJobState> queue = submissions.Count == 0 ? [] : cluster.Queue(submissions.SelectMany(s => s.Arrays.Select(a => a.Job)).Distinct().ToArray());
+        string[] arrays = submissions.SelectMany(s => s.Arrays.Select(a => a.Job)).Distinct().ToArray();
+        IReadOnlyList<SlurmJobState> queue = arrays.Length == 0 ? [] : cluster.Queue(arrays);
         var states = queue.ToDictionary(q => q.Id, q => q);
+        // how tasks the queue has forgotten ended, where the cluster keeps accounting (many do not: then nothing)
+        var ended = arrays.Length == 0 || tasks.Values.All(states.ContainsKey) ? new Dictionary<string, SlurmJobState>()
+            : cluster.Accounting(arrays).GroupBy(a => a.Id).ToDictionary(g => g.Key, g => g.Last());
         return SweepStatus.Read(sweep).Select(status =>
         {
             SlurmJobState? queued = tasks.TryGetValue(status.Cell.Id, out string? task) && states.TryGetValue(task, out SlurmJobState? state)
@@ -134,7 +165,8 @@ public static class SweepSlurm
                 && SweepAttempt.ReadAll(new SweepFolder(sweep.Folder).Attempts(status.Cell.Id)).LastOrDefault()?.SlurmJob is not null
                 ? status with { State = SweepCellState.Lost, Message = status.Message ?? "its Slurm task has left the queue without recording how it ended" }
                 : status;
-            return new SweepSlurmCellStatus(refined, task, queued is null ? null : $"{queued.State}{(queued.Reason is { Length: > 0 } r and not "None" ? $" ({r})" : "")}");
+            string? accounted = task is not null && !states.ContainsKey(task) && ended.TryGetValue(task, out SlurmJobState? end) ? $"{end.State} {end.Reason}".Trim() : null;
+            return new SweepSlurmCellStatus(refined, task, queued is null ? null : $"{queued.State}{(queued.Reason is { Length: > 0 } r and not "None" ? $" ({r})" : "")}", accounted);
         }).ToArray();
     }
 
@@ -166,7 +198,9 @@ public static class SweepSlurm
 /// <param name="Status">The cell and its state (a running cell whose task Slurm no longer knows is lost).</param>
 /// <param name="Task">The array task of the latest submission that holds the cell (123_4); null when never submitted.</param>
 /// <param name="Queued">Slurm's state of that task while it is queued or running (PENDING (Dependency), RUNNING); null otherwise.</param>
-public sealed record SweepSlurmCellStatus(SweepCellStatus Status, string? Task, string? Queued)
+/// <param name="Ended">How sacct says the task ended once the queue has forgotten it (TIMEOUT 0:15), where the cluster
+/// keeps accounting; null otherwise.</param>
+public sealed record SweepSlurmCellStatus(SweepCellStatus Status, string? Task, string? Queued, string? Ended = null)
 {
     /// <summary>Its properties and their values.</summary>
     public override string ToString() => RecordText.Of(this);

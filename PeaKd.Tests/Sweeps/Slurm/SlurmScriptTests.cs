@@ -119,10 +119,12 @@ public class SlurmScriptTests
     }
 
     [Theory]
-    [InlineData(30, 0, true)]      // near the time limit: requeued, the first of two
-    [InlineData(3600, 0, false)]   // an hour left: a preemption or a cancel, not requeued by the script
-    [InlineData(30, 2, false)]     // timed out twice already (the cap): not requeued
-    public void A_sigterm_reaches_the_command_and_only_a_timeout_requeues(int secondsLeft, int timeoutsBefore, bool requeued)
+    [InlineData(30, 0, true, "RUNNING")]       // near the time limit: requeued, the first of two
+    [InlineData(3600, 0, false, "RUNNING")]    // an hour left: a preemption or a cancel, not requeued by the script
+    [InlineData(30, 2, false, "RUNNING")]      // timed out twice already (the cap): not requeued
+    [InlineData(30, 0, false, "CANCELLED")]    // a scancel near the limit is a cancel, not a timeout
+    [InlineData(30, 0, false, "PREEMPTED")]    // a preemption near the limit: Slurm requeues it, not the script
+    public void A_sigterm_reaches_the_command_and_only_a_timeout_requeues(int secondsLeft, int timeoutsBefore, bool requeued, string state)
     {
         using var folder = TestFiles.TempFolder();
         string script = SlurmScript.Array(Job(folder));
@@ -130,7 +132,7 @@ public class SlurmScriptTests
         File.WriteAllText(folder.File("logs/slurm/77_2.out"), string.Concat(Enumerable.Repeat("job 77_2: wait timed out; requeued\n", timeoutsBefore)));
         string end = DateTime.Now.AddSeconds(secondsLeft).ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture);
 
-        var run = Bash([], script, folder, [Task(2), ("FAKE_SLURM_END", end)], untilLogged: "logs/wait/0.log");
+        var run = Bash([], script, folder, [Task(2), ("FAKE_SLURM_END", end), ("FAKE_SLURM_STATE", state)], untilLogged: "logs/wait/0.log");
 
         Assert.Equal(143, run.ExitCode);
         Assert.Equal("cell wait running\ncell got TERM\n", File.ReadAllText(folder.File("logs/wait/0.log")));
@@ -160,13 +162,14 @@ public class SlurmScriptTests
         Bash(bashOptions, script, folder, environment, untilLogged: null);
 
     /// <summary>Runs <paramref name="script"/> with bash, squeue and scontrol replaced by stand-ins (squeue prints
-    /// FAKE_SLURM_END; scontrol writes its arguments to scontrol.calls). With <paramref name="untilLogged"/>, sends
+    /// FAKE_SLURM_END for the end time and FAKE_SLURM_STATE, RUNNING unless set, for the state; scontrol writes its
+    /// arguments to scontrol.calls). With <paramref name="untilLogged"/>, sends
     /// SIGTERM to bash once the command has written that log.</summary>
     private static (int ExitCode, string Output, string Error) Bash(
         string[] bashOptions, string script, TempFolder folder, (string Name, string Value)[] environment, string? untilLogged)
     {
         string tools = folder.File("tools");
-        FakeSlurmTools.Write(tools, "squeue", "echo \"${FAKE_SLURM_END:-}\"");
+        FakeSlurmTools.Write(tools, "squeue", "case \"$*\" in *%T*) echo \"${FAKE_SLURM_STATE:-RUNNING}\" ;; *) echo \"${FAKE_SLURM_END:-}\" ;; esac");
         FakeSlurmTools.Write(tools, "scontrol", $"echo \"$*\" >> {SlurmScript.Quote(folder.File("scontrol.calls"))}");
         File.WriteAllText(folder.File("job.sh"), script);
 
