@@ -107,16 +107,18 @@ internal sealed class DistillationRun : IDisposable
     {
         _session.Cancellation.ThrowIfCancellationRequested();
         string teacherHash = TeacherRecord.FolderHash(teacherFolder);
-        string folder = _options.RecordFolder ?? _session.Folder.RecordFolder;
-        (TeacherRecord Record, bool Reused) Record(string split) => TeacherRecord.LoadOrCompute(folder, split,
-            TeacherRecordKey.For(teacherHash, data.Splits[split].Data, data.Encoder, data.MaxLength, _session.Precision, _options.RecordDtype),
-            () => TeacherRecord.Compute(teacher, data.Splits[split].Features, data.Encoder.PaddingTokenId, _options.KdTraining.EvalBatchSize, _session.Device, _options.RecordDtype, _session.Cancellation),
-            _session.Note, _session.Cancellation);
-        var (train, trainReused) = Record("train");
-        var (dev, devReused) = Record("dev");
+        var (train, trainReused) = Record(teacher, teacherHash, data, "train");
+        var (dev, devReused) = Record(teacher, teacherHash, data, "dev");
         _session.Note($"teacher record: train {(trainReused ? "reused" : "computed")}, dev {(devReused ? "reused" : "computed")} ({train.Layers} layers, [CLS] states in {TeacherRecord.Name(_options.RecordDtype)})");
         return (train, dev);
     }
+
+    /// <summary>The teacher's pass over <paramref name="split"/>: the saved record when its key matches, else computed and saved.</summary>
+    private (TeacherRecord Record, bool Reused) Record(BertClassifier teacher, string teacherHash, TaskData data, string split) =>
+        TeacherRecord.LoadOrCompute(_options.RecordFolder ?? _session.Folder.RecordFolder, split,
+            TeacherRecordKey.For(teacherHash, data.Splits[split].Data, data.Encoder, data.MaxLength, _session.Precision, _options.RecordDtype),
+            () => TeacherRecord.Compute(teacher, data.Splits[split].Features, data.Encoder.PaddingTokenId, _options.KdTraining.EvalBatchSize, _session.Device, _options.RecordDtype, _session.Cancellation),
+            _session.Note, _session.Cancellation);
 
     /// <summary>Stages 3-4: the student, initialised from the pretrained model (or the teacher) and, with PTP, pretrained
     /// on the teacher's predictions; then its encoder gets a fresh task classifier.</summary>
@@ -178,7 +180,7 @@ internal sealed class DistillationRun : IDisposable
         var predictions = new Dictionary<string, string>();
         var warnings = new List<string>();
         IReadOnlyDictionary<string, SplitMetrics> metrics = ScoreStudent(student, data, predictions, warnings);
-        IReadOnlyDictionary<string, SplitMetrics> teacherMetrics = ScoreTeacher(teacher, data, devRecord);
+        IReadOnlyDictionary<string, SplitMetrics> teacherMetrics = ScoreTeacher(teacher, teacherFolder, data, devRecord);
 
         StageResult[] ran = new StageResult?[] { stages.FineTune, stages.Ptp, stages.Kd }.OfType<StageResult>().ToArray();
         double trainingSeconds = ran.Sum(s => s.Seconds);
@@ -230,16 +232,21 @@ internal sealed class DistillationRun : IDisposable
         return metrics;
     }
 
-    /// <summary>The teacher's metrics on dev (from the record, which holds the dev pass) and on every other labelled split but train.</summary>
-    private Dictionary<string, SplitMetrics> ScoreTeacher(BertClassifier teacher, TaskData data, TeacherRecord devRecord)
+    /// <summary>The teacher's metrics on dev (from the record, which holds the dev pass) and on every other labelled
+    /// split but train, each from a record of its own: the same teacher pass, saved, so the runs that share a records
+    /// folder (a sweep's cells) score the teacher on test once rather than once each.</summary>
+    private Dictionary<string, SplitMetrics> ScoreTeacher(BertClassifier teacher, string teacherFolder, TaskData data, TeacherRecord devRecord)
     {
         var metrics = new Dictionary<string, SplitMetrics>
         {
             ["dev"] = Evaluator.Score(data, data.Dev, ToRows(devRecord.Logits)).Metrics!,
         };
+        string teacherHash = TeacherRecord.FolderHash(teacherFolder);
         foreach (string split in data.Splits.Keys.Where(s => s is not ("train" or "dev") && data.Splits[s].Data.HasLabels))
         {
-            if (Evaluator.Evaluate(teacher, data, split, _session.Device, _options.KdTraining.EvalBatchSize, predictionsFile: null, _session.Cancellation) is { } scores)
+            _session.Cancellation.ThrowIfCancellationRequested();
+            using TeacherRecord record = Record(teacher, teacherHash, data, split).Record;
+            if (Evaluator.Score(data, data.Splits[split].Features, ToRows(record.Logits)).Metrics is { } scores)
             {
                 metrics[split] = scores;
             }

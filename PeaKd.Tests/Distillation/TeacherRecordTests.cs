@@ -168,4 +168,29 @@ public class TeacherRecordTests(Xunit.Abstractions.ITestOutputHelper log)
         Assert.Equal("PipelineOptions.RecordDtype is 16, which is not a RecordDtype; use one of Fp32, Bf16.", error.Message);
         Assert.False(Directory.Exists(folder.File("run")), "nothing may be written");
     }
+
+    [Fact]
+    public void The_teacher_is_scored_on_test_from_a_record_that_runs_sharing_the_folder_reuse()
+    {
+        using TempFolder folder = TestFiles.TempFolder();
+        TinyTask.WriteData(folder.File("data"));
+        TinyTask.WriteRandomTeacher(folder.File("pretrained"));
+        var training = new TrainingOptions { Epochs = 2, BatchSize = 16, LearningRate = 1e-3, Seed = 7 };
+        PeaKdPipeline.FineTune(TinyTask.FineTune(folder, training));
+        PipelineOptions Run(string output) => TinyTask.Pipeline(folder, training, "TinyBert", output) with
+        {
+            Teacher = folder.File("teacher"), FineTuneTeacher = false, Ptp = false, RecordFolder = folder.File("records"),
+        };
+        DistillationResult first = PeaKdPipeline.Run(Run("first"));
+        Assert.True(File.Exists(folder.File("records/record-test.safetensors")), "the teacher's test pass is a record beside train's and dev's");
+        DateTime written = File.GetLastWriteTimeUtc(folder.File("records/record-test.safetensors"));
+        DistillationResult second = PeaKdPipeline.Run(Run("second") with { KdTraining = training with { Seed = 8 } });
+        Assert.Equal(written, File.GetLastWriteTimeUtc(folder.File("records/record-test.safetensors"))); // reused, not computed again
+
+        // the independent reference: the teacher folder evaluated on test as a user would
+        using var teacher = PeaKd.Inference.TextClassifier.Load(folder.File("teacher"));
+        var reference = teacher.Evaluate(PeaKd.Data.DataSource.Files(PeaKd.Data.Tasks.TaskRegistry.Tsv(), folder.File("data")), "test");
+        Assert.Equal(reference.Metrics!.Accuracy, first.Teacher.Test!.Accuracy);
+        Assert.Equal(first.Teacher.Test, second.Teacher.Test);
+    }
 }
