@@ -41,7 +41,7 @@ internal static class SweepCommand
             switch (parse.GetValue(emit))
             {
                 case null:
-                    Print(planned);
+                    Print(planned, Estimates(sweep));
                     break;
                 case "commands":
                     Console.Write(SweepManifests.Commands(NotDone(sweep), CellCommand(specFile)));
@@ -222,15 +222,32 @@ internal static class SweepCommand
 
     private static string Name<T>(T value) where T : Enum => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
 
-    private static void Print(SweepPlan plan)
+    /// <summary>The cells' estimated training times, or why there are none (the data cannot be read yet).</summary>
+    private static (Dictionary<string, SweepCellEstimate>? Estimates, string Note) Estimates(SweepOptions sweep)
+    {
+        try
+        {
+            IReadOnlyList<SweepCellEstimate> estimates = SweepEstimates.For(sweep);
+            return (estimates.ToDictionary(e => e.Cell.Id), $"training time (est.) in all: {Duration.Format(estimates.Sum(e => e.Seconds))}, from {estimates.Select(e => e.Basis).Distinct().Last()}; evaluation, serving measurement and the shared steps come on top.");
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or Data.DataFormatException)
+        {
+            return (null, $"no time estimates: the data could not be read ({e.Message.Split('\n')[0]})");
+        }
+    }
+
+    private static void Print(SweepPlan plan, (Dictionary<string, SweepCellEstimate>? Estimates, string Note) estimated)
     {
         Console.WriteLine($"{plan.Cells.Count} cells; parameters are the student's own at the teacher's sizes, the classifier excluded.");
-        Console.WriteLine($"{"id",-12}  {"student",-14} {"recipe",-8} {"seed",5} {"parameters",12}  settings");
+        string estimateHeader = estimated.Estimates is null ? "" : $" {"est.",8}";
+        Console.WriteLine($"{"id",-12}  {"student",-14} {"recipe",-8} {"seed",5} {"parameters",12}{estimateHeader}  settings");
         foreach (SweepCell cell in plan.Cells)
         {
             string settings = string.Join(" ", cell.Settings.Select(s => $"{s.Key}={s.Value}"));
-            Console.WriteLine($"{cell.Id,-12}  {cell.Student.Name,-14} {cell.Recipe.ToString().ToLowerInvariant(),-8} {cell.Seed,5} {cell.OwnedParameters,12:N0}  {settings}".TrimEnd());
+            string estimate = estimated.Estimates is { } all ? $" {Duration.Format(all[cell.Id].Seconds),8}" : "";
+            Console.WriteLine($"{cell.Id,-12}  {cell.Student.Name,-14} {cell.Recipe.ToString().ToLowerInvariant(),-8} {cell.Seed,5} {cell.OwnedParameters,12:N0}{estimate}  {settings}".TrimEnd());
         }
+        Console.WriteLine(estimated.Note);
         int leftOut = plan.LeftOut.Sum(e => e.Cells);
         Console.WriteLine($"{leftOut} cells left out: {plan.LeftOut.Where(e => e.Reason == SweepExclusionReason.ImpossiblePair).Sum(e => e.Cells)} as impossible pairs, "
             + $"{plan.LeftOut.Where(e => e.Reason == SweepExclusionReason.OverBudget).Sum(e => e.Cells)} over budget.");
