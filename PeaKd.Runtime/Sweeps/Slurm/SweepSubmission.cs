@@ -35,7 +35,11 @@ public sealed record SweepSubmission(int Number, DateTimeOffset SubmittedUtc, st
 /// <param name="Job">The array's job id.</param>
 /// <param name="Offset">Its first cell's index in the submission's list.</param>
 /// <param name="Count">Its tasks.</param>
-public sealed record SweepArrayJob(string Job, int Offset, int Count);
+public sealed record SweepArrayJob(string Job, int Offset, int Count)
+{
+    /// <summary>Its properties and their values.</summary>
+    public override string ToString() => RecordText.Of(this);
+}
 
 /// <summary>
 /// Submits a sweep to Slurm and returns at once: the shared steps as one job, the cells not done as arrays that

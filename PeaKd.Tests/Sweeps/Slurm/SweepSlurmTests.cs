@@ -19,13 +19,13 @@ public class SweepSlurmTests(ITestOutputHelper log)
 {
     private const string Seeds = "[1, 2]";
 
-    /// <summary>The tiny sweep with KD long enough (100 epochs) to be caught mid-training.</summary>
+    /// <summary>The tiny sweep with KD long enough (60 epochs of 30 steps) to be caught mid-training.</summary>
     private static string Spec(TempFolder folder)
     {
         string spec = SweepRunTests.TinySweep(folder, Seeds);
         string text = File.ReadAllText(spec);
-        Assert.Contains("\"kd_epochs\": [1]", text);
-        File.WriteAllText(spec, text.Replace("\"kd_epochs\": [1]", "\"kd_epochs\": [100]", StringComparison.Ordinal));
+        Assert.Contains("\"kd_epochs\": [6]", text);
+        File.WriteAllText(spec, text.Replace("\"kd_epochs\": [6]", "\"kd_epochs\": [60]", StringComparison.Ordinal));
         return spec;
     }
 
@@ -68,6 +68,7 @@ public class SweepSlurmTests(ITestOutputHelper log)
             SweepCellResult ranHere = SweepCellResult.Read(local.File($"sweep/results/{state.Cell.Id}.json"));
             Assert.Equal(ranHere.Metrics["dev"], submitted.Metrics["dev"]);
             Assert.Equal(ranHere.Metrics["test"], submitted.Metrics["test"]);
+            Assert.Equal(Sha256(local.File($"sweep/cells/{state.Cell.Id}/student/model.safetensors")), Sha256(folder.File($"sweep/cells/{state.Cell.Id}/student/model.safetensors")));
         }
         Assert.True(File.Exists(folder.File("sweep/report/sweep-report.md")), "the report job ran after the cells");
     }
@@ -77,7 +78,7 @@ public class SweepSlurmTests(ITestOutputHelper log)
     {
         string logs = folder.File($"sweep/logs/{id}");
         return !File.Exists(folder.File($"sweep/results/{id}.json")) && Directory.Exists(logs)
-            && Directory.GetFiles(logs, "*.log").Any(f => File.ReadAllText(f).Contains("kd: 1500 steps", StringComparison.Ordinal));
+            && Directory.GetFiles(logs, "*.log").Any(f => File.ReadAllText(f).Contains("kd: 1800 steps", StringComparison.Ordinal));
     }
 
     private T WaitFor<T>(SweepOptions sweep, Func<T?> found, TimeSpan limit) where T : class
@@ -105,4 +106,6 @@ public class SweepSlurmTests(ITestOutputHelper log)
         process.WaitForExit();
         Assert.True(process.ExitCode == 0, $"{tool} {string.Join(' ', arguments)}: {process.StandardError.ReadToEnd()}");
     }
+
+    private static string Sha256(string file) => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(file)));
 }
