@@ -8,7 +8,7 @@ namespace PeaKd.Reporting.Sweeps;
 /// them: the metric's mean and interval over seeds, in points (x 100, as the results table shows metrics), and the
 /// serving cost. Latency is kept per CPU model, since latencies of different CPUs are not comparable.
 /// </summary>
-/// <param name="Name">"Bert2 kd", with the axes' values when it has some: "Bert2 kd (kd_epochs=3)".</param>
+/// <param name="Name">"Bert2 kd", with the axes' values that not every cell shares: "Bert2 kd (kd_epochs=3)".</param>
 /// <param name="BySeed">The cells by seed.</param>
 /// <param name="Dev">The metric on dev over the seeds.</param>
 /// <param name="Reported">The metric on the reported split (test; dev where no cell has a labelled test split), over
@@ -30,19 +30,27 @@ internal sealed record SweepSetting(string Name, IReadOnlyDictionary<int, SweepC
 
     /// <summary>The cells grouped into settings, fewest parameters first (then by name); each setting's values of
     /// <paramref name="metric"/> in points.</summary>
-    public static IReadOnlyList<SweepSetting> Group(IReadOnlyList<SweepCellResult> cells, string metric, string reportedSplit) =>
-        cells.GroupBy(Key, StringComparer.Ordinal)
-            .Select(g => Of(g.OrderBy(c => c.Seed).ToArray(), metric, reportedSplit))
+    public static IReadOnlyList<SweepSetting> Group(IReadOnlyList<SweepCellResult> cells, string metric, string reportedSplit)
+    {
+        IReadOnlySet<string> shared = Shared(cells).Keys.ToHashSet(StringComparer.Ordinal);
+        return cells.GroupBy(Key, StringComparer.Ordinal)
+            .Select(g => Of(g.OrderBy(c => c.Seed).ToArray(), metric, reportedSplit, shared))
             .OrderBy(s => s.OwnedParameters).ThenBy(s => s.Name, StringComparer.Ordinal).ToArray();
+    }
+
+    /// <summary>The axes' values every cell has alike (a sweep's fixed settings): said once, left out of the names.</summary>
+    public static IReadOnlyDictionary<string, string> Shared(IReadOnlyList<SweepCellResult> cells) =>
+        cells[0].Settings.Where(s => cells.All(c => c.Settings.TryGetValue(s.Key, out string? value) && value == s.Value))
+            .OrderBy(s => s.Key, StringComparer.Ordinal).ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal);
 
     /// <summary>What the seeds of a setting share: everything a cell's id is made of but the seed.</summary>
     private static string Key(SweepCellResult cell) =>
         $"{cell.Student}\n{cell.Recipe}\n{string.Join("\n", cell.Settings.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key}={s.Value}"))}";
 
-    private static SweepSetting Of(SweepCellResult[] cells, string metric, string reportedSplit)
+    private static SweepSetting Of(SweepCellResult[] cells, string metric, string reportedSplit, IReadOnlySet<string> shared)
     {
         SweepCellResult first = cells[0];
-        string axes = string.Join(", ", first.Settings.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key}={s.Value}"));
+        string axes = string.Join(", ", first.Settings.Where(s => !shared.Contains(s.Key)).OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key}={s.Value}"));
         string name = $"{first.Student} {SweepRecipes.Name(first.Recipe)}{(axes.Length == 0 ? "" : $" ({axes})")}";
         ServingCost[] serving = cells.Select(c => c.Serving).OfType<ServingCost>().ToArray();
         var latency = serving.GroupBy(s => s.CpuModel, StringComparer.Ordinal)

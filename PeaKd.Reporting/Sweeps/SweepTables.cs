@@ -14,7 +14,9 @@ internal static class SweepTables
         var text = new StringBuilder("# Sweep report\n\n");
         text.Append(CultureInfo.InvariantCulture, $"{report.Cells.Count} finished cells of sweep {first.Sweep} (PeaKd {first.PeakdVersion}) in {report.Settings.Count} settings: ");
         text.Append(CultureInfo.InvariantCulture, $"a setting is a student, a recipe and the axes' values, its seeds averaged. Scores are the dev {report.Metric} (the task's first metric) in points, ");
-        text.Append("the mean over seeds with its 95% interval from the t distribution over seeds (one seed gives none).\n");
+        text.Append("the mean over seeds with its 95% interval from the t distribution over seeds (one seed gives none).");
+        IReadOnlyDictionary<string, string> shared = SweepSetting.Shared(report.Cells);
+        text.Append(shared.Count == 0 ? "\n" : $" Every cell has {string.Join(", ", shared.Select(s => $"{s.Key}={s.Value}"))}, so the names leave them out.\n");
         foreach (string note in report.Notes())
         {
             string line = note["note: ".Length..];

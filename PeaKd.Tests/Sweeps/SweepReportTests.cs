@@ -241,4 +241,20 @@ public class SweepReportTests
         var error = Assert.Throws<ArgumentException>(() => SweepReport.Read(folder.Path, new SweepBudget(), _ => { }));
         Assert.StartsWith($"{Path.Combine(folder.Path, "results")}: no finished cell", error.Message);
     }
+
+    [Fact]
+    public void Settings_every_cell_shares_are_said_once_and_left_out_of_the_names()
+    {
+        using var folder = TestFiles.TempFolder();
+        var fixedLength = new Dictionary<string, string> { ["max_length"] = "96", ["kd_epochs"] = "2" };
+        var otherEpochs = new Dictionary<string, string> { ["max_length"] = "96", ["kd_epochs"] = "3" };
+        SweepReport report = Report(folder, new SweepBudget(),
+        [
+            Cell("Bert1", SweepRecipe.Kd, 1, 100, 0.80, 0.80, settings: fixedLength),
+            Cell("Bert2", SweepRecipe.Kd, 1, 200, 0.82, 0.81, settings: fixedLength),
+            Cell("Bert2", SweepRecipe.Kd, 1, 200, 0.83, 0.82, settings: otherEpochs),
+        ]);
+        Assert.Equal(["Bert1 kd (kd_epochs=2)", "Bert2 kd (kd_epochs=2)", "Bert2 kd (kd_epochs=3)"], Names(report.Settings).Order(StringComparer.Ordinal));
+        Assert.Contains("Every cell has max_length=96, so the names leave them out.", report.Write(folder.File("out")));
+    }
 }
