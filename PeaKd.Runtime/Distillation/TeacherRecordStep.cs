@@ -22,8 +22,10 @@ internal sealed class TeacherRecordStep : IDisposable
 {
     private static readonly OptionPath Options = new(nameof(TeacherRecordOptions));
 
-    /// <summary>The splits a record holds: KD and PTP read train, PTP's dev loss and the teacher's dev score read dev.</summary>
-    public static readonly string[] Splits = ["train", "dev"];
+    /// <summary>The splits a record holds: KD and PTP read train, PTP's dev loss and the teacher's dev score read dev, and
+    /// the teacher's score on every other labelled split (test) reads that split's: runs sharing the folder read them
+    /// all without running the teacher.</summary>
+    private string[] Splits => _data.Splits.Where(d => d.Split is "train" or "dev" || d.HasLabels).Select(d => d.Split).ToArray();
 
     private readonly TeacherRecordOptions _options;
     private readonly Device _device;

@@ -14,6 +14,7 @@ namespace PeaKd.Tests.Sweeps;
 
 /// <summary>A cell's serving cost: the int8 export it measures is the file on disk, and its int8 metrics are the ones
 /// ONNX Runtime gives when this test runs the file itself on hand-tokenized texts.</summary>
+[Collection(TrainingCollection.Name)] // libtorch in this process: one test at a time, as the other training tests
 public class ServingMeasurementTests(Xunit.Abstractions.ITestOutputHelper log)
 {
     private static readonly string[] Labels = ["great", "other"]; // the fixture student's, in output order

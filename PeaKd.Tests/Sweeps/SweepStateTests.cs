@@ -10,6 +10,7 @@ namespace PeaKd.Tests.Sweeps;
 
 /// <summary>The sweep folder as the one source of truth: sweep.json's identity, results from one version, attempts
 /// read into states, the lock check, and the commands other engines run.</summary>
+[Collection(TrainingCollection.Name)] // libtorch in this process: one test at a time, as the other training tests
 public class SweepStateTests
 {
     /// <summary>A fine-tuned tiny teacher (teacher/) and the tiny task (data/), and a sweep of 2 students x 2 seeds over them.</summary>
@@ -46,6 +47,9 @@ public class SweepStateTests
         using TempFolder folder = TestFiles.TempFolder();
         SweepOptions sweep = Sweep(folder);
         SweepRunner.Prepare(sweep);
+        // the shared steps record the teacher's pass over every labelled split, test too, so cells only read
+        Assert.Equal(["record-dev.safetensors", "record-test.safetensors", "record-train.safetensors"],
+            Directory.GetFiles(folder.File("sweep/records/L16"), "*.safetensors").Select(Path.GetFileName).Order(StringComparer.Ordinal));
         SweepRunner.Prepare(sweep); // the same sweep again: nothing to refuse
         File.AppendAllText(folder.File("data/dev.tsv"), "tok1 tok2 tok11\tgreat\n");
         var data = Assert.Throws<InvalidOperationException>(() => SweepRunner.Prepare(sweep));
