@@ -12,8 +12,9 @@ namespace PeaKd.Sweeps;
 /// </summary>
 public static class SweepLocalExecutor
 {
-    /// <summary>Cells at once when not given: one per 4 cores, at least 1 (a small BERT's training step uses a few
-    /// cores well; the benchmark in docs/SCALING.md measured 1 and 2 cells at once on 2 cores).</summary>
+    /// <summary>Cells at once when not given: one per 4 cores, at least 1. A small BERT's training step uses a few cores
+    /// well, so a cell gets at least 4; docs/SCALING.md has the benchmark that compares 1 and 2 cells at once (on 2
+    /// cores, so far only on a busy machine, which could not tell them apart).</summary>
     public static int DefaultParallel => Math.Max(1, Environment.ProcessorCount / 4);
 
     /// <summary>Runs the shared steps, then the cells that are not done.</summary>

@@ -96,7 +96,11 @@ public class SweepSlurmTests(ITestOutputHelper log)
                 {
                     log.WriteLine(state.ToString());
                 }
-                Assert.Fail($"waited {limit} for the sweep");
+                // a test that gives up leaves nothing queued behind it
+                string[] jobs = SweepSlurm.ReadSubmissions(new SweepFolder(sweep.Folder))
+                    .SelectMany(s => new[] { s.Prepare, s.Report }.OfType<string>().Concat(s.Arrays.Select(a => a.Job))).ToArray();
+                new SlurmCluster().Cancel(jobs);
+                Assert.Fail($"waited {limit} for the sweep (is the cluster busy with other jobs?)");
             }
             Thread.Sleep(500);
         }
