@@ -57,7 +57,7 @@ internal static class CommandRunner
         }
         catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or InvalidConfigException
             or CheckpointMismatchException or DataFormatException or TrainingDivergedException or UnauthorizedAccessException
-            or PeaKd.Sweeps.Slurm.SlurmException)
+            or PeaKd.Slurm.SlurmException)
         {
             Console.Error.WriteLine($"peakd {command}: {flags.Rewrite(e.Message)}");
             if (Verbose)

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using PeaKd.Samples.Students;
 using PeaKd.Sweeps;
-using PeaKd.Sweeps.Slurm;
+using PeaKd.Slurm;
 
 namespace PeaKd.Samples.Cli;
 

@@ -9,7 +9,8 @@ namespace PeaKd.Tests.Architecture;
 /// The runtime is a library: it knows no CLI. Its strings (messages a user reads) and its comments name API
 /// properties and types, never a command-line flag, a <c>peakd</c> command or "the CLI"; the CLI maps the API's
 /// names to its flags. Only string literals and comments are read, so code such as <c>i--</c> is not mistaken for one.
-/// The one exception is the Slurm adapter (Sweeps/Slurm): it spells Slurm's flags, which sbatch and squeue read.
+/// Not even another tool's command line: running Slurm's sbatch and squeue, and writing sbatch scripts, is PeaKd.Slurm's,
+/// an assembly beside the runtime.
 /// </summary>
 public class NoCliInRuntimeTests
 {
@@ -33,29 +34,14 @@ public class NoCliInRuntimeTests
                 .Select(t => (t.Text, t.GetLocation()))
                 .Concat(tree.DescendantTrivia().Where(t => t.IsKind(SyntaxKind.SingleLineCommentTrivia) || t.IsKind(SyntaxKind.MultiLineCommentTrivia))
                     .Select(t => (Text: t.ToString(), t.GetLocation())));
-            bool speaksToSlurm = IsSlurmAdapter(Path.GetRelativePath(root, file));
             foreach ((string text, Location location) in texts)
             {
-                // The Slurm adapter's flags are Slurm's (sbatch --parsable, #SBATCH --requeue), which its tools and
-                // scripts must spell; it still names no peakd command and no CLI.
-                if (CliWords.Matches(text).FirstOrDefault(m => !(speaksToSlurm && m.Value.StartsWith("--", StringComparison.Ordinal))) is { } match)
+                if (CliWords.Match(text) is { Success: true } match)
                 {
                     found.Add($"{Path.GetRelativePath(root, file)}:{location.GetLineSpan().StartLinePosition.Line + 1}: '{match.Value}' in {text.Trim()}");
                 }
             }
         }
         Assert.True(found.Count == 0, "the runtime names the CLI; name the API property instead:\n" + string.Join("\n", found));
-    }
-
-    /// <summary>Files of PeaKd.Runtime/Sweeps/Slurm, which run Slurm's tools and write sbatch scripts.</summary>
-    private static bool IsSlurmAdapter(string relativeFile) =>
-        relativeFile.StartsWith(Path.Combine("Sweeps", "Slurm") + Path.DirectorySeparatorChar, StringComparison.Ordinal);
-
-    [Fact]
-    public void Only_the_Slurm_adapter_may_spell_flags_and_it_is_where_it_was()
-    {
-        Assert.True(IsSlurmAdapter(Path.Combine("Sweeps", "Slurm", "SlurmScript.cs")));
-        Assert.False(IsSlurmAdapter(Path.Combine("Sweeps", "SweepOptions.cs")));
-        Assert.True(File.Exists(Path.Combine(RuntimeLayers.RuntimeFolder(), "Sweeps", "Slurm", "SlurmScript.cs")), "the Slurm adapter moved; update IsSlurmAdapter");
     }
 }

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using PeaKd.Sweeps.Slurm;
+using PeaKd.Slurm;
 using PeaKd.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;

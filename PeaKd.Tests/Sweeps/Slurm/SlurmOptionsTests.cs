@@ -1,5 +1,5 @@
 using PeaKd.Options;
-using PeaKd.Sweeps.Slurm;
+using PeaKd.Slurm;
 using Xunit;
 
 namespace PeaKd.Tests.Sweeps.Slurm;

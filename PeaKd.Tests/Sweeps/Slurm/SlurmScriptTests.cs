@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using PeaKd.Sweeps.Slurm;
+using PeaKd.Slurm;
 using PeaKd.Tests.Infrastructure;
 using Xunit;
 

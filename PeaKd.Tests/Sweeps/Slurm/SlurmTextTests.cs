@@ -1,4 +1,4 @@
-using PeaKd.Sweeps.Slurm;
+using PeaKd.Slurm;
 using Xunit;
 
 namespace PeaKd.Tests.Sweeps.Slurm;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using PeaKd.Sweeps;
-using PeaKd.Sweeps.Slurm;
+using PeaKd.Slurm;
 using PeaKd.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;

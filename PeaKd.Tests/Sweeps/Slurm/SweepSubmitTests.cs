@@ -1,5 +1,5 @@
 using PeaKd.Sweeps;
-using PeaKd.Sweeps.Slurm;
+using PeaKd.Slurm;
 using PeaKd.Tests.Infrastructure;
 using Xunit;
 using SamplesCatalog = PeaKd.Samples.Students.StudentCatalog;

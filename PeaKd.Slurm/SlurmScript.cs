@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using PeaKd.IO;
 
-namespace PeaKd.Sweeps.Slurm;
+namespace PeaKd.Slurm;
 
 /// <summary>
 /// Writes the sbatch scripts a sweep submits: an array over cells, and a single job. The scripts are kept beside the

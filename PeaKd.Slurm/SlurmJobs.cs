@@ -1,4 +1,4 @@
-namespace PeaKd.Sweeps.Slurm;
+namespace PeaKd.Slurm;
 
 /// <summary>
 /// An array job over a slice of a cells file: task i runs <see cref="Command"/> with the cell id on line

@@ -1,4 +1,4 @@
-namespace PeaKd.Sweeps.Slurm;
+namespace PeaKd.Slurm;
 
 /// <summary>The cluster's limits that decide how a sweep's cells are split into arrays (scontrol show config).</summary>
 /// <param name="MaxArraySize">One more than the largest array index Slurm accepts (1001 by default).</param>

@@ -1,4 +1,4 @@
-namespace PeaKd.Sweeps.Slurm;
+namespace PeaKd.Slurm;
 
 /// <summary>
 /// A Slurm cluster as its tools show it: submit a batch script, read the queue and (where the cluster keeps it) the

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace PeaKd.Sweeps.Slurm;
+namespace PeaKd.Slurm;
 
 /// <summary>
 /// Reads what Slurm's tools print, in the formats <see cref="SlurmCluster"/> asks them for: sbatch's parsable job id,

@@ -1,10 +1,11 @@
+using PeaKd.Sweeps;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using PeaKd.Folders;
 using PeaKd.IO;
 using PeaKd.Options;
 
-namespace PeaKd.Sweeps.Slurm;
+namespace PeaKd.Slurm;
 
 /// <summary>The commands a sweep's Slurm jobs run, as the application starts them: the shared steps, one cell (its id
 /// appended), and the report.</summary>

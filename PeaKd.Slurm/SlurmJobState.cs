@@ -1,4 +1,4 @@
-namespace PeaKd.Sweeps.Slurm;
+namespace PeaKd.Slurm;
 
 /// <summary>
 /// What Slurm says of one job or array task: a hint only (squeue forgets finished jobs after a few minutes, and many

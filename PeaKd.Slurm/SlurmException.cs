@@ -1,4 +1,4 @@
-namespace PeaKd.Sweeps.Slurm;
+namespace PeaKd.Slurm;
 
 /// <summary>
 /// One of Slurm's tools (sbatch, squeue, sacct, scontrol, scancel) could not be run or failed. The message names the

@@ -1,4 +1,4 @@
-namespace PeaKd.Sweeps.Slurm;
+namespace PeaKd.Slurm;
 
 /// <summary>What a job waits for before it may start.</summary>
 internal enum SlurmAfter

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using PeaKd.Options;
 
-namespace PeaKd.Sweeps.Slurm;
+namespace PeaKd.Slurm;
 
 /// <summary>
 /// How a sweep's jobs ask Slurm for resources, and how they survive time limits and preemption. Null values are left

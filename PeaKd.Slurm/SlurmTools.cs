@@ -2,7 +2,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Text;
 
-namespace PeaKd.Sweeps.Slurm;
+namespace PeaKd.Slurm;
 
 /// <summary>What a Slurm tool wrote and how it exited.</summary>
 internal sealed record SlurmOutput(int ExitCode, string Output, string Error)
