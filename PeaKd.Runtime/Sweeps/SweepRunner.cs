@@ -117,7 +117,7 @@ public static class SweepRunner
         {
             return SweepCellResult.Read(folder.Result(id));
         }
-        SweepIdentity identity = CheckPrepared(sweep, folder);
+        SweepIdentity identity = CheckPrepared(sweep, plan, folder);
         // one executor at a time per cell, from its first step to its result: another is refused (FolderInUseException)
         using FolderLock cellLock = FolderLock.Take(folder.Attempts(id), "a sweep cell's executor");
         if (File.Exists(folder.Result(id)))
@@ -199,14 +199,14 @@ public static class SweepRunner
         ?? throw new ArgumentException($"'{id}' is not a cell of this sweep: its plan has {plan.Cells.Count} cells ({string.Join(", ", plan.Cells.Take(4).Select(c => c.Id))}{(plan.Cells.Count > 4 ? ", ..." : "")}). Plan the sweep to list them.");
 
     /// <summary>The identity sweep.json records, checked against the sweep as it is now.</summary>
-    private static SweepIdentity CheckPrepared(SweepOptions sweep, SweepFolder folder)
+    private static SweepIdentity CheckPrepared(SweepOptions sweep, SweepPlan plan, SweepFolder folder)
     {
         if (!File.Exists(folder.IdentityFile))
         {
             throw new InvalidOperationException($"{folder.IdentityFile} does not exist: the sweep's shared steps have not run. Run SweepRunner.Prepare first, once, then the cells.");
         }
         SweepIdentity recorded = SweepIdentity.Read(folder.IdentityFile);
-        var now = SweepIdentity.Of(sweep, SweepPlanner.Plan(sweep).Cells.Max(c => c.Options.MaxLength));
+        var now = SweepIdentity.Of(sweep, plan.Cells.Max(c => c.Options.MaxLength));
         now.CheckAgainst(recorded, folder.IdentityFile);
         if (recorded.Code != now.Code)
         {
