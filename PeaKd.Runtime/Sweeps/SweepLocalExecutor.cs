@@ -20,7 +20,7 @@ public static class SweepLocalExecutor
     /// <summary>Runs the shared steps, then the cells that are not done.</summary>
     /// <param name="sweep">The sweep.</param>
     /// <param name="command">The command that runs one cell.</param>
-    /// <param name="parallel">Cells at once; null for <see cref="DefaultParallel"/>.</param>
+    /// <param name="parallel">Cells at once, each with cores / parallel threads (however many remain); null for <see cref="DefaultParallel"/>.</param>
     /// <param name="retryFailed">Also run cells whose last attempt failed with an error the same inputs would raise again.</param>
     /// <param name="progress">The shared steps' training progress and a note per cell started and ended; null for none.</param>
     /// <param name="cancellation">Stops the shared steps, or the running cells, after their current step.</param>
@@ -37,7 +37,8 @@ public static class SweepLocalExecutor
         SweepRunner.Prepare(sweep, progress, cancellation);
         var folder = new SweepFolder(sweep.Folder);
         SweepCellStatus[] runnable = SweepStatus.Runnable(sweep, retryFailed);
-        int threads = Math.Max(1, Environment.ProcessorCount / Math.Min(cells, Math.Max(1, runnable.Length)));
+        // the same share however many cells remain: runs are the same to the bit only at the same thread count
+        int threads = Math.Max(1, Environment.ProcessorCount / cells);
         var running = new List<Task>();
         foreach (SweepCellStatus cell in runnable)
         {
