@@ -15,6 +15,7 @@ namespace PeaKd.Tests.Api;
 /// Every invalid option of the library's API is refused before anything is written or trained, with the property
 /// named as the caller wrote it. Each case changes one value of a run that is otherwise valid.
 /// </summary>
+[Collection(TrainingCollection.Name)]
 public class OptionsValidationTests
 {
     private static readonly LabeledText Good = new("tok10 tok20", "great");

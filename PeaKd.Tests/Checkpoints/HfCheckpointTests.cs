@@ -8,6 +8,7 @@ using static TorchSharp.torch;
 
 namespace PeaKd.Tests.Checkpoints;
 
+[Collection(TrainingCollection.Name)]
 public class HfCheckpointTests
 {
     private static readonly BertConfig Small = new()

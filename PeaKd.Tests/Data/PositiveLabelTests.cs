@@ -11,6 +11,7 @@ namespace PeaKd.Tests.Data;
 
 /// <summary>F1 scores an explicit positive class, chosen from the label set and never from the order rows come in;
 /// results say which; a model that answers one class for every example is reported as such.</summary>
+[Collection(TrainingCollection.Name)]
 public class PositiveLabelTests
 {
     [Fact]

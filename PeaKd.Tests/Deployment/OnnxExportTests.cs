@@ -13,6 +13,7 @@ namespace PeaKd.Tests.Deployment;
 
 /// <summary>ONNX export: ONNX Runtime (a peer runtime) computes the student's own logits, and shared layers store
 /// their owner's tensors once.</summary>
+[Collection(TrainingCollection.Name)]
 public class OnnxExportTests(Xunit.Abstractions.ITestOutputHelper log)
 {
     private static readonly BertConfig Small = new()

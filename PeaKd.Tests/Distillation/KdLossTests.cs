@@ -3,10 +3,12 @@ using PeaKd.Options;
 using PeaKd.Training;
 using Xunit;
 using static TorchSharp.torch;
+using PeaKd.Tests.Infrastructure;
 
 namespace PeaKd.Tests.Distillation;
 
 /// <summary>The KD loss terms against hand computations in double precision.</summary>
+[Collection(TrainingCollection.Name)]
 public class KdLossTests
 {
     private static readonly double[][] Student = [[1.0, 2.0, 0.5], [0.2, -1.0, 3.0]];

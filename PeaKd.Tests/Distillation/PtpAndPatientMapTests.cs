@@ -3,9 +3,11 @@ using PeaKd.Options;
 using PeaKd.Students;
 using Xunit;
 using static TorchSharp.torch;
+using PeaKd.Tests.Infrastructure;
 
 namespace PeaKd.Tests.Distillation;
 
+[Collection(TrainingCollection.Name)]
 public class PtpAndPatientMapTests
 {
     [Fact]

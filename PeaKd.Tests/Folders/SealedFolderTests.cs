@@ -16,6 +16,7 @@ namespace PeaKd.Tests.Folders;
 /// it before a tensor is built, writers publish whole folders, and a folder is replaced only by one of its own kind
 /// when asked. Each case the adversarial pass found, with a fresh variant of its input.
 /// </summary>
+[Collection(TrainingCollection.Name)]
 public class SealedFolderTests
 {
     private static readonly BertConfig Small = new()

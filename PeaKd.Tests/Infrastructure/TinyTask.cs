@@ -75,11 +75,14 @@ internal static class TinyTask
         Write("test.tsv", dev, noise: 0);
     }
 
-    /// <summary>A pretrained-like teacher folder: random weights (seeded), no classifier, the fixture vocabulary.</summary>
+    /// <summary>A pretrained-like teacher folder: random weights (seeded), no classifier, the fixture vocabulary.
+    /// The weights come from a generator of its own, so tests drawing from libtorch's process-wide one in parallel
+    /// cannot change them (a sweep test's reference teacher once came out other bits that way).</summary>
     public static void WriteRandomTeacher(string folder, int seed = 0)
     {
-        manual_seed(seed);
         using var model = new BertClassifier(TeacherConfig);
+        using var generator = new Generator((ulong)seed);
+        BertInitializer.Initialize(model, TeacherConfig, generator);
         HfCheckpoint.Save(model, folder, TestFiles.Fixture("tiny-bert", "vocab.txt"), includeClassifier: false);
     }
 }

@@ -3,8 +3,9 @@ using Xunit;
 namespace PeaKd.Tests.Infrastructure;
 
 /// <summary>
-/// Tests that train and compare runs bit for bit. Dropout draws from libtorch's process-wide generator, which
-/// the loop re-seeds before every step; another test drawing from it in parallel would change the numbers.
+/// Tests that run libtorch in the test host (Architecture/LibtorchTestsRunAloneTests finds them). Dropout draws from
+/// libtorch's process-wide generator, which the loop re-seeds before every step; another test drawing from it in
+/// parallel would change the numbers, and the test host crashed twice in libtorch while such tests ran in parallel.
 /// So these run alone, after the parallel ones.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]

@@ -5,6 +5,7 @@ using Xunit;
 
 namespace PeaKd.Tests.Modeling;
 
+[Collection(TrainingCollection.Name)]
 public class BertConfigTests
 {
     private static string WriteConfig(TempFolder folder, Action<JsonObject> edit)

@@ -2,9 +2,11 @@ using PeaKd.Devices;
 using Xunit;
 using PeaKd.Options;
 using static TorchSharp.torch;
+using PeaKd.Tests.Infrastructure;
 
 namespace PeaKd.Tests.Modeling;
 
+[Collection(TrainingCollection.Name)]
 public class DeviceSelectorTests
 {
     [Fact]

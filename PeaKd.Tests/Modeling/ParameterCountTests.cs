@@ -1,9 +1,11 @@
 using PeaKd.Modeling;
 using Xunit;
 using static TorchSharp.torch;
+using PeaKd.Tests.Infrastructure;
 
 namespace PeaKd.Tests.Modeling;
 
+[Collection(TrainingCollection.Name)]
 public class ParameterCountTests
 {
     private static long Count(nn.Module module) => module.parameters().Sum(p => p.numel());

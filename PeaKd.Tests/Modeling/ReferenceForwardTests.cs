@@ -10,6 +10,7 @@ namespace PeaKd.Tests.Modeling;
 /// The forward pass against an independent BERT written in PyTorch (tools/make_reference_fixture.py):
 /// same weights, same inputs, hidden states after every layer, pooled output and logits within 1e-5.
 /// </summary>
+[Collection(TrainingCollection.Name)]
 public class ReferenceForwardTests
 {
     private const double Tolerance = 1e-5;

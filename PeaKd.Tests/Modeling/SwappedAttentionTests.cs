@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 namespace PeaKd.Tests.Modeling;
 
 /// <summary>Shuffle.QueryKey must equal ordinary attention whose Query and Key parameters were exchanged by hand.</summary>
+[Collection(TrainingCollection.Name)]
 public class SwappedAttentionTests
 {
     private static readonly BertConfig Config = new()

@@ -1,9 +1,11 @@
 using PeaKd.Build;
 using Xunit;
 using static TorchSharp.torch;
+using PeaKd.Tests.Infrastructure;
 
 namespace PeaKd.Tests.NativeFix;
 
+[Collection(TrainingCollection.Name)]
 public class TorchSharpLoadsTests
 {
     [Fact]

@@ -9,6 +9,7 @@ using Xunit.Abstractions;
 namespace PeaKd.Tests.Reliability;
 
 /// <summary>Mutated ONNX models and assemblies that embed one import or fail with a documented error naming the file.</summary>
+[Collection(TrainingCollection.Name)]
 public class OnnxFuzzTests(ITestOutputHelper log)
 {
     private static readonly Type[] Documented = [typeof(CorruptFileException), typeof(InvalidConfigException)];

@@ -9,6 +9,7 @@ namespace PeaKd.Tests.Reliability;
 
 /// <summary>Mutated copies of the real fixture checkpoints: model.safetensors (tiny-bert) and pytorch_model.bin
 /// (tiny-bert-backbone) either load or fail with a <see cref="CorruptFileException"/> naming the file.</summary>
+[Collection(TrainingCollection.Name)]
 public class WeightsFuzzTests(ITestOutputHelper log)
 {
     private static readonly Type[] Documented = [typeof(CorruptFileException)];

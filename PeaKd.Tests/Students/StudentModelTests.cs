@@ -8,6 +8,7 @@ using static TorchSharp.torch;
 namespace PeaKd.Tests.Students;
 
 /// <summary>The generated students from PeaKd.Samples, built and run.</summary>
+[Collection(TrainingCollection.Name)]
 public class StudentModelTests
 {
     private static readonly BertConfig Small = new()

@@ -12,6 +12,7 @@ namespace PeaKd.Tests.Students;
 /// hold exactly its owner's tensors, Query and Key exchanged where the plan shuffles. The owners are written out by
 /// hand below, from the students' declarations, not from their plans.
 /// </summary>
+[Collection(TrainingCollection.Name)]
 public class UnrollTests
 {
     private static readonly BertConfig Small = new()

@@ -8,6 +8,7 @@ namespace PeaKd.Tests.Sweeps;
 
 /// <summary>A tiny sweep run on this machine through peakd: the teacher fine-tuned once, cells in processes of
 /// their own, state in the folder.</summary>
+[Collection(TrainingCollection.Name)]
 [Trait("Speed", "Slow")]
 public class SweepRunTests(ITestOutputHelper log)
 {

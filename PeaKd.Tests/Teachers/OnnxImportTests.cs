@@ -19,6 +19,7 @@ namespace PeaKd.Tests.Teachers;
 /// The real proof: pretrained MiniLM-L6 and Arctic-xs, shipped as ONNX inside NuGet packages, imported into
 /// PeaKd and run side by side with ONNX Runtime on real sentences (single and pairs, with padding).
 /// </summary>
+[Collection(TrainingCollection.Name)]
 public class OnnxImportTests(Xunit.Abstractions.ITestOutputHelper log)
 {
     private const double Tolerance = 1e-4;

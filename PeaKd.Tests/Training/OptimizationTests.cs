@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 
 namespace PeaKd.Tests.Training;
 
+[Collection(TrainingCollection.Name)]
 public class OptimizationTests
 {
     [Fact]
