@@ -11,7 +11,7 @@ namespace PeaKd.Tests.Sweeps;
 /// out of the version).</summary>
 public class SweepCodeTests
 {
-    public static TheoryData<string> Assemblies => new() { "PeaKd.Runtime.dll", "peakd.dll" };
+    public static TheoryData<string> Assemblies => new() { "PeaKd.Runtime.dll", "peakd.dll", "PeaKd.Slurm.dll", "PeaKd.Reporting.dll" };
 
     [Theory]
     [MemberData(nameof(Assemblies))]
