@@ -46,6 +46,7 @@ internal static class ReportRun
             new PtpLabelStats(t1, t2, trainCounts, trainCounts)) with { BestDevLoss = bestDevLoss, DevPriorLoss = devPriorLoss, DevPriorEntropy = devPriorEntropy };
 }
 
+[Collection(TrainingCollection.Name)]
 public class ReportTests
 {
     [Fact]

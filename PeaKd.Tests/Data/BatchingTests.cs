@@ -1,9 +1,11 @@
 using PeaKd.Data.Batching;
 using PeaKd.Data.Tokenization;
 using Xunit;
+using PeaKd.Tests.Infrastructure;
 
 namespace PeaKd.Tests.Data;
 
+[Collection(TrainingCollection.Name)]
 public class BatchingTests
 {
     private static List<EncodedExample> Examples(params int[] lengths) =>

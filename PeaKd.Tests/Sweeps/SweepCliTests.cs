@@ -7,6 +7,7 @@ using Xunit;
 namespace PeaKd.Tests.Sweeps;
 
 /// <summary><c>peakd sweep plan</c> on a small spec.</summary>
+[Collection(TrainingCollection.Name)]
 public class SweepCliTests
 {
     private static (int Exit, string Out, string Error) Peakd(params string[] args) => ConsoleCapture.Run(() => PeakdCli.Run(args));

@@ -7,6 +7,7 @@ using static PeaKd.Tests.Sweeps.SweepResultFiles;
 namespace PeaKd.Tests.Sweeps;
 
 /// <summary><c>peakd sweep report</c>: the spec gives the folder and the budget.</summary>
+[Collection(TrainingCollection.Name)]
 public class SweepReportCliTests
 {
     private static (int Exit, string Out, string Error) Peakd(params string[] args) => ConsoleCapture.Run(() => PeakdCli.Run(args));

@@ -7,6 +7,7 @@ namespace PeaKd.Tests.Teachers;
 
 /// <summary>The built-in teacher in one call: TeacherImport.MiniLm finds the NuGet package by itself and writes what
 /// importing its DLL by path writes; <c>peakd import --minilm</c> does the same.</summary>
+[Collection(TrainingCollection.Name)]
 public class TeacherImportTests
 {
     [Fact]

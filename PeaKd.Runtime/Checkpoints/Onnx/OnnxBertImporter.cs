@@ -147,8 +147,13 @@ internal static partial class OnnxBertImporter
     /// <summary>Writes the encoder as a Hugging Face folder (config.json, model.safetensors with bert.* keys, vocab.txt).</summary>
     public static void Save(ImportedBert imported, string folder, int seed = 0)
     {
-        manual_seed(seed); // a missing pooler is initialised reproducibly
         using var model = new BertClassifier(imported.Config);
+        using (var generator = new Generator((ulong)seed))
+        {
+            // a missing pooler is initialised reproducibly, from a generator of its own: a library must not reseed the
+            // application's process-wide one, nor depend on what other threads draw from it
+            BertInitializer.Initialize(model, imported.Config, generator);
+        }
         using (var scope = NewDisposeScope())
         {
             var tensors = model.state_dict()

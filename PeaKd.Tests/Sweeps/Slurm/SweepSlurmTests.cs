@@ -14,6 +14,7 @@ namespace PeaKd.Tests.Sweeps.Slurm;
 /// (runs are deterministic at one thread a cell), and a cell cancelled mid-training with scancel is completed by
 /// <c>submit --retry-failed</c> with the same metrics.
 /// </summary>
+[Collection(TrainingCollection.Name)]
 [Trait("Speed", "Slow")]
 public class SweepSlurmTests(ITestOutputHelper log)
 {
