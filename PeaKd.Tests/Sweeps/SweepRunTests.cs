@@ -54,6 +54,22 @@ public class SweepRunTests(ITestOutputHelper log)
         Assert.True(exit == 0, output);
         Assert.All(SweepStatus.Read(sweep), s => Assert.Equal(1, s.Attempts)); // nothing started again
         Assert.Equal(results, states.Select(s => File.ReadAllText(folder.File($"sweep/results/{s.Cell.Id}.json"))));
+        // what a repository keeps of it: every result, each run's records and each teacher record's descriptor, no weights
+        string collected = folder.File("collected");
+        var collect = new System.Diagnostics.ProcessStartInfo("bash", [TestFiles.Repository("scripts", "collect-results.sh"), folder.File("sweep"), collected])
+            { RedirectStandardOutput = true, RedirectStandardError = true };
+        using (var process = System.Diagnostics.Process.Start(collect)!)
+        {
+            string said = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+            process.WaitForExit();
+            Assert.True(process.ExitCode == 0, said);
+        }
+        Assert.Equal(results, states.Select(s => File.ReadAllText(Path.Combine(collected, "results", $"{s.Cell.Id}.json"))));
+        Assert.All(states, s => Assert.True(File.Exists(Path.Combine(collected, "cells", s.Cell.Id, "summary.json")), s.Cell.Id));
+        Assert.True(File.Exists(Path.Combine(collected, "teacher", "summary.json")));
+        Assert.Equal(["record-dev.json", "record-test.json", "record-train.json"],
+            Directory.GetFiles(Path.Combine(collected, "records", "L16")).Select(Path.GetFileName).Order());
+        Assert.Empty(Directory.GetFiles(collected, "*.safetensors", SearchOption.AllDirectories));
     }
 
     [Fact]
