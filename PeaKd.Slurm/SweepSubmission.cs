@@ -75,7 +75,7 @@ public static class SweepSlurm
         IReadOnlyList<SweepSubmission> earlier = ReadSubmissions(folder);
         // seed by seed, as the local executor runs them: a sweep stopped partway has every setting's first seed
         List<int> seeds = sweep.SeedOrder().ToList();
-        string[] cells = Status(sweep, cluster, earlier).Where(s => s.Status.Runnable(retryFailed) && s.Queued is null)
+        string[] cells = Status(sweep, cluster, earlier).Where(s => SweepStatus.ShouldStart(sweep, s.Status, retryFailed) && s.Queued is null)
             .OrderBy(s => seeds.IndexOf(s.Status.Cell.Seed)).Select(s => s.Status.Cell.Id).ToArray();
         if (cells.Length == 0)
         {

@@ -28,6 +28,9 @@ internal enum SweepAttemptOutcome
 
     /// <summary>An error that the same inputs would raise again (bad data, a diverged run, a bug): not retried.</summary>
     Failed,
+
+    /// <summary>Not run: the sweep prunes, and the finished cells showed this one cannot count (<see cref="SweepPruning"/>).</summary>
+    Skipped,
 }
 
 /// <summary>One attempt at a cell, as attempts/ID/N.json records it: written when the attempt starts and again when it

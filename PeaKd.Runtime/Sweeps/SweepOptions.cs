@@ -58,6 +58,12 @@ public sealed record SweepOptions
     /// <summary>The deployment budget; students over it are not planned.</summary>
     public SweepBudget Budget { get; init; } = new();
 
+    /// <summary>Skip, at its start, a cell the finished cells show cannot count: over the budget's int8 size or latency
+    /// as its student measured, or beaten on every cost by a cell that scored above the teacher (the rule:
+    /// <c>docs/sweeps.md</c>, "Skipping cells that cannot count"). Off by default: every planned cell runs. Not part of
+    /// the sweep's identity: it decides which cells run, not what a cell computes.</summary>
+    public bool Prune { get; init; }
+
     /// <summary>Checks every value on its own (no file is read); throws <see cref="InvalidOptionException"/> naming the
     /// first invalid property. The budget is checked against the students when planning.</summary>
     public void Validate()

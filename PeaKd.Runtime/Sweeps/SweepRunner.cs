@@ -41,6 +41,16 @@ public static class SweepRunner
         return new SweepPreparation(folder.Root, identity.Hash, teacher, lengths.Select(folder.Records).ToArray());
     }
 
+    /// <summary>Why the finished cells show <paramref name="cell"/> cannot count (<see cref="SweepPruning"/>), or null.
+    /// The teacher's dev score comes from a finished cell's run, where one is still there.</summary>
+    private static string? PruneReason(SweepOptions sweep, SweepCell cell, SweepFolder folder)
+    {
+        SweepCellResult[] finished = folder.FinishedIds().Select(f => SweepCellResult.Read(folder.Result(f))).ToArray();
+        Data.Metrics.SplitMetrics? teacherDev = finished.Select(r => Path.Combine(folder.Cell(r.Id), "summary.json")).Where(File.Exists)
+            .Select(summary => FinishedRun(Path.GetDirectoryName(summary)!).Teacher.Dev).FirstOrDefault();
+        return SweepPruning.Reason(sweep.Budget, cell, finished, teacherDev, MachineCpu.Model());
+    }
+
     /// <summary>Refuses a sweep whose finished cells other code ran (or another sweep, copied in): one front must not
     /// mix them silently. Every result is read, so a damaged one is named here, before anything runs.</summary>
     private static void CheckFinished(SweepFolder folder, SweepIdentity identity)
@@ -101,14 +111,16 @@ public static class SweepRunner
 
     /// <summary>Runs one cell: its pipeline run (resumed when an earlier attempt stopped), then the serving cost of
     /// its int8 export, then results/ID.json. A cell with a result already is not run again; its result is returned.
-    /// Each attempt is recorded in attempts/ID/N.json with how it ended.</summary>
+    /// Each attempt is recorded in attempts/ID/N.json with how it ended. Where the sweep prunes
+    /// (<see cref="SweepOptions.Prune"/>) and the finished cells show this one cannot count, it is not run: its attempt
+    /// ends skipped, saying why, and the result is null.</summary>
     /// <param name="sweep">The sweep.</param>
     /// <param name="id">The cell's id, as planned (<see cref="SweepCell.Id"/>).</param>
     /// <param name="progress">Receives the run's steps and notes; null for none.</param>
     /// <param name="cancellation">Stops the run after its current step; the next attempt resumes it.</param>
     /// <exception cref="ArgumentException">The id is not a cell of the sweep.</exception>
     /// <exception cref="InvalidOperationException">The shared steps have not run, or the sweep folder is another sweep's.</exception>
-    public static SweepCellResult RunCell(SweepOptions sweep, string id, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    public static SweepCellResult? RunCell(SweepOptions sweep, string id, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
         SweepPlan plan = SweepPlanner.Plan(sweep);
         SweepCell cell = Find(plan, id);
@@ -125,6 +137,12 @@ public static class SweepRunner
             return SweepCellResult.Read(folder.Result(id)); // finished while this one waited to start
         }
         SweepAttempt attempt = SweepAttempt.Start(folder.Attempts(id));
+        if (sweep.Prune && PruneReason(sweep, cell, folder) is string why)
+        {
+            attempt.End(folder.Attempts(id), SweepAttemptOutcome.Skipped, why);
+            progress?.Report(TrainingProgress.Note("sweep", $"cell {cell}: skipped: {why}"));
+            return null;
+        }
         try
         {
             SweepCellResult result = Run(cell, folder, identity, attempt, progress, cancellation);

@@ -61,6 +61,7 @@ public static partial class SweepSpec
             Seeds = file.Seeds ?? [42],
             Groups = GroupsOf(file.Groups, catalog),
             Budget = file.Budget ?? new(),
+            Prune = file.Prune,
         });
         InJsonTerms(path, file, () => { sweep.Validate(); return sweep; });
         return (sweep, file);
@@ -200,6 +201,7 @@ public static partial class SweepSpec
         public List<int>? Seeds { get; set; }
         public List<GroupFile?>? Groups { get; set; }
         public SweepBudget? Budget { get; set; }
+        public bool Prune { get; set; }
     }
 
     /// <summary>A group as written: any of the sweep's students, recipes, axes and seeds.</summary>

@@ -32,6 +32,10 @@ public enum SweepCellState
     /// <summary>Its last attempt started on this machine and its process is gone without saying how it ended
     /// (killed: out of memory, a hard kill, a crash).</summary>
     Lost,
+
+    /// <summary>Not run: the sweep prunes (<see cref="SweepOptions.Prune"/>) and the finished cells showed it cannot
+    /// count; the message says why. Run again by a sweep that does not prune.</summary>
+    Skipped,
 }
 
 /// <summary>A cell and where it stands.</summary>
@@ -72,8 +76,13 @@ public static class SweepStatus
     internal static SweepCellStatus[] Runnable(SweepOptions sweep, bool retryFailed)
     {
         List<int> seeds = sweep.SeedOrder().ToList(); // with groups: each seed where a group first names it
-        return Read(sweep).Where(s => s.Runnable(retryFailed)).OrderBy(s => seeds.IndexOf(s.Cell.Seed)).ToArray();
+        return Read(sweep).Where(s => ShouldStart(sweep, s, retryFailed)).OrderBy(s => seeds.IndexOf(s.Cell.Seed)).ToArray();
     }
+
+    /// <summary>Whether an executor of <paramref name="sweep"/> should start the cell: <see cref="SweepCellStatus.Runnable"/>,
+    /// or skipped by a rule the sweep no longer applies (while it does, the cell's own start judges it again).</summary>
+    internal static bool ShouldStart(SweepOptions sweep, SweepCellStatus status, bool retryFailed) =>
+        status.Runnable(retryFailed) || (status.State == SweepCellState.Skipped && !sweep.Prune);
 
     internal static SweepCellStatus Of(SweepCell cell, SweepFolder folder)
     {
@@ -93,6 +102,7 @@ public static class SweepStatus
             SweepAttemptOutcome.OutOfMemory => SweepCellState.OutOfMemory,
             SweepAttemptOutcome.FileSystemError => SweepCellState.FileSystemError,
             SweepAttemptOutcome.Failed => SweepCellState.Failed,
+            SweepAttemptOutcome.Skipped => SweepCellState.Skipped,
             _ => SweepCellState.Done, // an attempt said done, yet no result: treated as not run below
         };
         if (state == SweepCellState.Done)

@@ -117,8 +117,9 @@ internal static class SweepCommand
             SweepOptions sweep = SweepSpec.Load(specFile, StudentCatalog.All);
             if (parse.GetValue(cell) is string id)
             {
-                SweepCellResult result = SweepRunner.RunCell(sweep, id, ConsoleProgress.Create(), CommandRunner.Stopping);
-                Console.WriteLine($"cell {id} done: {string.Join("; ", result.Metrics.Select(m => $"{m.Key} {m.Value}"))}");
+                SweepCellResult? result = SweepRunner.RunCell(sweep, id, ConsoleProgress.Create(), CommandRunner.Stopping);
+                Console.WriteLine(result is null ? $"cell {id} skipped (the sweep prunes; sweep status says why)"
+                    : $"cell {id} done: {string.Join("; ", result.Metrics.Select(m => $"{m.Key} {m.Value}"))}");
                 return;
             }
             IReadOnlyList<SweepCellStatus> states = SweepLocalExecutor.Run(sweep, CellCommand(specFile), parse.GetValue(parallel), parse.GetValue(retryFailed),

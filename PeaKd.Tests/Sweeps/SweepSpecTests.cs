@@ -113,6 +113,11 @@ public class SweepSpecTests
         Assert.Equal(new PeaKd.Training.TrainingOptions { Epochs = 2, LearningRate = 5e-5, Seed = 1, EvalEvery = 20, SelectBy = PeaKd.Training.DevSelection.Loss }, sweep.FineTuning);
         Assert.Equal("great", sweep.Data.Task.PositiveLabel);
 
+        Assert.False(sweep.Prune); // every planned cell runs unless the spec says otherwise
+        File.WriteAllText(path, SweepSpecFiles.Json(Good + """, "prune": true"""));
+        Assert.True(SweepSpec.Load(path, SamplesCatalog.All).Prune);
+        Assert.StartsWith("$.prune (line ", Refusal(Good + ", \"prune\": \"yes\""));
+
         Assert.StartsWith("$.fine_tuning.select_by is 'best'; give metric", Refusal(Good + """, "fine_tuning": { "select_by": "best" }"""));
         Assert.StartsWith("$.fine_tuning.learning_rate ", Refusal(Good + """, "fine_tuning": { "learning_rate": -1 }"""));
     }

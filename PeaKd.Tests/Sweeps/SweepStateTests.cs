@@ -77,6 +77,36 @@ public class SweepStateTests
         Assert.Equal(SweepCellState.Done, SweepStatus.Read(sweep)[1].State);
     }
 
+    [Fact]
+    public void A_pruning_sweep_skips_a_cell_whose_student_measured_over_the_budget_and_says_why()
+    {
+        using TempFolder folder = TestFiles.TempFolder();
+        SweepOptions sweep = Sweep(folder) with { Prune = true, Budget = new SweepBudget { MaxInt8FileBytes = 1_000 } };
+        SweepPreparation prepared = SweepRunner.Prepare(sweep);
+        SweepCell[] cells = SweepPlanner.Plan(sweep).Cells.ToArray();
+        SweepCell first = cells.First(c => c.Student.Name == "Bert1" && c.Seed == 1), second = cells.First(c => c.Student.Name == "Bert1" && c.Seed == 2);
+        // the first seed finished, its int8 file measured over the budget (by this build, of this sweep)
+        string code = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(folder.File("sweep/sweep.json")))!["code"]!.GetValue<string>();
+        (Result(first, prepared.Sweep, "0.1.0") with
+        {
+            Code = code,
+            Serving = new ServingCost
+            {
+                CpuModel = "any", Threads = 1, Int8FileBytes = 2_000, Length = 16, LatencyMilliseconds = 1, LatencyRuns = 5, ThroughputBatch = 32,
+                ThroughputExamplesPerSecond = 1, Int8Metrics = new([new("accuracy", 0.5)]), Int8Split = "test",
+            },
+        }).Write(folder.File($"sweep/results/{first.Id}.json"));
+
+        Assert.Null(SweepRunner.RunCell(sweep, second.Id));
+        SweepCellStatus skipped = SweepStatus.Read(sweep).Single(s => s.Cell.Id == second.Id);
+        Assert.Equal((SweepCellState.Skipped, 1), (skipped.State, skipped.Attempts));
+        Assert.Equal($"its student's int8 file is 2,000 bytes (measured by cell {first.Id}), over the budget's 1,000", skipped.Message);
+        Assert.False(Directory.Exists(folder.File($"sweep/cells/{second.Id}")), "a skipped cell trains nothing");
+        Assert.DoesNotContain(SweepStatus.Runnable(sweep, retryFailed: false), s => s.Cell.Id == second.Id);
+        // a sweep that no longer prunes runs it
+        Assert.Contains(SweepStatus.Runnable(sweep with { Prune = false }, retryFailed: false), s => s.Cell.Id == second.Id);
+    }
+
     private static SweepCellResult Result(SweepCell cell, string sweep, string version) => new()
     {
         Id = cell.Id, Student = cell.Student.Name, Recipe = cell.Recipe, Seed = cell.Seed, Settings = cell.Settings,
