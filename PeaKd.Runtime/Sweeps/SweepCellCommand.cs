@@ -6,8 +6,8 @@ namespace PeaKd.Sweeps;
 /// The command that runs one cell in a process of its own, for executors that start processes (this machine's
 /// <see cref="SweepLocalExecutor"/>, a Slurm array, a Kubernetes indexed job): <see cref="Arguments"/> with the cell's
 /// id appended. The application supplies it, since only it knows how it is started; the command must call
-/// <see cref="SweepRunner.RunCell"/> and exit 0 when the cell is done, 130 or 143 when a signal stopped it, and
-/// another code when it failed. Cells run in processes of their own because a process has one global random
+/// <see cref="SweepRunner.RunCell"/> and exit 0 when the cell is done (or skipped by a sweep that prunes), 130 or 143
+/// when a signal stopped it, and another code when it failed. Cells run in processes of their own because a process has one global random
 /// generator and one thread pool: two cells in one process would not be reproducible.
 /// </summary>
 /// <param name="Arguments">The program and its arguments before the cell id, e.g. <c>["/usr/bin/app", "run-cell", "spec.json"]</c>.</param>

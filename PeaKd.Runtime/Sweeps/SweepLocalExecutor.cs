@@ -81,6 +81,7 @@ public static class SweepLocalExecutor
         }
         string ending = process.ExitCode switch
         {
+            0 when SweepStatus.Of(cell, folder) is { State: SweepCellState.Skipped } skipped => $"skipped: {skipped.Message}",
             0 => "done",
             130 or 143 => "stopped by a signal; a later run resumes it",
             int code => $"failed (exit {code}): {SweepStatus.LastLine(log)}",

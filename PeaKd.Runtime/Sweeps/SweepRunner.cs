@@ -41,14 +41,25 @@ public static class SweepRunner
         return new SweepPreparation(folder.Root, identity.Hash, teacher, lengths.Select(folder.Records).ToArray());
     }
 
-    /// <summary>Why the finished cells show <paramref name="cell"/> cannot count (<see cref="SweepPruning"/>), or null.
-    /// The teacher's dev score comes from a finished cell's run, where one is still there.</summary>
-    private static string? PruneReason(SweepOptions sweep, SweepCell cell, SweepFolder folder)
+    /// <summary>Why the planned cells finished so far show <paramref name="cell"/> cannot count (<see cref="SweepPruning"/>),
+    /// or null. The teacher's dev score comes from the run of a finished cell at the same max length, where one is
+    /// still there. The rule is optional, so evidence that cannot be read judges nothing: the cell runs.</summary>
+    private static string? PruneReason(SweepOptions sweep, SweepPlan plan, SweepCell cell, SweepFolder folder, IProgress<TrainingProgress>? progress)
     {
-        SweepCellResult[] finished = folder.FinishedIds().Select(f => SweepCellResult.Read(folder.Result(f))).ToArray();
-        Data.Metrics.SplitMetrics? teacherDev = finished.Select(r => Path.Combine(folder.Cell(r.Id), "summary.json")).Where(File.Exists)
-            .Select(summary => FinishedRun(Path.GetDirectoryName(summary)!).Teacher.Dev).FirstOrDefault();
-        return SweepPruning.Reason(sweep.Budget, cell, finished, teacherDev, MachineCpu.Model());
+        try
+        {
+            var planned = plan.Cells.ToDictionary(c => c.Id);
+            SweepCellResult[] finished = folder.FinishedIds().Where(planned.ContainsKey).Select(f => SweepCellResult.Read(folder.Result(f))).ToArray();
+            Data.Metrics.SplitMetrics? teacherDev = finished.Where(r => planned[r.Id].Options.MaxLength == cell.Options.MaxLength)
+                .Select(r => folder.Cell(r.Id)).Where(run => File.Exists(Path.Combine(run, "summary.json")))
+                .Select(run => FinishedRun(run).Teacher.Metrics.GetValueOrDefault("dev")).FirstOrDefault(dev => dev is not null);
+            return SweepPruning.Reason(sweep.Budget, cell, plan.Cells, finished, teacherDev);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or System.Text.Json.JsonException)
+        {
+            progress?.Report(TrainingProgress.Note("sweep", $"cell {cell}: not pruned, since the finished cells could not be read ({FirstLine(e.Message)}); it runs"));
+            return null;
+        }
     }
 
     /// <summary>Refuses a sweep whose finished cells other code ran (or another sweep, copied in): one front must not
@@ -136,8 +147,10 @@ public static class SweepRunner
         {
             return SweepCellResult.Read(folder.Result(id)); // finished while this one waited to start
         }
+        // only a cell that has not started: what an earlier attempt trained is never thrown away
+        bool fresh = !Directory.Exists(cell.Options.OutputFolder) && SweepAttempt.ReadAll(folder.Attempts(id)).All(a => a.Outcome == SweepAttemptOutcome.Skipped);
         SweepAttempt attempt = SweepAttempt.Start(folder.Attempts(id));
-        if (sweep.Prune && PruneReason(sweep, cell, folder) is string why)
+        if (sweep.Prune && fresh && PruneReason(sweep, plan, cell, folder, progress) is string why)
         {
             attempt.End(folder.Attempts(id), SweepAttemptOutcome.Skipped, why);
             progress?.Report(TrainingProgress.Note("sweep", $"cell {cell}: skipped: {why}"));

@@ -80,7 +80,7 @@ public static class SweepStatus
     }
 
     /// <summary>Whether an executor of <paramref name="sweep"/> should start the cell: <see cref="SweepCellStatus.Runnable"/>,
-    /// or skipped by a rule the sweep no longer applies (while it does, the cell's own start judges it again).</summary>
+    /// or skipped by a rule the sweep no longer applies (while it prunes, a skipped cell stays skipped).</summary>
     internal static bool ShouldStart(SweepOptions sweep, SweepCellStatus status, bool retryFailed) =>
         status.Runnable(retryFailed) || (status.State == SweepCellState.Skipped && !sweep.Prune);
 

@@ -190,7 +190,7 @@ internal static class SweepCommand
     private static Command Status()
     {
         var spec = new Argument<string>("SPEC") { Description = "The sweep's JSON file (docs/sweeps.md)." };
-        var status = new Command("status", "Where each cell stands, from the sweep folder (and Slurm's queue, once submitted): done, running, stopped, failed (with the last line of its log), lost, pending.") { spec };
+        var status = new Command("status", "Where each cell stands, from the sweep folder (and Slurm's queue, once submitted): done, running, stopped, failed (with the last line of its log), lost, skipped (with why), pending.") { spec };
         status.SetAction(parse => CommandRunner.Run("sweep status", FlagNames.None, () =>
         {
             IReadOnlyList<SweepSlurmCellStatus> states = SweepSlurm.Status(SweepSpec.Load(parse.GetValue(spec)!, StudentCatalog.All));

@@ -36,48 +36,58 @@ public class SweepPruningTests
 
     private static SplitMetrics Metrics(double accuracy) => new([new("accuracy", accuracy), new("f1", 0.5)]);
 
+    private static string? Reason(SweepBudget budget, SweepCell cell, SweepCellResult[] finished, SplitMetrics? teacher = null) =>
+        SweepPruning.Reason(budget, cell, Cells, finished, teacher);
+
+    private static SweepCellResult WithDev(SweepCellResult result, double accuracy) =>
+        result with { Metrics = new Dictionary<string, SplitMetrics> { ["dev"] = Metrics(accuracy) } };
+
     [Fact]
     public void A_cell_whose_student_measured_over_the_int8_size_budget_is_skipped_and_not_before_it_measured()
     {
         var budget = new SweepBudget { MaxInt8FileBytes = 1_000 };
-        Assert.Null(SweepPruning.Reason(budget, Cell("Bert2", 2), [], null, Cpu)); // nothing measured: its first seed runs
+        Assert.Null(Reason(budget, Cell("Bert2", 2), [])); // nothing measured: its first seed runs
         SweepCellResult seed1 = Finished(Cell("Bert2", 1), bytes: 1_200, milliseconds: 3, accuracy: 0.7);
-        Assert.Equal($"its student's int8 file is 1,200 bytes (measured by cell {seed1.Id}), over the budget's 1,000",
-            SweepPruning.Reason(budget, Cell("Bert2", 2), [seed1], null, Cpu));
-        Assert.Null(SweepPruning.Reason(budget, Cell("Bert1", 2), [seed1], null, Cpu)); // another student's size says nothing
-        Assert.Null(SweepPruning.Reason(budget with { MaxInt8FileBytes = 1_200 }, Cell("Bert2", 2), [seed1], null, Cpu)); // at the limit is within
+        Assert.Equal($"its student's int8 file is 1,200 bytes (measured by cell {seed1.Id}), over the budget's 1,000", Reason(budget, Cell("Bert2", 2), [seed1]));
+        Assert.Null(Reason(budget, Cell("Bert1", 2), [seed1])); // another student's size says nothing
+        Assert.Null(Reason(budget with { MaxInt8FileBytes = 1_200 }, Cell("Bert2", 2), [seed1])); // at the limit is within
     }
 
     [Fact]
-    public void Latency_judges_only_at_the_same_length_on_the_same_CPU_model()
+    public void Latency_judges_only_at_the_same_length_and_only_when_over_on_every_CPU_model_measured()
     {
         var budget = new SweepBudget { MaxInt8LatencyMilliseconds = 2 };
-        SweepCellResult elsewhere = Finished(Cell("Bert2", 1), bytes: 500, milliseconds: 9, accuracy: 0.7, cpu: "Another CPU");
-        Assert.Null(SweepPruning.Reason(budget, Cell("Bert2", 2), [elsewhere], null, Cpu));
         SweepCellResult longer = Finished(Cell("Bert2", 1), bytes: 500, milliseconds: 9, accuracy: 0.7, length: 64);
-        Assert.Null(SweepPruning.Reason(budget, Cell("Bert2", 2), [longer], null, Cpu));
-        SweepCellResult here = Finished(Cell("Bert2", 1), bytes: 500, milliseconds: 2.5, accuracy: 0.7);
-        Assert.Equal($"its student's int8 latency at length 16 is 2.5 ms on {Cpu} (measured by cell {here.Id}), over the budget's 2 ms",
-            SweepPruning.Reason(budget, Cell("Bert2", 2), [here], null, Cpu));
+        Assert.Null(Reason(budget, Cell("Bert2", 2), [longer]));
+        SweepCellResult slow = Finished(Cell("Bert2", 1), bytes: 500, milliseconds: 2.5, accuracy: 0.7);
+        Assert.Equal($"its student's int8 latency at length 16 is 2.5 ms on {Cpu}, over the budget's 2 ms", Reason(budget, Cell("Bert2", 2), [slow]));
+        Assert.Null(Reason(budget with { MaxInt8LatencyMilliseconds = 2.5 }, Cell("Bert2", 2), [slow])); // at the limit is within
+        // within the budget on another CPU model: chosen there, so it runs
+        SweepCellResult fastElsewhere = Finished(Cell("Bert2", 2), bytes: 500, milliseconds: 1.5, accuracy: 0.7, cpu: "Another CPU");
+        Assert.Null(Reason(budget, Cell("Bert2", 2), [slow, fastElsewhere]));
     }
 
     [Fact]
-    public void A_cell_beaten_on_every_cost_by_a_cell_above_the_teacher_cannot_reach_the_front()
+    public void A_setting_beaten_on_every_cost_by_a_finished_setting_above_the_teacher_cannot_reach_the_front()
     {
-        // Bert2 seed 1 measured 2,000 bytes and 3 ms; Bert1 seed 1 is smaller (fewer owned parameters, 1,000 bytes, 2 ms)
+        // Bert2 seed 1 measured 2,000 bytes and 3 ms; Bert1 (fewer owned parameters) 1,000 bytes and 2 ms, both seeds above the teacher
         SweepCellResult bert2 = Finished(Cell("Bert2", 1), bytes: 2_000, milliseconds: 3, accuracy: 0.70);
-        SweepCellResult bert1Above = Finished(Cell("Bert1", 1), bytes: 1_000, milliseconds: 2, accuracy: 0.86);
+        SweepCellResult bert1a = Finished(Cell("Bert1", 1), bytes: 1_000, milliseconds: 2, accuracy: 0.87);
+        SweepCellResult bert1b = Finished(Cell("Bert1", 2), bytes: 1_000, milliseconds: 2, accuracy: 0.86);
         SplitMetrics teacher = Metrics(0.85);
-        Assert.Equal($"cell {bert1Above.Id} (Bert1) is as small and as fast and scored 0.86 dev accuracy, above the teacher's 0.85, the most a student is assumed to reach",
-            SweepPruning.Reason(new SweepBudget(), Cell("Bert2", 2), [bert2, bert1Above], teacher, Cpu));
-        // at the teacher's score, not above it: Bert2 could still tie it at more cost, so it is not beaten for sure
-        Assert.Null(SweepPruning.Reason(new SweepBudget(), Cell("Bert2", 2), [bert2, bert1Above with { Metrics = new Dictionary<string, SplitMetrics> { ["dev"] = Metrics(0.85) } }], teacher, Cpu));
-        // the teacher's score unknown: the clause is off
-        Assert.Null(SweepPruning.Reason(new SweepBudget(), Cell("Bert2", 2), [bert2, bert1Above], null, Cpu));
-        // the smaller cell cannot be beaten by the larger one, however well that scored
-        SweepCellResult bert1 = Finished(Cell("Bert1", 1), bytes: 1_000, milliseconds: 2, accuracy: 0.6);
-        Assert.Null(SweepPruning.Reason(new SweepBudget(), Cell("Bert1", 2), [bert1, bert2 with { Metrics = new Dictionary<string, SplitMetrics> { ["dev"] = Metrics(0.99) } }], teacher, Cpu));
-        // nor by its own setting's other seed: the setting's mean is what the front ranks
-        Assert.Null(SweepPruning.Reason(new SweepBudget(), Cell("Bert1", 2), [bert1 with { Metrics = new Dictionary<string, SplitMetrics> { ["dev"] = Metrics(0.99) } }], teacher, Cpu));
+        Assert.Equal("setting Bert1 (kd, max_length=16) is as small and as fast, and every seed of it scored at least 0.86 dev accuracy, above the teacher's 0.85 (the most a student is assumed to reach) and this setting's best so far",
+            Reason(new SweepBudget(), Cell("Bert2", 2), [bert2, bert1a, bert1b], teacher));
+        // not while a seed of the better setting is unfinished: its mean could still fall
+        Assert.Null(Reason(new SweepBudget(), Cell("Bert2", 2), [bert2, bert1a], teacher));
+        // not when its worst seed is only at the teacher's score
+        Assert.Null(Reason(new SweepBudget(), Cell("Bert2", 2), [bert2, bert1a, WithDev(bert1b, 0.85)], teacher));
+        // not when this setting has already done better than the other's worst seed
+        Assert.Null(Reason(new SweepBudget(), Cell("Bert2", 2), [WithDev(bert2, 0.9), bert1a, bert1b], teacher));
+        // not without the teacher's score
+        Assert.Null(Reason(new SweepBudget(), Cell("Bert2", 2), [bert2, bert1a, bert1b]));
+        // not when the better setting was not measured on the CPU model this one was
+        Assert.Null(Reason(new SweepBudget(), Cell("Bert2", 2), [bert2, Finished(Cell("Bert1", 1), 1_000, 2, 0.87, cpu: "Another CPU"), Finished(Cell("Bert1", 2), 1_000, 2, 0.86, cpu: "Another CPU")], teacher));
+        // and never by a larger setting, however well it scored
+        Assert.Null(Reason(new SweepBudget(), Cell("Bert1", 2), [WithDev(bert1a, 0.5), WithDev(bert2, 0.99), Finished(Cell("Bert2", 2), 2_000, 3, 0.99)], teacher));
     }
 }

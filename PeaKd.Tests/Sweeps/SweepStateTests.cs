@@ -105,6 +105,13 @@ public class SweepStateTests
         Assert.DoesNotContain(SweepStatus.Runnable(sweep, retryFailed: false), s => s.Cell.Id == second.Id);
         // a sweep that no longer prunes runs it
         Assert.Contains(SweepStatus.Runnable(sweep with { Prune = false }, retryFailed: false), s => s.Cell.Id == second.Id);
+
+        // a cell an earlier attempt started is never pruned, so nothing it trained is thrown away: this one goes on to
+        // its run (stopped at once here, by a cancelled token)
+        var sweepFolder = new SweepFolder(sweep.Folder);
+        SweepAttempt.Start(sweepFolder.Attempts(second.Id)).End(sweepFolder.Attempts(second.Id), SweepAttemptOutcome.Stopped, "SIGTERM");
+        Assert.ThrowsAny<OperationCanceledException>(() => SweepRunner.RunCell(sweep, second.Id, cancellation: new CancellationToken(canceled: true)));
+        Assert.Equal((SweepCellState.Stopped, 3), SweepStatus.Read(sweep).Single(s => s.Cell.Id == second.Id) is var resumed ? (resumed.State, resumed.Attempts) : default);
     }
 
     private static SweepCellResult Result(SweepCell cell, string sweep, string version) => new()
