@@ -80,6 +80,11 @@ public sealed record DistillationResult
     /// <summary>fp32 or bf16: how the stages computed.</summary>
     public required string Precision { get; init; }
 
+    /// <summary>On the CPU, whether PeaKd answered MKL's vendor check in the process that finished the run
+    /// (<see cref="PeaKd.Native.MklFastPathState"/>: Active, NotNeeded, TurnedOff, ...), since fp32 products differ in
+    /// their last bits between MKL's code paths; null on a GPU and in summaries written before it was recorded.</summary>
+    public string? MklFastPath { get; init; }
+
     /// <summary>Where the run's outputs are.</summary>
     public required RunPaths Paths { get; init; }
 

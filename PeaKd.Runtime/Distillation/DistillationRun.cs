@@ -210,6 +210,7 @@ internal sealed class DistillationRun : IDisposable
             Device = DeviceSelector.Name(_session.Device),
             Threads = get_num_threads(),
             Precision = PrecisionSelector.Name(_session.Precision),
+            MklFastPath = _session.Device.type == DeviceType.CPU ? Native.MklFastPath.State.ToString() : null,
             Paths = new RunPaths(run.Root, run.StudentFolder, Path.GetFullPath(teacherFolder), predictions),
         };
         _session.Finish(result.ToJson(), Folders.FolderKind.Run, teacherFolder);

@@ -59,6 +59,10 @@ public sealed record FineTuneResult
     /// <summary>fp32 or bf16.</summary>
     public required string Precision { get; init; }
 
+    /// <summary>On the CPU, whether PeaKd answered MKL's vendor check (<see cref="PeaKd.Native.MklFastPathState"/>);
+    /// null on a GPU and in summaries written before it was recorded.</summary>
+    public string? MklFastPath { get; init; }
+
     /// <summary>summary.json's content.</summary>
     internal JsonObject ToJson() => JsonSerializer.SerializeToNode(this, ResultJson.Options)!.AsObject();
 

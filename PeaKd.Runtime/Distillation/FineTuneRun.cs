@@ -59,6 +59,7 @@ internal static class FineTuneRun
             Stage = StageResult.From(tuned),
             Device = DeviceSelector.Name(session.Device),
             Precision = PrecisionSelector.Name(session.Precision),
+            MklFastPath = session.Device.type == TorchSharp.DeviceType.CPU ? Native.MklFastPath.State.ToString() : null,
         };
         session.Finish(result.ToJson(), Folders.FolderKind.FineTuned, sourceFolder: options.Teacher);
         return result;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using PeaKd.Devices;
 using PeaKd.Modeling;
+using PeaKd.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -46,5 +47,6 @@ internal static class InfoCommand
         var clock = Stopwatch.StartNew();
         using ClassifierOutput output = model.forward(ids);
         Console.WriteLine($"forward of batch 8 x 128: {clock.Elapsed.TotalMilliseconds:F0} ms, logits [{string.Join(", ", output.Logits.shape)}]");
+        Console.WriteLine($"MKL fast path: {MklFastPath.State} ({MklFastPath.Reason}); MKL's code path {MklFastPath.MklCodePath?.ToString() ?? "unknown (no MKL in this libtorch)"}, 0 being its generic one; {MklFastPath.EnvironmentVariable}=off turns it off");
     }
 }

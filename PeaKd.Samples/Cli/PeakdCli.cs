@@ -1,4 +1,5 @@
 using System.CommandLine;
+using PeaKd.Native;
 
 namespace PeaKd.Samples.Cli;
 
@@ -10,6 +11,11 @@ internal static class PeakdCli
 
     public static int Run(string[] args)
     {
+        if (MklFastPath.State == MklFastPathState.InvalidSetting)
+        {
+            Console.Error.WriteLine($"peakd: {MklFastPath.Reason} (on answers MKL's vendor check on AMD CPUs with AVX-512, off leaves it; docs/library.md).");
+            return 1;
+        }
         if (args.Length == 0)
         {
             return MainJob.Run();

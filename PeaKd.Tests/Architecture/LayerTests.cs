@@ -12,7 +12,7 @@ public class LayerTests
     /// "" is the project's root: the DSL's attributes, which use nothing.</summary>
     public static readonly string[] Layers =
     [
-        "", "IO", "Options", "Devices", "Precision", "Modeling", "Folders", "Data", "Checkpoints", "Students", "Export",
+        "", "Native", "IO", "Options", "Devices", "Precision", "Modeling", "Folders", "Data", "Checkpoints", "Students", "Export",
         "Training", "Inference", "Runs", "Distillation", "Sweeps",
     ];
 

@@ -8,7 +8,12 @@ namespace PeaKd.Bench;
 /// <summary>One benchmark run's figures, printed as a single JSON line that bench/summarize.py reads.</summary>
 internal sealed class Measurement(string caseName, int threads)
 {
-    private readonly JsonObject _json = new() { ["runtime"] = "peakd", ["case"] = caseName, ["threads"] = threads };
+    // mkl_fast_path: whether PeaKd answered MKL's vendor check in this process (PeaKd.Native.MklFastPath), so a summary
+    // can tell the two paths apart.
+    private readonly JsonObject _json = new()
+    {
+        ["runtime"] = "peakd", ["case"] = caseName, ["threads"] = threads, ["mkl_fast_path"] = PeaKd.Native.MklFastPath.State.ToString(),
+    };
 
     public JsonNode? this[string key]
     {
