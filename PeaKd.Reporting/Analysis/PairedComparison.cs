@@ -39,26 +39,11 @@ internal sealed record PairedComparison(int Pairs, double MeanDifference, double
         return new PairedComparison(n, mean, low, high, differences.Count(d => d > 0), differences.Count(d => d == 0), differences.Count(d => d < 0));
     }
 
-    /// <summary>The 97.5% quantile of Student's t with <paramref name="degrees"/> degrees of freedom: tabulated to
-    /// 30 (three decimals, as statistics tables give it), then the Cornish-Fisher expansion around the normal quantile,
-    /// within 0.001 of the exact value from 31 on.</summary>
+    /// <summary>The 97.5% quantile of Student's t with <paramref name="degrees"/> degrees of freedom, exactly
+    /// (<see cref="StudentT"/>).</summary>
     public static double StudentT975(int degrees)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(degrees, 1);
-        if (degrees <= Table.Length)
-        {
-            return Table[degrees - 1];
-        }
-        const double z = 1.959963984540054;
-        double v = degrees;
-        return z + (z * z * z + z) / (4 * v) + (5 * Math.Pow(z, 5) + 16 * z * z * z + 3 * z) / (96 * v * v)
-            + (3 * Math.Pow(z, 7) + 19 * Math.Pow(z, 5) + 17 * z * z * z - 15 * z) / (384 * v * v * v);
+        return StudentT.Quantile(0.975, degrees);
     }
-
-    private static readonly double[] Table =
-    [
-        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-        2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-        2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
-    ];
 }

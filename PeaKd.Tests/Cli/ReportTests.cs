@@ -53,30 +53,48 @@ public class ReportTests
     public void The_paired_difference_matches_a_hand_computation()
     {
         // A - B per seed: 1, 2, -1, 2, 1. Mean 1; deviations 0, 1, -2, 1, 0 -> sum of squares 6, variance 6/4 = 1.5;
-        // standard error sqrt(1.5 / 5) = 0.547723; t(0.975, 4) = 2.776 -> half width 1.520478.
+        // standard error sqrt(1.5 / 5) = 0.547723; t(0.975, 4) = 2.776445 -> half width 1.520722.
         PairedComparison result = PairedComparison.Of([(82, 81), (83, 81), (81, 82), (84, 82), (80, 79)]);
         Assert.Equal(5, result.Pairs);
         Assert.Equal(1.0, result.MeanDifference, 12);
-        Assert.Equal(1 - 1.520478, result.Low, 5);
-        Assert.Equal(1 + 1.520478, result.High, 5);
+        Assert.Equal(1 - 1.520722, result.Low, 5);
+        Assert.Equal(1 + 1.520722, result.High, 5);
         Assert.Equal((4, 0, 1), (result.Wins, result.Ties, result.Losses));
         Assert.False(result.Resolved); // the interval holds 0
 
-        PairedComparison clear = PairedComparison.Of([(2, 0), (3, 0), (2.5, 0)]); // d = 2, 3, 2.5: sd 0.5, se 0.288675, t(2) = 4.303
-        Assert.Equal(2.5 - 4.303 * 0.288675, clear.Low, 4);
+        PairedComparison clear = PairedComparison.Of([(2, 0), (3, 0), (2.5, 0)]); // d = 2, 3, 2.5: sd 0.5, se 0.288675, t(2) = 4.302653
+        Assert.Equal(2.5 - 4.302653 * 0.288675, clear.Low, 4);
         Assert.True(clear.Resolved);
         Assert.True(double.IsNaN(PairedComparison.Of([(1, 0)]).Low)); // one seed: no interval
     }
 
     [Theory]
-    [InlineData(1, 12.706)]
-    [InlineData(4, 2.776)]
-    [InlineData(30, 2.042)]
-    [InlineData(31, 2.0395)] // beyond the table: published values to four decimals
-    [InlineData(40, 2.0211)]
-    [InlineData(120, 1.9799)]
-    public void The_t_quantile_matches_published_tables(int degrees, double expected) =>
-        Assert.InRange(PairedComparison.StudentT975(degrees), expected - 0.0006, expected + 0.0006);
+    [InlineData(1, 12.7062047361747, 1e-9)] // published to 15 significant digits (R's qt(0.975, v))
+    [InlineData(2, 4.30265272974946, 1e-9)]
+    [InlineData(4, 2.77644510519779, 1e-9)]
+    [InlineData(10, 2.22813885198627, 1e-9)]
+    [InlineData(24, 2.06389856162802, 1e-9)]
+    [InlineData(30, 2.04227245630124, 1e-9)]
+    [InlineData(120, 1.979930, 1e-6)] // tables to six decimals
+    [InlineData(1000, 1.962339, 1e-6)]
+    public void The_t_quantile_matches_published_values(int degrees, double expected, double tolerance) =>
+        Assert.InRange(PairedComparison.StudentT975(degrees), expected - tolerance, expected + tolerance);
+
+    [Theory]
+    [InlineData(0.6)]
+    [InlineData(0.9)]
+    [InlineData(0.975)]
+    [InlineData(0.9995)]
+    public void The_t_distribution_matches_its_closed_forms_at_one_and_two_degrees(double p)
+    {
+        // v = 1 is the Cauchy distribution: F(t) = 1/2 + atan(t)/pi, so t = tan(pi (p - 1/2)).
+        Assert.Equal(Math.Tan(Math.PI * (p - 0.5)), StudentT.Quantile(p, 1), 1e-9 * Math.Tan(Math.PI * (p - 0.5)));
+        // v = 2: F(t) = 1/2 + t / (2 sqrt(2 + t^2)), so t = (2p - 1) sqrt(2 / (1 - (2p - 1)^2)).
+        double a = 2 * p - 1;
+        Assert.Equal(a * Math.Sqrt(2 / (1 - a * a)), StudentT.Quantile(p, 2), 1e-9);
+        Assert.Equal(1 - p, StudentT.Cdf(-StudentT.Quantile(p, 2), 2), 1e-12);
+        Assert.Equal(2 * (1 - p), StudentT.TwoSidedP(StudentT.Quantile(p, 7), 7), 1e-12);
+    }
 
     [Theory]
     [InlineData(0, 1, 0, "FT-2")]

@@ -58,11 +58,11 @@ public class SweepReportTests
         using var folder = TestFiles.TempFolder();
         SweepSetting a = Report(folder, new SweepBudget()).Settings[0];
         // Bert1 kd's dev: 80, 82, 84. Mean 82; deviations -2, 0, 2 -> variance 8 / 2 = 4, sd 2; se 2 / sqrt(3) = 1.154701;
-        // t(0.975, 2) = 4.303 -> half width 4.968677.
+        // t(0.975, 2) = 4.302653 -> half width 4.968275.
         Assert.Equal(3, a.Dev.Seeds);
         Assert.Equal(82, a.Dev.Mean, 9);
-        Assert.Equal(82 - 4.968677, a.Dev.Low, 5);
-        Assert.Equal(82 + 4.968677, a.Dev.High, 5);
+        Assert.Equal(82 - 4.968275, a.Dev.Low, 5);
+        Assert.Equal(82 + 4.968275, a.Dev.High, 5);
     }
 
     [Fact]
@@ -74,9 +74,9 @@ public class SweepReportTests
         Assert.Equal("Bert2 kd", pick.Best!.Name); // dev 86 beats PeaBert2 sps's 85, though its test (87) beats Bert2's 81
         Assert.Equal("Bert4 kd", Assert.Single(pick.Over).Setting.Name);
         Assert.Equal("owns 400,000 parameters, more than 300,000", pick.Over[0].Why);
-        // test 80, 81, 82: mean 81, sd 1, se 1 / sqrt(3) = 0.577350, t(2) = 4.303 -> half width 2.484338
+        // test 80, 81, 82: mean 81, sd 1, se 1 / sqrt(3) = 0.577350, t(2) = 4.302653 -> half width 2.484138
         Assert.Equal(81, pick.Best.Reported!.Mean, 9);
-        Assert.Equal(81 - 2.484338, pick.Best.Reported.Low, 5);
+        Assert.Equal(81 - 2.484138, pick.Best.Reported.Low, 5);
 
         string markdown = report.Write(folder.File("report"));
         Assert.Contains("Budget: at most 300,000 owned parameters.", markdown);
