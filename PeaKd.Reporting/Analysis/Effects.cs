@@ -2,7 +2,14 @@ namespace PeaKd.Reporting.Analysis;
 
 /// <summary>One row of the comparisons: the k it was measured at ("2", or "1, 2, 3" pooled), the effect, A's and B's
 /// names, and the paired result in points.</summary>
-internal sealed record Comparison(string K, string What, string A, string B, PairedComparison Result);
+/// <param name="K">The k compared ("1", or "1, 2, 3" for a row pooled over k).</param>
+/// <param name="What">The effect (KD, patient, SPS, SPS + PTP, shuffle, PTP, init).</param>
+/// <param name="A">The variant whose gain is measured.</param>
+/// <param name="B">The variant it is measured against.</param>
+/// <param name="Result">The paired difference A - B over seeds.</param>
+/// <param name="Builds">The builds of the runs paired (<see cref="Records.RunSummary.Code"/>; null for runs that do not
+/// record theirs), each once.</param>
+internal sealed record Comparison(string K, string What, string A, string B, PairedComparison Result, IReadOnlyList<string?> Builds);
 
 /// <summary>The paper's claims as paired differences over seeds, for each k and init: KD over FT and PKD over KD
 /// (plain students), SPS over PKD (over KD at k = 1, where PKD is KD), SPS + PTP (PeaBERT) over the same baseline,
@@ -30,11 +37,12 @@ internal static class Effects
             {
                 return;
             }
-            var pairs = a.Where(r => r.Run.Seed is not null).Join(b, r => r.Run.Seed, r => r.Run.Seed, (x, y) => (x.Run.Seed, A: 100 * x.Metrics(split).GetValueOrDefault(compared, double.NaN), B: 100 * y.Metrics(split).GetValueOrDefault(compared, double.NaN)))
-                .Where(p => double.IsFinite(p.A) && double.IsFinite(p.B)).ToDictionary(p => p.Seed!.Value, p => (p.A, p.B));
+            var joined = a.Where(r => r.Run.Seed is not null).Join(b, r => r.Run.Seed, r => r.Run.Seed, (x, y) => (x.Run.Seed, A: 100 * x.Metrics(split).GetValueOrDefault(compared, double.NaN), B: 100 * y.Metrics(split).GetValueOrDefault(compared, double.NaN), Builds: new[] { x.Run.Code, y.Run.Code }))
+                .Where(p => double.IsFinite(p.A) && double.IsFinite(p.B)).ToArray();
+            var pairs = joined.ToDictionary(p => p.Seed!.Value, p => (p.A, p.B));
             if (pairs.Count > 0)
             {
-                rows.Add(new EffectAtK(a[0], b[0], what, pairs));
+                rows.Add(new EffectAtK(a[0], b[0], what, pairs, joined.SelectMany(p => p.Builds).Distinct().ToArray()));
             }
         }
         IReadOnlyList<RunInfo>? Find(Func<RunInfo, bool> match) => groups.FirstOrDefault(g => match(g[0]));
@@ -83,7 +91,7 @@ internal static class Effects
             Compare(group, Find(r => r.Run.InitFrom == "teacher" && r.Run.Model == run.Run.Model && r.Run.KdLoss == run.Run.KdLoss && r.SameSetting(run, InitKeys)), "init");
         }
         var comparisons = rows.OrderBy(r => r.A.Run.OwnedLayers).ThenBy(r => Array.IndexOf(Order, r.What))
-            .Select(r => new Comparison($"{r.A.Run.OwnedLayers}", r.What, r.A.Variant, r.B.Variant, PairedComparison.Of(r.Pairs.Values.ToArray())))
+            .Select(r => new Comparison($"{r.A.Run.OwnedLayers}", r.What, r.A.Variant, r.B.Variant, PairedComparison.Of(r.Pairs.Values.ToArray()), r.Builds))
             .ToList();
         // pooled by method, not by display name: a name carries a setting suffix only at the k where another setting shared it
         foreach (var pooled in rows.GroupBy(r => (r.What, A: EffectAtK.General(r.A), SettingA: r.A.SettingApartFrom(ApartFromK), SettingB: r.B.SettingApartFrom(ApartFromK)))
@@ -99,13 +107,15 @@ internal static class Effects
             var means = seeds.Select(seed => (byK.Average(r => r.Pairs[seed].A), byK.Average(r => r.Pairs[seed].B))).ToArray();
             string[] b = byK.Select(r => EffectAtK.General(r.B)).Distinct().ToArray();
             comparisons.Add(new Comparison(string.Join(", ", byK.Select(r => r.A.Run.OwnedLayers)), pooled.Key.What, EffectAtK.PooledName(byK.Select(r => r.A)),
-                b.Length == 1 ? EffectAtK.PooledName(byK.Select(r => r.B)) : string.Join(", ", byK.Select(r => r.B.Variant)), PairedComparison.Of(means)));
+                b.Length == 1 ? EffectAtK.PooledName(byK.Select(r => r.B)) : string.Join(", ", byK.Select(r => r.B.Variant)), PairedComparison.Of(means),
+                byK.SelectMany(r => r.Builds).Distinct().ToArray()));
         }
         return comparisons;
     }
 
-    /// <summary>One effect at one k: A and B's first runs (for their names) and each paired seed's (A, B) in points.</summary>
-    private sealed record EffectAtK(RunInfo A, RunInfo B, string What, IReadOnlyDictionary<int, (double A, double B)> Pairs)
+    /// <summary>One effect at one k: A and B's first runs (for their names), each paired seed's (A, B) in points, and
+    /// the builds of the runs paired.</summary>
+    private sealed record EffectAtK(RunInfo A, RunInfo B, string What, IReadOnlyDictionary<int, (double A, double B)> Pairs, IReadOnlyList<string?> Builds)
     {
         /// <summary>A variant's name with its k written as k ("SPS-2 [from teacher]" -> "SPS-k [from teacher]"), to pool rows over k.</summary>
         public static string General(RunInfo run)

@@ -74,7 +74,36 @@ internal static class ReportTables
             text.Append(CultureInfo.InvariantCulture,
                 $"| {row.K} | {row.What} | {row.A} | {row.B} | {result.Pairs} | {result.MeanDifference:+0.00;-0.00} | {interval} | {result.Wins} / {result.Ties} / {result.Losses} |\n");
         }
+        string builds = Builds(comparisons);
+        if (builds.Length > 0)
+        {
+            text.Append('\n').Append(builds).Append('\n');
+        }
         return text.ToString();
+    }
+
+    /// <summary>A warning where the runs a row pairs may not have been computed by the same code: runs of different
+    /// builds (summary.json's code), or runs whose summaries do not say, which nothing proves match the rest.</summary>
+    private static string Builds(IReadOnlyList<Comparison> comparisons)
+    {
+        var mixed = comparisons.Where(c => c.Builds.Count > 1).ToList();
+        int unrecorded = comparisons.Count(c => c.Builds is [null]);
+        if (mixed.Count == 0 && unrecorded == 0)
+        {
+            return "";
+        }
+        var text = new StringBuilder("**Builds.** ");
+        if (mixed.Count > 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{mixed.Count} of {comparisons.Count} rows pair runs of different builds, or runs that record their build with runs that do not ");
+            text.Append($"({string.Join("; ", mixed.Select(c => $"k = {c.K} {c.What}: {string.Join(", ", c.Builds.Select(b => b ?? "unrecorded"))}"))}): ");
+            text.Append("nothing proves those builds compute alike; rerun the runs of one build, or check that the builds' differences cannot change a result. ");
+        }
+        if (unrecorded > 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{unrecorded} of {comparisons.Count} rows include runs whose summaries do not record their build (written before PeaKd recorded it), so the report cannot check that their runs were made by one build.");
+        }
+        return text.ToString().TrimEnd();
     }
 
     /// <summary>PTP's learnability per variant: thresholds, labels, and the kept encoder's dev loss (mean and range over

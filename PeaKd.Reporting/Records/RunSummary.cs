@@ -66,6 +66,10 @@ public sealed record RunSummary
     /// positive label was recorded, which scored the second label of train's order of first appearance).</summary>
     public string? PositiveLabel { get; init; }
 
+    /// <summary>The build that made the run (<see cref="DistillationResult.Code"/>), or null where its summary was
+    /// written before builds were recorded.</summary>
+    public string? Code { get; init; }
+
     /// <summary>Every metrics.jsonl line, in order.</summary>
     public required IReadOnlyList<MetricsEntry> Log { get; init; }
 
@@ -114,6 +118,7 @@ public sealed record RunSummary
         TrainingSeconds = result.TrainingSeconds,
         Metrics = Scored(result.Metrics),
         PositiveLabel = result.PositiveLabel,
+        Code = result.Code,
         Log = shared.Log,
     };
 
@@ -135,6 +140,7 @@ public sealed record RunSummary
         TrainingSeconds = result.TrainingSeconds,
         Metrics = Scored(result.Metrics),
         PositiveLabel = result.PositiveLabel,
+        Code = result.Code,
         Log = shared.Log,
     };
 

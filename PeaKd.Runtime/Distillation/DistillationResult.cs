@@ -85,6 +85,11 @@ public sealed record DistillationResult
     /// their last bits between MKL's code paths; null on a GPU and in summaries written before it was recorded.</summary>
     public string? MklFastPath { get; init; }
 
+    /// <summary>The build that made the run: 12 hex digits of the SHA-256 of PeaKd's runtime assembly and the
+    /// application's (the same sources build to the same bytes); null in summaries written before it was recorded.
+    /// A report warns when a comparison pairs runs of different builds.</summary>
+    public string? Code { get; init; }
+
     /// <summary>Where the run's outputs are.</summary>
     public required RunPaths Paths { get; init; }
 

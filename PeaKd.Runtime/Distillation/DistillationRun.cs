@@ -211,6 +211,7 @@ internal sealed class DistillationRun : IDisposable
             Threads = get_num_threads(),
             Precision = PrecisionSelector.Name(_session.Precision),
             MklFastPath = _session.Device.type == DeviceType.CPU ? Native.MklFastPath.State.ToString() : null,
+            Code = BuildCode.Current,
             Paths = new RunPaths(run.Root, run.StudentFolder, Path.GetFullPath(teacherFolder), predictions),
         };
         _session.Finish(result.ToJson(), Folders.FolderKind.Run, teacherFolder);

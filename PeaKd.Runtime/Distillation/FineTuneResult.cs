@@ -63,6 +63,9 @@ public sealed record FineTuneResult
     /// null on a GPU and in summaries written before it was recorded.</summary>
     public string? MklFastPath { get; init; }
 
+    /// <summary>The build that made the run (<see cref="DistillationResult.Code"/>); null in older summaries.</summary>
+    public string? Code { get; init; }
+
     /// <summary>summary.json's content.</summary>
     internal JsonObject ToJson() => JsonSerializer.SerializeToNode(this, ResultJson.Options)!.AsObject();
 

@@ -60,6 +60,7 @@ internal static class FineTuneRun
             Device = DeviceSelector.Name(session.Device),
             Precision = PrecisionSelector.Name(session.Precision),
             MklFastPath = session.Device.type == TorchSharp.DeviceType.CPU ? Native.MklFastPath.State.ToString() : null,
+            Code = BuildCode.Current,
         };
         session.Finish(result.ToJson(), Folders.FolderKind.FineTuned, sourceFolder: options.Teacher);
         return result;

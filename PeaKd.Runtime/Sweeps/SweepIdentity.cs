@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using PeaKd.Distillation;
 using PeaKd.Folders;
 using PeaKd.IO;
+using PeaKd.Runs;
 
 namespace PeaKd.Sweeps;
 
@@ -12,7 +13,7 @@ namespace PeaKd.Sweeps;
 /// What every cell of a sweep shares and its id does not hold: the teacher (its folder's hash), whether the sweep
 /// fine-tunes it and how, and the data (each split's content hash, and the class F1 scores). sweep.json records it when the shared steps first run;
 /// from then on a sweep whose teacher or data changed is refused, so results of two teachers never mix in one
-/// front. The code the shared steps last ran with (<see cref="SweepCode"/>) is recorded beside it, outside the hash: cells
+/// front. The code the shared steps last ran with (<see cref="BuildCode"/>) is recorded beside it, outside the hash: cells
 /// finished by other code are refused when the shared steps run, and a cell whose code is not the shared steps' is
 /// refused when it starts.
 /// </summary>
@@ -32,7 +33,7 @@ internal sealed record SweepIdentity(string Teacher, string TeacherHash, bool Fi
         var hashes = sweep.Data.Read(limitTrain: null).ToDictionary(d => d.Split, d => d.ContentHash, StringComparer.Ordinal);
         return new SweepIdentity(FolderPaths.Full(sweep.Teacher), TeacherRecord.FolderHash(sweep.Teacher), sweep.FineTuneTeacher,
             sweep.FineTuneTeacher ? $"{sweep.FineTuning} at max length {fineTuneLength}" : null, sweep.Data.ToString(), sweep.Data.Task.PositiveLabel, hashes,
-            FolderManifest.CurrentVersion, SweepCode.Current);
+            FolderManifest.CurrentVersion, BuildCode.Current);
     }
 
     /// <summary>Writes sweep.json, after refusing an identity that differs from the one recorded there (naming what

@@ -14,7 +14,7 @@ internal static class ReportRun
 {
     public static RunInfo Of(double accuracy, string student = "PeaBert2", int seed = 1, bool ptp = true, double beta = 100, string init = "pretrained",
         double alpha = 0.7, double temperature = 10,
-        int owned = 2, PtpStageResult? ptpStage = null, string setting = "{}", double seconds = 10)
+        int owned = 2, PtpStageResult? ptpStage = null, string setting = "{}", double seconds = 10, string? code = null)
     {
         bool shared = student.StartsWith("PeaBert", StringComparison.Ordinal) || student.StartsWith("SpsNoShuffle", StringComparison.Ordinal);
         string prime = student.StartsWith("PeaBert", StringComparison.Ordinal) ? "'" : "";
@@ -37,6 +37,7 @@ internal static class ReportRun
             Metrics = new Dictionary<string, SplitMetrics> { ["test"] = new([KeyValuePair.Create("accuracy", accuracy)]) },
             Log = [],
             Setting = setting,
+            Code = code,
         });
     }
 
@@ -136,6 +137,32 @@ public class ReportTests
         // deviations 1/3, -1/6, -1/6: variance (1/9 + 2/36) / 2 = 1/12, se sqrt(1/12 / 3) = 1/6, half width 4.303/6 = 0.717
         Assert.Contains("| 1, 2 | SPS | SPS-k | KD-1, PKD-2 | 3 | +1.67 | [+0.95, +2.38] | 3 / 0 / 0 |", table);
         Assert.DoesNotContain("| 1, 2 | PTP |", table); // PTP ran at k = 2 only: nothing to pool
+    }
+
+    [Fact]
+    public void A_row_pairing_runs_of_different_builds_or_unrecorded_ones_is_named()
+    {
+        List<RunInfo> OneBuild(string? spsSeed3Code) => [.. Enumerable.Range(1, 3).SelectMany(s => new[]
+        {
+            ReportRun.Of(0.80, "Bert2", s, ptp: false, code: "aaaaaaaaaaaa"),
+            ReportRun.Of(0.82, "PeaBert2", s, ptp: false, code: s == 3 ? spsSeed3Code : "aaaaaaaaaaaa"),
+            ReportRun.Of(0.83, "PeaBert2", s, code: "aaaaaaaaaaaa"),
+        })];
+
+        Assert.DoesNotContain("**Builds.**", ReportTables.Comparisons(OneBuild("aaaaaaaaaaaa"), "test"));
+
+        string mixed = ReportTables.Comparisons(OneBuild("bbbbbbbbbbbb"), "test");
+        // SPS - PKD and PTP (PeaBERT - SPS) pair SPS-2's seed 3 (build b) with build a; SPS + PTP (PeaBERT - PKD) does not
+        Assert.Contains("**Builds.** 2 of 3 rows pair runs of different builds", mixed);
+        Assert.Contains("k = 2 SPS: aaaaaaaaaaaa, bbbbbbbbbbbb", mixed);
+        Assert.Contains("k = 2 PTP: aaaaaaaaaaaa, bbbbbbbbbbbb", mixed);
+        Assert.DoesNotContain("SPS + PTP: ", mixed);
+
+        string unrecorded = ReportTables.Comparisons(OneBuild(null), "test");
+        Assert.Contains("k = 2 SPS: aaaaaaaaaaaa, unrecorded", unrecorded);
+
+        List<RunInfo> old = [.. Enumerable.Range(1, 2).SelectMany(s => new[] { ReportRun.Of(0.80, "Bert2", s, ptp: false), ReportRun.Of(0.82, "PeaBert2", s, ptp: false) })];
+        Assert.Contains("1 of 1 rows include runs whose summaries do not record their build", ReportTables.Comparisons(old, "test"));
     }
 
     [Fact]

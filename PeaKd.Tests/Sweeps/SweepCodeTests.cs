@@ -5,7 +5,7 @@ using Xunit;
 
 namespace PeaKd.Tests.Sweeps;
 
-/// <summary>A sweep's cells are tied to the hash of the runtime's and the application's assemblies (SweepCode). For a
+/// <summary>A sweep's cells are tied to the hash of the runtime's and the application's assemblies (BuildCode). For a
 /// rebuild of the same code to be known as the same code (another folder, another node, a later session), the bytes
 /// must not hold where or from which commit they were built (Directory.Build.props maps the path, leaves the commit out
 /// of the version and turns Source Link off). The application's symbols record its references' ids, and the
