@@ -32,16 +32,19 @@ internal static class ReportTables
         var text = new StringBuilder();
         var groups = Variants.Group(runs, out IReadOnlyList<string> notes);
         string[] metrics = runs.SelectMany(r => r.Metrics(split).Keys).Distinct().ToArray();
-        text.Append($"| variant | student | parameters | depth | init | seeds | {string.Join(" | ", metrics.Select(m => $"{split} {m}"))} | train time (s, fastest seed) |\n");
-        text.Append($"|---|---|---:|---:|---|---:|{string.Concat(metrics.Select(_ => "---:|"))}---:|\n");
+        // beside another split, the authors' measure: the best dev score over the last stage's checks (first metric)
+        string? authors = split != "dev" && metrics.Length > 0 && runs.Any(r => double.IsFinite(r.BestDevOverChecks(metrics[0]))) ? metrics[0] : null;
+        string authorsHeader = authors is null ? "" : $" best dev {authors} over checks |";
+        text.Append($"| variant | student | parameters | depth | init | seeds | {string.Join(" | ", metrics.Select(m => $"{split} {m}"))} |{authorsHeader} train time (s, fastest seed) |\n");
+        text.Append($"|---|---|---:|---:|---|---:|{string.Concat(metrics.Select(_ => "---:|"))}{(authors is null ? "" : "---:|")}---:|\n");
         foreach (IReadOnlyList<RunInfo> group in groups)
         {
             RunInfo first = group[0];
-            string cells = string.Join(" | ", metrics.Select(m =>
+            string cells = string.Join(" | ", metrics.Select(m => MeanAndSpread(group.Select(r => r.Metrics(split).GetValueOrDefault(m, double.NaN)))));
+            if (authors is not null)
             {
-                double[] values = group.Select(r => r.Metrics(split).GetValueOrDefault(m, double.NaN)).Where(double.IsFinite).ToArray();
-                return values.Length == 0 ? "" : $"{100 * values.Average():F2} ± {100 * StandardDeviation(values):F2}";
-            }));
+                cells += " | " + MeanAndSpread(group.Select(r => r.BestDevOverChecks(authors)));
+            }
             text.Append(CultureInfo.InvariantCulture,
                 $"| {first.Variant} | {first.Run.Model} | {first.Run.Parameters:N0} | {first.Run.EffectiveDepth} | {first.Run.InitFrom ?? ""} | {group.Count} | {cells} | {group.Min(r => r.Run.TrainingSeconds):F0} |\n");
         }
@@ -50,6 +53,13 @@ internal static class ReportTables
             text.Append('\n').Append(note).Append('\n');
         }
         return text.ToString();
+    }
+
+    /// <summary>"mean ± sample standard deviation" in points over the finite values; empty when there are none.</summary>
+    private static string MeanAndSpread(IEnumerable<double> fractions)
+    {
+        double[] values = fractions.Where(double.IsFinite).ToArray();
+        return values.Length == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $"{100 * values.Average():F2} ± {100 * StandardDeviation(values):F2}");
     }
 
     /// <summary>The paired comparisons of <paramref name="runs"/> (<see cref="Effects"/>) as results.md's table.</summary>

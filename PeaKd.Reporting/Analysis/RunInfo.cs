@@ -33,6 +33,20 @@ internal sealed record RunInfo(RunSummary Run, string Variant, Family Family, in
     /// <summary>The run's metrics on <paramref name="split"/> by name, in the task's order (empty when it has none).</summary>
     public IReadOnlyDictionary<string, double> Metrics(string split) => Run.MetricsOf(split).ByName;
 
+    /// <summary>The best dev <paramref name="metric"/> over every check of the run's last stage, from its log: the measure
+    /// the Pea-KD authors report, which selects on the data it scores (optimistic by construction). NaN without checks.</summary>
+    public double BestDevOverChecks(string metric)
+    {
+        MetricsEntry[] checks = Log.Where(e => e.Split == "dev").ToArray();
+        if (checks.Length == 0)
+        {
+            return double.NaN;
+        }
+        string last = checks[^1].Stage;
+        double[] values = checks.Where(e => e.Stage == last && e.Values.ContainsKey($"dev_{metric}")).Select(e => e.Values[$"dev_{metric}"]).ToArray();
+        return values.Length == 0 ? double.NaN : values.Max();
+    }
+
     /// <summary>The same size, and options that agree but for <paramref name="apart"/> (what the compared effect
     /// changes), so that only the method differs: never a run at one rate against another at a different rate.</summary>
     public bool SameSetting(RunInfo other, string[] apart) =>

@@ -14,7 +14,8 @@ internal static class ReportRun
 {
     public static RunInfo Of(double accuracy, string student = "PeaBert2", int seed = 1, bool ptp = true, double beta = 100, string init = "pretrained",
         double alpha = 0.7, double temperature = 10,
-        int owned = 2, PtpStageResult? ptpStage = null, string setting = "{}", double seconds = 10, string? code = null)
+        int owned = 2, PtpStageResult? ptpStage = null, string setting = "{}", double seconds = 10, string? code = null,
+        IReadOnlyList<MetricsEntry>? log = null)
     {
         bool shared = student.StartsWith("PeaBert", StringComparison.Ordinal) || student.StartsWith("SpsNoShuffle", StringComparison.Ordinal);
         string prime = student.StartsWith("PeaBert", StringComparison.Ordinal) ? "'" : "";
@@ -35,7 +36,7 @@ internal static class ReportRun
             EffectiveDepth = shared ? 2 * owned : owned,
             TrainingSeconds = seconds,
             Metrics = new Dictionary<string, SplitMetrics> { ["test"] = new([KeyValuePair.Create("accuracy", accuracy)]) },
-            Log = [],
+            Log = log ?? [],
             Setting = setting,
             Code = code,
         });
@@ -137,6 +138,25 @@ public class ReportTests
         // deviations 1/3, -1/6, -1/6: variance (1/9 + 2/36) / 2 = 1/12, se sqrt(1/12 / 3) = 1/6, half width 4.303/6 = 0.717
         Assert.Contains("| 1, 2 | SPS | SPS-k | KD-1, PKD-2 | 3 | +1.67 | [+0.95, +2.38] | 3 / 0 / 0 |", table);
         Assert.DoesNotContain("| 1, 2 | PTP |", table); // PTP ran at k = 2 only: nothing to pool
+    }
+
+    [Fact]
+    public void The_authors_measure_is_the_best_dev_score_over_the_last_stages_checks()
+    {
+        static MetricsEntry Check(string stage, long step, double accuracy) =>
+            new(stage, step, double.NaN, "dev", new Dictionary<string, double> { ["score"] = accuracy, ["dev_accuracy"] = accuracy });
+        // PTP's checks (its own task) do not count; KD's best is 0.81, at a check the run did not keep
+        MetricsEntry[] first = [Check("ptp", 20, 0.95), Check("kd", 20, 0.78), Check("kd", 40, 0.81), Check("kd", 60, 0.80)];
+        MetricsEntry[] second = [Check("kd", 20, 0.79), Check("kd", 40, 0.77)];
+        List<RunInfo> runs = [ReportRun.Of(0.82, seed: 1, log: first), ReportRun.Of(0.84, seed: 2, log: second)];
+
+        Assert.Equal(0.81, runs[0].BestDevOverChecks("accuracy"), 12);
+        Assert.True(double.IsNaN(ReportRun.Of(0.8).BestDevOverChecks("accuracy"))); // no checks logged
+        string table = ReportTables.Results(runs, "test");
+        Assert.Contains("| test accuracy | best dev accuracy over checks |", table);
+        // test 82, 84: 83.00 ± 1.41; best dev 81, 79: 80.00 ± 1.41
+        Assert.Contains("| 2 | 83.00 ± 1.41 | 80.00 ± 1.41 | 10 |", table);
+        Assert.DoesNotContain("over checks", ReportTables.Results(runs, "dev")); // on dev itself it would be the same column twice
     }
 
     [Fact]
