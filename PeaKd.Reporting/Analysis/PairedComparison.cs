@@ -13,7 +13,9 @@ namespace PeaKd.Reporting.Analysis;
 /// <param name="Wins">Seeds where A beat B.</param>
 /// <param name="Ties">Seeds where they were equal.</param>
 /// <param name="Losses">Seeds where B beat A.</param>
-internal sealed record PairedComparison(int Pairs, double MeanDifference, double Low, double High, int Wins, int Ties, int Losses)
+/// <param name="P">The two-sided p value of the paired t test of a zero mean difference (NaN with fewer than 2 pairs; 0
+/// when every pair differs by the same nonzero amount, 1 when every difference is 0).</param>
+internal sealed record PairedComparison(int Pairs, double MeanDifference, double Low, double High, int Wins, int Ties, int Losses, double P)
 {
     /// <summary>Whether the interval lies wholly above 0 (A better) or below it (B better): a difference the seeds resolve.</summary>
     public bool Resolved => Low > 0 || High < 0;
@@ -29,14 +31,16 @@ internal sealed record PairedComparison(int Pairs, double MeanDifference, double
         double[] differences = pairs.Select(p => p.A - p.B).ToArray();
         int n = differences.Length;
         double mean = differences.Average();
-        double low = double.NaN, high = double.NaN;
+        double low = double.NaN, high = double.NaN, p = double.NaN;
         if (n >= 2)
         {
             double variance = differences.Sum(d => (d - mean) * (d - mean)) / (n - 1);
-            double half = StudentT975(n - 1) * Math.Sqrt(variance / n);
+            double standardError = Math.Sqrt(variance / n);
+            double half = StudentT975(n - 1) * standardError;
             (low, high) = (mean - half, mean + half);
+            p = standardError > 0 ? StudentT.TwoSidedP(mean / standardError, n - 1) : mean == 0 ? 1 : 0;
         }
-        return new PairedComparison(n, mean, low, high, differences.Count(d => d > 0), differences.Count(d => d == 0), differences.Count(d => d < 0));
+        return new PairedComparison(n, mean, low, high, differences.Count(d => d > 0), differences.Count(d => d == 0), differences.Count(d => d < 0), p);
     }
 
     /// <summary>The 97.5% quantile of Student's t with <paramref name="degrees"/> degrees of freedom, exactly

@@ -76,13 +76,13 @@ internal static class ReportTables
         var text = new StringBuilder();
         text.Append($"Paired differences in {split} {metric} (points; A - B over the seeds both ran; 95% interval from the paired t over seeds; ");
         text.Append("a row over several k pools them: each seed's A - B averaged over those k, for the seeds that ran every one):\n\n");
-        text.Append("| k | effect | A | B | seeds | mean A - B | 95% interval | A better / equal / worse |\n|---:|---|---|---|---:|---:|---|---|\n");
+        text.Append("| k | effect | A | B | seeds | mean A - B | 95% interval | A better / equal / worse | p (paired t, uncorrected) |\n|---:|---|---|---|---:|---:|---|---|---:|\n");
         foreach (Comparison row in comparisons)
         {
             PairedComparison result = row.Result;
             string interval = result.Pairs < 2 ? "n/a (one seed)" : string.Create(CultureInfo.InvariantCulture, $"[{result.Low:+0.00;-0.00}, {result.High:+0.00;-0.00}]{(result.Resolved ? "" : " (includes 0)")}");
             text.Append(CultureInfo.InvariantCulture,
-                $"| {row.K} | {row.What} | {row.A} | {row.B} | {result.Pairs} | {result.MeanDifference:+0.00;-0.00} | {interval} | {result.Wins} / {result.Ties} / {result.Losses} |\n");
+                $"| {row.K} | {row.What} | {row.A} | {row.B} | {result.Pairs} | {result.MeanDifference:+0.00;-0.00} | {interval} | {result.Wins} / {result.Ties} / {result.Losses} | {(double.IsNaN(result.P) ? "n/a" : result.P < 0.0001 ? "< 0.0001" : result.P.ToString("F4", CultureInfo.InvariantCulture))} |\n");
         }
         string builds = Builds(comparisons);
         if (builds.Length > 0)

@@ -141,6 +141,22 @@ public class ReportTests
     }
 
     [Fact]
+    public void The_p_value_and_Holms_adjustment_match_hand_computations()
+    {
+        // d = 2, 1, 1: mean 4/3, se 1/3, t = 4 on 2 degrees; F(t) = 1/2 + t / (2 sqrt(2 + t^2)) = 0.971405 -> p = 0.057191
+        PairedComparison result = PairedComparison.Of([(2, 0), (1, 0), (1, 0)]);
+        Assert.Equal(2 * (0.5 - 4 / (2 * Math.Sqrt(18))), result.P, 9);
+        Assert.Equal(0, PairedComparison.Of([(2, 1), (3, 2)]).P); // every pair +1: no spread, certain
+        Assert.Equal(1, PairedComparison.Of([(2, 2), (3, 3)]).P);
+        Assert.True(double.IsNaN(PairedComparison.Of([(2, 1)]).P));
+
+        // p = .01, .04, .03: sorted .01 x 3 = .03; .03 x 2 = .06; .04 x 1 = .04, raised to .06 (step-down)
+        Assert.Equal([0.03, 0.06, 0.06], Holm.Adjust([0.01, 0.04, 0.03]).Select(p => Math.Round(p, 12)));
+        Assert.Equal([1.0, 1.0], Holm.Adjust([0.6, 0.7])); // capped at 1
+        Assert.Throws<ArgumentException>(() => Holm.Adjust([0.5, double.NaN]));
+    }
+
+    [Fact]
     public void The_authors_measure_is_the_best_dev_score_over_the_last_stages_checks()
     {
         static MetricsEntry Check(string stage, long step, double accuracy) =>
