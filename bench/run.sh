@@ -28,7 +28,8 @@ pytorch() { OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/reference.py --thread
 mkdir -p bench/results
 out="bench/results/$(date -u +%Y%m%d-%H%M%S).jsonl"
 cpu="$(lscpu | sed -n 's/^Model name: *//p' | head -1)"
-echo "machine: $cpu, $cores cores; threads $threads; rounds $rounds; PyTorch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)'); $(dotnet --version | sed 's/^/.NET SDK /')" | tee "$out.txt"
+flags="$(grep -o -w -E 'avx2|fma|avx512[a-z_0-9]*|amx[a-z_0-9]*' /proc/cpuinfo | sort -u | tr '\n' ' ')"
+echo "machine: $cpu ($(lscpu | sed -n 's/^Vendor ID: *//p' | head -1); ${flags% }), $cores cores; threads $threads; rounds $rounds; PyTorch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)'); $(dotnet --version | sed 's/^/.NET SDK /')" | tee "$out.txt"
 
 both() { # alternate which runtime goes first, so neither always runs on a warmer machine
   if (( round % 2 )); then peakd "$@" >>"$out"; pytorch "$@" >>"$out"; else pytorch "$@" >>"$out"; peakd "$@" >>"$out"; fi

@@ -44,6 +44,8 @@ def main():
                  for runtime in ("peakd", "pytorch") if (case, runtime) in runs}
         return rates, max(rates.values()) if rates else float("nan")
 
+    paths = sorted({line.get("mkl_fast_path", "not recorded") for line in lines if line["runtime"] == "peakd"})
+    print("PeaKd's MKL fast path (docs/building.md): " + ", ".join(paths))
     peaks = {}
     for dtype, case in (("fp32", "matmul-peak"), ("bf16", "matmul-peak-bf16")):
         rates, peaks[dtype] = peak_of(case)
