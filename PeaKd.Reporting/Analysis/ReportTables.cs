@@ -92,8 +92,9 @@ internal static class ReportTables
         return text.ToString();
     }
 
-    /// <summary>A warning where the runs a row pairs may not have been computed by the same code: runs of different
-    /// builds (summary.json's code), or runs whose summaries do not say, which nothing proves match the rest.</summary>
+    /// <summary>A warning where the runs a row rests on may not have been computed by the same code: runs of different
+    /// builds (summary.json's code), within a pair or across seeds, or runs whose summaries do not say, which nothing
+    /// proves match the rest. (The MKL path, also recorded, changes only last bits and is not counted.)</summary>
     private static string Builds(IReadOnlyList<Comparison> comparisons)
     {
         var mixed = comparisons.Where(c => c.Builds.Count > 1).ToList();
@@ -105,7 +106,7 @@ internal static class ReportTables
         var text = new StringBuilder("**Builds.** ");
         if (mixed.Count > 0)
         {
-            text.Append(CultureInfo.InvariantCulture, $"{mixed.Count} of {comparisons.Count} rows pair runs of different builds, or runs that record their build with runs that do not ");
+            text.Append(CultureInfo.InvariantCulture, $"{mixed.Count} of {comparisons.Count} rows rest on runs of different builds (in one pair or across seeds), or on runs that record their build beside runs that do not ");
             text.Append($"({string.Join("; ", mixed.Select(c => $"k = {c.K} {c.What}: {string.Join(", ", c.Builds.Select(b => b ?? "unrecorded"))}"))}): ");
             text.Append("nothing proves those builds compute alike; rerun the runs of one build, or check that the builds' differences cannot change a result. ");
         }

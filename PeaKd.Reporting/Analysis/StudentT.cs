@@ -10,41 +10,51 @@ internal static class StudentT
     /// <summary>P(T &lt;= t) with <paramref name="degrees"/> degrees of freedom.</summary>
     public static double Cdf(double t, double degrees)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(degrees, 0);
-        double tail = 0.5 * RegularizedBeta(degrees / (degrees + t * t), degrees / 2, 0.5); // P(T > |t|)
+        double tail = UpperTail(Math.Abs(t), degrees); // P(T > |t|)
         return t >= 0 ? 1 - tail : tail;
     }
 
     /// <summary>The two-sided p value of a t statistic: P(|T| &gt;= |t|).</summary>
-    public static double TwoSidedP(double t, double degrees) => RegularizedBeta(degrees / (degrees + t * t), degrees / 2, 0.5);
+    public static double TwoSidedP(double t, double degrees) => 2 * UpperTail(Math.Abs(t), degrees);
 
-    /// <summary>The <paramref name="probability"/> quantile: the t with P(T &lt;= t) = probability.</summary>
+    /// <summary>The <paramref name="probability"/> quantile: the t with P(T &lt;= t) = probability. Searched on the
+    /// tail probability itself, so a small tail keeps its precision.</summary>
     public static double Quantile(double probability, double degrees)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(probability, 0);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(probability, 1);
-        if (probability < 0.5) return -Quantile(1 - probability, degrees);
+        double tail = Math.Min(probability, 1 - probability);
         double low = 0, high = 1;
-        while (Cdf(high, degrees) < probability) high *= 2;
+        while (UpperTail(high, degrees) > tail) high *= 2;
         for (int i = 0; i < 200 && high - low > 1e-15 * high; i++)
         {
             double middle = (low + high) / 2;
-            if (Cdf(middle, degrees) < probability) low = middle;
+            if (UpperTail(middle, degrees) > tail) low = middle;
             else high = middle;
         }
-        return (low + high) / 2;
+        double t = (low + high) / 2;
+        return probability < 0.5 ? -t : t;
     }
 
-    /// <summary>I_x(a, b), the regularized incomplete beta function.</summary>
-    internal static double RegularizedBeta(double x, double a, double b)
+    /// <summary>P(T &gt; t) for t &gt;= 0: I_x(v/2, 1/2) / 2 with x = v / (v + t^2), its complement t^2 / (v + t^2)
+    /// computed directly rather than as 1 - x, which would lose the digits of a small t.</summary>
+    private static double UpperTail(double t, double degrees)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(degrees, 0);
+        double denominator = degrees + t * t;
+        return 0.5 * RegularizedBeta(degrees / denominator, t * t / denominator, degrees / 2, 0.5);
+    }
+
+    /// <summary>I_x(a, b), the regularized incomplete beta function, given x and its complement 1 - x.</summary>
+    internal static double RegularizedBeta(double x, double complement, double a, double b)
     {
         if (x <= 0) return 0;
-        if (x >= 1) return 1;
-        double front = Math.Exp(LogGamma(a + b) - LogGamma(a) - LogGamma(b) + a * Math.Log(x) + b * Math.Log(1 - x));
+        if (complement <= 0) return 1;
+        double front = Math.Exp(LogGamma(a + b) - LogGamma(a) - LogGamma(b) + a * Math.Log(x) + b * Math.Log(complement));
         // The continued fraction converges fast for x < (a + 1) / (a + b + 2); use the symmetry I_x(a, b) = 1 - I_1-x(b, a) beyond.
         return x < (a + 1) / (a + b + 2)
             ? front * BetaFraction(x, a, b) / a
-            : 1 - front * BetaFraction(1 - x, b, a) / b;
+            : 1 - front * BetaFraction(complement, b, a) / b;
     }
 
     /// <summary>The incomplete beta function's continued fraction, by the modified Lentz method.</summary>
@@ -64,7 +74,7 @@ internal static class StudentT
             (c, d) = Step(c, d, odd);
             double change = c * d;
             result *= change;
-            if (Math.Abs(change - 1) < 1e-16) break;
+            if (Math.Abs(change - 1) < 1e-15) break;
         }
         return result;
 

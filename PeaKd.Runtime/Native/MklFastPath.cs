@@ -36,12 +36,35 @@ public static class MklFastPath
 
     /// <summary>The code path MKL chose (its <c>mkl_serv_cpu_detect</c>: 0 is its generic path, higher numbers wider
     /// instruction sets), once libtorch is loaded; null before, or where the libtorch build has no MKL.</summary>
-    public static int? MklCodePath => NativeLoader.CallIntFunction(LibtorchCpu, "mkl_serv_cpu_detect");
+    public static int? MklCodePath
+    {
+        get
+        {
+            try
+            {
+                return NativeLoader.CallIntFunction(LibtorchCpu, "mkl_serv_cpu_detect");
+            }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+            {
+                return null; // not glibc: nothing to ask
+            }
+        }
+    }
 
     // A library's module initializer, on purpose: it must run before any of PeaKd's code can load libtorch.
     [ModuleInitializer]
     [SuppressMessage("Usage", "CA2255", Justification = "MKL's vendor check must be answered before libtorch loads, whichever PeaKd type the application touches first.")]
-    internal static void AnswerBeforeLibtorchLoads() => (State, Reason) = Decide();
+    internal static void AnswerBeforeLibtorchLoads()
+    {
+        try
+        {
+            (State, Reason) = Decide();
+        }
+        catch (Exception e) // a module initializer that throws breaks every PeaKd type: report it instead
+        {
+            (State, Reason) = (MklFastPathState.Failed, $"{e.GetType().Name}: {e.Message}; set {EnvironmentVariable}=off to skip the attempt");
+        }
+    }
 
     private static (MklFastPathState, string) Decide()
     {
@@ -58,7 +81,7 @@ public static class MklFastPath
         if (vendor == "GenuineIntel") return (MklFastPathState.NotNeeded, "an Intel CPU: MKL takes its fast path by itself");
         if (vendor != "AuthenticAMD") return (MklFastPathState.Unsupported, $"CPU vendor {vendor}: only AMD CPUs are checked");
         if (!(Avx512F.IsSupported && Avx512F.VL.IsSupported && Avx512BW.IsSupported && Avx512DQ.IsSupported && Avx512CD.IsSupported))
-            return (MklFastPathState.Unsupported, "an AMD CPU without AVX-512 (F, VL, BW, DQ, CD): not checked, left to MKL");
+            return (MklFastPathState.Unsupported, "an AMD CPU without AVX-512 (F, VL, BW, DQ, CD), or with it hidden from .NET (DOTNET_EnableAVX512F=0): not checked, left to MKL");
         if (NativeLoader.IsLoaded(LibtorchCpu))
             return (MklFastPathState.TooLate, "libtorch was loaded before PeaKd: use a PeaKd type before TorchSharp");
 

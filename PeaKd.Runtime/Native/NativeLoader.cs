@@ -3,7 +3,8 @@ using System.Runtime.InteropServices;
 namespace PeaKd.Native;
 
 /// <summary>glibc's dynamic loader, for what .NET's NativeLibrary cannot do: load into the global symbol scope
-/// (RTLD_GLOBAL) and ask whether a library is loaded without loading it (RTLD_NOLOAD).</summary>
+/// (RTLD_GLOBAL) and ask whether a library is loaded without loading it (RTLD_NOLOAD). The dl functions come from
+/// libdl.so.2, which every glibc has (before 2.34 they are only there; since, it forwards to libc).</summary>
 internal static class NativeLoader
 {
     private const int Lazy = 0x1;    // RTLD_LAZY
@@ -17,6 +18,7 @@ internal static class NativeLoader
     /// a temporary file that is deleted once loaded.</summary>
     public static string? LoadGlobal(byte[] bytes, string name)
     {
+        dlerror(); // clear an error left by an earlier call, so the one reported is this load's
         int fd = memfd_create(name, MemfdCloseOnExec);
         string path = fd >= 0 ? $"/proc/self/fd/{fd}" : Path.Combine(Path.GetTempPath(), $"{name}-{Environment.ProcessId}-{Guid.NewGuid():N}.so");
         try
@@ -24,14 +26,14 @@ internal static class NativeLoader
             File.WriteAllBytes(path, bytes);
             return dlopen(path, Now | Global) == IntPtr.Zero ? $"the loader refused it: {LastError()}" : null;
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return $"it could not be written to {path}: {e.Message}";
         }
         finally
         {
             if (fd >= 0) close(fd); // the mapping outlives the descriptor
-            else File.Delete(path);
+            else TryDelete(path);
         }
     }
 
@@ -61,6 +63,18 @@ internal static class NativeLoader
         }
     }
 
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // a temporary file left behind harms nothing; the load's outcome is what the caller needs
+        }
+    }
+
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     private delegate int IntFunction();
 
@@ -74,19 +88,19 @@ internal static class NativeLoader
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern int close(int fd);
 
-    [DllImport("libc", CharSet = CharSet.Ansi)] // UTF-8 on Linux
+    [DllImport("libdl.so.2", CharSet = CharSet.Ansi)] // UTF-8 on Linux
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern IntPtr dlopen(string path, int flags);
 
-    [DllImport("libc", CharSet = CharSet.Ansi)] // UTF-8 on Linux
+    [DllImport("libdl.so.2", CharSet = CharSet.Ansi)] // UTF-8 on Linux
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern IntPtr dlsym(IntPtr handle, string symbol);
 
-    [DllImport("libc")]
+    [DllImport("libdl.so.2")]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern int dlclose(IntPtr handle);
 
-    [DllImport("libc")]
+    [DllImport("libdl.so.2")]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     private static extern IntPtr dlerror();
 }

@@ -32,6 +32,10 @@ internal static class ReturnOneLibrary
         long code = Align(strtab + strings.Length, 16);
         long textEnd = code + ReturnOne.Length;
         const long dynamic = PageSize;
+        if (textEnd > dynamic)
+        {
+            throw new ArgumentException($"the names ({function.Length} and {soname.Length} characters) do not fit the object's first page; shorten them.");
+        }
         const int dynamicEntries = 7;
 
         using var stream = new MemoryStream();

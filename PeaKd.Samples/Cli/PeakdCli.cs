@@ -13,7 +13,7 @@ internal static class PeakdCli
     {
         if (MklFastPath.State == MklFastPathState.InvalidSetting)
         {
-            Console.Error.WriteLine($"peakd: {MklFastPath.Reason} (on answers MKL's vendor check on AMD CPUs with AVX-512, off leaves it; docs/library.md).");
+            Console.Error.WriteLine($"peakd: {MklFastPath.Reason} (on answers MKL's vendor check on AMD CPUs with AVX-512, off leaves it; docs/building.md, MKL's fast path on AMD CPUs).");
             return 1;
         }
         if (args.Length == 0)

@@ -98,6 +98,17 @@ public class ReportTests
         Assert.Equal(2 * (1 - p), StudentT.TwoSidedP(StudentT.Quantile(p, 7), 7), 1e-12);
     }
 
+    [Fact]
+    public void Small_tails_keep_their_precision()
+    {
+        // v = 1 (Cauchy): P(T > t) = 1/2 - atan(t)/pi = atan(1/t)/pi, so the 1e-20 quantile is -1/tan(pi 1e-20)
+        Assert.Equal(-1 / Math.Tan(Math.PI * 1e-20), StudentT.Quantile(1e-20, 1), 1e-9 * 1 / Math.Tan(Math.PI * 1e-20));
+        // v = 2: a lower tail of 5e-13 round-trips to a two-sided p of 1e-12, to 1e-6 of itself
+        double t = StudentT.Quantile(5e-13, 2);
+        Assert.Equal(1e-12, StudentT.TwoSidedP(t, 2), 1e-18);
+        Assert.Equal(0, StudentT.Quantile(0.5, 9), 12);
+    }
+
     [Theory]
     [InlineData(0, 1, 0, "FT-2")]
     [InlineData(0, 5, 0, "FT-2")] // without a soft term the temperature changes nothing: still the ft preset
@@ -189,7 +200,7 @@ public class ReportTests
 
         string mixed = ReportTables.Comparisons(OneBuild("bbbbbbbbbbbb"), "test");
         // SPS - PKD and PTP (PeaBERT - SPS) pair SPS-2's seed 3 (build b) with build a; SPS + PTP (PeaBERT - PKD) does not
-        Assert.Contains("**Builds.** 2 of 3 rows pair runs of different builds", mixed);
+        Assert.Contains("**Builds.** 2 of 3 rows rest on runs of different builds", mixed);
         Assert.Contains("k = 2 SPS: aaaaaaaaaaaa, bbbbbbbbbbbb", mixed);
         Assert.Contains("k = 2 PTP: aaaaaaaaaaaa, bbbbbbbbbbbb", mixed);
         Assert.DoesNotContain("SPS + PTP: ", mixed);

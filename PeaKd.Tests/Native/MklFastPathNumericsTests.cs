@@ -30,6 +30,11 @@ public class MklFastPathNumericsTests(ITestOutputHelper log)
     [Fact]
     public void A_tiny_pipeline_with_and_without_the_fast_path_agrees_within_fp32_tolerance()
     {
+        if (!MklFastPathTests.AmdWithAvx512)
+        {
+            log.WriteLine("Not an AMD CPU with AVX-512: both runs would take the same MKL path; nothing to compare here.");
+            return;
+        }
         using TempFolder folder = TestFiles.TempFolder();
         TinyTask.WriteData(folder.File("data"), train: 160, dev: 48);
         manual_seed(7);
@@ -41,7 +46,7 @@ public class MklFastPathNumericsTests(ITestOutputHelper log)
         Distill(folder, "on", "fast");
         Distill(folder, "off", "generic");
 
-        Assert.Contains(MklState(folder.File("fast")), new[] { "Active", "NotNeeded", "Unsupported" }); // as this CPU allows
+        Assert.Equal("Active", MklState(folder.File("fast")));
         Assert.Equal("TurnedOff", MklState(folder.File("generic")));
         string texts = folder.File("data/dev.tsv");
         Peakd("on", ["predict", "--model", folder.File("fast"), "--input", texts, "--output", folder.File("fast.tsv")]);

@@ -48,6 +48,13 @@ public class ReturnOneLibraryTests
 
     /// <summary>readelf's header, program headers, dynamic section and symbols; symbols read through the dynamic
     /// section (--use-dynamic), as the loader finds them, since the object has no section headers.</summary>
+    [Fact]
+    public void Names_too_long_for_the_first_page_are_refused_rather_than_overlapping_the_dynamic_section()
+    {
+        var refused = Assert.Throws<ArgumentException>(() => ReturnOneLibrary.Build(new string('f', 4000), "libx.so"));
+        Assert.Contains("do not fit", refused.Message);
+    }
+
     private static (int Exit, string Output) Readelf(string file)
     {
         var start = new System.Diagnostics.ProcessStartInfo("readelf", ["-W", "--use-dynamic", "-h", "-l", "-d", "-s", file])
@@ -55,8 +62,16 @@ public class ReturnOneLibraryTests
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        using var process = System.Diagnostics.Process.Start(start)
-            ?? throw new InvalidOperationException("readelf (binutils) did not start; install binutils.");
+        System.Diagnostics.Process process;
+        try
+        {
+            process = System.Diagnostics.Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException($"readelf did not start ({e.Message}); install binutils (apt-get install binutils).", e);
+        }
+        using var _ = process;
         string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
         process.WaitForExit();
         return (process.ExitCode, output);
