@@ -25,14 +25,20 @@ public sealed class RunReport
     /// <summary>Every finished run (a folder holding summary.json) under <paramref name="roots"/>, which are searched
     /// together so runs pair up across them; a root without one is an <see cref="ArgumentException"/> naming it. A
     /// folder given twice, inside another one given, or reached through a link to one, counts its runs once. Runs of
-    /// one setting that score F1 of different classes are refused; what a reader should know goes to <paramref name="note"/>.</summary>
-    public static RunReport Read(IEnumerable<string> roots, Action<string> note)
+    /// one setting that score F1 of different classes are refused; what a reader should know goes to <paramref name="note"/>.
+    /// Folders in <paramref name="sameFolders"/> are noted, since pairing runs through them rests on the user's word.</summary>
+    /// <param name="roots">The folders searched.</param>
+    /// <param name="note">Receives what a reader should know.</param>
+    /// <param name="sameFolders">Folders the runs' options name under one path that hold the same files as another
+    /// (data or a teacher moved, copied, or made again bit for bit elsewhere), each with the path it stands for: runs
+    /// that differ only in naming them pair up. Null for none.</param>
+    public static RunReport Read(IEnumerable<string> roots, Action<string> note, IReadOnlyDictionary<string, string>? sameFolders = null)
     {
         var found = new List<RunInfo>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (string root in roots)
         {
-            IReadOnlyList<RunSummary> inRoot = RunSummary.FindAll(root);
+            IReadOnlyList<RunSummary> inRoot = RunSummary.FindAll(root, sameFolders);
             if (inRoot.Count == 0)
             {
                 throw new ArgumentException($"{root}: no finished run (summary.json) found.");
@@ -40,6 +46,10 @@ public sealed class RunReport
             found.AddRange(inRoot.Where(r => seen.Add(FolderPaths.Real(r.Folder))).Select(RunInfo.From));
         }
         CheckOneF1(found, note);
+        foreach ((string folder, string standsFor) in sameFolders ?? new Dictionary<string, string>())
+        {
+            note($"note: runs whose options name {folder} are read as naming {standsFor} (the same files, as --same-folder says).");
+        }
         return new RunReport(found);
     }
 

@@ -79,7 +79,10 @@ public sealed record RunSummary
     private static readonly SplitMetrics NoMetrics = new([]);
 
     /// <summary>Reads the finished run in <paramref name="folder"/> (it must hold summary.json).</summary>
-    public static RunSummary Read(string folder)
+    /// <param name="folder">The run folder.</param>
+    /// <param name="sameFolders">Folders its options may name under another path, each with the path it stands for
+    /// (the same files moved or copied), so that its setting matches runs that named the other; null for none.</param>
+    public static RunSummary Read(string folder, IReadOnlyDictionary<string, string>? sameFolders = null)
     {
         // a sealed run: its log, predictions and options as the run wrote them (a fine-tuning's model is checked where it is loaded)
         Folders.SealedFolder.Verify(folder, which: name => !Folders.ModelFiles.Names.Contains(name));
@@ -90,7 +93,7 @@ public sealed record RunSummary
         bool distilled = JsonFile.GetString(written, "student", summaryPath) is not null;
         JsonObject summary = SummaryUpgrader.Upgrade(written, options, folder, out _);
         JsonObject? training = (options["distillation"] ?? options["training"]) as JsonObject;
-        var shared = new Shared(Path.GetFullPath(folder), training is null ? null : JsonFile.GetValue<int>(training, "Seed", optionsPath), SettingOf(options),
+        var shared = new Shared(Path.GetFullPath(folder), training is null ? null : JsonFile.GetValue<int>(training, "Seed", optionsPath), SettingOf(options, sameFolders),
             MetricsLog.Read(Path.Combine(folder, "metrics.jsonl")).Select(MetricsEntry.From).ToArray());
         return distilled
             ? Distilled(JsonFile.Deserialize<DistillationResult>(summary, summaryPath, SummaryUpgrader.ReadOptions), shared)
@@ -149,7 +152,9 @@ public sealed record RunSummary
         (metrics ?? new Dictionary<string, SplitMetrics>()).Where(m => m.Value is not null).ToDictionary(m => m.Key, m => m.Value);
 
     /// <summary>Every finished run under <paramref name="root"/> (folders holding summary.json), in path order.</summary>
-    public static IReadOnlyList<RunSummary> FindAll(string root)
+    /// <param name="root">The folder searched.</param>
+    /// <param name="sameFolders">As <see cref="Read"/>'s.</param>
+    public static IReadOnlyList<RunSummary> FindAll(string root, IReadOnlyDictionary<string, string>? sameFolders = null)
     {
         if (!Directory.Exists(root))
         {
@@ -163,15 +168,19 @@ public sealed record RunSummary
             MatchType = MatchType.Simple,
         };
         return Directory.EnumerateFiles(root, "summary.json", walk).Order(StringComparer.Ordinal)
-            .Select(path => Read(Path.GetDirectoryName(path)!)).ToArray();
+            .Select(path => Read(Path.GetDirectoryName(path)!, sameFolders)).ToArray();
     }
 
     /// <summary>What a run computed, as options.json says it, less what tells runs of one setting apart (the seed, and the
     /// KD weights, which name the variant) and what changes nothing computed (<see cref="RunFolder.BookkeepingKeys"/>);
     /// a null value counts as absent.</summary>
-    internal static string SettingOf(JsonObject options)
+    internal static string SettingOf(JsonObject options, IReadOnlyDictionary<string, string>? sameFolders = null)
     {
         JsonObject setting = options.DeepClone().AsObject();
+        if (sameFolders is { Count: > 0 })
+        {
+            ReadAsSameFolders(setting, sameFolders);
+        }
         // the positive label changes which class F1 reports, not what was computed for the task's tsv and GLUE defaults;
         // a report refuses runs that score F1 of different classes (RunSummary.PositiveLabel) rather than group them apart
         foreach (string key in RunFolder.BookkeepingKeys.Concat(["alpha", "temperature", "beta", "positive_label"]))
@@ -185,6 +194,23 @@ public sealed record RunSummary
         }
         RemoveNulls(setting); // a key an older version did not write reads as null, as a resume compares them
         return setting.ToJsonString();
+
+        // a path value (at any depth) that names one of the folders is read as the folder it stands for
+        static void ReadAsSameFolders(JsonObject level, IReadOnlyDictionary<string, string> same)
+        {
+            foreach ((string key, JsonNode? value) in level.ToArray())
+            {
+                if (value is JsonObject inner)
+                {
+                    ReadAsSameFolders(inner, same);
+                }
+                else if (value is JsonValue text && text.GetValueKind() == JsonValueKind.String
+                    && same.TryGetValue(text.GetValue<string>().TrimEnd('/'), out string? standsFor))
+                {
+                    level[key] = standsFor.TrimEnd('/');
+                }
+            }
+        }
 
         static void RemoveNulls(JsonObject level)
         {

@@ -292,6 +292,30 @@ public class ReportTests
     }
 
     [Fact]
+    public void Folders_said_to_hold_the_same_files_pair_runs_and_no_others()
+    {
+        static System.Text.Json.Nodes.JsonObject Options(string teacher, string data) =>
+            System.Text.Json.Nodes.JsonNode.Parse($$$"""{"student":"Bert1","teacher":"{{{teacher}}}","data":"{{{data}}}","distillation":{"LearningRate":2E-04,"Seed":1}}""")!.AsObject();
+        var here = Options("/runs/protocol/teacher", "/grid/data/fine-foods");
+        var elsewhere = Options("/runs/sweeps/protocol/teacher/", "/main/data/fine-foods");
+        var otherTeacher = Options("/runs/ptp-study/teacher", "/main/data/fine-foods");
+        var same = new Dictionary<string, string> { ["/runs/sweeps/protocol/teacher"] = "/runs/protocol/teacher", ["/main/data/fine-foods"] = "/grid/data/fine-foods" };
+
+        Assert.NotEqual(RunSummary.SettingOf(here), RunSummary.SettingOf(elsewhere)); // paths differ: not paired unless told
+        Assert.Equal(RunSummary.SettingOf(here), RunSummary.SettingOf(elsewhere, same)); // a trailing slash names the same folder
+        Assert.NotEqual(RunSummary.SettingOf(here), RunSummary.SettingOf(otherTeacher, same)); // another teacher stays apart
+    }
+
+    [Fact]
+    public void Peakd_report_refuses_a_same_folder_without_its_two_sides()
+    {
+        using var folder = TestFiles.TempFolder();
+        var (exit, output) = PeakdProcess.Run(["report", "--runs", TestFiles.Repository("docs", "results", "protocol", "grid"), "--out", folder.File("r"), "--same-folder", "/only/one/side"]);
+        Assert.Equal(1, exit);
+        Assert.Contains("--same-folder '/only/one/side': write OLD=NEW", output);
+    }
+
+    [Fact]
     public void Runs_that_differ_only_in_bookkeeping_share_a_setting()
     {
         // a run from before keep_checkpoints and limit_sample existed (null when no limit), or on another device, computed
