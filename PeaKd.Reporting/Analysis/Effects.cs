@@ -33,16 +33,9 @@ internal static class Effects
         var rows = new List<EffectAtK>();
         void Compare(IReadOnlyList<RunInfo>? a, IReadOnlyList<RunInfo>? b, string what)
         {
-            if (a is null || b is null)
+            if (Pair(a, b, what, split, compared) is { } row)
             {
-                return;
-            }
-            var joined = a.Where(r => r.Run.Seed is not null).Join(b, r => r.Run.Seed, r => r.Run.Seed, (x, y) => (x.Run.Seed, A: 100 * x.Metrics(split).GetValueOrDefault(compared, double.NaN), B: 100 * y.Metrics(split).GetValueOrDefault(compared, double.NaN), Builds: new[] { x.Run.Code, y.Run.Code }))
-                .Where(p => double.IsFinite(p.A) && double.IsFinite(p.B)).ToArray();
-            var pairs = joined.ToDictionary(p => p.Seed!.Value, p => (p.A, p.B));
-            if (pairs.Count > 0)
-            {
-                rows.Add(new EffectAtK(a[0], b[0], what, pairs, joined.SelectMany(p => p.Builds).Distinct().ToArray()));
+                rows.Add(row);
             }
         }
         IReadOnlyList<RunInfo>? Find(Func<RunInfo, bool> match) => groups.FirstOrDefault(g => match(g[0]));
@@ -93,6 +86,27 @@ internal static class Effects
         var comparisons = rows.OrderBy(r => r.A.Run.OwnedLayers).ThenBy(r => Array.IndexOf(Order, r.What))
             .Select(r => new Comparison($"{r.A.Run.OwnedLayers}", r.What, r.A.Variant, r.B.Variant, PairedComparison.Of(r.Pairs.Values.ToArray()), r.Builds))
             .ToList();
+        comparisons.AddRange(Pooled(rows));
+        return comparisons;
+    }
+
+    /// <summary>A against B over the seeds both ran with a finite score, or null when none did (or either is missing).</summary>
+    private static EffectAtK? Pair(IReadOnlyList<RunInfo>? a, IReadOnlyList<RunInfo>? b, string what, string split, string metric)
+    {
+        if (a is null || b is null)
+        {
+            return null;
+        }
+        var joined = a.Where(r => r.Run.Seed is not null).Join(b, r => r.Run.Seed, r => r.Run.Seed, (x, y) =>
+                (x.Run.Seed, A: 100 * x.Metrics(split).GetValueOrDefault(metric, double.NaN), B: 100 * y.Metrics(split).GetValueOrDefault(metric, double.NaN), Builds: new[] { x.Run.Code, y.Run.Code }))
+            .Where(p => double.IsFinite(p.A) && double.IsFinite(p.B)).ToArray();
+        return joined.Length == 0 ? null
+            : new EffectAtK(a[0], b[0], what, joined.ToDictionary(p => p.Seed!.Value, p => (p.A, p.B)), joined.SelectMany(p => p.Builds).Distinct().ToArray());
+    }
+
+    /// <summary>The rows pooled over k: for each effect measured at several k, each seed's A and B averaged over those k.</summary>
+    private static IEnumerable<Comparison> Pooled(IReadOnlyList<EffectAtK> rows)
+    {
         // pooled by method, not by display name: a name carries a setting suffix only at the k where another setting shared it
         foreach (var pooled in rows.GroupBy(r => (r.What, A: EffectAtK.General(r.A), SettingA: r.A.SettingApartFrom(ApartFromK), SettingB: r.B.SettingApartFrom(ApartFromK)))
             .Where(g => g.Select(r => r.A.Run.OwnedLayers).Distinct().Count() > 1)
@@ -106,11 +120,10 @@ internal static class Effects
             }
             var means = seeds.Select(seed => (byK.Average(r => r.Pairs[seed].A), byK.Average(r => r.Pairs[seed].B))).ToArray();
             string[] b = byK.Select(r => EffectAtK.General(r.B)).Distinct().ToArray();
-            comparisons.Add(new Comparison(string.Join(", ", byK.Select(r => r.A.Run.OwnedLayers)), pooled.Key.What, EffectAtK.PooledName(byK.Select(r => r.A)),
+            yield return new Comparison(string.Join(", ", byK.Select(r => r.A.Run.OwnedLayers)), pooled.Key.What, EffectAtK.PooledName(byK.Select(r => r.A)),
                 b.Length == 1 ? EffectAtK.PooledName(byK.Select(r => r.B)) : string.Join(", ", byK.Select(r => r.B.Variant)), PairedComparison.Of(means),
-                byK.SelectMany(r => r.Builds).Distinct().ToArray()));
+                byK.SelectMany(r => r.Builds).Distinct().ToArray());
         }
-        return comparisons;
     }
 
     /// <summary>One effect at one k: A and B's first runs (for their names), each paired seed's (A, B) in points, and
