@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # A one-node Slurm cluster on this machine, for PeaKd's Slurm tests and for trying sweeps on Slurm by hand.
-#   bash scripts/slurm-local.sh start|stop|status
+#   bash scripts/slurm-local.sh start [--clean]|stop|status
 # start: installs Debian's slurm-wlm and munge with apt-get when missing, creates munge's key when it has none, starts
 #   munged, writes slurm.conf under the state folder and starts slurmctld and slurmd, then waits until sinfo shows the
 #   node up. Starting a running cluster does nothing. Slurm's tools find this cluster through SLURM_CONF:
 #   export SLURM_CONF=/tmp/peakd-slurm/slurm.conf  (start and status print the line).
+#   A stopped cluster starts again with the jobs it had (a sweep queued before goes on); start --clean drops them
+#   instead (the tests' own cluster starts clean, so no job left over from elsewhere can hold its CPUs).
 # stop: stops the daemons this script started, by their pid files. The state folder is kept (job ids go on from
 #   where they were); remove it for a clean slate.
 # The state folder is /tmp/peakd-slurm, or PEAKD_SLURM_DIR. Ports: 6817 (slurmctld) and 6818 (slurmd), or
@@ -123,7 +125,15 @@ start() {
   install
   mkdir -p "$dir"
   start_munge
-  alive "$dir/slurmctld.pid" || { write_conf; slurmctld -f "$conf"; }
+  if ! alive "$dir/slurmctld.pid"; then
+    write_conf
+    if [ "$clean" = 1 ]; then
+      rm -rf "$dir/state" "$dir/spool"
+      mkdir -p "$dir/state" "$dir/spool"
+      say "starting clean: no job of before is kept"
+    fi
+    slurmctld -f "$conf"
+  fi
   alive "$dir/slurmd.pid" || slurmd -f "$conf" -N localhost
   wait_up
   say "started $(sinfo -V) on localhost: $(sinfo -h -n localhost -o '%c CPUs, %m MB'); export SLURM_CONF=$conf"
@@ -157,9 +167,16 @@ status() {
   fi
 }
 
+clean=0
 case "${1:-}" in
-  start) start ;;
+  start)
+    case "${2:-}" in
+      "") ;;
+      --clean) clean=1 ;;
+      *) echo "usage: bash scripts/slurm-local.sh start [--clean]|stop|status" >&2; exit 2 ;;
+    esac
+    start ;;
   stop) stop ;;
   status) status ;;
-  *) echo "usage: bash scripts/slurm-local.sh start|stop|status" >&2; exit 2 ;;
+  *) echo "usage: bash scripts/slurm-local.sh start [--clean]|stop|status" >&2; exit 2 ;;
 esac

@@ -8,8 +8,10 @@ using Xunit.Sdk;
 namespace PeaKd.Tests.Sweeps.Slurm;
 
 /// <summary>
-/// The one-node Slurm cluster of scripts/slurm-local.sh, started once for the tests that need it (a no-op when it runs
-/// already, as in CI). Where it cannot start (not root, no apt-get, not Linux), those tests are skipped with the
+/// The tests' one-node Slurm cluster (scripts/slurm-local.sh), started clean once for the tests that need it (a no-op
+/// when it runs already, as in CI). It has its own state folder and ports (PEAKD_TEST_SLURM_DIR and
+/// PEAKD_TEST_SLURM_PORT, or /tmp/peakd-test-slurm and 6827), apart from a cluster someone runs sweeps on, so no job
+/// of theirs holds its CPUs. Where it cannot start (not root, no apt-get, not Linux), those tests are skipped with the
 /// reason; with PEAKD_REQUIRE_SLURM=1 (CI) they fail instead, so a cluster that silently stopped starting is seen.
 /// </summary>
 internal static class LocalSlurm
@@ -38,13 +40,20 @@ internal static class LocalSlurm
         {
             return "Slurm runs on Linux only.";
         }
-        string folder = Environment.GetEnvironmentVariable("PEAKD_SLURM_DIR") is { Length: > 0 } set ? set : "/tmp/peakd-slurm";
-        var start = new ProcessStartInfo("bash", [TestFiles.Repository("scripts", "slurm-local.sh"), "start"])
+        string folder = Environment.GetEnvironmentVariable("PEAKD_TEST_SLURM_DIR") is { Length: > 0 } setFolder ? setFolder : "/tmp/peakd-test-slurm";
+        string port = Environment.GetEnvironmentVariable("PEAKD_TEST_SLURM_PORT") is { Length: > 0 } setPort ? setPort : "6827";
+        ProcessStartInfo Script(params string[] arguments)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["PEAKD_SLURM_DIR"] = folder;
+            var script = new ProcessStartInfo("bash", [TestFiles.Repository("scripts", "slurm-local.sh"), .. arguments])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            script.Environment["PEAKD_SLURM_DIR"] = folder;
+            script.Environment["PEAKD_SLURM_PORT"] = port;
+            return script;
+        }
+        var start = Script("start", "--clean");
         using var process = Process.Start(start)!;
         Task<string> output = process.StandardOutput.ReadToEndAsync();
         Task<string> error = process.StandardError.ReadToEndAsync();
@@ -62,8 +71,7 @@ internal static class LocalSlurm
         if (output.Result.Contains("slurm-local: started", StringComparison.Ordinal))
         {
             // Started here, so stopped here; a cluster that ran before (CI starts one) is left running.
-            AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-                Process.Start("bash", [TestFiles.Repository("scripts", "slurm-local.sh"), "stop"])?.WaitForExit(TimeSpan.FromSeconds(30));
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => Process.Start(Script("stop"))?.WaitForExit(TimeSpan.FromSeconds(30));
         }
         return null;
     }
