@@ -65,7 +65,7 @@ public class BertClassifier : nn.Module
         IReadOnlyList<Tensor> layerOutputs = RunEncoder(embeddings, mask);
         Tensor pooled = MixedPrecision.ToFloat32(Bert.Pooler.forward(layerOutputs[^1]));
         // Logits leave in fp32 whatever the precision: every loss and softmax over them is fp32.
-        Tensor logits = MixedPrecision.ToFloat32(MixedPrecision.Linear(Classifier, nn.functional.dropout(pooled, _classifierDropout, training)));
+        Tensor logits = MixedPrecision.ToFloat32(MixedPrecision.Linear(Classifier, ParallelDropout.Apply(pooled, _classifierDropout, training)));
         return new ClassifierOutput(
             logits.MoveToOuterDisposeScope(),
             layerOutputs.Select(state => state.MoveToOuterDisposeScope()).ToArray(),

@@ -54,6 +54,6 @@ public sealed class BertEmbeddings : nn.Module
         Tensor positions = arange(length, ScalarType.Int64, inputIds.device).unsqueeze(0);
         Tensor embeddings = WordEmbeddings.forward(inputIds) + PositionEmbeddings.forward(positions) + TokenTypeEmbeddings.forward(tokenTypeIds);
         embeddings = LayerNorm.forward(embeddings);
-        return nn.functional.dropout(embeddings, _dropout, training).MoveToOuterDisposeScope();
+        return ParallelDropout.Apply(embeddings, _dropout, training).MoveToOuterDisposeScope();
     }
 }

@@ -35,7 +35,7 @@ public sealed class BertOutput : nn.Module
     public Tensor forward(Tensor intermediate, Tensor residual)
     {
         using var scope = NewDisposeScope();
-        Tensor projected = nn.functional.dropout(MixedPrecision.Linear(Dense, intermediate), _dropout, training);
+        Tensor projected = ParallelDropout.Apply(MixedPrecision.Linear(Dense, intermediate), _dropout, training);
         return LayerNorm.forward(projected + residual).MoveToOuterDisposeScope();
     }
 }

@@ -53,7 +53,7 @@ public sealed class BertSelfAttention : nn.Module
         Tensor keys = SplitHeads(MixedPrecision.Linear(keyProjection, input));
         Tensor values = SplitHeads(MixedPrecision.Linear(Value, input));
         double dropout = training ? _dropout : 0.0;
-        Tensor context = MixedPrecision.Current is not null && dropout > 0
+        Tensor context = dropout > 0 && queries.device_type == DeviceType.CPU
             ? ExplicitAttention(queries, keys, values, attentionMask, dropout)
             : nn.functional.scaled_dot_product_attention(queries, keys, values, attentionMask, dropout);
         long batch = hidden.shape[0], length = hidden.shape[1], width = hidden.shape[2];
@@ -61,10 +61,11 @@ public sealed class BertSelfAttention : nn.Module
     }
 
     /// <summary>
-    /// Attention as three bf16 operations, used for bf16 training with dropout: there libtorch's fused attention
-    /// falls back to its math path, which upcasts bf16 inputs to fp32 and ran 1.9x slower than this
-    /// (32 x 12 x 128 x 64, forward and backward, 2 threads). The softmax takes the bf16 scores and accumulates
-    /// in fp32 inside libtorch's kernel; its output is rounded to bf16, which the next product needs anyway.
+    /// Attention as three operations, used for training with dropout on the CPU: there libtorch's fused attention
+    /// falls back to its math path, which draws the dropout mask serially (see <see cref="ParallelDropout"/>) and
+    /// upcasts bf16 inputs to fp32; it ran 1.9x slower than this in bf16 before the dropout change
+    /// (32 x 12 x 128 x 64, forward and backward, 2 threads). In bf16 the softmax takes the bf16 scores and
+    /// accumulates in fp32 inside libtorch's kernel; its output is rounded to bf16, which the next product needs anyway.
     /// </summary>
     internal static Tensor ExplicitAttention(Tensor queries, Tensor keys, Tensor values, Tensor? attentionMask, double dropout)
     {
@@ -73,7 +74,7 @@ public sealed class BertSelfAttention : nn.Module
         {
             scores = scores.add_(attentionMask);
         }
-        Tensor probabilities = nn.functional.dropout(nn.functional.softmax(scores, -1), dropout, training: true);
+        Tensor probabilities = ParallelDropout.Apply(nn.functional.softmax(scores, -1), dropout, training: true);
         return probabilities.matmul(values);
     }
 

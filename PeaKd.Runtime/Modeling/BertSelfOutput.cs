@@ -35,7 +35,7 @@ public sealed class BertSelfOutput : nn.Module
     public Tensor forward(Tensor context, Tensor residual)
     {
         using var scope = NewDisposeScope();
-        Tensor projected = nn.functional.dropout(MixedPrecision.Linear(Dense, context), _dropout, training);
+        Tensor projected = ParallelDropout.Apply(MixedPrecision.Linear(Dense, context), _dropout, training);
         return LayerNorm.forward(projected + residual).MoveToOuterDisposeScope();
     }
 }
