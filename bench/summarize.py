@@ -1,13 +1,29 @@
 #!/usr/bin/python3
-"""Summarises the JSON lines of bench/run.sh: per case the median examples/s of PeaKd and PyTorch, their ratio,
-model FLOP/s and its share of the matrix-multiply peak measured in the same run for the case's dtype. Last line:
+"""Summarises the JSON lines of bench/run.sh: per case the median examples/s of PeaKd and PyTorch, their ratio with
+a 95% interval over the rounds (each round runs both runtimes back to back, so a round is a pair), model FLOP/s and
+its share of the matrix-multiply peak measured in the same run for the case's dtype. Last line:
 ratio_vs_pytorch=<min over cases> mfu=<PeaKd's fp32 training step at width 768> mfu_bf16=<the same in bf16>.
 
     /usr/bin/python3 bench/summarize.py bench/cases.json results.jsonl
 """
 import json
+import math
 import statistics
 import sys
+
+# Student's t, 0.975 quantile, by degrees of freedom (standard tables): the paired interval over rounds.
+T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228}
+
+
+def paired_interval(peakd_lines, pytorch_lines):
+    """Geometric mean of the per-round ratios (PeaKd examples/s over PyTorch's, each the round's median step) and
+    its 95% t interval on the log scale; None with fewer than two rounds."""
+    pairs = list(zip(peakd_lines, pytorch_lines))
+    if len(pairs) < 2 or len(pairs) - 1 not in T975:
+        return None
+    logs = [math.log(statistics.median(t["step_seconds"]) / statistics.median(p["step_seconds"])) for p, t in pairs]
+    mean, half = statistics.mean(logs), T975[len(logs) - 1] * statistics.stdev(logs) / math.sqrt(len(logs))
+    return math.exp(mean), math.exp(mean - half), math.exp(mean + half), len(logs)
 
 
 def forward_flops(bench, model_name, sequence):
@@ -53,8 +69,8 @@ def main():
             print(f"{dtype} matrix-multiply peak (2048^3, median): " + ", ".join(f"{k} {v / 1e9:.0f} GFLOP/s" for k, v in rates.items())
                   + f"; used below: {peaks[dtype] / 1e9:.0f} GFLOP/s")
     print()
-    print("| case | PeaKd examples/s | PyTorch examples/s | PeaKd / PyTorch | PeaKd GFLOP/s | share of peak (same dtype) |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    print("| case | PeaKd examples/s | PyTorch examples/s | PeaKd / PyTorch | per-round ratio, 95% interval | PeaKd GFLOP/s | share of peak (same dtype) |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     ratios, mfu, rates = {}, {}, {}
     for name, spec in bench["cases"].items():
         if spec["kind"] == "memory":
@@ -71,8 +87,10 @@ def main():
         ratio = row["peakd"] / row["pytorch"] if row["pytorch"] else None
         if ratio is not None:
             ratios[name] = ratio
-        print(f"| {name} | {row['peakd']:.2f} | {row['pytorch']:.2f} | {ratio:.2f} | {flops / 1e9:.0f} | {mfu[name]:.0%} |"
-              if ratio is not None else f"| {name} | {row['peakd']:.2f} | - | - | {flops / 1e9:.0f} | {mfu[name]:.0%} |")
+        paired = paired_interval(runs.get((name, "peakd"), []), runs.get((name, "pytorch"), []))
+        spread = f"{paired[0]:.2f} [{paired[1]:.2f}, {paired[2]:.2f}] ({paired[3]} rounds)" if paired else "-"
+        print(f"| {name} | {row['peakd']:.2f} | {row['pytorch']:.2f} | {ratio:.2f} | {spread} | {flops / 1e9:.0f} | {mfu[name]:.0%} |"
+              if ratio is not None else f"| {name} | {row['peakd']:.2f} | - | - | - | {flops / 1e9:.0f} | {mfu[name]:.0%} |")
     print()
 
     for name, spec in bench["cases"].items():  # each record case against the live case of the same setting

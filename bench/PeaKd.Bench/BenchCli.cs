@@ -30,6 +30,15 @@ internal static class BenchCli
             run(file, spec, measurement);
         }));
 
+        var phaseCase = new Argument<string>("name") { Description = "A train-step case of cases.json." };
+        var phasesCommand = new Command("phases", "Where a train-step case's time goes: forward, backward, clipping, AdamW, zeroing, timed apart.") { phaseCase, casesFile };
+        phasesCommand.SetAction(parse => Guarded(parse.GetValue(threads), measurementName: parse.GetValue(phaseCase)! + ":phases", measurement =>
+        {
+            BenchFile file = BenchFile.Load(parse.GetValue(casesFile)!);
+            manual_seed(1);
+            TrainStepPhases.Run(file, file.Case(parse.GetValue(phaseCase)!), measurement);
+        }));
+
         var size = new Option<int>("--size") { Description = "Matrix size n of the n x n x n product.", DefaultValueFactory = _ => 2048 };
         var repetitions = new Option<int>("--repetitions") { Description = "Timed products (two more warm up).", DefaultValueFactory = _ => 10 };
         var dtype = new Option<string>("--dtype") { Description = "fp32 or bf16.", DefaultValueFactory = _ => "fp32" };
@@ -85,7 +94,7 @@ internal static class BenchCli
             parse.GetValue(cells), parse.GetValue(epochs), parse.GetValue(maxLength), parse.GetValue(trainRows), parse.GetValue(work),
             ParallelCounts(parse.GetValue(parallelList)!)), measurement)));
 
-        var root = new RootCommand("PeaKd benchmarks: one JSON line per measurement (see bench/run.sh).") { threads, caseCommand, peakCommand, generatorCommand, servingCommand, agreementCommand, verifyCommand, sweepCommand };
+        var root = new RootCommand("PeaKd benchmarks: one JSON line per measurement (see bench/run.sh).") { threads, caseCommand, phasesCommand, peakCommand, generatorCommand, servingCommand, agreementCommand, verifyCommand, sweepCommand };
         return root.Parse(args).Invoke();
     }
 
