@@ -5,7 +5,8 @@ namespace PeaKd.Training;
 
 /// <summary>
 /// AdamW (Loshchilov and Hutter; PyTorch's algorithm, decoupled weight decay, bias correction) whose state is
-/// plain named tensors, so a checkpoint holds it beside the weights and a resumed run continues bit for bit.
+/// plain named tensors, so a checkpoint holds it beside the weights and a resumed run continues bit for bit. On the
+/// CPU each parameter's update is one pass over its memory (<see cref="FusedAdamWUpdate"/>).
 /// </summary>
 internal sealed class AdamW : IDisposable
 {
@@ -58,6 +59,13 @@ internal sealed class AdamW : IDisposable
             {
                 continue;
             }
+            if (FusedAdamWUpdate.Applies(slot.Parameter, gradient, slot.ExpAvg, slot.ExpAvgSq))
+            {
+                FusedAdamWUpdate.Apply(slot.Parameter, gradient, slot.ExpAvg, slot.ExpAvgSq,
+                    FusedAdamWUpdate.Coefficients.For(learningRate, slot.WeightDecay, Beta1, Beta2, Epsilon, Steps));
+                continue;
+            }
+            // Elsewhere (a GPU): the same update as tensor operations.
             if (slot.WeightDecay != 0)
             {
                 slot.Parameter.mul_(1 - learningRate * slot.WeightDecay);

@@ -72,4 +72,25 @@ public class OptimizationTests
         TensorAssert.Close(theirs.bias!, ours.bias!, 1e-6, "bias after 6 steps");
         Assert.Equal(6, adam.Steps);
     }
+    /// <summary>The one-pass CPU update (several parallel chunks, 16-wide steps, a scalar tail) against libtorch's
+    /// AdamW, with weight decay, over ten steps of random gradients.</summary>
+    [Fact]
+    public void AdamW_matches_libtorch_AdamW_over_a_parameter_of_several_chunks()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(6);
+        var ours = new TorchSharp.Modules.Parameter(randn(70_001));
+        var theirs = new TorchSharp.Modules.Parameter(ours.detach().clone());
+        using var adam = new AdamW([("w", ours, 0.05)]);
+        var reference = optim.AdamW([theirs], lr: 3e-3, weight_decay: 0.05);
+        for (int step = 0; step < 10; step++)
+        {
+            Tensor gradient = randn(70_001) * (step + 1);
+            ours.grad = gradient.clone();
+            theirs.grad = gradient.clone();
+            adam.Step(3e-3);
+            reference.step();
+        }
+        TensorAssert.Close(theirs, ours, 1e-6, "after 10 steps");
+    }
 }
