@@ -12,16 +12,19 @@ import statistics
 import sys
 
 # Student's t, 0.975 quantile, by degrees of freedom (standard tables): the paired interval over rounds.
-T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228}
+T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228,
+        11: 2.201, 12: 2.179, 13: 2.160, 14: 2.145, 15: 2.131, 16: 2.120, 17: 2.110, 18: 2.101, 19: 2.093, 20: 2.086}
 
 
 def paired_interval(peakd_lines, pytorch_lines):
     """Geometric mean of the per-round ratios (PeaKd examples/s over PyTorch's, each the round's median step) and
-    its 95% t interval on the log scale; None with fewer than two rounds."""
-    pairs = list(zip(peakd_lines, pytorch_lines))
-    if len(pairs) < 2 or len(pairs) - 1 not in T975:
+    its 95% t interval on the log scale; None unless both ran every round, at least twice. Lines are in run order,
+    one per runtime and round."""
+    if len(peakd_lines) != len(pytorch_lines) or len(peakd_lines) - 1 not in T975:
         return None
-    logs = [math.log(statistics.median(t["step_seconds"]) / statistics.median(p["step_seconds"])) for p, t in pairs]
+    # PeaKd's rate over PyTorch's = PyTorch's step time over PeaKd's
+    logs = [math.log(statistics.median(theirs["step_seconds"]) / statistics.median(ours["step_seconds"]))
+            for ours, theirs in zip(peakd_lines, pytorch_lines)]
     mean, half = statistics.mean(logs), T975[len(logs) - 1] * statistics.stdev(logs) / math.sqrt(len(logs))
     return math.exp(mean), math.exp(mean - half), math.exp(mean + half), len(logs)
 
@@ -55,9 +58,9 @@ def main():
     for line in lines:
         runs.setdefault((line["case"], line["runtime"]), []).append(line)
 
-    def peak_of(case):  # the median rate of each runtime's products; the machine's peak is the better of the two
+    def peak_of(case):  # the median rate of each library's products; the machine's peak is the best of them
         rates = {runtime: statistics.median([r for line in runs[(case, runtime)] for r in line["flops_per_second"]])
-                 for runtime in ("peakd", "pytorch") if (case, runtime) in runs}
+                 for runtime in ("peakd", "pytorch", "numpy") if (case, runtime) in runs}
         return rates, max(rates.values()) if rates else float("nan")
 
     paths = sorted({line.get("mkl_fast_path", "not recorded") for line in lines if line["runtime"] == "peakd"})

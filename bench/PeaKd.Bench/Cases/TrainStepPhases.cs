@@ -9,8 +9,8 @@ using static TorchSharp.torch;
 namespace PeaKd.Bench.Cases;
 
 /// <summary>Where a train-step case's time goes: the parts of <see cref="TrainingStep"/> (forward and loss, backward,
-/// clipping, AdamW, zeroing) timed one by one, plus the weight casts a bf16 step makes. A profile for deciding what to
-/// change, not a figure to compare (the case command times the step as the stages run it).</summary>
+/// clipping, AdamW, zeroing) timed one by one (a bf16 step's weight casts are in its forward). A profile for deciding
+/// what to change, not a figure to compare (the case command times the step as the stages run it).</summary>
 internal static class TrainStepPhases
 {
     public static void Run(BenchFile file, CaseSpec spec, Measurement measurement)
