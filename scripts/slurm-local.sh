@@ -6,7 +6,9 @@
 #   node up. Starting a running cluster does nothing. Slurm's tools find this cluster through SLURM_CONF:
 #   export SLURM_CONF=/tmp/peakd-slurm/slurm.conf  (start and status print the line).
 #   A stopped cluster starts again with the jobs it had (a sweep queued before goes on); start --clean drops them
-#   instead (the tests' own cluster starts clean, so no job left over from elsewhere can hold its CPUs).
+#   instead (a running cluster's jobs are cancelled). The tests use a cluster of their own, started clean, apart from
+#   one you run sweeps on (its own queue; the CPUs are still shared, so pause a sweep while testing):
+#   sudo env PEAKD_SLURM_DIR=/tmp/peakd-test-slurm PEAKD_SLURM_PORT=6827 bash scripts/slurm-local.sh start --clean
 # stop: stops the daemons this script started, by their pid files. The state folder is kept (job ids go on from
 #   where they were); remove it for a clean slate.
 # The state folder is /tmp/peakd-slurm, or PEAKD_SLURM_DIR. Ports: 6817 (slurmctld) and 6818 (slurmd), or
@@ -115,42 +117,74 @@ wait_up() {
   exit 1
 }
 
+# Sends SIGTERM to one of this cluster's daemons by its pid file.
+signal_daemon() {
+  alive "$dir/$1.pid" && kill "$(cat "$dir/$1.pid")" 2>/dev/null || true
+}
+
+# Waits (up to 10 s, then SIGKILL) until one of this cluster's daemons, already signalled, has gone.
+await_daemon() {
+  local pid
+  [ -f "$dir/$1.pid" ] || return 0
+  pid="$(cat "$dir/$1.pid")"
+  [ -d "/proc/$pid" ] || return 0
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+  say "stopped $1 ($pid)"
+}
+
+# Cancels every job of the running cluster and waits (up to 60 s) until none is left.
+cancel_all() {
+  local jobs
+  jobs="$(squeue -h -o %A 2>/dev/null | sort -u | tr '\n' ' ')"
+  [ -n "${jobs// /}" ] || return 0
+  # shellcheck disable=SC2086
+  scancel $jobs
+  for _ in $(seq 120); do [ -z "$(squeue -h -o %A 2>/dev/null)" ] && break; sleep 0.5; done
+  say "starting clean: cancelled the jobs that were queued or running (${jobs% })"
+}
+
 start() {
+  local started=""
   if alive "$dir/slurmctld.pid" && alive "$dir/slurmd.pid"; then
-    wait_up
-    say "running ($(node_state)); export SLURM_CONF=$conf"
-    return
-  fi
-  need_root start
-  install
-  mkdir -p "$dir"
-  start_munge
-  if ! alive "$dir/slurmctld.pid"; then
-    write_conf
-    if [ "$clean" = 1 ]; then
-      rm -rf "$dir/state" "$dir/spool"
-      mkdir -p "$dir/state" "$dir/spool"
-      say "starting clean: no job of before is kept"
+    # munged is shared by every cluster on the machine: start it again if it stopped.
+    munge -n </dev/null >/dev/null 2>&1 || { need_root start; start_munge; }
+  else
+    need_root start
+    install
+    mkdir -p "$dir"
+    start_munge
+    if ! alive "$dir/slurmctld.pid"; then
+      write_conf
+      if [ "$clean" = 1 ]; then
+        signal_daemon slurmd # its spool is about to go
+        await_daemon slurmd
+        rm -rf "$dir/state" "$dir/spool"
+        mkdir -p "$dir/state" "$dir/spool"
+        say "starting clean: no job of before is kept"
+      fi
+      slurmctld -f "$conf"
     fi
-    slurmctld -f "$conf"
+    alive "$dir/slurmd.pid" || slurmd -f "$conf" -N localhost
+    started=1
   fi
-  alive "$dir/slurmd.pid" || slurmd -f "$conf" -N localhost
   wait_up
-  say "started $(sinfo -V) on localhost: $(sinfo -h -n localhost -o '%c CPUs, %m MB'); export SLURM_CONF=$conf"
+  [ "$clean" = 1 ] && cancel_all # a controller that kept running keeps its jobs
+  if [ -n "$started" ]; then
+    say "started $(sinfo -V) on localhost: $(sinfo -h -n localhost -o '%c CPUs, %m MB'); export SLURM_CONF=$conf"
+  else
+    say "running ($(node_state)); export SLURM_CONF=$conf"
+  fi
 }
 
 stop() {
-  local name pid
-  for name in slurmd slurmctld; do
-    if alive "$dir/$name.pid"; then
-      pid="$(cat "$dir/$name.pid")"
-      kill "$pid"
-      for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
-      say "stopped $name ($pid)"
-    fi
-  done
-  if [ -f "$dir/munged.ours" ] && alive /run/munge/munged.pid; then
+  # Both signalled first: a caller that is itself exiting (a test host) may not wait for the whole script.
+  signal_daemon slurmctld
+  signal_daemon slurmd
+  await_daemon slurmctld
+  await_daemon slurmd
+  # munged is shared: stopped only when this script started it and no cluster (of another state folder) still runs.
+  if [ -f "$dir/munged.ours" ] && alive /run/munge/munged.pid && ! pgrep -x slurmctld >/dev/null; then
     kill "$(cat /run/munge/munged.pid)"
     say "stopped munged"
   fi
