@@ -12,7 +12,7 @@ namespace PeaKd.Modeling;
 /// one 64-bit key from libtorch's generator (so the seed and the training loop's per-step re-seeding still decide
 /// every mask, and a resumed step repeats exactly), and element pair j keeps or drops by the j-th output of
 /// SplitMix64 (Steele, Lea and Flood, 2014) from that key: any pair is computed on its own, so the work splits across
-/// libtorch's threads and the mask does not depend on how many there are.
+/// as many threads as libtorch uses (.NET's thread pool) and the mask does not depend on how many there are.
 /// </summary>
 /// <remarks>
 /// As libtorch's dropout: kept elements are scaled by 1/(1-p) rounded to the input's dtype, and the output is
@@ -32,7 +32,7 @@ internal static class ParallelDropout
         {
             return input;
         }
-        if (probability is < 0 or >= 1)
+        if (!(probability is >= 0 and < 1)) // NaN too
         {
             throw new ArgumentOutOfRangeException(nameof(probability), probability, "A dropout probability is in [0, 1).");
         }

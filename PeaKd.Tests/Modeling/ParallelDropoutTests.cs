@@ -19,15 +19,19 @@ public sealed class ParallelDropoutTests
         Assert.Equal(published, Enumerable.Range(1, 5).Select(j => ParallelDropout.SplitMix64(1234567, (ulong)j)));
     }
 
+    /// <summary>Small odd shapes end in the scalar tail; 300,001 elements span three parallel chunks (131,072 each),
+    /// the vector steps and an odd end.</summary>
     [Theory]
-    [InlineData(ScalarType.Float32)]
-    [InlineData(ScalarType.BFloat16)]
-    public void Each_element_is_kept_as_a_sequential_splitmix64_stream_decides(ScalarType dtype)
+    [InlineData(ScalarType.Float32, new long[] { 3, 5, 7 })]
+    [InlineData(ScalarType.BFloat16, new long[] { 3, 5, 7 })]
+    [InlineData(ScalarType.Float32, new long[] { 300_001 })]
+    [InlineData(ScalarType.BFloat16, new long[] { 300_001 })]
+    public void Each_element_is_kept_as_a_sequential_splitmix64_stream_decides(ScalarType dtype, long[] shape)
     {
         const ulong key = 0xDEADBEEF12345;
         const double p = 0.25;
         using var scope = NewDisposeScope();
-        float[] mask = ParallelDropout.Mask([3, 5, 7], dtype, p, key).to(ScalarType.Float32).data<float>().ToArray();
+        float[] mask = ParallelDropout.Mask(shape, dtype, p, key).to(ScalarType.Float32).data<float>().ToArray();
 
         // The reference: the stateful generator, one output per pair, high half for the even element.
         ulong state = key;

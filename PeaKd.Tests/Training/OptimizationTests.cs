@@ -72,7 +72,8 @@ public class OptimizationTests
         TensorAssert.Close(theirs.bias!, ours.bias!, 1e-6, "bias after 6 steps");
         Assert.Equal(6, adam.Steps);
     }
-    /// <summary>The one-pass CPU update (several parallel chunks, 16-wide steps, a scalar tail) against libtorch's
+
+    /// <summary>The one-pass CPU update (several parallel chunks, 16-wide steps, a scalar tail) against TorchSharp's
     /// AdamW, with weight decay, over ten steps of random gradients.</summary>
     [Fact]
     public void AdamW_matches_libtorch_AdamW_over_a_parameter_of_several_chunks()
@@ -82,7 +83,7 @@ public class OptimizationTests
         var ours = new TorchSharp.Modules.Parameter(randn(70_001));
         var theirs = new TorchSharp.Modules.Parameter(ours.detach().clone());
         using var adam = new AdamW([("w", ours, 0.05)]);
-        var reference = optim.AdamW([theirs], lr: 3e-3, weight_decay: 0.05);
+        using var reference = optim.AdamW([theirs], lr: 3e-3, weight_decay: 0.05);
         for (int step = 0; step < 10; step++)
         {
             Tensor gradient = randn(70_001) * (step + 1);
