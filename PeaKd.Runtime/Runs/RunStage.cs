@@ -32,7 +32,7 @@ internal sealed class RunStage(RunSession session, string name, TrainingOptions 
         Func<Batch, LossTerms> loss, Func<EvaluationResult>? evaluate, JsonObject? startEntry = null)
     {
         var loop = new TrainingLoop(name, model, options, session.Folder.Stage(name), session.Folder.Log, session.Progress, session.Cancellation,
-            startEntry, session.Folder.Retention, property);
+            startEntry, session.Folder.Retention, property, BuildCode.Current);
         return loop.Run(train, paddingId, session.Device, loss, evaluate, session.Resume);
     }
 

@@ -22,7 +22,7 @@ internal static class TrainingCheckpoint
     private const string OptimizerPrefix = "optim.";
     private const int Kept = 2;
 
-    public static string Save(string folder, nn.Module model, AdamW optimizer, LoopState state)
+    public static string Save(string folder, nn.Module model, AdamW optimizer, LoopState state, ComputeConditions? conditions = null)
     {
         Directory.CreateDirectory(folder);
         string tensorsName = $"checkpoint-{state.GlobalStep}.safetensors";
@@ -38,7 +38,7 @@ internal static class TrainingCheckpoint
         }
         WeightsFile.WriteSafetensors(tensorsPath, tensors);
 
-        var record = new CheckpointRecord(tensorsName, Hash(tensorsPath), state, new FileInfo(tensorsPath).Length);
+        var record = new CheckpointRecord(tensorsName, Hash(tensorsPath), state, new FileInfo(tensorsPath).Length, conditions);
         JsonObject json = JsonSerializer.SerializeToNode(record, JsonFile.MetadataOptions)!.AsObject();
         JsonFile.WriteSealed(Path.Combine(folder, $"checkpoint-{state.GlobalStep}.json"), json);
         JsonFile.WriteSealed(Path.Combine(folder, StateFile), json);
@@ -199,5 +199,6 @@ internal static class TrainingCheckpoint
     /// <param name="Sha256">Its SHA-256.</param>
     /// <param name="State">Where the stage stood.</param>
     /// <param name="Bytes">The tensor file's size (null in checkpoints written before it was recorded).</param>
-    internal sealed record CheckpointRecord(string TensorsFile, string Sha256, LoopState State, long? Bytes = null);
+    /// <param name="Conditions">The build, MKL path and threads it was written under (null in older checkpoints).</param>
+    internal sealed record CheckpointRecord(string TensorsFile, string Sha256, LoopState State, long? Bytes = null, ComputeConditions? Conditions = null);
 }

@@ -37,7 +37,7 @@ internal sealed record TrainingResult(
 /// </remarks>
 internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOptions options, string folder, MetricsLog log,
     IProgress<TrainingProgress>? progress, CancellationToken cancellationToken, JsonObject? startEntry = null,
-    CheckpointRetention retention = CheckpointRetention.All, string optionsProperty = nameof(TrainingOptions))
+    CheckpointRetention retention = CheckpointRetention.All, string optionsProperty = nameof(TrainingOptions), string? code = null)
 {
     private const string BestFile = "best.safetensors";
     private const string DoneFile = "done.json";
@@ -132,6 +132,12 @@ internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOption
         if (state.GlobalStep > 0)
         {
             Note($"{stage}: resuming at step {state.GlobalStep} of {totalSteps} (epoch {state.Epoch + 1}).");
+            IReadOnlyList<string> changes = checkpoint.Conditions is { } then ? ComputeConditions.Current(code).ChangesSince(then) : [];
+            if (changes.Count > 0)
+            {
+                Note($"{stage}: the checkpoint was written under other conditions ({string.Join(", ", changes)}): the run goes on, but "
+                    + "from here its steps round differently than an uninterrupted run's would, so it is not a bit-for-bit continuation.");
+            }
         }
         return state;
     }
@@ -254,7 +260,7 @@ internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOption
     /// <summary>Saves the weights, optimizer moments and <paramref name="state"/>: where a resume continues from.</summary>
     private void SaveCheckpoint(TrainingPass pass, LoopState state)
     {
-        pass.LastCheckpoint = TrainingCheckpoint.Save(folder, model, pass.Optimizer, state);
+        pass.LastCheckpoint = TrainingCheckpoint.Save(folder, model, pass.Optimizer, state, ComputeConditions.Current(code));
         pass.CheckpointStep = pass.Step;
     }
 

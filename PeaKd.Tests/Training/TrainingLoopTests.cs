@@ -64,6 +64,7 @@ public class TrainingLoopTests
         // end bitwise the same, so the steps it ran are what tell them apart
         long checkpoint = killedAfter / 7 * 7;
         Assert.Contains($"finetune: resuming at step {checkpoint} of {expected.Steps} (epoch", string.Join("\n", progress.Lines));
+        Assert.DoesNotContain(progress.Lines, line => line.Contains("other conditions", StringComparison.Ordinal));
         Assert.Equal(Enumerable.Range((int)checkpoint + 1, (int)(expected.Steps - checkpoint)).Select(s => ("finetune", (long)s)), progress.Steps);
         Assert.Equal(expected.Steps, result.Steps);
         Assert.Equal(expected.BestScore, result.BestScore);
@@ -76,6 +77,34 @@ public class TrainingLoopTests
         var straightLog = MetricsLog.Read(folder.File("straight/metrics.jsonl")).Select(e => e["step"]!.GetValue<long>()).ToList();
         var resumedLog = MetricsLog.Read(folder.File("killed/metrics.jsonl")).Select(e => e["step"]!.GetValue<long>()).ToList();
         Assert.Equal(straightLog, resumedLog); // no duplicated or missing log lines
+    }
+
+    /// <summary>A resume under another thread count (or build, or MKL path) finishes, and says it is no bit-for-bit
+    /// continuation, naming what changed since the checkpoint.</summary>
+    [Fact]
+    public void Resuming_under_another_thread_count_says_so()
+    {
+        var (data, folder) = Setup();
+        using var _ = folder;
+        int threads = get_num_threads();
+        int other = threads == 1 ? 2 : 1;
+        using BertClassifier killed = Model(data);
+        Assert.Throws<TrainingStoppedException>(() => Train(killed, data, folder.File("run"), resume: false, stop: new StopAfter("finetune", 9)));
+        using BertClassifier resumed = Model(data);
+        var progress = new NoteRecorder();
+        try
+        {
+            set_num_threads(other);
+            Train(resumed, data, folder.File("run"), resume: true, progress: progress);
+        }
+        finally
+        {
+            set_num_threads(threads);
+        }
+        string notes = string.Join("\n", progress.Lines);
+        Assert.Contains("finetune: resuming at step 7", notes);
+        Assert.Contains($"other conditions (threads {threads} -> {other})", notes);
+        Assert.Contains("not a bit-for-bit continuation", notes);
     }
 
     [Fact]
