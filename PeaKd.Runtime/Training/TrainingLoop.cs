@@ -77,7 +77,7 @@ internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOption
 
         using AdamW optimizer = AdamW.ForModel(model, options.WeightDecay);
         var schedule = new LinearWarmupSchedule(options.LearningRate, totalSteps, options.WarmupFraction);
-        LoopState restored = Restore(resume, optimizer, totalSteps);
+        LoopState restored = Restore(resume, optimizer, totalSteps, ComputeConditions.Current(code, model, device));
         if (restored.GlobalStep == 0 && startEntry is not null)
         {
             WriteStartEntry(startEntry); // a resume keeps it: its step is 0
@@ -117,7 +117,7 @@ internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOption
 
     /// <summary>Where the stage continues: the newest intact checkpoint loaded into the model and optimizer (when
     /// resuming and there is one), or else <see cref="LoopState.Start"/> in a cleared folder.</summary>
-    private LoopState Restore(bool resume, AdamW optimizer, long totalSteps)
+    private LoopState Restore(bool resume, AdamW optimizer, long totalSteps, ComputeConditions now)
     {
         TrainingCheckpoint.CheckpointRecord? checkpoint = resume ? TrainingCheckpoint.FindIntact(folder, Note) : null;
         if (checkpoint is null)
@@ -132,11 +132,11 @@ internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOption
         if (state.GlobalStep > 0)
         {
             Note($"{stage}: resuming at step {state.GlobalStep} of {totalSteps} (epoch {state.Epoch + 1}).");
-            IReadOnlyList<string> changes = checkpoint.Conditions is { } then ? ComputeConditions.Current(code).ChangesSince(then) : [];
+            IReadOnlyList<string> changes = checkpoint.Conditions is { } then ? now.ChangesSince(then) : [];
             if (changes.Count > 0)
             {
                 Note($"{stage}: the checkpoint was written under other conditions ({string.Join(", ", changes)}): the run goes on, but "
-                    + "from here its steps round differently than an uninterrupted run's would, so it is not a bit-for-bit continuation.");
+                    + "from here its steps may compute differently than an uninterrupted run's, so it is not a bit-for-bit continuation.");
             }
         }
         return state;
@@ -260,7 +260,7 @@ internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOption
     /// <summary>Saves the weights, optimizer moments and <paramref name="state"/>: where a resume continues from.</summary>
     private void SaveCheckpoint(TrainingPass pass, LoopState state)
     {
-        pass.LastCheckpoint = TrainingCheckpoint.Save(folder, model, pass.Optimizer, state, ComputeConditions.Current(code));
+        pass.LastCheckpoint = TrainingCheckpoint.Save(folder, model, pass.Optimizer, state, ComputeConditions.Current(code, model, pass.Device));
         pass.CheckpointStep = pass.Step;
     }
 

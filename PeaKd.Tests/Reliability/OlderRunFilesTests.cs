@@ -70,7 +70,7 @@ public class OlderRunFilesTests
         using AdamW optimizer = AdamW.ForModel(model, 0.01);
         TrainingCheckpoint.Save(folder.Path, model, optimizer, new LoopState(1, 0, 7, 7, null, 0, null, 1.5, 112));
         File.Delete(folder.File("checkpoint-7.json")); // older versions kept only checkpoint.json
-        MakeOlder(folder.File("checkpoint.json"), "bytes");
+        MakeOlder(folder.File("checkpoint.json"), "bytes", "conditions");
 
         Assert.Equal(7, TrainingCheckpoint.FindIntact(folder.Path)?.State.GlobalStep);
 
