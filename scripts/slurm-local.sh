@@ -23,8 +23,17 @@ export SLURM_CONF="$conf"
 say() { echo "slurm-local: $*"; }
 fail() { echo "slurm-local: $*" >&2; exit 1; }
 
-# A daemon whose pid file names a live process.
-alive() { [ -f "$1" ] && [ -d "/proc/$(cat "$1")" ]; }
+# The pid in a pid file when it names a live process of that name (a stale file after a crash may name another
+# process); nothing otherwise. Daemons remove their pid files as they exit, so a read may find none.
+pid_of() { # FILE NAME
+  local pid
+  pid="$(cat "$1" 2>/dev/null || true)"
+  [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" = "$2" ] && echo "$pid"
+  return 0
+}
+
+# Whether a daemon's pid file names it, alive.
+alive() { [ -n "$(pid_of "$1" "$2")" ]; }
 
 need_root() {
   [ "$(id -u)" -eq 0 ] && return
@@ -117,36 +126,43 @@ wait_up() {
   exit 1
 }
 
-# Sends SIGTERM to one of this cluster's daemons by its pid file.
-signal_daemon() {
-  alive "$dir/$1.pid" && kill "$(cat "$dir/$1.pid")" 2>/dev/null || true
+# Stops a daemon of this cluster: SIGTERM, then SIGKILL after 10 s. Waits on the pid read before signalling, so a pid
+# file removed on the way out changes nothing.
+stop_daemon() {
+  local pid
+  pid="$(pid_of "$dir/$1.pid" "$1")"
+  [ -n "$pid" ] || return 0
+  kill "$pid" 2>/dev/null || true
+  wait_gone "$1" "$pid"
 }
 
-# Waits (up to 10 s, then SIGKILL) until one of this cluster's daemons, already signalled, has gone.
-await_daemon() {
-  local pid
-  [ -f "$dir/$1.pid" ] || return 0
-  pid="$(cat "$dir/$1.pid")"
-  [ -d "/proc/$pid" ] || return 0
-  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
-  say "stopped $1 ($pid)"
+# Waits until a signalled daemon's process has gone (SIGKILL after 10 s).
+wait_gone() { # NAME PID
+  [ -n "$2" ] || return 0
+  for _ in $(seq 100); do kill -0 "$2" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$2" 2>/dev/null; then kill -9 "$2" 2>/dev/null || true; fi
+  say "stopped $1 ($2)"
 }
 
 # Cancels every job of the running cluster and waits (up to 60 s) until none is left.
 cancel_all() {
-  local jobs
-  jobs="$(squeue -h -o %A 2>/dev/null | sort -u | tr '\n' ' ')"
+  local jobs left
+  jobs="$( (squeue -h -o %A || true) | sort -u | tr '\n' ' ')"
   [ -n "${jobs// /}" ] || return 0
   # shellcheck disable=SC2086
-  scancel $jobs
-  for _ in $(seq 120); do [ -z "$(squeue -h -o %A 2>/dev/null)" ] && break; sleep 0.5; done
+  scancel $jobs || true # a job that ended meanwhile is not an error
+  for _ in $(seq 120); do
+    left="$( (squeue -h -o %A || true) | tr '\n' ' ')"
+    [ -z "${left// /}" ] && break
+    sleep 0.5
+  done
+  [ -z "${left// /}" ] || fail "start --clean: jobs ${left% } are still in the queue 60 s after scancel; see squeue and $dir/log/slurmctld.log."
   say "starting clean: cancelled the jobs that were queued or running (${jobs% })"
 }
 
 start() {
   local started=""
-  if alive "$dir/slurmctld.pid" && alive "$dir/slurmd.pid"; then
+  if alive "$dir/slurmctld.pid" slurmctld && alive "$dir/slurmd.pid" slurmd; then
     # munged is shared by every cluster on the machine: start it again if it stopped.
     munge -n </dev/null >/dev/null 2>&1 || { need_root start; start_munge; }
   else
@@ -154,18 +170,17 @@ start() {
     install
     mkdir -p "$dir"
     start_munge
-    if ! alive "$dir/slurmctld.pid"; then
+    if ! alive "$dir/slurmctld.pid" slurmctld; then
       write_conf
       if [ "$clean" = 1 ]; then
-        signal_daemon slurmd # its spool is about to go
-        await_daemon slurmd
+        stop_daemon slurmd # its spool is about to go
         rm -rf "$dir/state" "$dir/spool"
         mkdir -p "$dir/state" "$dir/spool"
         say "starting clean: no job of before is kept"
       fi
       slurmctld -f "$conf"
     fi
-    alive "$dir/slurmd.pid" || slurmd -f "$conf" -N localhost
+    alive "$dir/slurmd.pid" slurmd || slurmd -f "$conf" -N localhost
     started=1
   fi
   wait_up
@@ -178,21 +193,24 @@ start() {
 }
 
 stop() {
+  local controller node
   # Both signalled first: a caller that is itself exiting (a test host) may not wait for the whole script.
-  signal_daemon slurmctld
-  signal_daemon slurmd
-  await_daemon slurmctld
-  await_daemon slurmd
+  controller="$(pid_of "$dir/slurmctld.pid" slurmctld)"
+  node="$(pid_of "$dir/slurmd.pid" slurmd)"
+  [ -z "$controller" ] || kill "$controller" 2>/dev/null || true
+  [ -z "$node" ] || kill "$node" 2>/dev/null || true
+  wait_gone slurmctld "$controller"
+  wait_gone slurmd "$node"
   # munged is shared: stopped only when this script started it and no cluster (of another state folder) still runs.
-  if [ -f "$dir/munged.ours" ] && alive /run/munge/munged.pid && ! pgrep -x slurmctld >/dev/null; then
-    kill "$(cat /run/munge/munged.pid)"
+  if [ -f "$dir/munged.ours" ] && alive /run/munge/munged.pid munged && [ -z "$(pgrep -x slurmctld || true)" ]; then
+    kill "$(pid_of /run/munge/munged.pid munged)" 2>/dev/null || true
     say "stopped munged"
   fi
   rm -f "$dir/munged.ours"
 }
 
 status() {
-  if alive "$dir/slurmctld.pid" && alive "$dir/slurmd.pid"; then
+  if alive "$dir/slurmctld.pid" slurmctld && alive "$dir/slurmd.pid" slurmd; then
     say "running ($(node_state)); export SLURM_CONF=$conf"
     sinfo
   else
