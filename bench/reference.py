@@ -10,6 +10,7 @@ modeling_bert.py: eager attention, exact GELU). Prints one JSON line per measure
 import argparse
 import json
 import math
+import os
 import random
 import sys
 import time
@@ -215,6 +216,9 @@ def peak(size, repetitions, dtype, engine="torch"):
         if i >= 2:
             rates.append(2.0 * size ** 3 / seconds)
     runtime = "pytorch" if engine == "torch" else "numpy"
+    if engine == "numpy":  # NumPy's BLAS takes its threads from the environment (run.sh sets OPENBLAS_NUM_THREADS)
+        return {"runtime": runtime, "case": "matmul-peak", "size": size, "dtype": dtype, "flops_per_second": rates,
+                "threads": int(os.environ.get("OPENBLAS_NUM_THREADS", "0")) or None}
     return {"runtime": runtime, "case": "matmul-peak" + ("-bf16" if dtype == "bf16" else ""), "size": size, "dtype": dtype, "flops_per_second": rates}
 
 
@@ -322,7 +326,7 @@ def main():
         if args.name not in bench["cases"]:
             sys.exit(f"reference.py: unknown case '{args.name}'; {args.cases} has {', '.join(bench['cases'])}.")
         result = run_case(bench, args.name)
-    result["threads"] = torch.get_num_threads()
+    result.setdefault("threads", torch.get_num_threads())
     print(json.dumps(result))
 
 
