@@ -42,6 +42,10 @@ internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOption
     private const string BestFile = "best.safetensors";
     private const string DoneFile = "done.json";
 
+    // What this run's steps compute under (build, device, precision, MKL path, threads): read once per run, written
+    // into every checkpoint and compared with the one a resume starts from.
+    private ComputeConditions? _conditions;
+
     private string BestPath => Path.Combine(folder, BestFile);
     private string DonePath => Path.Combine(folder, DoneFile);
 
@@ -77,7 +81,8 @@ internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOption
 
         using AdamW optimizer = AdamW.ForModel(model, options.WeightDecay);
         var schedule = new LinearWarmupSchedule(options.LearningRate, totalSteps, options.WarmupFraction);
-        LoopState restored = Restore(resume, optimizer, totalSteps, ComputeConditions.Current(code, model, device));
+        _conditions = ComputeConditions.Current(code, model, device);
+        LoopState restored = Restore(resume, optimizer, totalSteps, _conditions);
         if (restored.GlobalStep == 0 && startEntry is not null)
         {
             WriteStartEntry(startEntry); // a resume keeps it: its step is 0
@@ -260,7 +265,7 @@ internal sealed class TrainingLoop(string stage, nn.Module model, TrainingOption
     /// <summary>Saves the weights, optimizer moments and <paramref name="state"/>: where a resume continues from.</summary>
     private void SaveCheckpoint(TrainingPass pass, LoopState state)
     {
-        pass.LastCheckpoint = TrainingCheckpoint.Save(folder, model, pass.Optimizer, state, ComputeConditions.Current(code, model, pass.Device));
+        pass.LastCheckpoint = TrainingCheckpoint.Save(folder, model, pass.Optimizer, state, _conditions);
         pass.CheckpointStep = pass.Step;
     }
 
